@@ -1,0 +1,13 @@
+/** createActivities(deps): every activity the worker registers, built once per worker. */
+import type { ActivityDeps } from './deps';
+import { createTrendActivities } from './trends';
+
+export type { ActivityDeps } from './deps';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createTrendActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,37 @@
+/**
+ * Knex configuration. Column names are snake_case in PostgreSQL and camelCase in code; the
+ * mappers convert both ways for every query, models and raw knex alike.
+ */
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { knexSnakeCaseMappers } from 'objection';
+
+export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
+
+export interface DbOptions {
+  url: string;
+  poolMax?: number;
+  /** Name shown in pg_stat_activity, so operators see which process holds a connection. */
+  applicationName?: string;
+}
+
+export function knexConfig({ url, poolMax = 10, applicationName = 'blogger-analytics' }: DbOptions): Knex.Config {
+  return {
+    client: 'pg',
+    connection: {
+      connectionString: url,
+      application_name: applicationName,
+      // A stopped or unreachable server must fail fast, never hang a request.
+      connectionTimeoutMillis: 3000,
+      statement_timeout: 30_000,
+    },
+    pool: { min: 0, max: poolMax },
+    acquireConnectionTimeout: 5000,
+    migrations: {
+      directory: MIGRATIONS_DIR,
+      tableName: 'knex_migrations',
+      loadExtensions: ['.ts', '.js'],
+    },
+    ...knexSnakeCaseMappers(),
+  };
+}

@@ -1,0 +1,55 @@
+import type { RelationMappingsThunk } from 'objection';
+import { BaseModel } from './BaseModel';
+import type { Platform } from './Blogger';
+import { TrendSnapshot } from './TrendSnapshot';
+
+export const TREND_VIDEO_STATUSES = ['monitoring', 'trending', 'paused', 'archived', 'dropped', 'gone'] as const;
+export type TrendVideoStatus = (typeof TREND_VIDEO_STATUSES)[number];
+
+/** A fresh video found by Trend Watch discovery (global, not tenant-owned). */
+export class TrendVideo extends BaseModel {
+  static override tableName = 'trend_videos';
+
+  id!: string;
+  platform!: Platform;
+  platformVideoId!: string;
+  creatorId!: string;
+  creatorName?: string | null;
+  title?: string | null;
+  description?: string | null;
+  videoUrl?: string | null;
+  publishedAt!: Date;
+  discoveredAt!: Date;
+  hashtags!: string[];
+  topics!: string[];
+  soundId?: string | null;
+  format?: string | null;
+  durationSeconds?: number | null;
+  initialViews?: string | null;
+  currentViews?: string | null;
+  currentLikes?: string | null;
+  currentComments?: string | null;
+  currentShares?: string | null;
+  velocity?: number | null;
+  acceleration?: number | null;
+  status!: TrendVideoStatus;
+  snapshotCount!: number;
+  lastSnapshotAt?: Date | null;
+  archivedAt?: Date | null;
+  workflowId?: string | null;
+
+  static override modifiers = {
+    /** Videos whose monitor may still be running. */
+    live(query: import('objection').QueryBuilder<TrendVideo>) {
+      query.whereIn('status', ['monitoring', 'trending', 'paused']);
+    },
+  };
+
+  static override relationMappings: RelationMappingsThunk = () => ({
+    snapshots: {
+      relation: BaseModel.HasManyRelation,
+      modelClass: TrendSnapshot,
+      join: { from: 'trendVideos.id', to: 'trendSnapshots.videoId' },
+    },
+  });
+}

@@ -1,0 +1,46 @@
+import type { RelationMappingsThunk } from 'objection';
+import { BaseModel } from './BaseModel';
+import { PLANS, type Plan, UserLimit } from './UserLimit';
+
+export const ROLES = ['user', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export class User extends BaseModel {
+  static override tableName = 'users';
+
+  id!: number;
+  email!: string;
+  passwordHash!: string;
+  role!: Role;
+  plan!: Plan;
+  isActive!: boolean;
+  lastLogin?: Date | null;
+  limits?: UserLimit;
+
+  static override jsonSchema = {
+    type: 'object',
+    required: ['email', 'passwordHash'],
+    properties: {
+      id: { type: 'integer' },
+      email: { type: 'string', minLength: 3, maxLength: 254 },
+      passwordHash: { type: 'string', minLength: 1 },
+      role: { type: 'string', enum: [...ROLES] },
+      plan: { type: 'string', enum: [...PLANS] },
+      isActive: { type: 'boolean' },
+    },
+  };
+
+  static override relationMappings: RelationMappingsThunk = () => ({
+    limits: {
+      relation: BaseModel.BelongsToOneRelation,
+      modelClass: UserLimit,
+      join: { from: 'users.plan', to: 'user_limits.plan' },
+    },
+  });
+
+  /** Never serialise the password hash, whatever route renders a user. */
+  override $formatJson(json: Record<string, unknown>): Record<string, unknown> {
+    const { passwordHash: _omit, ...rest } = super.$formatJson(json);
+    return rest;
+  }
+}

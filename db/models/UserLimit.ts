@@ -1,0 +1,28 @@
+import { BaseModel } from './BaseModel';
+
+export const PLANS = ['free', 'pro', 'enterprise'] as const;
+export type Plan = (typeof PLANS)[number];
+
+/** A plan's limits; -1 means unlimited. */
+export class UserLimit extends BaseModel {
+  static override tableName = 'user_limits';
+  static override idColumn = 'plan';
+
+  plan!: Plan;
+  maxBloggers!: number;
+  maxVideosPerDay!: number;
+  trendWatchEnabled!: boolean;
+  apiRateLimit!: number;
+
+  static override jsonSchema = {
+    type: 'object',
+    required: ['plan', 'maxBloggers', 'maxVideosPerDay', 'trendWatchEnabled', 'apiRateLimit'],
+    properties: {
+      plan: { type: 'string', enum: [...PLANS] },
+      maxBloggers: { type: 'integer', minimum: -1 },
+      maxVideosPerDay: { type: 'integer', minimum: -1 },
+      trendWatchEnabled: { type: 'boolean' },
+      apiRateLimit: { type: 'integer', minimum: -1 },
+    },
+  };
+}

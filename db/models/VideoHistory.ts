@@ -1,0 +1,24 @@
+import { BaseModel } from './BaseModel';
+import type { Platform } from './Blogger';
+
+/** One fetch of one video's metrics for a tracked blogger (tenant-owned, append-only). */
+export class VideoHistory extends BaseModel {
+  static override tableName = 'video_history';
+  static override readonly hasUpdatedAt = false;
+
+  id!: string;
+  userId!: number;
+  bloggerId!: number;
+  platform!: Platform;
+  platformVideoId!: string;
+  videoUrl?: string | null;
+  title?: string | null;
+  publishedAt?: Date | null;
+  views!: string | null;
+  likes!: string | null;
+  comments!: string | null;
+  shares!: string | null;
+  engagementRate?: number | null;
+  viralScore?: number | null;
+  fetchedAt!: Date;
+}

@@ -1,0 +1,11 @@
+export { BaseModel } from './BaseModel';
+export { AuditLog } from './AuditLog';
+export { Blogger, PLATFORMS, type Platform, type PlatformLink } from './Blogger';
+export { DetectedTrend, TREND_KINDS, type TrendKind } from './DetectedTrend';
+export { RefreshToken } from './RefreshToken';
+export { TrendSnapshot } from './TrendSnapshot';
+export { TREND_VIDEO_STATUSES, TrendVideo, type TrendVideoStatus } from './TrendVideo';
+export { UsageDaily } from './UsageDaily';
+export { User, ROLES, type Role } from './User';
+export { PLANS, type Plan, UserLimit } from './UserLimit';
+export { VideoHistory } from './VideoHistory';

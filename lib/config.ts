@@ -1,0 +1,102 @@
+/**
+ * The one module that reads the environment. Every key is declared here with its type, default
+ * and meaning; `.env.example` mirrors this list. Invalid configuration stops the process at
+ * start-up with a message naming each bad key, instead of failing later in some request.
+ */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(0).max(65535);
+const positive = z.coerce.number().positive();
+
+/** Project root: the folder holding package.json (this file lives in lib/). */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development')
+    .describe('Runtime mode; "production" turns off pretty logs'),
+  PORT: port.default(3000).describe('HTTP port of the API'),
+  HOST: z.string().default('0.0.0.0').describe('Interface the API listens on'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+    .describe('pino log level'),
+  LOG_PRETTY: bool.optional().describe('Human-readable logs (default: on in development)'),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'use a size such as 100kb or 1mb').default('100kb')
+    .describe('Largest accepted JSON body; larger bodies get 413'),
+
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/blogger_analytics')
+    .describe('PostgreSQL connection URL (the schema owner; migrations run as this role)'),
+  TEST_DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/blogger_analytics_test')
+    .describe('Database that `npm test` creates, migrates and uses instead of DATABASE_URL'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10)
+    .describe('Connections per process in the PostgreSQL pool'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0').describe('Redis connection URL'),
+  TEST_REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/15')
+    .describe('Redis database that `npm test` uses instead of REDIS_URL'),
+
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233').describe('Temporal frontend (gRPC) host:port'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace of the app'),
+  TEMPORAL_TEST_NAMESPACE: z.string().min(1).default('blogger-analytics-test')
+    .describe('Namespace `npm test` runs its workflows in'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('blogger-analytics')
+    .describe('Task queue the worker polls and the API starts workflows on'),
+  TEMPORAL_UI_PORT: port.default(8233).describe('Port of the dev server Web UI'),
+  TEMPORAL_CLI: z.string().optional()
+    .describe('Path to a `temporal` CLI binary; else one on PATH, else a cached or freshly built one'),
+  TEMPORAL_CLI_VERSION: z.string().default('v1.5.1').describe('Temporal CLI version built with `go install`'),
+  CACHE_DIR: z.string().default(path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'blogger-analytics'))
+    .describe('Where the built Temporal CLI is cached (outside the repo)'),
+  DATA_DIR: z.string().default(path.join(PROJECT_ROOT, '.data'))
+    .describe('Local data: the dev server database file, its log and pid'),
+
+  TIME_SCALE: positive.default(1)
+    .describe('Divides every workflow interval: 1 = real time, 1440 = a day per minute (demos, tests)'),
+  TREND_MONITOR_DAYS: positive.default(7).describe('How long a discovered video is monitored, in days'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  /** True when the log output should be pretty-printed. */
+  logPretty: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses an environment (process.env by default); throws ConfigError naming every bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every key.`);
+  }
+  const cfg = parsed.data;
+  return Object.freeze({ ...cfg, logPretty: cfg.LOG_PRETTY ?? cfg.NODE_ENV === 'development' });
+}
+
+/** Keys with their defaults and descriptions, for `.env.example` and the README table. */
+export function describeConfig(): { key: string; default: unknown; doc: string }[] {
+  return Object.entries(envSchema.shape).map(([key, schema]) => {
+    const parsed = (schema as z.ZodType).safeParse(undefined);
+    return { key, default: parsed.success ? parsed.data : undefined, doc: (schema as z.ZodType).description ?? '' };
+  });
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration; reads `.env` in the project root once, if present. */
+export function getConfig(): Config {
+  if (!cached) {
+    const dotenv = path.join(PROJECT_ROOT, '.env');
+    if (existsSync(dotenv)) process.loadEnvFile(dotenv);
+    cached = loadConfig();
+  }
+  return cached;
+}
