@@ -180,8 +180,8 @@ async function ensureTemporal(config: Config, namespaces: string[]): Promise<boo
 // ---------------------------------------------------------------- all together
 
 export interface ServicesHandle {
-  /** Stops what ensureServices started (the dev server); leaves what was already running. */
-  stop(): Promise<void>;
+  /** Stops what ensureServices started (the dev server), leaving what was already running; true when it stopped something. */
+  stop(): Promise<boolean>;
 }
 
 export interface EnsureOptions {
@@ -198,9 +198,7 @@ export async function ensureServices(config: Config, opts: EnsureOptions): Promi
   const startedTemporal = await ensureTemporal(config, [...new Set(opts.namespaces)]);
   log(`Temporal ready at ${config.TEMPORAL_ADDRESS} (Web UI http://localhost:${config.TEMPORAL_UI_PORT})`);
   return {
-    stop: async () => {
-      if (startedTemporal && (await stopDevServer(config.DATA_DIR))) log('stopped the Temporal dev server');
-    },
+    stop: async () => startedTemporal && (await stopDevServer(config.DATA_DIR)),
   };
 }
 

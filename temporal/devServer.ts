@@ -63,7 +63,7 @@ export async function resolveTemporalCli({ explicitPath, cacheDir, version, log 
 
 /** `go install` into a scratch folder, then an atomic rename: an interrupted build leaves no half binary. */
 async function buildTemporalCli(target: string, version: string, log: (line: string) => void): Promise<void> {
-  const go = onPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  const go = onPath('go');
   if (!go) {
     throw new MissingToolError(
       'The Temporal CLI (which runs the local Temporal server) was not found, and Go is not installed to build it.\n' +

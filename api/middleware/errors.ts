@@ -1,0 +1,68 @@
+/**
+ * The one error middleware (mounted first): every failure leaves as
+ * `{ error: { code, message, details } }` with the right status. Client errors say what to fix;
+ * anything unexpected is a 500 with a generic message and the request id, logged with its stack.
+ * No stack trace or database message ever reaches a client.
+ */
+import type { Middleware } from 'koa';
+import {
+  DBError, ForeignKeyViolationError, NotFoundError as ObjectionNotFound, UniqueViolationError,
+  ValidationError as ObjectionValidation,
+} from 'objection';
+import { ZodError } from 'zod';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
+
+/** Codes for framework errors that carry only a status (body parser, router, koa-jwt). */
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
+  406: 'not_acceptable', 409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type',
+  422: 'unprocessable_entity', 429: 'rate_limited', 501: 'not_implemented',
+};
+
+export function zodToValidationError(err: ZodError, where = 'body'): ValidationError {
+  const details = err.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
+  const first = details[0];
+  return new ValidationError(first ? `Invalid request: ${first.path}: ${first.message}` : 'Invalid request.', details);
+}
+
+/** Turns any thrown value into an AppError, or undefined when it is an unexpected failure. */
+export function toAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (err instanceof ZodError) return zodToValidationError(err);
+  if (err instanceof ObjectionValidation) return new ValidationError(err.message, err.data);
+  if (err instanceof ObjectionNotFound) return new NotFoundError();
+  if (err instanceof UniqueViolationError) return new ConflictError('This already exists.', { constraint: err.constraint });
+  if (err instanceof ForeignKeyViolationError) return new ConflictError('A referenced record does not exist or is still in use.');
+  if (err instanceof DBError) return undefined;
+  const status = (err as { status?: unknown })?.status;
+  const expose = (err as { expose?: unknown })?.expose;
+  if (typeof status === 'number' && status >= 400 && status < 500 && expose !== false) {
+    const message = (err as Error).message || 'Bad request.';
+    return new AppError(status, CODE_BY_STATUS[status] ?? 'client_error', message);
+  }
+  return undefined;
+}
+
+export function errorHandler(): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new NotFoundError(`Route ${ctx.method} ${ctx.path}`);
+      }
+    } catch (err) {
+      const appError = toAppError(err);
+      const requestId = ctx.state.requestId as string | undefined;
+      if (appError) {
+        ctx.status = appError.status;
+        ctx.set(appError.headers);
+        ctx.body = { error: { code: appError.code, message: appError.message, ...(appError.details !== undefined ? { details: appError.details } : {}) } };
+        if (appError.status >= 500) ctx.log?.warn({ err }, appError.message);
+      } else {
+        ctx.log?.error({ err }, 'unhandled error');
+        ctx.status = 500;
+        ctx.body = { error: { code: 'internal_error', message: 'Something went wrong on our side. Quote the request id if you report it.', details: { requestId } } };
+      }
+    }
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Starts and stops the API process.
+ *
+ *   npm run api
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import Redis from 'ioredis';
+import { createDb } from '../db';
+import { getConfig, type Config } from '../lib/config';
+import { createLogger, type Logger } from '../lib/logger';
+import { buildApp } from './app';
+import type { ApiDeps } from './deps';
+
+/** Opens the API's connections. None of them blocks start-up: readiness reports what is down. */
+export function createApiDeps(config: Config, logger: Logger = createLogger(config, 'api'), overrides: Partial<ApiDeps> = {}): ApiDeps {
+  const redis = overrides.redis ?? new Redis(config.REDIS_URL, {
+    // Fail commands at once while disconnected instead of queueing them (a request must not hang).
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+  });
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: '3s' });
+  return {
+    config,
+    logger,
+    db: overrides.db ?? createDb({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, applicationName: 'api' }),
+    redis,
+    temporal: overrides.temporal ?? { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) },
+  };
+}
+
+export interface RunningApi {
+  server: Server;
+  url: string;
+  /** Stops accepting connections, waits for in-flight requests, then closes the connections. */
+  close(): Promise<void>;
+}
+
+export async function startApi(deps: ApiDeps, port = deps.config.PORT, host = deps.config.HOST): Promise<RunningApi> {
+  const app = buildApp(deps);
+  const server = app.listen(port, host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port: boundPort } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://127.0.0.1:${boundPort}`,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await Promise.allSettled([deps.db.destroy(), deps.redis.quit(), deps.temporal.connection.close()]);
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = getConfig();
+  const logger = createLogger(config, 'api');
+  const api = await startApi(createApiDeps(config, logger));
+  logger.info({ url: api.url }, 'API listening');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'API shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    api.close().then(() => {
+      clearTimeout(force);
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Client as PgClient } from 'pg';
+import { createDb, type Knex } from '.';
+import { testConfig } from '../test/harness';
+
+const TABLES = [
+  'users', 'user_limits', 'bloggers', 'video_history', 'trend_videos', 'trend_snapshots',
+  'detected_trends', 'refresh_tokens', 'audit_logs', 'usage_daily',
+];
+
+async function admin<T>(fn: (client: PgClient) => Promise<T>): Promise<T> {
+  const url = new URL(testConfig.DATABASE_URL);
+  url.pathname = '/postgres';
+  const client = new PgClient({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function tables(db: Knex): Promise<string[]> {
+  const { rows } = await db.raw<{ rows: { tablename: string }[] }>(
+    "select tablename from pg_tables where schemaname = 'public' and tablename not like 'knex_%' order by 1",
+  );
+  return rows.map((r) => r.tablename);
+}
+
+describe('migrations', () => {
+  const name = `ba_scratch_${randomBytes(4).toString('hex')}`;
+  let db: Knex;
+
+  before(async () => {
+    await admin((c) => c.query(`CREATE DATABASE ${name}`));
+    const url = new URL(testConfig.DATABASE_URL);
+    url.pathname = `/${name}`;
+    db = createDb({ url: url.toString(), poolMax: 1 });
+  });
+
+  after(async () => {
+    await db?.destroy();
+    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  });
+
+  it('when a scratch database is migrated up, down and up again, then the whole schema comes and goes cleanly', async () => {
+    await db.migrate.latest();
+    assert.deepEqual(await tables(db), [...TABLES].sort());
+
+    await db.migrate.rollback(undefined, true);
+    assert.deepEqual(await tables(db), [], 'down removes every table');
+
+    await db.migrate.latest();
+    assert.deepEqual(await tables(db), [...TABLES].sort());
+  });
+
+  it('when migrated, then user_limits holds the plan table (-1 = unlimited)', async () => {
+    const plans = await db('user_limits').select('plan', 'maxBloggers', 'maxVideosPerDay', 'trendWatchEnabled', 'apiRateLimit').orderBy('maxBloggers');
+    assert.deepEqual(plans, [
+      { plan: 'enterprise', maxBloggers: -1, maxVideosPerDay: -1, trendWatchEnabled: true, apiRateLimit: -1 },
+      { plan: 'free', maxBloggers: 5, maxVideosPerDay: 100, trendWatchEnabled: false, apiRateLimit: 100 },
+      { plan: 'pro', maxBloggers: 50, maxVideosPerDay: 1000, trendWatchEnabled: true, apiRateLimit: 1000 },
+    ]);
+  });
+
+  it('when a snapshot slot is written twice for one video, then the unique (video, slot) constraint refuses it', async () => {
+    const [video] = await db('trend_videos')
+      .insert({ platform: 'youtube', platformVideoId: 'abc123def45', creatorId: 'UC1', publishedAt: new Date() })
+      .returning('id');
+    const row = { videoId: video.id, slot: 0, takenAt: new Date(), views: 10 };
+    await db('trend_snapshots').insert(row);
+    await assert.rejects(db('trend_snapshots').insert(row), /trend_snapshots_video_id_slot_unique/);
+  });
+
+  it('when two users register the same email in different case, then the second is refused', async () => {
+    await db('users').insert({ email: 'Same@Example.com', passwordHash: 'x' });
+    await assert.rejects(db('users').insert({ email: 'same@example.com', passwordHash: 'x' }), /users_email_lower_unique/);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * `npm test`: everything the suite needs, then the suite.
+ *   1. PostgreSQL, Redis and the Temporal dev server up (started when needed; see services.ts),
+ *   2. a fresh test database, migrated to the latest schema,
+ *   3. mocha over every suite, type-check and lint included (test/staticChecks.test.ts),
+ *      ending with the line "N passed, N failed",
+ *   4. the dev server stopped again if this run started it.
+ * Extra arguments go to mocha, e.g. `npm test -- --grep cleanup`.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { Client as PgClient } from 'pg';
+import { migrateLatest, createDb } from '../db';
+import { getConfig, PROJECT_ROOT } from '../lib/config';
+import { createDatabaseIfMissing, ensureServices, exitWithReason } from './services';
+
+async function recreateDatabase(urlText: string): Promise<void> {
+  const url = new URL(urlText);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const client = new PgClient({ connectionString: maintenance.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+  await createDatabaseIfMissing(url);
+}
+
+async function main(): Promise<number> {
+  const config = getConfig();
+  const services = await ensureServices(config, {
+    databaseUrls: [config.TEST_DATABASE_URL],
+    redisUrl: config.TEST_REDIS_URL,
+    namespaces: [config.TEMPORAL_TEST_NAMESPACE],
+  });
+  try {
+    await recreateDatabase(config.TEST_DATABASE_URL);
+    const db = createDb({ url: config.TEST_DATABASE_URL, poolMax: 1, applicationName: 'test-migrate' });
+    try {
+      await migrateLatest(db);
+    } finally {
+      await db.destroy();
+    }
+    console.log(`[test] test database ready (${config.TEST_DATABASE_URL.replace(/\/\/[^@]*@/, '//')})`);
+
+    const mocha = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'mocha');
+    const code = await new Promise<number>((resolve, reject) => {
+      const child = spawn(mocha, process.argv.slice(2), {
+        cwd: PROJECT_ROOT,
+        stdio: 'inherit',
+        env: { ...process.env, NODE_ENV: 'test' },
+      });
+      child.on('error', reject);
+      child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
+    });
+    // Nothing is printed after mocha: its "N passed, N failed" line closes the run.
+    return code;
+  } finally {
+    await services.stop();
+  }
+}
+
+main().then((code) => process.exit(code), exitWithReason);

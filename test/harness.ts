@@ -1,0 +1,87 @@
+/**
+ * Shared test resources: real PostgreSQL (the test database), real Redis (the test db index) and
+ * the real Temporal dev server (the test namespace), opened once per mocha run and closed by the
+ * root hooks. Always the TEST_* endpoints, never the development ones, even if mocha is run
+ * directly.
+ */
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import type { Knex } from 'knex';
+import { createDb } from '../db';
+import { getConfig, loadConfig, type Config } from '../lib/config';
+import { createLogger, type Logger } from '../lib/logger';
+import { connectTemporal, type Temporal } from '../temporal/client';
+import { WORKFLOWS_PATH } from '../temporal/worker';
+
+const base = getConfig();
+
+export const testConfig: Config = loadConfig({
+  ...process.env,
+  NODE_ENV: 'test',
+  DATABASE_URL: base.TEST_DATABASE_URL,
+  REDIS_URL: base.TEST_REDIS_URL,
+  TEMPORAL_NAMESPACE: base.TEMPORAL_TEST_NAMESPACE,
+  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+  LOG_PRETTY: 'false',
+});
+
+const closers: (() => Promise<unknown>)[] = [];
+
+function memo<T>(open: () => T, close: (value: Awaited<T>) => Promise<unknown>): () => T {
+  let value: T | undefined;
+  return () => {
+    if (value === undefined) {
+      value = open();
+      const opened = value;
+      closers.push(async () => close(await opened));
+    }
+    return value;
+  };
+}
+
+export const testLogger: Logger = createLogger(testConfig, 'test');
+
+export const testDb = memo<Knex>(
+  () => createDb({ url: testConfig.DATABASE_URL, poolMax: 5, applicationName: 'mocha' }),
+  (db) => db.destroy(),
+);
+
+export const testRedis = memo<Redis>(
+  () => new Redis(testConfig.REDIS_URL, { maxRetriesPerRequest: 1 }),
+  (redis) => redis.quit(),
+);
+
+export const testTemporal = memo<Promise<Temporal>>(
+  () => connectTemporal({ address: testConfig.TEMPORAL_ADDRESS, namespace: testConfig.TEMPORAL_NAMESPACE }),
+  (t) => t.close(),
+);
+
+export const testNativeConnection = memo<Promise<NativeConnection>>(
+  () => NativeConnection.connect({ address: testConfig.TEMPORAL_ADDRESS }),
+  (c) => c.close(),
+);
+
+/** Workflows bundled once per run (several seconds) and shared by every test worker. */
+export const testWorkflowBundle = memo<Promise<{ code: string }>>(
+  () => bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } }),
+  async () => undefined,
+);
+
+/** A task queue no other test polls, so each test's worker sees only its own workflows. */
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+/** Empties every table but the plan table and Knex's own, for tests that need a clean slate. */
+export async function resetDb(db: Knex = testDb()): Promise<void> {
+  const { rows } = await db.raw<{ rows: { tablename: string }[] }>(
+    "select tablename from pg_tables where schemaname = 'public' and tablename not in ('user_limits', 'knex_migrations', 'knex_migrations_lock')",
+  );
+  if (rows.length) await db.raw(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`);
+}
+
+export async function closeTestResources(): Promise<void> {
+  await Promise.allSettled(closers.splice(0).reverse().map((close) => close()));
+}
