@@ -56,6 +56,37 @@ const envSchema = z.object({
   TIME_SCALE: positive.default(1)
     .describe('Divides every workflow interval: 1 = real time, 1440 = a day per minute (demos, tests)'),
   TREND_MONITOR_DAYS: positive.default(7).describe('How long a discovered video is monitored, in days'),
+
+  // --- platforms (a platform without credentials is served by the simulator) ---------------
+  PLATFORMS_ENABLED: z.string().default('youtube,tiktok,instagram')
+    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['youtube', 'tiktok', 'instagram'])))
+    .describe('Comma-separated platforms to track and discover on'),
+  PLATFORM_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000)
+    .describe('Deadline for one platform HTTP call, body included'),
+  PLATFORM_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024)
+    .describe('Largest platform response accepted; larger ones are refused as garbage'),
+  PLATFORM_BATCH_WINDOW_MS: z.coerce.number().int().min(0).default(50)
+    .describe('How long the stats batcher waits to gather ids for one platform call'),
+  YOUTUBE_API_KEY: z.string().optional().describe('YouTube Data API v3 key; unset = simulator'),
+  YOUTUBE_API_BASE_URL: z.string().url().default('https://www.googleapis.com/youtube/v3')
+    .describe('YouTube Data API base URL (point at a stub for tests/staging)'),
+  YOUTUBE_DAILY_QUOTA_UNITS: z.coerce.number().int().min(1).default(10_000)
+    .describe('YouTube units per day (reset at midnight Pacific time)'),
+  YOUTUBE_DAILY_SEARCH_CALLS: z.coerce.number().int().min(0).default(100)
+    .describe('search.list calls per day (a separate bucket)'),
+  TIKTOK_CLIENT_KEY: z.string().optional().describe('TikTok Research API client key (approved researchers only); unset = simulator'),
+  TIKTOK_CLIENT_SECRET: z.string().optional().describe('TikTok Research API client secret'),
+  TIKTOK_API_BASE_URL: z.string().url().default('https://open.tiktokapis.com').describe('TikTok API base URL'),
+  TIKTOK_DAILY_REQUESTS: z.coerce.number().int().min(1).default(1000).describe('Research API requests per day'),
+  TIKTOK_DAILY_RECORDS: z.coerce.number().int().min(1).default(100_000).describe('Research API records per day'),
+  TIKTOK_REGION_CODES: z.string().default('US').describe('Comma-separated region codes for TikTok discovery'),
+  INSTAGRAM_ACCESS_TOKEN: z.string().optional().describe("Instagram Graph API token of the operator's professional account; unset = simulator"),
+  INSTAGRAM_USER_ID: z.string().optional().describe("The operator's own Instagram professional account id (business discovery runs through it)"),
+  INSTAGRAM_API_BASE_URL: z.string().url().default('https://graph.facebook.com').describe('Instagram Graph API base URL'),
+  INSTAGRAM_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v25.0').describe('Graph API version'),
+  SIMULATOR_SEED: z.coerce.number().int().default(42).describe('Seed of the simulated world (same seed, same world)'),
+  SIMULATOR_CREATORS: z.coerce.number().int().min(3).max(10_000).default(60).describe('Creators per simulated platform'),
 });
 
 export type Env = z.infer<typeof envSchema>;
