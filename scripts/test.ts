@@ -14,6 +14,8 @@ import { migrateLatest, createDb } from '../db';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
 import { createDatabaseIfMissing, ensureServices, exitWithReason } from './services';
 
+const ALL_SUITES = '{lib,db,api,activities,workflows,temporal,platforms,scripts,test}/**/*.test.ts';
+
 async function recreateDatabase(urlText: string): Promise<void> {
   const url = new URL(urlText);
   const name = decodeURIComponent(url.pathname.slice(1));
@@ -47,8 +49,11 @@ async function main(): Promise<number> {
     console.log(`[test] test database ready (${config.TEST_DATABASE_URL.replace(/\/\/[^@]*@/, '//')})`);
 
     const mocha = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'mocha');
+    const args = process.argv.slice(2);
+    // Test files named on the command line run alone; otherwise every suite runs.
+    if (!args.some((a) => a.endsWith('.ts'))) args.push(ALL_SUITES);
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn(mocha, process.argv.slice(2), {
+      const child = spawn(mocha, args, {
         cwd: PROJECT_ROOT,
         stdio: 'inherit',
         env: { ...process.env, NODE_ENV: 'test' },
