@@ -14,8 +14,13 @@ const bool = z
 const port = z.coerce.number().int().min(0).max(65535);
 const positive = z.coerce.number().positive();
 
-/** Project root: the folder holding package.json (this file lives in lib/). */
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
+/** Project root: the nearest folder up from here holding package.json (works from dist/ too). */
+export const PROJECT_ROOT = (() => {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  return process.cwd();
+})();
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development')

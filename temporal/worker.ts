@@ -9,12 +9,12 @@ import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createDb } from '../db';
-import { getConfig } from '../lib/config';
+import { getConfig, PROJECT_ROOT } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 /** Prebuilt by `npm run build:workflows`; used in production so start-up does not bundle. */
-export const PREBUILT_BUNDLE = path.join(__dirname, '..', 'dist', 'workflow-bundle.js');
+export const PREBUILT_BUNDLE = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
 
 export interface WorkerOptions {
   connection: NativeConnection;
