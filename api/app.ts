@@ -6,10 +6,17 @@
 import { bodyParser } from '@koa/bodyparser';
 import cors from '@koa/cors';
 import Koa from 'koa';
+import compose from 'koa-compose';
 import helmet from 'koa-helmet';
+import { adminRoutes } from './admin/routes';
+import { LoginGuard } from './auth/loginGuard';
+import { authRoutes } from './auth/routes';
+import { loadSigningKey } from './auth/tokens';
 import type { ApiDeps } from './deps';
 import { healthRoutes } from './health/routes';
+import { authenticate, requireAdmin } from './middleware/auth';
 import { errorHandler } from './middleware/errors';
+import { PlanRateLimiter, planRateLimit } from './middleware/rateLimit';
 import { requestLogging } from './middleware/requestLogging';
 
 export function buildApp(deps: ApiDeps): Koa {
@@ -23,7 +30,21 @@ export function buildApp(deps: ApiDeps): Koa {
   app.use(cors({ exposeHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'] }));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.BODY_LIMIT, encoding: 'utf-8' }));
 
-  for (const router of [healthRoutes(deps)]) {
+  const signingKey = loadSigningKey(deps.config);
+  const rateLimiter = new PlanRateLimiter(deps.redis);
+  /** Access token, then the plan's rate limit: what every tenant route is behind. */
+  const protect = compose([authenticate(deps, signingKey), planRateLimit(rateLimiter)]);
+
+  // Everything under /api/admin, known route or not, is for admins only (403, never a 404 hint).
+  const adminOnly = compose([protect, requireAdmin()]);
+  app.use((ctx, next) => (ctx.path === '/api/admin' || ctx.path.startsWith('/api/admin/') ? adminOnly(ctx, next) : next()));
+
+  const routers = [
+    healthRoutes(deps),
+    authRoutes({ ...deps, signingKey, loginGuard: new LoginGuard(deps.redis, deps.config) }, protect),
+    adminRoutes(deps),
+  ];
+  for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));
   }

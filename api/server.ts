@@ -26,7 +26,8 @@ export function createApiDeps(config: Config, logger: Logger = createLogger(conf
   return {
     config,
     logger,
-    db: overrides.db ?? createDb({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, applicationName: 'api' }),
+    // The app role: row-level security applies to every tenant query of the API.
+    db: overrides.db ?? createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'api' }),
     redis,
     temporal: overrides.temporal ?? { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) },
   };

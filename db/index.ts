@@ -1,14 +1,15 @@
-/** Opens the PostgreSQL connection pool and binds the Objection models to it. */
+/**
+ * Opens a PostgreSQL connection pool. Models are deliberately not bound to a global knex: every
+ * query names its connection or transaction (`User.query(trx)`), because the app holds pools for
+ * two roles (the schema owner and the row-level-security bound app role).
+ */
 import knex, { type Knex } from 'knex';
-import { Model } from 'objection';
 import { knexConfig, type DbOptions } from './knexfile';
 
 export type { Knex };
 
 export function createDb(options: DbOptions): Knex {
-  const db = knex(knexConfig(options));
-  Model.knex(db);
-  return db;
+  return knex(knexConfig(options));
 }
 
 /** Applies every pending migration; returns the names applied. */

@@ -39,6 +39,8 @@ const envSchema = z.object({
     .describe('Database that `npm test` creates, migrates and uses instead of DATABASE_URL'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10)
     .describe('Connections per process in the PostgreSQL pool'),
+  APP_DATABASE_URL: z.string().url().optional()
+    .describe('Connection of the API and worker: a role that neither owns the tables nor bypasses row-level security (default: DATABASE_URL as role blogger_app)'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0').describe('Redis connection URL'),
   TEST_REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/15')
     .describe('Redis database that `npm test` uses instead of REDIS_URL'),
@@ -57,6 +59,18 @@ const envSchema = z.object({
     .describe('Where the built Temporal CLI is cached (outside the repo)'),
   DATA_DIR: z.string().default(path.join(PROJECT_ROOT, '.data'))
     .describe('Local data: the dev server database file, its log and pid'),
+
+  JWT_SECRET: z.string().min(32, 'use at least 32 random characters (e.g. `openssl rand -base64 48`)').optional()
+    .describe('HS256 signing secret of access tokens; required in production (development generates one in DATA_DIR)'),
+  JWT_ISSUER: z.string().default('blogger-analytics').describe('iss claim of access tokens'),
+  JWT_AUDIENCE: z.string().default('blogger-analytics-api').describe('aud claim of access tokens'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900).describe('Access token lifetime (15 minutes)'),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30).describe('Refresh token family lifetime'),
+  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10)
+    .describe('A just-rotated refresh token still works this long (two parallel refreshes from one client); later reuse revokes the family'),
+  BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12).describe('bcrypt cost factor'),
+  LOGIN_MAX_PER_IP: z.coerce.number().int().min(1).default(30).describe('Login attempts per IP per 15 minutes'),
+  LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5).describe('Failed logins per email per 15 minutes before it is locked for the rest of the window'),
 
   TIME_SCALE: positive.default(1)
     .describe('Divides every workflow interval: 1 = real time, 1440 = a day per minute (demos, tests)'),
@@ -99,6 +113,18 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config extends Env {
   /** True when the log output should be pretty-printed. */
   logPretty: boolean;
+  /** APP_DATABASE_URL or its default. */
+  appDatabaseUrl: string;
+}
+
+/** The role the API and worker connect as; created by the row-level security migration. */
+export const APP_DB_ROLE = 'blogger_app';
+
+function withUser(url: string, user: string): string {
+  const u = new URL(url);
+  u.username = user;
+  u.password = '';
+  return u.toString();
 }
 
 export class ConfigError extends Error {
@@ -114,7 +140,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every key.`);
   }
   const cfg = parsed.data;
-  return Object.freeze({ ...cfg, logPretty: cfg.LOG_PRETTY ?? cfg.NODE_ENV === 'development' });
+  if (cfg.NODE_ENV === 'production' && !cfg.JWT_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  - JWT_SECRET: required in production (at least 32 random characters)');
+  }
+  return Object.freeze({
+    ...cfg,
+    logPretty: cfg.LOG_PRETTY ?? cfg.NODE_ENV === 'development',
+    appDatabaseUrl: cfg.APP_DATABASE_URL ?? withUser(cfg.DATABASE_URL, APP_DB_ROLE),
+  });
 }
 
 /** Keys with their defaults and descriptions, for `.env.example` and the README table. */

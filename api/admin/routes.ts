@@ -1,0 +1,41 @@
+/** /api/admin: users, stats, audit log. app.ts puts everything under /api/admin behind admin auth. */
+import Router from '@koa/router';
+import { validateBody, validateQuery } from '../middleware/validate';
+import type { ApiDeps } from '../deps';
+import { requestMeta } from '../requestMeta';
+import { listLogsQuery, listUsersQuery, updateUserBody, userIdParam, type ListLogsQuery, type ListUsersQuery, type UpdateUserBody } from './schema';
+import * as admin from './service';
+import { zodToValidationError } from '../middleware/errors';
+
+function userId(params: unknown): number {
+  const parsed = userIdParam.safeParse(params);
+  if (!parsed.success) throw zodToValidationError(parsed.error, 'params');
+  return parsed.data.id;
+}
+
+export function adminRoutes({ db }: Pick<ApiDeps, 'db'>): Router {
+  const router = new Router({ prefix: '/api/admin' });
+
+  router.get('/users', validateQuery(listUsersQuery), async (ctx) => {
+    ctx.body = await admin.listUsers(db, ctx.state.query as ListUsersQuery);
+  });
+
+  router.put('/users/:id', validateBody(updateUserBody), async (ctx) => {
+    ctx.body = { user: await admin.updateUser(db, ctx.state.user!, userId(ctx.params), ctx.request.body as UpdateUserBody, requestMeta(ctx)) };
+  });
+
+  router.delete('/users/:id', async (ctx) => {
+    await admin.deleteUser(db, ctx.state.user!, userId(ctx.params), requestMeta(ctx));
+    ctx.status = 204;
+  });
+
+  router.get('/stats', async (ctx) => {
+    ctx.body = await admin.systemStats(db);
+  });
+
+  router.get('/logs', validateQuery(listLogsQuery), async (ctx) => {
+    ctx.body = await admin.listAuditLogs(db, ctx.state.query as ListLogsQuery);
+  });
+
+  return router;
+}

@@ -1,0 +1,36 @@
+/** Request shapes of /api/admin. */
+import { z } from 'zod';
+import { PLANS, ROLES } from '../../db/models';
+import { pageQuery } from '../pagination';
+
+const booleanParam = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const listUsersQuery = z.object({
+  ...pageQuery,
+  plan: z.enum(PLANS).optional(),
+  role: z.enum(ROLES).optional(),
+  active: booleanParam.optional(),
+  search: z.string().trim().min(1).max(254).optional(),
+});
+export type ListUsersQuery = z.infer<typeof listUsersQuery>;
+
+/** Only these fields may change; anything else is refused (no mass assignment). */
+export const updateUserBody = z
+  .object({ role: z.enum(ROLES), plan: z.enum(PLANS), isActive: z.boolean() })
+  .partial()
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'give at least one of role, plan, isActive');
+export type UpdateUserBody = z.infer<typeof updateUserBody>;
+
+export const userIdParam = z.object({ id: z.coerce.number().int().positive('must be a positive integer') });
+
+export const listLogsQuery = z.object({
+  ...pageQuery,
+  action: z.string().trim().min(1).max(100).optional(),
+  actorId: z.coerce.number().int().positive().optional(),
+  targetType: z.string().trim().min(1).max(50).optional(),
+  targetId: z.string().trim().min(1).max(100).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+});
+export type ListLogsQuery = z.infer<typeof listLogsQuery>;

@@ -1,0 +1,102 @@
+/** Administration: users, system statistics and the audit log. Every change is audited. */
+import type { Knex } from 'knex';
+import { recordAudit, type RequestMeta } from '../../db/queries/audit';
+import { AuditLog, Blogger, TrendVideo, User, VideoHistory } from '../../db/models';
+import { withTenant } from '../../db/tenant';
+import { ConflictError, NotFoundError } from '../../lib/errors';
+import type { AuthUser } from '../middleware/auth';
+import { toPage } from '../pagination';
+import type { ListLogsQuery, ListUsersQuery, UpdateUserBody } from './schema';
+
+type Actor = Pick<AuthUser, 'id' | 'email'>;
+
+function publicUser(u: User) {
+  return { id: u.id, email: u.email, role: u.role, plan: u.plan, isActive: u.isActive, lastLogin: u.lastLogin ?? null, createdAt: u.createdAt, updatedAt: u.updatedAt };
+}
+
+export async function listUsers(db: Knex, q: ListUsersQuery) {
+  const query = User.query(db);
+  if (q.plan) query.where('plan', q.plan);
+  if (q.role) query.where('role', q.role);
+  if (q.active !== undefined) query.where('isActive', q.active);
+  if (q.search) query.whereILike('email', `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  const { results, total } = await query.orderBy('id').page(q.page - 1, q.limit);
+  return toPage(results.map(publicUser), total, q.page, q.limit);
+}
+
+/** Fails when the change would leave no active admin (the last admin cannot lock everyone out). */
+async function assertAdminsRemain(trx: Knex, target: User, after: { role: string; isActive: boolean }): Promise<void> {
+  const losesAdmin = target.role === 'admin' && target.isActive && (after.role !== 'admin' || !after.isActive);
+  if (!losesAdmin) return;
+  const others = await User.query(trx).where({ role: 'admin', isActive: true }).whereNot('id', target.id).resultSize();
+  if (others === 0) throw new ConflictError('This is the last active admin: promote another admin first.');
+}
+
+export async function updateUser(db: Knex, actor: Actor, id: number, changes: UpdateUserBody, meta: RequestMeta) {
+  return db.transaction(async (trx) => {
+    // Lock the admins so two admins cannot demote each other concurrently into zero admins.
+    await trx.raw('select pg_advisory_xact_lock(hashtext(?))', ['admin-roster']);
+    const target = await User.query(trx).findById(id).forUpdate();
+    if (!target) throw new NotFoundError('User');
+    await assertAdminsRemain(trx, target, { role: changes.role ?? target.role, isActive: changes.isActive ?? target.isActive });
+    const updated = await User.query(trx).patchAndFetchById(id, changes);
+    await recordAudit(trx, {
+      action: 'admin.user_update', actorId: actor.id, actorEmail: actor.email, targetType: 'user', targetId: id,
+      before: publicUser(target), after: publicUser(updated), ip: meta.ip, requestId: meta.requestId,
+    });
+    return publicUser(updated);
+  });
+}
+
+export async function deleteUser(db: Knex, actor: Actor, id: number, meta: RequestMeta): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx.raw('select pg_advisory_xact_lock(hashtext(?))', ['admin-roster']);
+    const target = await User.query(trx).findById(id).forUpdate();
+    if (!target) throw new NotFoundError('User');
+    await assertAdminsRemain(trx, target, { role: 'deleted', isActive: false });
+    await User.query(trx).deleteById(id); // bloggers, history, tokens and usage cascade
+    await recordAudit(trx, {
+      action: 'admin.user_delete', actorId: actor.id, actorEmail: actor.email, targetType: 'user', targetId: id,
+      before: publicUser(target), ip: meta.ip, requestId: meta.requestId,
+    });
+  });
+}
+
+export async function systemStats(db: Knex) {
+  const dayAgo = new Date(Date.now() - 86_400_000);
+  const [byPlan, active24h, tenantCounts, trendCounts] = await Promise.all([
+    User.query(db).select('plan').count('* as count').groupBy('plan') as unknown as Promise<{ plan: string; count: string }[]>,
+    User.query(db).where('lastLogin', '>=', dayAgo).resultSize(),
+    withTenant(db, { admin: true }, async (trx) => ({
+      bloggers: await Blogger.query(trx).resultSize(),
+      videosTracked: Number(((await VideoHistory.query(trx).countDistinct('platform', 'platformVideoId as n').first()) as unknown as { n: string })?.n ?? 0),
+    })),
+    TrendVideo.query(db).select('status').count('* as count').groupBy('status') as unknown as Promise<{ status: string; count: string }[]>,
+  ]);
+  const trendByStatus = Object.fromEntries(trendCounts.map((r) => [r.status, Number(r.count)]));
+  return {
+    users: {
+      total: byPlan.reduce((sum, r) => sum + Number(r.count), 0),
+      byPlan: Object.fromEntries(['free', 'pro', 'enterprise'].map((p) => [p, Number(byPlan.find((r) => r.plan === p)?.count ?? 0)])),
+      activeLast24h: active24h,
+    },
+    bloggers: tenantCounts.bloggers,
+    videosTracked: tenantCounts.videosTracked,
+    trendWatch: {
+      videosByStatus: trendByStatus,
+      monitorsRunning: (trendByStatus.monitoring ?? 0) + (trendByStatus.trending ?? 0) + (trendByStatus.paused ?? 0),
+    },
+  };
+}
+
+export async function listAuditLogs(db: Knex, q: ListLogsQuery) {
+  const query = AuditLog.query(db);
+  if (q.action) query.where('action', q.action);
+  if (q.actorId) query.where('actorId', q.actorId);
+  if (q.targetType) query.where('targetType', q.targetType);
+  if (q.targetId) query.where('targetId', q.targetId);
+  if (q.from) query.where('createdAt', '>=', q.from);
+  if (q.to) query.where('createdAt', '<', q.to);
+  const { results, total } = await query.orderBy('id', 'desc').page(q.page - 1, q.limit);
+  return toPage(results, total, q.page, q.limit);
+}

@@ -1,0 +1,38 @@
+/** /api/auth: register, login, refresh (public); logout, me (access token required). */
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { validateBody } from '../middleware/validate';
+import { requestMeta } from '../requestMeta';
+import { loginBody, refreshBody, registerBody, type LoginBody, type RefreshBody, type RegisterBody } from './schema';
+import * as auth from './service';
+import type { AccessClaims } from './tokens';
+
+export function authRoutes(deps: auth.AuthDeps, protect: Middleware): Router {
+  const router = new Router({ prefix: '/api/auth' });
+
+  router.post('/register', validateBody(registerBody), async (ctx) => {
+    const user = await auth.register(deps, ctx.request.body as RegisterBody, requestMeta(ctx));
+    ctx.status = 201;
+    ctx.body = { user: await auth.me(deps, user.id) };
+  });
+
+  router.post('/login', validateBody(loginBody), async (ctx) => {
+    ctx.body = await auth.login(deps, ctx.request.body as LoginBody, requestMeta(ctx));
+  });
+
+  router.post('/refresh', validateBody(refreshBody), async (ctx) => {
+    ctx.body = await auth.refresh(deps, ctx.request.body as RefreshBody, requestMeta(ctx));
+  });
+
+  router.post('/logout', protect, async (ctx) => {
+    const token = ctx.state.token as AccessClaims;
+    await auth.logout(deps, ctx.state.user!, { jti: token.jti, familyId: token.fid, exp: token.exp }, requestMeta(ctx));
+    ctx.status = 204;
+  });
+
+  router.get('/me', protect, async (ctx) => {
+    ctx.body = { user: await auth.me(deps, ctx.state.user!.id) };
+  });
+
+  return router;
+}

@@ -1,0 +1,167 @@
+/**
+ * Accounts: register, login, refresh (rotating, with reuse detection), logout, me.
+ *
+ * Refresh tokens live in families (one per login). Every refresh rotates: the presented token is
+ * marked rotated and a successor is issued in the same family. Presenting a rotated token again
+ * means it leaked or a client misbehaves (RFC 9700 §4.14.2): the whole family is revoked, and so
+ * are the access tokens issued with it. One exception, the grace: within
+ * REFRESH_REUSE_GRACE_SECONDS of its rotation a token may be presented again (two parallel
+ * refreshes from one client, e.g. two browser tabs) and gets its own successor in the family.
+ */
+import { randomUUID, type KeyObject } from 'node:crypto';
+import bcrypt from 'bcrypt';
+import type { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import { recordAudit, type RequestMeta } from '../../db/queries/audit';
+import { RefreshToken, User, UserLimit } from '../../db/models';
+import type { Config } from '../../lib/config';
+import { ConflictError, UnauthorizedError } from '../../lib/errors';
+import type { LoginGuard } from './loginGuard';
+import type { LoginBody, RefreshBody, RegisterBody } from './schema';
+import { hashRefreshToken, newRefreshToken, signAccessToken } from './tokens';
+import { revokeFamilyAccess, type AccessTokenRef, denyAccessToken } from './revocation';
+
+export interface AuthDeps {
+  db: Knex;
+  redis: Redis;
+  config: Config;
+  signingKey: KeyObject;
+  loginGuard: LoginGuard;
+}
+
+export interface TokenPair {
+  tokenType: 'Bearer';
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresAt: string;
+}
+
+const INVALID_CREDENTIALS = 'Email or password is wrong.';
+let dummyHash: Promise<string> | undefined;
+
+/** Compares against a throw-away hash when the email is unknown, so timing does not reveal accounts. */
+function dummyPasswordHash(rounds: number): Promise<string> {
+  dummyHash ??= bcrypt.hash('not-a-real-password', rounds);
+  return dummyHash;
+}
+
+export async function register(deps: AuthDeps, { email, password }: RegisterBody, meta: RequestMeta) {
+  const passwordHash = await bcrypt.hash(password, deps.config.BCRYPT_ROUNDS);
+  try {
+    const user = await User.query(deps.db).insertAndFetch({ email, passwordHash, role: 'user', plan: 'free' });
+    await recordAudit(deps.db, { action: 'auth.register', actorId: user.id, actorEmail: email, targetType: 'user', targetId: user.id, ip: meta.ip, requestId: meta.requestId });
+    return user;
+  } catch (err) {
+    if ((err as { name?: string }).name === 'UniqueViolationError') {
+      throw new ConflictError('An account with this email already exists. Log in instead, or use another email.');
+    }
+    throw err;
+  }
+}
+
+async function issueTokens(deps: AuthDeps, trx: Knex, user: User, familyId: string, meta: RequestMeta): Promise<{ pair: TokenPair; tokenId: string }> {
+  const refreshToken = newRefreshToken();
+  const expiresAt = new Date(Date.now() + deps.config.REFRESH_TOKEN_TTL_DAYS * 86_400_000);
+  const row = await RefreshToken.query(trx).insert({
+    userId: user.id, familyId, tokenHash: hashRefreshToken(refreshToken), expiresAt, ip: meta.ip, userAgent: meta.userAgent ?? null,
+  });
+  const access = signAccessToken(deps.signingKey, deps.config, user, familyId);
+  return {
+    tokenId: row.id,
+    pair: { tokenType: 'Bearer', accessToken: access.token, expiresIn: access.expiresIn, refreshToken, refreshExpiresAt: expiresAt.toISOString() },
+  };
+}
+
+export async function login(deps: AuthDeps, { email, password }: LoginBody, meta: RequestMeta) {
+  await deps.loginGuard.beforeAttempt(meta.ip, email);
+  const user = await User.query(deps.db).findOne({ email });
+  const passwordOk = user
+    ? await bcrypt.compare(password, user.passwordHash)
+    : (await bcrypt.compare(password, await dummyPasswordHash(deps.config.BCRYPT_ROUNDS)), false);
+  if (!user || !passwordOk || !user.isActive) {
+    await deps.loginGuard.failed(email);
+    const reason = !user ? 'unknown_email' : !passwordOk ? 'wrong_password' : 'account_disabled';
+    await recordAudit(deps.db, { action: 'auth.login_failed', actorId: user?.id ?? null, actorEmail: email, meta: { reason }, ip: meta.ip, requestId: meta.requestId });
+    if (user && passwordOk) throw new UnauthorizedError('This account is disabled. Contact an administrator.', 'account_disabled');
+    throw new UnauthorizedError(INVALID_CREDENTIALS, 'invalid_credentials');
+  }
+  await deps.loginGuard.succeeded(email);
+  const { pair } = await deps.db.transaction(async (trx) => {
+    await User.query(trx).patch({ lastLogin: new Date() }).where('id', user.id);
+    return issueTokens(deps, trx, user, randomUUID(), meta);
+  });
+  await recordAudit(deps.db, { action: 'auth.login', actorId: user.id, actorEmail: user.email, ip: meta.ip, requestId: meta.requestId });
+  return { ...pair, user: await me(deps, user.id) };
+}
+
+async function revokeFamily(deps: AuthDeps, trx: Knex, familyId: string, reason: string): Promise<void> {
+  await RefreshToken.query(trx).patch({ revokedAt: new Date(), revokedReason: reason }).where({ familyId }).whereNull('revokedAt');
+}
+
+export async function refresh(deps: AuthDeps, { refreshToken }: RefreshBody, meta: RequestMeta): Promise<TokenPair> {
+  const outcome = await deps.db.transaction(async (trx) => {
+    // The row lock serialises parallel refreshes of one token.
+    const row = await RefreshToken.query(trx).findOne({ tokenHash: hashRefreshToken(refreshToken) }).forUpdate();
+    if (!row) return { error: new UnauthorizedError('Refresh token is not valid. Log in again.', 'invalid_refresh_token') };
+    if (row.revokedAt) return { error: new UnauthorizedError('Refresh token was revoked (logout or suspected reuse). Log in again.', 'refresh_token_revoked') };
+    if (row.expiresAt.getTime() <= Date.now()) return { error: new UnauthorizedError('Refresh token expired. Log in again.', 'refresh_token_expired') };
+    const user = await User.query(trx).findById(row.userId);
+    if (!user || !user.isActive) {
+      await revokeFamily(deps, trx, row.familyId, 'account_disabled');
+      return { error: new UnauthorizedError('This account is disabled. Contact an administrator.', 'account_disabled') };
+    }
+    if (row.rotatedAt) {
+      const sinceRotation = Date.now() - row.rotatedAt.getTime();
+      if (sinceRotation > deps.config.REFRESH_REUSE_GRACE_SECONDS * 1000) {
+        await revokeFamily(deps, trx, row.familyId, 'reuse_detected');
+        return { reuse: { user, familyId: row.familyId, tokenId: row.id } };
+      }
+      // Within the grace: a parallel refresh from the same client gets its own successor.
+      return { pair: (await issueTokens(deps, trx, user, row.familyId, meta)).pair };
+    }
+    const next = await issueTokens(deps, trx, user, row.familyId, meta);
+    await RefreshToken.query(trx).patch({ rotatedAt: new Date(), replacedById: next.tokenId }).where('id', row.id);
+    return { pair: next.pair };
+  });
+
+  if ('reuse' in outcome && outcome.reuse) {
+    const { user, familyId, tokenId } = outcome.reuse;
+    await revokeFamilyAccess(deps, familyId);
+    await recordAudit(deps.db, {
+      action: 'auth.refresh_reuse', actorId: user.id, actorEmail: user.email, targetType: 'refresh_token_family', targetId: familyId,
+      meta: { tokenId, graceSeconds: deps.config.REFRESH_REUSE_GRACE_SECONDS }, ip: meta.ip, requestId: meta.requestId,
+    });
+    throw new UnauthorizedError('This refresh token was already used, so every session of this login was revoked for safety. Log in again.', 'refresh_token_reused');
+  }
+  if ('error' in outcome && outcome.error) throw outcome.error;
+  return (outcome as { pair: TokenPair }).pair;
+}
+
+/** Revokes the login's refresh-token family and the presented access token right away. */
+export async function logout(deps: AuthDeps, user: { id: number; email: string }, token: AccessTokenRef, meta: RequestMeta): Promise<void> {
+  await revokeFamily(deps, deps.db, token.familyId, 'logout');
+  await Promise.all([denyAccessToken(deps, token), revokeFamilyAccess(deps, token.familyId)]);
+  await recordAudit(deps.db, { action: 'auth.logout', actorId: user.id, actorEmail: user.email, ip: meta.ip, requestId: meta.requestId });
+}
+
+/** The caller's account with its plan limits (never a hash). */
+export async function me(deps: Pick<AuthDeps, 'db'>, userId: number) {
+  const user = await User.query(deps.db).findById(userId).withGraphFetched('limits').throwIfNotFound();
+  const limits = user.limits as UserLimit;
+  return {
+    id: user.id,
+    email: user.email,
+    role: user.role,
+    plan: user.plan,
+    isActive: user.isActive,
+    lastLogin: user.lastLogin ?? null,
+    createdAt: user.createdAt,
+    limits: {
+      maxBloggers: limits.maxBloggers,
+      maxVideosPerDay: limits.maxVideosPerDay,
+      trendWatchEnabled: limits.trendWatchEnabled,
+      apiRateLimitPerMinute: limits.apiRateLimit,
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Access tokens (JWT, HS256 pinned) and refresh tokens (opaque, random, stored as SHA-256).
+ *
+ * The signing secret is a KeyObject, not a string: jsonwebtoken first tries to read a string
+ * secret as a public key, which costs ~350 µs per verify here against ~7 µs for a KeyObject.
+ */
+import { createHash, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import jwt from 'jsonwebtoken';
+import type { Config } from '../../lib/config';
+
+export const ACCESS_ALGORITHM = 'HS256' as const;
+
+export interface AccessClaims {
+  sub: string;
+  /** Token kind: only 'access' tokens open the API (a refresh token is never a JWT here). */
+  kind: 'access';
+  role: 'user' | 'admin';
+  /** Refresh-token family this access token was issued with (logout revokes it). */
+  fid: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  iss: string;
+  aud: string;
+}
+
+/**
+ * JWT_SECRET in production; in development and tests a random secret generated once and kept in
+ * DATA_DIR (git-ignored), so tokens survive restarts without a secret in the repo.
+ */
+export function loadSigningKey(config: Pick<Config, 'JWT_SECRET' | 'NODE_ENV' | 'DATA_DIR'>): KeyObject {
+  if (config.JWT_SECRET) return createSecretKey(Buffer.from(config.JWT_SECRET, 'utf8'));
+  if (config.NODE_ENV === 'production') throw new Error('JWT_SECRET is required in production');
+  const file = path.join(config.DATA_DIR, 'dev-jwt-secret');
+  if (!existsSync(file)) {
+    mkdirSync(config.DATA_DIR, { recursive: true });
+    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  }
+  return createSecretKey(Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8'));
+}
+
+export interface IssuedAccessToken {
+  token: string;
+  jti: string;
+  expiresIn: number;
+}
+
+export function signAccessToken(
+  key: KeyObject,
+  config: Pick<Config, 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'ACCESS_TOKEN_TTL_SECONDS'>,
+  user: { id: number; role: 'user' | 'admin' },
+  familyId: string,
+): IssuedAccessToken {
+  const jti = randomUUID();
+  const token = jwt.sign({ kind: 'access', role: user.role, fid: familyId }, key, {
+    algorithm: ACCESS_ALGORITHM,
+    subject: String(user.id),
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    expiresIn: config.ACCESS_TOKEN_TTL_SECONDS,
+    jwtid: jti,
+  });
+  return { token, jti, expiresIn: config.ACCESS_TOKEN_TTL_SECONDS };
+}
+
+/** Options for koa-jwt / jsonwebtoken.verify: algorithm, issuer and audience pinned. */
+export function accessVerifyOptions(config: Pick<Config, 'JWT_ISSUER' | 'JWT_AUDIENCE'>) {
+  return { algorithms: [ACCESS_ALGORITHM], issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+}
+
+/** An opaque refresh token: 256 random bits, prefixed so secret scanners recognise it. */
+export function newRefreshToken(): string {
+  return `bart_${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}

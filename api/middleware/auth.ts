@@ -1,0 +1,103 @@
+/**
+ * Authentication: koa-jwt verifies the access token (HS256 pinned, issuer, audience, expiry),
+ * then we insist on what jsonwebtoken does not: an `exp` claim, the access kind, a token not on
+ * the deny-list, and an account that still exists and is active (checked on every request, so a
+ * disabled or deleted user's tokens stop working at once). Every failure is a 401 whose message
+ * says what to do next.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { Middleware } from 'koa';
+import compose from 'koa-compose';
+import koaJwt from 'koa-jwt';
+import { User, UserLimit, type Plan, type Role } from '../../db/models';
+import { AppError, ForbiddenError, UnauthorizedError } from '../../lib/errors';
+import { isAccessTokenRevoked } from '../auth/revocation';
+import { accessVerifyOptions, type AccessClaims } from '../auth/tokens';
+import type { ApiDeps } from '../deps';
+
+export interface AuthUser {
+  id: number;
+  email: string;
+  role: Role;
+  plan: Plan;
+  limits: Pick<UserLimit, 'maxBloggers' | 'maxVideosPerDay' | 'trendWatchEnabled' | 'apiRateLimit'>;
+}
+
+declare module 'koa' {
+  interface DefaultState {
+    user?: AuthUser;
+    token?: AccessClaims;
+  }
+}
+
+/** Why jsonwebtoken refused a token, as a message that tells the caller what to fix. */
+function explain(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const name = (err as Error | undefined)?.name;
+  const message = (err as Error | undefined)?.message ?? '';
+  if (name === 'TokenExpiredError') {
+    return new UnauthorizedError('Access token expired. Get a new one with POST /api/auth/refresh and your refresh token.', 'token_expired');
+  }
+  if (message === 'Token not found') {
+    return new UnauthorizedError('Authentication required: send "Authorization: Bearer <access token>" (from POST /api/auth/login).', 'unauthorized');
+  }
+  return new UnauthorizedError('Access token is not valid (bad signature, algorithm, issuer or audience). Log in again.', 'invalid_token');
+}
+
+export function authenticate(deps: Pick<ApiDeps, 'config' | 'db' | 'redis'>, signingKey: KeyObject): Middleware {
+  const verify = koaJwt({
+    secret: signingKey as unknown as string, // jsonwebtoken accepts a KeyObject
+    ...accessVerifyOptions(deps.config),
+    key: 'token',
+    debug: true,
+    isRevoked: async (_ctx, decoded) => {
+      const claims = decoded as Partial<AccessClaims>;
+      if (typeof claims.exp !== 'number') throw new UnauthorizedError('Access token has no expiry; tokens without "exp" are refused. Log in again.', 'invalid_token');
+      if (claims.kind !== 'access' || !claims.jti || !claims.fid || !claims.sub) {
+        throw new UnauthorizedError('This is not an access token. Send the accessToken from POST /api/auth/login or /refresh.', 'wrong_token_kind');
+      }
+      if (await isAccessTokenRevoked(deps, { jti: claims.jti, familyId: claims.fid, exp: claims.exp })) {
+        throw new UnauthorizedError('Access token was revoked (logout or suspected refresh-token reuse). Log in again.', 'token_revoked');
+      }
+      return false;
+    },
+  });
+
+  const translateErrors: Middleware = async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const original = (err as { originalError?: unknown }).originalError;
+      if ((err as { status?: number }).status === 401 && !(err instanceof AppError)) throw explain(original ?? err);
+      throw err;
+    }
+  };
+
+  const loadUser: Middleware = async (ctx, next) => {
+    const claims = ctx.state.token as AccessClaims;
+    const user = await User.query(deps.db).findById(Number(claims.sub)).withGraphFetched('limits');
+    if (!user || !user.isActive) {
+      throw new UnauthorizedError('This account is disabled or no longer exists.', 'account_disabled');
+    }
+    const limits = user.limits as UserLimit;
+    ctx.state.user = {
+      id: user.id, email: user.email, role: user.role, plan: user.plan,
+      limits: { maxBloggers: limits.maxBloggers, maxVideosPerDay: limits.maxVideosPerDay, trendWatchEnabled: limits.trendWatchEnabled, apiRateLimit: limits.apiRateLimit },
+    };
+    await next();
+  };
+
+  // translateErrors wraps only verification: errors of later middleware pass through untouched.
+  const verified: Middleware = async (ctx, next) => {
+    await translateErrors(ctx, () => verify(ctx, async () => undefined));
+    await next();
+  };
+  return compose([verified, loadUser]);
+}
+
+export function requireAdmin(): Middleware {
+  return async (ctx, next) => {
+    if (ctx.state.user?.role !== 'admin') throw new ForbiddenError('This endpoint is for administrators only.', 'admin_only');
+    await next();
+  };
+}

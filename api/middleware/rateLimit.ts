@@ -1,0 +1,76 @@
+/**
+ * Per-user API rate limit from the plan (requests per minute; -1 = unlimited), counted in Redis
+ * so every API instance shares it. Each answer carries RateLimit-Limit / -Remaining / -Reset;
+ * a refused one is a 429 with Retry-After.
+ *
+ * Redis down: the Redis client refuses commands at once (no offline queue), and
+ * rate-limiter-flexible switches to its insurance limiter, an in-memory counter per process with
+ * the same limit. Requests neither hang nor fail; the limit is then enforced per instance.
+ */
+import type { Redis } from 'ioredis';
+import type { Middleware } from 'koa';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { TooManyRequestsError } from '../../lib/errors';
+
+const WINDOW_SECONDS = 60;
+
+export class PlanRateLimiter {
+  private readonly limiters = new Map<number, RateLimiterRedis>();
+
+  constructor(private readonly redis: Redis) {}
+
+  /** One limiter per limit value (plans share them), created on first use. */
+  limiterFor(points: number): RateLimiterRedis {
+    let limiter = this.limiters.get(points);
+    if (!limiter) {
+      const keyPrefix = `rl:api:${points}`;
+      limiter = new RateLimiterRedis({
+        storeClient: this.redis,
+        keyPrefix,
+        points,
+        duration: WINDOW_SECONDS,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration: WINDOW_SECONDS }),
+      });
+      this.limiters.set(points, limiter);
+    }
+    return limiter;
+  }
+
+  /** Requests the user made in the current window (for usage stats); null when unlimited. */
+  async used(userId: number, points: number): Promise<number | null> {
+    if (points < 0) return null;
+    const res = await this.limiterFor(points).get(String(userId)).catch(() => null);
+    return res?.consumedPoints ?? 0;
+  }
+}
+
+function headers(limit: number, res: RateLimiterRes): Record<string, string> {
+  return {
+    'RateLimit-Limit': String(limit),
+    'RateLimit-Remaining': String(Math.max(0, res.remainingPoints)),
+    'RateLimit-Reset': String(Math.ceil(res.msBeforeNext / 1000)),
+  };
+}
+
+/** Mount after authenticate(): it limits ctx.state.user by their plan. */
+export function planRateLimit(limiters: PlanRateLimiter): Middleware {
+  return async (ctx, next) => {
+    const user = ctx.state.user;
+    const limit = user?.limits.apiRateLimit ?? -1;
+    if (!user || limit < 0) return next();
+    let res: RateLimiterRes;
+    try {
+      res = await limiters.limiterFor(limit).consume(String(user.id));
+    } catch (rejected) {
+      if (!(rejected instanceof RateLimiterRes)) throw rejected;
+      throw new TooManyRequestsError(
+        `Rate limit reached: the ${user.plan} plan allows ${limit} requests per minute. Retry in ${Math.ceil(rejected.msBeforeNext / 1000)} s${user.plan === 'enterprise' ? '' : ', or move to a larger plan'}.`,
+        rejected.msBeforeNext / 1000,
+        headers(limit, rejected),
+      );
+    }
+    ctx.set(headers(limit, res));
+    await next();
+  };
+}

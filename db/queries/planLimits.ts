@@ -1,0 +1,47 @@
+/**
+ * Plan limits that hold under concurrency. "Count, compare, insert" races: twenty parallel
+ * creates at limit−1 would all see room. So the check runs inside the caller's transaction after
+ * a transaction-scoped advisory lock on (resource, user): parallel creates of one user queue up
+ * and each sees the rows the previous one committed; other users are not blocked.
+ */
+import type { Knex } from 'knex';
+import { AppError } from '../../lib/errors';
+
+/** Advisory-lock namespaces, one per limited resource (first key of pg_advisory_xact_lock). */
+const LOCK_NAMESPACE = { bloggers: 1001, videosPerDay: 1002 } as const;
+export type LimitedResource = keyof typeof LOCK_NAMESPACE;
+
+export class PlanLimitError extends AppError {
+  constructor(message: string, details: { resource: LimitedResource; limit: number; used: number; plan: string }) {
+    super(403, 'plan_limit_reached', message, details);
+  }
+}
+
+export interface PlanLimitCheck<T> {
+  userId: number;
+  plan: string;
+  resource: LimitedResource;
+  /** The plan's limit; -1 means unlimited. */
+  limit: number;
+  /** How many the user has now (runs under the lock, in the transaction). */
+  count: (trx: Knex.Transaction) => Promise<number>;
+  /** Creates the new item (runs under the lock, in the transaction). */
+  create: (trx: Knex.Transaction) => Promise<T>;
+  /** Human name for messages, e.g. "bloggers". */
+  noun: string;
+}
+
+/** Runs `create` only when the user is under the limit; the caller's transaction holds the lock until it ends. */
+export async function createWithinPlanLimit<T>(trx: Knex.Transaction, check: PlanLimitCheck<T>): Promise<T> {
+  await trx.raw('select pg_advisory_xact_lock(?, ?)', [LOCK_NAMESPACE[check.resource], check.userId]);
+  if (check.limit >= 0) {
+    const used = await check.count(trx);
+    if (used >= check.limit) {
+      throw new PlanLimitError(
+        `Your ${check.plan} plan allows ${check.limit} ${check.noun} and you have ${used}. Remove one, or move to a larger plan.`,
+        { resource: check.resource, limit: check.limit, used, plan: check.plan },
+      );
+    }
+  }
+  return check.create(trx);
+}
