@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const config = getConfig();
   const logger = createLogger(config, 'worker');
   installSdkLogger(logger);
-  const db = createDb({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, applicationName: 'worker' });
+  const db = createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'worker' });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
     const prebuilt = config.NODE_ENV === 'production' && existsSync(PREBUILT_BUNDLE);

@@ -6,7 +6,7 @@
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { NativeConnection } from '@temporalio/worker';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Knex } from 'knex';
 import { createDb } from '../db';
@@ -25,6 +25,12 @@ export const testConfig: Config = loadConfig({
   TEMPORAL_NAMESPACE: base.TEMPORAL_TEST_NAMESPACE,
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
   LOG_PRETTY: 'false',
+  // Cheap hashes keep auth tests fast; the cost factor itself is not what they test.
+  BCRYPT_ROUNDS: '4',
+  JWT_SECRET: randomBytes(48).toString('base64url'),
+  // High enough that only the brute-force tests (with their own limits) ever hit them.
+  LOGIN_MAX_PER_IP: '100000',
+  LOGIN_MAX_FAILURES_PER_EMAIL: '1000',
 });
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -73,6 +79,12 @@ export const testWorkflowBundle = memo<Promise<{ code: string }>>(
 export function uniqueTaskQueue(prefix = 'test'): string {
   return `${prefix}-${randomUUID()}`;
 }
+
+/** A connection pool as the app role (row-level security applies), as the API and worker use. */
+export const testAppDb = memo<Knex>(
+  () => createDb({ url: testConfig.appDatabaseUrl, poolMax: 5, applicationName: 'mocha-app' }),
+  (db) => db.destroy(),
+);
 
 /** Empties every table but the plan table and Knex's own, for tests that need a clean slate. */
 export async function resetDb(db: Knex = testDb()): Promise<void> {

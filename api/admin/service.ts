@@ -1,7 +1,7 @@
 /** Administration: users, system statistics and the audit log. Every change is audited. */
 import type { Knex } from 'knex';
 import { recordAudit, type RequestMeta } from '../../db/queries/audit';
-import { AuditLog, Blogger, TrendVideo, User, VideoHistory } from '../../db/models';
+import { AuditLog, Blogger, TrendVideo, User } from '../../db/models';
 import { withTenant } from '../../db/tenant';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import type { AuthUser } from '../middleware/auth';
@@ -69,7 +69,7 @@ export async function systemStats(db: Knex) {
     User.query(db).where('lastLogin', '>=', dayAgo).resultSize(),
     withTenant(db, { admin: true }, async (trx) => ({
       bloggers: await Blogger.query(trx).resultSize(),
-      videosTracked: Number(((await VideoHistory.query(trx).countDistinct('platform', 'platformVideoId as n').first()) as unknown as { n: string })?.n ?? 0),
+      videosTracked: (await trx.raw<{ rows: { n: number }[] }>('select count(distinct (platform, platform_video_id))::int as n from video_history')).rows[0]?.n ?? 0,
     })),
     TrendVideo.query(db).select('status').count('* as count').groupBy('status') as unknown as Promise<{ status: string; count: string }[]>,
   ]);

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { AuditLog, Blogger, RefreshToken, User } from '../../db/models';
+import { startTestApi, type TestApi } from '../../test/api';
+import { testDb } from '../../test/harness';
+import { createUser, type TestUser } from '../../test/users';
+
+/** Every admin route with a body that would be valid for an admin. */
+const ADMIN_ROUTES: [string, string, unknown?][] = [
+  ['GET', '/api/admin/users'],
+  ['PUT', '/api/admin/users/1', { plan: 'pro' }],
+  ['DELETE', '/api/admin/users/1'],
+  ['GET', '/api/admin/stats'],
+  ['GET', '/api/admin/logs'],
+  ['GET', '/api/admin/no-such-route'],
+  ['POST', '/api/admin/users'],
+];
+
+describe('admin API', () => {
+  let api: TestApi;
+  let admin: TestUser;
+
+  before(async () => {
+    api = await startTestApi();
+    admin = await createUser(api, { role: 'admin', plan: 'enterprise' });
+  });
+  after(async () => {
+    await User.query(testDb()).deleteById(admin.id);
+    await api.close();
+  });
+
+  it('when a regular user calls any admin method and path, then 403 and nothing changes', async () => {
+    const user = await createUser(api);
+    const victim = await createUser(api);
+    for (const [method, path, body] of ADMIN_ROUTES) {
+      const res = await api.request(method, path.replace('/1', `/${victim.id}`), { token: user.accessToken, body });
+      assert.equal(res.status, 403, `${method} ${path}`);
+      assert.equal(res.body.error.code, 'admin_only');
+    }
+    const unchanged = await User.query(testDb()).findById(victim.id);
+    assert.equal(unchanged?.plan, 'free');
+  });
+
+  it('when nobody is logged in, then admin routes are 401', async () => {
+    for (const [method, path] of ADMIN_ROUTES) {
+      assert.equal((await api.request(method, path)).status, 401, `${method} ${path}`);
+    }
+  });
+
+  it('when an admin lists users, then pages, filters and email search work and no hashes are returned', async () => {
+    const tag = randomUUID().slice(0, 8);
+    for (let i = 0; i < 3; i++) await createUser(api, { email: `list-${tag}-${i}@example.com`, plan: i === 0 ? 'pro' : 'free' });
+    const page1 = await api.request('GET', `/api/admin/users?search=list-${tag}&limit=2`, { token: admin.accessToken });
+    assert.equal(page1.status, 200);
+    assert.equal(page1.body.data.length, 2);
+    assert.deepEqual(page1.body.pagination, { page: 1, limit: 2, total: 3, pages: 2 });
+    const pro = await api.request('GET', `/api/admin/users?search=list-${tag}&plan=pro`, { token: admin.accessToken });
+    assert.deepEqual(pro.body.data.map((u: { email: string }) => u.email), [`list-${tag}-0@example.com`]);
+    assert.doesNotMatch(JSON.stringify(page1.body), /passwordHash|\$2b\$/);
+  });
+
+  it('when the page size is over the cap, then 400 says the maximum', async () => {
+    const res = await api.request('GET', '/api/admin/users?limit=1000', { token: admin.accessToken });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.details[0].path, 'query.limit');
+    assert.match(res.body.error.details[0].message, /100/);
+  });
+
+  it('when an admin changes a plan, then it applies and the audit log has actor, target, before, after and IP', async () => {
+    const user = await createUser(api);
+    const res = await api.request('PUT', `/api/admin/users/${user.id}`, { token: admin.accessToken, body: { plan: 'pro' } });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.user.plan, 'pro');
+    const me = await api.request('GET', '/api/auth/me', { token: user.accessToken });
+    assert.equal(me.body.user.limits.trendWatchEnabled, true, 'the new plan takes effect at once');
+    const [entry] = await AuditLog.query(testDb()).where({ action: 'admin.user_update', targetId: String(user.id) });
+    assert.ok(entry);
+    assert.equal(entry.actorId, admin.id);
+    assert.equal((entry.before as { plan: string }).plan, 'free');
+    assert.equal((entry.after as { plan: string }).plan, 'pro');
+    assert.ok(entry.ip);
+    const logs = await api.request('GET', `/api/admin/logs?action=admin.user_update&targetId=${user.id}`, { token: admin.accessToken });
+    assert.equal(logs.body.data.length, 1);
+  });
+
+  it('when an update carries fields other than role, plan and isActive, then 400 and nothing changes', async () => {
+    const user = await createUser(api);
+    const res = await api.request('PUT', `/api/admin/users/${user.id}`, { token: admin.accessToken, body: { plan: 'pro', email: 'hijack@example.com', passwordHash: 'x' } });
+    assert.equal(res.status, 400);
+    const row = await User.query(testDb()).findById(user.id);
+    assert.equal(row?.plan, 'free');
+    assert.equal(row?.email, user.email);
+  });
+
+  it('when an admin disables a user, then that user is locked out at once', async () => {
+    const user = await createUser(api);
+    assert.equal((await api.request('PUT', `/api/admin/users/${user.id}`, { token: admin.accessToken, body: { isActive: false } })).status, 200);
+    assert.equal((await api.request('GET', '/api/auth/me', { token: user.accessToken })).status, 401);
+  });
+
+  it('when the last active admin tries to demote or disable themself, then 409 and they stay admin', async () => {
+    const lone = await createUser(api, { role: 'admin' });
+    // Make `lone` the only active admin for this test.
+    const others = await User.query(testDb()).where({ role: 'admin', isActive: true }).whereNot('id', lone.id);
+    await User.query(testDb()).patch({ isActive: false }).whereIn('id', others.map((o) => o.id));
+    try {
+      for (const body of [{ role: 'user' }, { isActive: false }]) {
+        const res = await api.request('PUT', `/api/admin/users/${lone.id}`, { token: lone.accessToken, body });
+        assert.equal(res.status, 409, JSON.stringify(body));
+        assert.match(res.body.error.message, /last active admin/);
+      }
+      assert.equal((await api.request('DELETE', `/api/admin/users/${lone.id}`, { token: lone.accessToken })).status, 409);
+      assert.equal((await User.query(testDb()).findById(lone.id))?.role, 'admin');
+    } finally {
+      await User.query(testDb()).patch({ isActive: true }).whereIn('id', others.map((o) => o.id));
+      await User.query(testDb()).deleteById(lone.id);
+    }
+  });
+
+  it('when an admin deletes a user, then their bloggers and tokens go with them, and it is audited', async () => {
+    const user = await createUser(api);
+    await Blogger.query(testDb()).insert({ userId: user.id, name: 'to be removed' });
+    const res = await api.request('DELETE', `/api/admin/users/${user.id}`, { token: admin.accessToken });
+    assert.equal(res.status, 204);
+    assert.equal(await User.query(testDb()).where('id', user.id).resultSize(), 0);
+    assert.equal(await Blogger.query(testDb()).where('userId', user.id).resultSize(), 0);
+    assert.equal(await RefreshToken.query(testDb()).where('userId', user.id).resultSize(), 0);
+    assert.equal(await AuditLog.query(testDb()).where({ action: 'admin.user_delete', targetId: String(user.id) }).resultSize(), 1);
+    assert.equal((await api.request('DELETE', `/api/admin/users/${user.id}`, { token: admin.accessToken })).status, 404);
+  });
+
+  it('when an admin asks for stats, then users by plan, active users, bloggers, videos and monitors are counted', async () => {
+    const before = (await api.request('GET', '/api/admin/stats', { token: admin.accessToken })).body;
+    const user = await createUser(api, { plan: 'pro' });
+    await Blogger.query(testDb()).insert({ userId: user.id, name: 'counted' });
+    const res = await api.request('GET', '/api/admin/stats', { token: admin.accessToken });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.users.byPlan.pro, before.users.byPlan.pro + 1);
+    assert.equal(res.body.users.activeLast24h, before.users.activeLast24h + 1, 'the new user logged in');
+    assert.equal(res.body.bloggers, before.bloggers + 1, 'bloggers of every tenant are counted');
+    assert.equal(typeof res.body.videosTracked, 'number');
+    assert.equal(typeof res.body.trendWatch.monitorsRunning, 'number');
+  });
+
+  it('when the audit log is filtered by actor and time, then only matching entries come back, newest first', async () => {
+    const user = await createUser(api);
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const res = await api.request('GET', `/api/admin/logs?actorId=${user.id}&from=${encodeURIComponent(since)}`, { token: admin.accessToken });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.data.map((e: { action: string }) => e.action), ['auth.login', 'auth.register']);
+  });
+});

@@ -1,0 +1,27 @@
+/** Test users: created through the real API (register + login), with role/plan set directly. */
+import { randomUUID } from 'node:crypto';
+import { User, type Plan, type Role } from '../db/models';
+import type { TestApi } from './api';
+import { testDb } from './harness';
+
+export interface TestUser {
+  id: number;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+export async function createUser(api: TestApi, opts: { role?: Role; plan?: Plan; email?: string } = {}): Promise<TestUser> {
+  const email = opts.email ?? `user-${randomUUID()}@example.com`;
+  const password = 'correct horse battery';
+  const reg = await api.request('POST', '/api/auth/register', { body: { email, password } });
+  if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${JSON.stringify(reg.body)}`);
+  const id = reg.body.user.id as number;
+  if (opts.role || opts.plan) {
+    await User.query(testDb()).patch({ ...(opts.role ? { role: opts.role } : {}), ...(opts.plan ? { plan: opts.plan } : {}) }).where('id', id);
+  }
+  const login = await api.request('POST', '/api/auth/login', { body: { email, password } });
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
+  return { id, email, password, accessToken: login.body.accessToken, refreshToken: login.body.refreshToken };
+}
