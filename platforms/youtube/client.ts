@@ -1,0 +1,161 @@
+/**
+ * The YouTube Data API v3 adapter (PlatformClient) for public data with an API key. Every call is
+ * a cheap list call (1 unit); creators are enumerated through their uploads playlist, never
+ * through search (100 calls a day, kept for Trend Watch discovery).
+ */
+import { PlatformError } from '../errors';
+import type { QuotaLedger } from '../quota';
+import type { Capabilities, Creator, CreatorRef, PlatformClient, Video, VideoStats } from '../types';
+import { toCreator, toVideo, toVideoStats, YOUTUBE_SOURCE } from './normalize';
+import { createYouTubeGet, youTubeBuckets } from './request';
+import { channelListSchema, playlistItemListSchema, searchListSchema, videoListSchema, type VideoItem } from './schemas';
+
+export interface YouTubeClientOptions {
+  apiKey: string;
+  baseUrl: string;
+  timeoutMs: number;
+  maxBytes: number;
+  quota: QuotaLedger;
+  dailyUnits: number;
+  dailySearchCalls: number;
+  /** Region of the mostPopular chart and of discovery search; default US. */
+  regionCode?: string;
+  clock?: () => Date;
+}
+
+/** Most ids one videos.list call accepts. */
+export const YOUTUBE_MAX_IDS = 50;
+const VIDEO_PARTS = 'snippet,statistics,contentDetails,topicDetails';
+const VIDEO_ID = /^[A-Za-z0-9_-]+$/;
+
+export const YOUTUBE_CAPABILITIES: Capabilities = {
+  views: 'all',
+  likes: 'unless-hidden',
+  shares: false,
+  discovery: true,
+  maxBatchSize: YOUTUBE_MAX_IDS,
+  notes: 'Public data with an API key; 10,000 units a day (1 per call, up to 50 videos each) and 100 search calls a day, reset at midnight Pacific. No share counts; likes may be hidden; subscriber counts are rounded to 3 significant figures; "short" is a duration hint (≤ 180 s).',
+};
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const newestFirst = (a: Video, b: Video): number => b.publishedAt.localeCompare(a.publishedAt);
+
+export function createYouTubeClient(options: YouTubeClientOptions): PlatformClient {
+  const clock = options.clock ?? (() => new Date());
+  const regionCode = options.regionCode ?? 'US';
+  const buckets = youTubeBuckets(options.dailyUnits, options.dailySearchCalls);
+  const get = createYouTubeGet({ ...options, clock }, buckets);
+  /** Channel id → uploads playlist id; it never changes, so one lookup per channel per process. */
+  const uploadsPlaylists = new Map<string, string>();
+  const now = (): string => clock().toISOString();
+
+  async function findChannels(params: Record<string, string>) {
+    const { items = [] } = await get('channels', params, channelListSchema);
+    for (const item of items) {
+      const uploads = item.contentDetails?.relatedPlaylists?.uploads;
+      if (uploads) uploadsPlaylists.set(item.id, uploads);
+    }
+    return items;
+  }
+
+  async function uploadsPlaylistOf(channelId: string): Promise<string> {
+    const cached = uploadsPlaylists.get(channelId);
+    if (cached) return cached;
+    await findChannels({ part: 'contentDetails', id: channelId });
+    const uploads = uploadsPlaylists.get(channelId);
+    if (!uploads) throw new PlatformError('youtube', 'not_found', `channel ${channelId} not found or has no uploads playlist`);
+    return uploads;
+  }
+
+  /** videos.list for any number of ids, 50 per call; unknown ids are simply absent. */
+  async function fetchVideoItems(ids: string[]): Promise<VideoItem[]> {
+    const items: VideoItem[] = [];
+    for (const batch of chunks([...new Set(ids)], YOUTUBE_MAX_IDS)) {
+      // No maxResults here: videos.list does not accept it together with id.
+      const answer = await get('videos', { part: VIDEO_PARTS, id: batch.join(',') }, videoListSchema);
+      items.push(...answer.items);
+    }
+    return items;
+  }
+
+  /** Newest uploads published at or after `since`, at most `limit` ids, paging only as far as needed. */
+  async function recentUploadIds(playlistId: string, since: Date, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const params: Record<string, string> = { part: 'contentDetails', playlistId, maxResults: '50', ...(pageToken ? { pageToken } : {}) };
+      const page = await get('playlistItems', params, playlistItemListSchema);
+      let reachedOlder = false;
+      for (const { contentDetails } of page.items) {
+        if (!contentDetails.videoPublishedAt) continue; // private or deleted upload
+        if (new Date(contentDetails.videoPublishedAt) < since) reachedOlder = true;
+        else if (ids.length < limit) ids.push(contentDetails.videoId);
+      }
+      // The uploads playlist runs newest first: an older item means the rest is older too.
+      pageToken = reachedOlder || ids.length >= limit ? undefined : page.nextPageToken;
+    } while (pageToken);
+    return ids;
+  }
+
+  return {
+    platform: 'youtube',
+    source: YOUTUBE_SOURCE,
+    capabilities: YOUTUBE_CAPABILITIES,
+
+    async resolveCreator(ref: CreatorRef): Promise<Creator> {
+      if (ref.platform !== 'youtube') throw new PlatformError('youtube', 'bad_input', `cannot resolve a ${ref.platform} creator`);
+      const by: Record<string, string> =
+        ref.kind === 'handle' ? { forHandle: ref.value.startsWith('@') ? ref.value : `@${ref.value}` } : ref.kind === 'username' ? { forUsername: ref.value } : { id: ref.value };
+      const [channel] = await findChannels({ part: 'snippet,statistics,contentDetails', ...by });
+      if (!channel) throw new PlatformError('youtube', 'not_found', `no channel for ${ref.kind} ${ref.value}`);
+      return toCreator(channel, now());
+    },
+
+    async listCreatorVideos(channelId, { since, limit }): Promise<Video[]> {
+      if (limit <= 0) return [];
+      const ids = await recentUploadIds(await uploadsPlaylistOf(channelId), since, limit);
+      const fetchedAt = now();
+      const videos = (await fetchVideoItems(ids)).map((item) => toVideo(item, fetchedAt));
+      return videos.filter((v) => new Date(v.publishedAt) >= since).sort(newestFirst).slice(0, limit);
+    },
+
+    async getVideoStats(ids): Promise<Map<string, VideoStats>> {
+      if (ids.length > YOUTUBE_MAX_IDS) throw new PlatformError('youtube', 'bad_input', `getVideoStats takes at most ${YOUTUBE_MAX_IDS} ids, got ${ids.length}`);
+      const invalid = ids.find((id) => !VIDEO_ID.test(id));
+      if (invalid !== undefined) throw new PlatformError('youtube', 'bad_input', `not a YouTube video id: ${JSON.stringify(invalid.slice(0, 40))}`);
+      if (ids.length === 0) return new Map();
+      const fetchedAt = now();
+      return new Map((await fetchVideoItems(ids)).map((item) => [item.id, toVideoStats(item, fetchedAt)]));
+    },
+
+    async discoverFresh({ publishedAfter, limit }): Promise<Video[]> {
+      if (limit <= 0) return [];
+      const isFresh = (v: Video): boolean => new Date(v.publishedAt) > publishedAfter;
+      // The chart (1 unit) comes with metrics; search (the scarce bucket) only when it is not enough.
+      const chart = await get('videos', { part: VIDEO_PARTS, chart: 'mostPopular', regionCode, maxResults: '50' }, videoListSchema);
+      const chartFetchedAt = now();
+      const found = new Map(chart.items.map((item) => toVideo(item, chartFetchedAt)).filter(isFresh).map((v) => [v.id, v]));
+
+      if (found.size < limit) {
+        let searchIds: string[] = [];
+        try {
+          const params = { part: 'snippet', type: 'video', publishedAfter: publishedAfter.toISOString(), order: 'viewCount', regionCode, maxResults: '50' };
+          searchIds = (await get('search', params, searchListSchema)).items.map((item) => item.id.videoId);
+        } catch (err) {
+          // A spent search bucket still leaves the chart's videos worth returning.
+          if (!(err instanceof PlatformError && err.kind === 'quota_exhausted' && found.size > 0)) throw err;
+        }
+        const fetchedAt = now();
+        const details = await fetchVideoItems(searchIds.filter((id) => !found.has(id)));
+        for (const video of details.map((item) => toVideo(item, fetchedAt)).filter(isFresh)) found.set(video.id, video);
+      }
+      // Most viewed first: the videos most worth monitoring when the limit cuts the list.
+      return [...found.values()].sort((a, b) => (b.metrics.views ?? -1) - (a.metrics.views ?? -1)).slice(0, limit);
+    },
+  };
+}
