@@ -12,7 +12,7 @@ describe('config', () => {
   });
 
   it('when values are given as strings, then they are coerced to their types', () => {
-    const config = loadConfig({ PORT: '8080', TIME_SCALE: '1440', LOG_PRETTY: 'false', NODE_ENV: 'production' });
+    const config = loadConfig({ PORT: '8080', TIME_SCALE: '1440', LOG_PRETTY: 'false', NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40) });
     assert.equal(config.PORT, 8080);
     assert.equal(config.TIME_SCALE, 1440);
     assert.equal(config.logPretty, false);
@@ -28,6 +28,16 @@ describe('config', () => {
         return true;
       },
     );
+  });
+
+  it('when production runs without JWT_SECRET, or with a short one, then start-up is refused', () => {
+    assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /JWT_SECRET: required in production/);
+    assert.throws(() => loadConfig({ JWT_SECRET: 'short' }), /JWT_SECRET: use at least 32/);
+  });
+
+  it('when APP_DATABASE_URL is not set, then the app connects to the same database as role blogger_app', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://owner:secret@db.internal:5432/analytics' });
+    assert.equal(config.appDatabaseUrl, 'postgres://blogger_app@db.internal:5432/analytics');
   });
 
   it('when .env.example is compared with the schema, then it lists every key', async () => {
