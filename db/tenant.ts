@@ -17,9 +17,9 @@ export async function setTenantScope(trx: Knex.Transaction, scope: TenantScope):
   }
 }
 
-export function withTenant<T>(db: Knex, scope: TenantScope, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+export function withTenant<T>(db: Knex, scope: TenantScope, work: (trx: Knex.Transaction) => PromiseLike<T>): Promise<T> {
   return db.transaction(async (trx) => {
     await setTenantScope(trx, scope);
-    return work(trx);
+    return await work(trx);
   });
 }

@@ -24,9 +24,9 @@ export interface PlanLimitCheck<T> {
   /** The plan's limit; -1 means unlimited. */
   limit: number;
   /** How many the user has now (runs under the lock, in the transaction). */
-  count: (trx: Knex.Transaction) => Promise<number>;
+  count: (trx: Knex.Transaction) => PromiseLike<number>;
   /** Creates the new item (runs under the lock, in the transaction). */
-  create: (trx: Knex.Transaction) => Promise<T>;
+  create: (trx: Knex.Transaction) => PromiseLike<T>;
   /** Human name for messages, e.g. "bloggers". */
   noun: string;
 }
