@@ -6,7 +6,7 @@ import { testConfig } from '../test/harness';
 
 const TABLES = [
   'users', 'user_limits', 'bloggers', 'video_history', 'trend_videos', 'trend_snapshots',
-  'detected_trends', 'refresh_tokens', 'audit_logs', 'usage_daily',
+  'detected_trends', 'detected_trend_points', 'refresh_tokens', 'audit_logs', 'usage_daily',
 ];
 
 async function admin<T>(fn: (client: PgClient) => Promise<T>): Promise<T> {

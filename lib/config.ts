@@ -75,6 +75,19 @@ const envSchema = z.object({
   TIME_SCALE: positive.default(1)
     .describe('Divides every workflow interval: 1 = real time, 1440 = a day per minute (demos, tests)'),
   TREND_MONITOR_DAYS: positive.default(7).describe('How long a discovered video is monitored, in days'),
+  TREND_SNAPSHOT_HOURS: positive.default(2).describe('Hours between two snapshots of a monitored video'),
+  TREND_DISCOVERY_HOURS: positive.default(4).describe('Hours between discovery runs (schedule)'),
+  TREND_ANALYSIS_HOURS: positive.default(6).describe('Hours between trend analysis runs (schedule)'),
+  TREND_CLEANUP_HOURS: positive.default(24).describe('Hours between cleanup runs (schedule)'),
+  TREND_FRESH_DAYS: positive.default(7).describe('Discovery only picks videos published less than this many days ago'),
+  TREND_DISCOVERY_CAP: z.coerce.number().int().min(1).max(10_000).default(200).describe('Most new videos one discovery run takes per platform'),
+  TREND_ANALYSIS_WINDOW_HOURS: positive.default(24).describe('Window of recent snapshots a trend analysis looks at'),
+  TREND_MIN_CREATORS: z.coerce.number().int().min(2).default(3).describe('Distinct creators a hashtag/topic/sound/format needs to be a trend'),
+  TREND_TRENDING_PERCENTILE: z.coerce.number().min(0.5).max(0.999).default(0.9).describe('Videos at or above this velocity percentile are marked trending'),
+  TREND_DROP_VELOCITY: z.coerce.number().min(0).default(10).describe('Cleanup drops videos slower than this (views/hour) ...'),
+  TREND_DROP_MIN_SNAPSHOTS: z.coerce.number().int().min(1).default(6).describe('... once they have at least this many snapshots'),
+  SCHEDULE_CATCHUP_HOURS: positive.default(1).describe('Missed schedule runs within this window are caught up after downtime'),
+  SCHEDULES_ENABLED: bool.default(true).describe('Create/update the Trend Watch schedules when the worker starts'),
 
   // --- platforms (a platform without credentials is served by the simulator) ---------------
   PLATFORMS_ENABLED: z.string().default('youtube,tiktok,instagram')

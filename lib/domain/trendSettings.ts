@@ -1,0 +1,81 @@
+/**
+ * Trend Watch timing and thresholds, derived once from configuration and handed to workflows as
+ * input (workflow code never reads the environment). Every interval is divided by TIME_SCALE, the
+ * one knob that lets a demo or a test live a 7-day monitor in minutes.
+ */
+import type { Config } from '../config';
+
+const HOUR_MS = 3_600_000;
+
+export interface TrendSettings {
+  timeScale: number;
+  snapshotIntervalMs: number;
+  /** Snapshots per monitor: monitor duration ÷ interval (84 for 7 days every 2 h). */
+  totalSlots: number;
+  discoveryIntervalMs: number;
+  analysisIntervalMs: number;
+  cleanupIntervalMs: number;
+  /** Archive videos published longer ago than this. */
+  monitorWindowMs: number;
+  /** Discovery picks videos published within this window (in platform time, not scaled). */
+  freshWindowMs: number;
+  discoveryCap: number;
+  analysisWindowMs: number;
+  minCreators: number;
+  trendingPercentile: number;
+  dropVelocity: number;
+  dropMinSnapshots: number;
+  catchupWindowMs: number;
+}
+
+export type TrendConfig = Pick<Config,
+  'TIME_SCALE' | 'TREND_MONITOR_DAYS' | 'TREND_SNAPSHOT_HOURS' | 'TREND_DISCOVERY_HOURS' | 'TREND_ANALYSIS_HOURS' |
+  'TREND_CLEANUP_HOURS' | 'TREND_FRESH_DAYS' | 'TREND_DISCOVERY_CAP' | 'TREND_ANALYSIS_WINDOW_HOURS' | 'TREND_MIN_CREATORS' |
+  'TREND_TRENDING_PERCENTILE' | 'TREND_DROP_VELOCITY' | 'TREND_DROP_MIN_SNAPSHOTS' | 'SCHEDULE_CATCHUP_HOURS'>;
+
+export function trendSettings(c: TrendConfig): TrendSettings {
+  const scaled = (hours: number) => Math.max(1, Math.round((hours * HOUR_MS) / c.TIME_SCALE));
+  return {
+    timeScale: c.TIME_SCALE,
+    snapshotIntervalMs: scaled(c.TREND_SNAPSHOT_HOURS),
+    totalSlots: Math.max(1, Math.round((c.TREND_MONITOR_DAYS * 24) / c.TREND_SNAPSHOT_HOURS)),
+    discoveryIntervalMs: scaled(c.TREND_DISCOVERY_HOURS),
+    analysisIntervalMs: scaled(c.TREND_ANALYSIS_HOURS),
+    cleanupIntervalMs: scaled(c.TREND_CLEANUP_HOURS),
+    monitorWindowMs: scaled(c.TREND_MONITOR_DAYS * 24),
+    freshWindowMs: c.TREND_FRESH_DAYS * 24 * HOUR_MS,
+    discoveryCap: c.TREND_DISCOVERY_CAP,
+    analysisWindowMs: scaled(c.TREND_ANALYSIS_WINDOW_HOURS),
+    minCreators: c.TREND_MIN_CREATORS,
+    trendingPercentile: c.TREND_TRENDING_PERCENTILE,
+    dropVelocity: c.TREND_DROP_VELOCITY,
+    dropMinSnapshots: c.TREND_DROP_MIN_SNAPSHOTS,
+    catchupWindowMs: scaled(c.SCHEDULE_CATCHUP_HOURS),
+  };
+}
+
+/** FNV-1a: a stable small hash, the same in every process and inside the workflow sandbox. */
+export function stableHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * Where in the snapshot cycle a video wakes: one of 120 grid points (a minute each at 2 h),
+ * chosen from its id. Monitors sharing a grid point wake together, so the batcher fills 50-id
+ * calls, while the 120 points spread the load across the cycle instead of one herd.
+ */
+export function slotOffsetMs(platform: string, videoId: string, intervalMs: number, gridPoints = 120): number {
+  return Math.floor(((stableHash(`${platform}:${videoId}`) % gridPoints) * intervalMs) / gridPoints);
+}
+
+/** The first grid instant at or after `from` for a video with this offset. */
+export function firstWakeAt(from: number, intervalMs: number, offsetMs: number): number {
+  const cycleStart = Math.floor(from / intervalMs) * intervalMs;
+  const candidate = cycleStart + offsetMs;
+  return candidate >= from ? candidate : candidate + intervalMs;
+}

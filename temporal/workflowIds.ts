@@ -1,0 +1,15 @@
+/**
+ * Workflow and schedule ids are business ids, never timestamps or random values: starting the
+ * same thing twice finds the same workflow. Workflow-safe (no imports).
+ */
+export const trendMonitorWorkflowId = (platform: string, platformVideoId: string) => `trend-video:${platform}:${platformVideoId}`;
+
+export const bloggerSyncWorkflowId = (bloggerId: number | string) => `blogger-sync:${bloggerId}`;
+
+/** Trend Watch schedules; each run's workflow id is the schedule id plus the run's time. */
+export const TREND_SCHEDULES = {
+  discovery: 'trend-discovery',
+  analysis: 'trend-analysis',
+  cleanup: 'trend-cleanup',
+} as const;
+export type TrendScheduleName = keyof typeof TREND_SCHEDULES;
