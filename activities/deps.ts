@@ -1,8 +1,20 @@
 /** What activities need from the outside world: narrow, so tests hand in real local services. */
+import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
+import type { TrendSettings } from '../lib/domain/trendSettings';
 import type { Logger } from '../lib/logger';
+import type { Platforms } from '../platforms';
 
 export interface ActivityDeps {
+  /** The app role (row-level security applies); tenant writes go through withTenant(). */
   db: Knex;
   logger: Logger;
+  redis: Redis;
+  platforms: Platforms;
+  /** For activities that start or signal other workflows (monitors). */
+  temporal: Client;
+  /** Task queue the monitors run on. */
+  taskQueue: string;
+  settings: TrendSettings;
 }

@@ -6,11 +6,16 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import Redis from 'ioredis';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createDb } from '../db';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
+import { trendSettings } from '../lib/domain/trendSettings';
 import { createLogger, type Logger } from '../lib/logger';
+import { createPlatforms, type PlatformName, type Platforms } from '../platforms';
+import { ensureTrendSchedules, trendScheduleDefinitions } from './schedules';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 /** Prebuilt by `npm run build:workflows`; used in production so start-up does not bundle. */
@@ -45,25 +50,45 @@ export function installSdkLogger(logger: Logger): void {
   });
 }
 
+/** Discovery only asks platforms that can discover (Instagram's API cannot). */
+export function discoveryPlatforms(platforms: Platforms): PlatformName[] {
+  return platforms.enabled.filter((p) => platforms.client(p).capabilities.discovery);
+}
+
 async function main(): Promise<void> {
   const config = getConfig();
   const logger = createLogger(config, 'worker');
   installSdkLogger(logger);
   const db = createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'worker' });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
+    const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+    const settings = trendSettings(config);
+    const platforms = createPlatforms(config, { redis });
+    logger.info({ platforms: platforms.describe().map((p) => `${p.platform}:${p.source}`) }, 'platforms');
+    if (config.SCHEDULES_ENABLED) {
+      const done = await ensureTrendSchedules(temporal, trendScheduleDefinitions(settings, discoveryPlatforms(platforms)), {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        catchupWindowMs: settings.catchupWindowMs,
+      });
+      logger.info({ schedules: done }, 'Trend Watch schedules ready');
+    }
     const prebuilt = config.NODE_ENV === 'production' && existsSync(PREBUILT_BUNDLE);
     const worker = await createWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      deps: { db, logger },
+      deps: { db, logger, redis, platforms, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, settings },
       ...(prebuilt ? { workflowBundle: { codePath: PREBUILT_BUNDLE } } : {}),
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
     await worker.run(); // resolves after SIGINT/SIGTERM, once in-flight tasks are done
   } finally {
     await connection.close();
+    await clientConnection.close();
+    redis.disconnect();
     await db.destroy();
     logger.info('worker stopped');
   }

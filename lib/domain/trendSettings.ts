@@ -17,7 +17,7 @@ export interface TrendSettings {
   cleanupIntervalMs: number;
   /** Archive videos published longer ago than this. */
   monitorWindowMs: number;
-  /** Discovery picks videos published within this window (in platform time, not scaled). */
+  /** Discovery picks videos published within this window. */
   freshWindowMs: number;
   discoveryCap: number;
   analysisWindowMs: number;
@@ -43,7 +43,7 @@ export function trendSettings(c: TrendConfig): TrendSettings {
     analysisIntervalMs: scaled(c.TREND_ANALYSIS_HOURS),
     cleanupIntervalMs: scaled(c.TREND_CLEANUP_HOURS),
     monitorWindowMs: scaled(c.TREND_MONITOR_DAYS * 24),
-    freshWindowMs: c.TREND_FRESH_DAYS * 24 * HOUR_MS,
+    freshWindowMs: scaled(c.TREND_FRESH_DAYS * 24),
     discoveryCap: c.TREND_DISCOVERY_CAP,
     analysisWindowMs: scaled(c.TREND_ANALYSIS_WINDOW_HOURS),
     minCreators: c.TREND_MIN_CREATORS,

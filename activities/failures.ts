@@ -1,0 +1,35 @@
+/**
+ * Platform errors as Temporal sees them: a retryable class is thrown as a retryable failure
+ * (honouring the platform's Retry-After), every other class as a non-retryable failure whose
+ * `type` names the class, so workflows decide: wait for the quota reset, end a monitor of a
+ * deleted video, or record a gap.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { PlatformError } from '../platforms/errors';
+
+export function toActivityFailure(err: unknown): unknown {
+  if (!(err instanceof PlatformError)) return err;
+  if (err.retryable) {
+    return ApplicationFailure.create({
+      message: err.message,
+      type: err.kind,
+      nonRetryable: false,
+      ...(err.info.retryAfterMs ? { nextRetryDelay: err.info.retryAfterMs } : {}),
+    });
+  }
+  return ApplicationFailure.create({
+    message: err.message,
+    type: err.kind,
+    nonRetryable: true,
+    details: err.kind === 'quota_exhausted' ? [err.info.resetAt ?? null] : [],
+  });
+}
+
+/** Runs platform work, re-throwing its errors as the failures above. */
+export async function platformCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw toActivityFailure(err);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The stats batcher: concurrent requests for one platform within a short window (or until a
+ * batch is full) share one upstream getVideoStats call. Each caller gets its own result, or its
+ * own error: an id the platform does not return fails only its caller (not_found); an upstream
+ * failure fails the callers of that batch. Built on DataLoader, which does exactly this.
+ */
+import DataLoader from 'dataloader';
+import { PlatformError } from './errors';
+import type { PlatformClient, VideoStats } from './types';
+
+export interface BatcherOptions {
+  /** How long to gather ids before calling upstream. */
+  windowMs: number;
+  /** Upper bound on ids per call (default: the platform's own limit). */
+  maxBatchSize?: number;
+}
+
+export class StatsBatcher {
+  /** Upstream calls made and ids sent, for metrics and benchmarks. */
+  upstreamCalls = 0;
+  idsRequested = 0;
+  private readonly loader: DataLoader<string, VideoStats>;
+
+  constructor(private readonly client: PlatformClient, { windowMs, maxBatchSize }: BatcherOptions) {
+    this.loader = new DataLoader<string, VideoStats>((ids) => this.load(ids), {
+      cache: false, // every request wants fresh numbers
+      maxBatchSize: Math.min(maxBatchSize ?? client.capabilities.maxBatchSize, client.capabilities.maxBatchSize),
+      batchScheduleFn: (callback) => setTimeout(callback, windowMs),
+    });
+  }
+
+  private async load(ids: readonly string[]): Promise<(VideoStats | Error)[]> {
+    const unique = [...new Set(ids)];
+    this.upstreamCalls++;
+    this.idsRequested += unique.length;
+    const found = await this.client.getVideoStats(unique);
+    return ids.map((id) => found.get(id) ?? new PlatformError(this.client.platform, 'not_found', `video ${id} not found (deleted, private or never existed)`));
+  }
+
+  get(id: string): Promise<VideoStats> {
+    return this.loader.load(id);
+  }
+
+  /** Several ids at once; each settles on its own. */
+  async getMany(ids: string[]): Promise<Map<string, VideoStats | PlatformError>> {
+    const settled = await this.loader.loadMany(ids);
+    return new Map(ids.map((id, i) => [id, settled[i] as VideoStats | PlatformError]));
+  }
+}

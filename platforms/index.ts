@@ -1,0 +1,68 @@
+/**
+ * The platforms a process talks to, built once per process: for each enabled platform the real
+ * adapter when its credentials are configured, otherwise the offline simulator; and in front of
+ * each, the batcher that coalesces concurrent stats requests into one upstream call.
+ */
+import type { Redis } from 'ioredis';
+import type { Config } from '../lib/config';
+import { StatsBatcher } from './batcher';
+import { QuotaLedger } from './quota';
+import { createSimulator } from './simulator';
+import type { Capabilities, DataSource, PlatformClient, PlatformName, VideoStats } from './types';
+import { youTubeClientFromConfig } from './youtube';
+
+export type { PlatformClient, PlatformName } from './types';
+
+export interface Platforms {
+  enabled: PlatformName[];
+  client(platform: PlatformName): PlatformClient;
+  /** Batched stats of one video (rejects with PlatformError 'not_found' for an unknown id). */
+  stats(platform: PlatformName): { get(id: string): Promise<VideoStats> };
+  /** Which source serves each enabled platform, with its capabilities (for the API and README). */
+  describe(): { platform: PlatformName; source: DataSource; capabilities: Capabilities }[];
+}
+
+export function hasCredentials(config: Config, platform: PlatformName): boolean {
+  switch (platform) {
+    case 'youtube':
+      return Boolean(config.YOUTUBE_API_KEY);
+    case 'tiktok':
+      return Boolean(config.TIKTOK_CLIENT_KEY && config.TIKTOK_CLIENT_SECRET);
+    case 'instagram':
+      return Boolean(config.INSTAGRAM_ACCESS_TOKEN && config.INSTAGRAM_USER_ID);
+  }
+}
+
+function realClient(config: Config, platform: PlatformName, quota: QuotaLedger): PlatformClient {
+  switch (platform) {
+    case 'youtube':
+      return youTubeClientFromConfig(config, quota);
+    case 'tiktok':
+    case 'instagram':
+      throw new Error(`the ${platform} adapter is not wired yet (INTERIM)`);
+  }
+}
+
+export function createPlatforms(config: Config, { redis }: { redis: Redis }): Platforms {
+  const quota = new QuotaLedger(redis);
+  const clients = new Map<PlatformName, PlatformClient>();
+  const batchers = new Map<PlatformName, StatsBatcher>();
+  for (const platform of config.PLATFORMS_ENABLED) {
+    const client = hasCredentials(config, platform)
+      ? realClient(config, platform, quota)
+      : createSimulator({ platform, seed: config.SIMULATOR_SEED, creators: config.SIMULATOR_CREATORS, timeScale: config.TIME_SCALE });
+    clients.set(platform, client);
+    batchers.set(platform, new StatsBatcher(client, { windowMs: config.PLATFORM_BATCH_WINDOW_MS }));
+  }
+  const pick = <T>(map: Map<PlatformName, T>, platform: PlatformName): T => {
+    const found = map.get(platform);
+    if (!found) throw new Error(`platform ${platform} is not enabled (PLATFORMS_ENABLED=${config.PLATFORMS_ENABLED.join(',')})`);
+    return found;
+  };
+  return {
+    enabled: [...clients.keys()],
+    client: (platform) => pick(clients, platform),
+    stats: (platform) => pick(batchers, platform),
+    describe: () => [...clients.values()].map((c) => ({ platform: c.platform, source: c.source, capabilities: c.capabilities })),
+  };
+}

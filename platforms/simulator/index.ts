@@ -1,0 +1,182 @@
+/**
+ * The simulator platform: the default when a platform has no credentials, so the whole product
+ * runs offline. It implements the full PlatformClient interface over the pure World, with ids
+ * in each platform's real format that encode (creator key, video number), so any process can
+ * answer for any id without shared state.
+ */
+import { PlatformError } from '../errors';
+import type { Capabilities, Creator, CreatorRef, PlatformClient, PlatformName, Video, VideoStats } from '../types';
+import { unit, World, type Creator as SimCreator, type SimVideo, type WorldOptions } from './world';
+
+export { World, personalTag, type SeededTrend } from './world';
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+function toB64(value: number, chars: number): string {
+  let out = '';
+  for (let i = chars - 1; i >= 0; i--) out += B64[Math.floor(value / 64 ** i) % 64];
+  return out;
+}
+
+function fromB64(text: string): number {
+  let value = 0;
+  for (const ch of text) {
+    const digit = B64.indexOf(ch);
+    if (digit < 0) return NaN;
+    value = value * 64 + digit;
+  }
+  return value;
+}
+
+/** Video and channel ids in the platform's own format; `decode` returns null for foreign ids. */
+interface IdCodec {
+  videoId(creatorKey: number, k: number): string;
+  decodeVideo(id: string): { key: number; k: number } | null;
+}
+
+function codec(platform: PlatformName, seed: number): IdCodec {
+  if (platform === 'youtube') {
+    const check = (key: number, k: number) => toB64(Math.floor(unit(seed, 'yt-check', key, k) * 4096), 2);
+    return {
+      videoId: (key, k) => `${toB64(key, 4)}${toB64(k, 5)}${check(key, k)}`,
+      decodeVideo: (id) => {
+        if (!/^[A-Za-z0-9_-]{11}$/.test(id)) return null;
+        const key = fromB64(id.slice(0, 4));
+        const k = fromB64(id.slice(4, 9));
+        return id.slice(9) === check(key, k) ? { key, k } : null;
+      },
+    };
+  }
+  // TikTok: 19-digit ids starting with 7; Instagram: 19-digit media ids starting with 18.
+  const prefix = platform === 'tiktok' ? '7' : '18';
+  const kDigits = 18 - prefix.length - 8 + 1;
+  return {
+    videoId: (key, k) => `${prefix}${String(key).padStart(8, '0')}${String(k).padStart(kDigits, '0')}`,
+    decodeVideo: (id) => {
+      if (id.length !== 19 || !id.startsWith(prefix) || !/^\d+$/.test(id)) return null;
+      return { key: Number(id.slice(prefix.length, prefix.length + 8)), k: Number(id.slice(prefix.length + 8)) };
+    },
+  };
+}
+
+/** YouTube channel ids: "UC" + 22 characters, the first four encoding the creator key. */
+export function simulatedChannelId(seed: number, key: number): string {
+  let tail = '';
+  for (let i = 0; i < 18; i++) tail += B64[Math.floor(unit(seed, 'channel', key, i) * 64)];
+  return `UC${toB64(key, 4)}${tail}`;
+}
+
+const CAPABILITIES: Record<PlatformName, Capabilities> = {
+  youtube: { views: 'all', likes: 'unless-hidden', shares: false, discovery: true, maxBatchSize: 50, notes: 'simulated YouTube' },
+  tiktok: { views: 'all', likes: 'all', shares: true, discovery: true, maxBatchSize: 100, notes: 'simulated TikTok' },
+  instagram: { views: 'some', likes: 'unless-hidden', shares: false, discovery: true, maxBatchSize: 50, notes: 'simulated Instagram (views for Reels only)' },
+};
+
+/** Names that resolve to nothing, so tests and demos can exercise "not found". */
+const MISSING = /^(notfound|deleted|missing)/i;
+
+export interface SimulatorOptions extends WorldOptions {
+  /** Real time source (tests inject one); simulated ages are scaled from it. */
+  clock?: () => number;
+}
+
+export interface SimulatorClient extends PlatformClient {
+  readonly world: World;
+}
+
+export function createSimulator(options: SimulatorOptions): SimulatorClient {
+  const { platform, seed } = options;
+  const world = new World(options);
+  const ids = codec(platform, seed);
+  const now = options.clock ?? Date.now;
+  const source = 'simulator' as const;
+
+  const creatorId = (c: SimCreator) => (platform === 'youtube' ? simulatedChannelId(seed, c.key) : c.username);
+
+  function creatorFromId(id: string): SimCreator {
+    if (platform === 'youtube') {
+      const key = fromB64(id.slice(2, 6));
+      if (!/^UC[A-Za-z0-9_-]{22}$/.test(id) || simulatedChannelId(seed, key) !== id) throw new PlatformError(platform, 'not_found', `no channel ${id}`);
+      return world.creatorByKey(key);
+    }
+    if (MISSING.test(id)) throw new PlatformError(platform, 'not_found', `no account ${id}`);
+    return world.creatorByName(id);
+  }
+
+  function toStats(video: SimVideo, at: number): VideoStats {
+    return { platform, id: ids.videoId(video.creator.key, video.k), metrics: world.metrics(video, at), fetchedAt: new Date(at).toISOString(), source };
+  }
+
+  function toVideo(video: SimVideo, at: number, creator = video.creator): Video {
+    const id = ids.videoId(video.creator.key, video.k);
+    return {
+      ...toStats(video, at),
+      creatorId: creatorId(creator),
+      creatorName: creator.displayName,
+      title: video.title,
+      description: `${video.title} ${video.hashtags.map((h) => `#${h}`).join(' ')}`,
+      url: platform === 'youtube' ? `https://www.youtube.com/watch?v=${id}` : platform === 'tiktok' ? `https://www.tiktok.com/@${creator.username}/video/${id}` : `https://www.instagram.com/p/${id}/`,
+      publishedAt: new Date(video.publishedAt).toISOString(),
+      durationSeconds: video.durationSeconds || null,
+      hashtags: video.hashtags,
+      topics: platform === 'youtube' ? video.topics : [],
+      soundId: video.soundId,
+      format: video.format,
+    };
+  }
+
+  return {
+    platform,
+    source,
+    capabilities: CAPABILITIES[platform],
+    world,
+
+    async resolveCreator(ref: CreatorRef): Promise<Creator> {
+      const creator = ref.kind === 'channelId' ? creatorFromId(ref.value) : (() => {
+        if (MISSING.test(ref.value)) throw new PlatformError(platform, 'not_found', `no creator named ${ref.value}`);
+        return world.creatorByName(ref.value);
+      })();
+      const at = now();
+      return {
+        platform,
+        id: creatorId(creator),
+        handle: creator.username,
+        name: creator.displayName,
+        followers: creator.followers,
+        videoCount: world.videosOf(creator, 0, at).length,
+        fetchedAt: new Date(at).toISOString(),
+        source,
+      };
+    },
+
+    async listCreatorVideos(id, { since, limit }) {
+      const creator = creatorFromId(id);
+      const at = now();
+      return world.videosOf(creator, since.getTime(), at).filter((v) => !world.isGone(v, at)).slice(0, limit).map((v) => toVideo(v, at, creator));
+    },
+
+    async getVideoStats(videoIds) {
+      if (videoIds.length > CAPABILITIES[platform].maxBatchSize) {
+        throw new PlatformError(platform, 'bad_input', `at most ${CAPABILITIES[platform].maxBatchSize} ids per call, got ${videoIds.length}`);
+      }
+      const at = now();
+      const found = new Map<string, VideoStats>();
+      for (const id of videoIds) {
+        const decoded = ids.decodeVideo(id);
+        if (!decoded) continue;
+        const video = world.video(world.creatorByKey(decoded.key), decoded.k);
+        if (video.publishedAt > at || world.isGone(video, at)) continue;
+        found.set(id, toStats(video, at));
+      }
+      return found;
+    },
+
+    async discoverFresh({ publishedAfter, limit }) {
+      const at = now();
+      const fresh = world.creators.flatMap((c) => world.videosOf(c, publishedAfter.getTime(), at)).filter((v) => !world.isGone(v, at));
+      const withViews = fresh.map((v) => ({ v, views: world.metrics(v, at).views ?? 0 }));
+      withViews.sort((a, b) => b.views - a.views);
+      return withViews.slice(0, limit).map(({ v }) => toVideo(v, at));
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Trend Watch runs on Temporal Schedules (the successor of cron workflows), visible and steerable
+ * in the Web UI. The worker creates or updates them at start-up, so changing an interval in the
+ * configuration and restarting is enough; a paused schedule stays paused across updates.
+ *
+ * Overlap policy SKIP: a run still going when the next is due makes that next one skip.
+ * Catch-up window: after downtime, runs missed within the window are taken, older ones dropped.
+ */
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import type { TrendSettings } from '../lib/domain/trendSettings';
+import type { PlatformName } from '../platforms/types';
+import { TREND_SCHEDULES, type TrendScheduleName } from './workflowIds';
+
+export interface TrendScheduleDefinition {
+  name: TrendScheduleName;
+  scheduleId: string;
+  workflowType: 'trendDiscovery' | 'trendAnalysis' | 'trendCleanup';
+  everyMs: number;
+  args: unknown[];
+  memo: string;
+}
+
+export function trendScheduleDefinitions(settings: TrendSettings, platforms: PlatformName[]): TrendScheduleDefinition[] {
+  return [
+    {
+      name: 'discovery', scheduleId: TREND_SCHEDULES.discovery, workflowType: 'trendDiscovery', everyMs: settings.discoveryIntervalMs,
+      args: [{ platforms, freshWindowMs: settings.freshWindowMs, cap: settings.discoveryCap }],
+      memo: 'Finds fresh videos on each platform and starts a 7-day monitor for each',
+    },
+    {
+      name: 'analysis', scheduleId: TREND_SCHEDULES.analysis, workflowType: 'trendAnalysis', everyMs: settings.analysisIntervalMs,
+      args: [], memo: 'Groups recent videos by hashtag, topic, sound and format into trends',
+    },
+    {
+      name: 'cleanup', scheduleId: TREND_SCHEDULES.cleanup, workflowType: 'trendCleanup', everyMs: settings.cleanupIntervalMs,
+      args: [{ archiveAfterMs: settings.monitorWindowMs }], memo: 'Archives old videos, drops slow ones and stops their monitors',
+    },
+  ];
+}
+
+function scheduleOptions(def: TrendScheduleDefinition, taskQueue: string, catchupWindowMs: number): ScheduleOptions {
+  return {
+    scheduleId: def.scheduleId,
+    spec: { intervals: [{ every: def.everyMs }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: def.workflowType,
+      // Temporal appends each run's scheduled time, e.g. trend-discovery-2026-11-25T04:00:00Z.
+      workflowId: def.scheduleId,
+      taskQueue,
+      args: def.args,
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: catchupWindowMs, pauseOnFailure: false },
+    memo: { description: def.memo },
+  };
+}
+
+/** Creates missing schedules and brings existing ones up to date; returns what it did per schedule. */
+export async function ensureTrendSchedules(
+  client: Client,
+  defs: TrendScheduleDefinition[],
+  opts: { taskQueue: string; catchupWindowMs: number },
+): Promise<Record<string, 'created' | 'updated'>> {
+  const done: Record<string, 'created' | 'updated'> = {};
+  for (const def of defs) {
+    const options = scheduleOptions(def, opts.taskQueue, opts.catchupWindowMs);
+    const handle = client.schedule.getHandle(def.scheduleId);
+    try {
+      await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: { ...previous.policies, ...options.policies } }));
+      done[def.name] = 'updated';
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+      try {
+        await client.schedule.create(options);
+        done[def.name] = 'created';
+      } catch (createErr) {
+        if (!(createErr instanceof ScheduleAlreadyRunning)) throw createErr; // another worker won the race
+        done[def.name] = 'updated';
+      }
+    }
+  }
+  return done;
+}

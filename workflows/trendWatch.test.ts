@@ -1,0 +1,140 @@
+/**
+ * Trend Watch end to end on the real dev server: real worker, real activities, the simulator
+ * platform, PostgreSQL, with intervals compressed through the settings.
+ */
+import assert from 'node:assert/strict';
+import { TrendSnapshot, TrendVideo } from '../db/models';
+import { trendMonitorWorkflowId } from '../temporal/workflowIds';
+import { resetDb, testDb, testTemporal } from '../test/harness';
+import { recordHistory } from '../test/histories';
+import { createTestWorker } from '../test/worker';
+import { trendCleanup } from './trendCleanup';
+import { trendDiscovery } from './trendDiscovery';
+import { monitorState, trendVideoMonitor, type TrendMonitorInput } from './trendVideoMonitor';
+
+const DAY = 86_400_000;
+
+async function monitorIdsOn(taskQueue: string): Promise<string[]> {
+  const { client } = await testTemporal();
+  const ids: string[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowType = "trendVideoMonitor" AND TaskQueue = "${taskQueue}"` })) ids.push(wf.workflowId);
+  return ids;
+}
+
+/** Visibility is eventually consistent: poll until the predicate holds. */
+async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await probe();
+  while (!ok(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    value = await probe();
+  }
+  return value;
+}
+
+describe('Trend Watch workflows (real worker, dev server, simulator)', function () {
+  this.timeout(90_000);
+  beforeEach(() => resetDb());
+
+  it('when discovery runs, then new videos are recorded with initial metrics and each gets one monitor; a second run starts none again', async () => {
+    const { worker, taskQueue, deps } = await createTestWorker({ settings: { snapshotIntervalMs: 60 * 60_000, totalSlots: 84 } });
+    const { client } = await testTemporal();
+    const input = { platforms: ['youtube' as const], freshWindowMs: 7 * DAY, cap: 5 };
+    // A worker runs once: everything that needs it happens inside runUntil.
+    await worker.runUntil(async () => {
+      const firstHandle = await client.workflow.start(trendDiscovery, { taskQueue, workflowId: `test-discovery-1-${taskQueue}`, args: [input] });
+      const first = await firstHandle.result();
+      await recordHistory('trendDiscovery', firstHandle);
+
+      const inserted = (first.perPlatform.youtube as { inserted: number }).inserted;
+      assert.ok(inserted > 0 && inserted <= 5, JSON.stringify(first));
+      assert.equal(first.monitorsStarted, inserted);
+      const videos = await TrendVideo.query(testDb());
+      assert.equal(videos.length, inserted);
+      for (const v of videos) {
+        assert.equal(v.workflowId, trendMonitorWorkflowId('youtube', v.platformVideoId));
+        assert.ok(v.publishedAt.getTime() > Date.now() - 7 * DAY - 60_000, 'fresh');
+        assert.equal(typeof v.initialViews, 'string', 'initial metrics recorded');
+      }
+      const ids = await eventually(() => monitorIdsOn(taskQueue), (l) => l.length === inserted);
+      assert.deepEqual([...ids].sort(), videos.map((v) => v.workflowId!).sort());
+
+      const second = await client.workflow.execute(trendDiscovery, { taskQueue, workflowId: `test-discovery-2-${taskQueue}`, args: [input] });
+      assert.equal(second.monitorsStarted, 0, 'known videos are not monitored twice');
+
+      // Starting one of them again by hand attaches to the running monitor.
+      const v0 = videos[0]!;
+      const again = await deps.temporal.workflow.start(trendVideoMonitor, {
+        taskQueue, workflowId: v0.workflowId!, workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [{ trendVideoId: v0.id, platform: 'youtube', platformVideoId: v0.platformVideoId, snapshotIntervalMs: 1000, totalSlots: 2 }],
+      });
+      const running = await client.workflow.getHandle(v0.workflowId!).describe();
+      assert.equal(again.firstExecutionRunId, running.runId);
+      assert.equal((await monitorIdsOn(taskQueue)).length, inserted);
+      await Promise.all(ids.map((id) => client.workflow.getHandle(id).terminate('test over')));
+    });
+  });
+
+  it('when a monitor runs its whole window, then every slot is written once with velocities and the video ends archived', async () => {
+    const { worker, taskQueue, deps } = await createTestWorker({ config: { TIME_SCALE: '36000' } });
+    // At this time scale a real minute is ten simulated hours.
+    const [video] = await deps.platforms.client('youtube').discoverFresh({ publishedAfter: new Date(Date.now() - 60_000), limit: 1 });
+    assert.ok(video, 'the simulator has fresh videos');
+    const row = await TrendVideo.query(testDb()).insertAndFetch({
+      platform: 'youtube', platformVideoId: video.id, creatorId: video.creatorId, publishedAt: new Date(video.publishedAt), hashtags: video.hashtags,
+    });
+    const input: TrendMonitorInput = { trendVideoId: row.id, platform: 'youtube', platformVideoId: video.id, snapshotIntervalMs: 400, totalSlots: 5 };
+    const { client } = await testTemporal();
+    const handle = await client.workflow.start(trendVideoMonitor, { taskQueue, workflowId: trendMonitorWorkflowId('youtube', video.id), args: [input] });
+    const result = await worker.runUntil(handle.result());
+    await recordHistory('trendVideoMonitor', handle);
+
+    assert.equal(result.status, 'archived');
+    assert.equal(result.snapshotsTaken, 5);
+    const snapshots = await TrendSnapshot.query(testDb()).where('videoId', row.id).orderBy('slot');
+    assert.deepEqual(snapshots.map((s) => s.slot), [0, 1, 2, 3, 4]);
+    assert.equal(snapshots[0]!.velocity, null, 'the first snapshot has nothing to compare with');
+    assert.ok(snapshots.slice(1).every((s) => typeof s.velocity === 'number' && s.velocity >= 0), 'views per (simulated) hour');
+    const after = await TrendVideo.query(testDb()).findById(row.id);
+    assert.equal(after?.status, 'archived');
+    assert.equal(after?.snapshotCount, 5);
+    assert.equal(Number(after?.currentViews), Number(snapshots[4]!.views));
+  });
+
+  it('when cleanup finds a slow video with enough snapshots, then it is dropped, its monitor stopped and its snapshots pruned', async () => {
+    const { worker, taskQueue, deps } = await createTestWorker({ settings: { dropMinSnapshots: 3, dropVelocity: 100 } });
+    const { client } = await testTemporal();
+    const [slowVideo, fastVideo] = await deps.platforms.client('youtube').discoverFresh({ publishedAfter: new Date(Date.now() - 2 * DAY), limit: 2 });
+    const slow = await TrendVideo.query(testDb()).insertAndFetch({
+      platform: 'youtube', platformVideoId: slowVideo!.id, creatorId: slowVideo!.creatorId, publishedAt: new Date(), snapshotCount: 3, velocity: 5,
+      workflowId: trendMonitorWorkflowId('youtube', slowVideo!.id),
+    });
+    const fast = await TrendVideo.query(testDb()).insertAndFetch({
+      platform: 'youtube', platformVideoId: fastVideo!.id, creatorId: fastVideo!.creatorId, publishedAt: new Date(), snapshotCount: 3, velocity: 5000,
+    });
+    await testDb()('trend_snapshots').insert([0, 1, 2].map((slot) => ({ videoId: slow.id, slot, takenAt: new Date(), views: slot })));
+    // The slow video's monitor is running, waiting for its next slot far in the future.
+    const handle = await client.workflow.start(trendVideoMonitor, {
+      taskQueue, workflowId: slow.workflowId!,
+      args: [{ trendVideoId: slow.id, platform: 'youtube', platformVideoId: slowVideo!.id, snapshotIntervalMs: 3_600_000, totalSlots: 84 }],
+    });
+
+    const result = await worker.runUntil(async () => {
+      // Slot 0 exists already (a duplicate, skipped); wait until the monitor sleeps towards slot 1.
+      await eventually(() => handle.query(monitorState), (s) => s.nextSlot >= 1);
+      const cleanupHandle = await client.workflow.start(trendCleanup, { taskQueue, workflowId: `test-cleanup-${taskQueue}`, args: [{ archiveAfterMs: 7 * DAY }] });
+      const cleanup = await cleanupHandle.result();
+      await handle.result();
+      await recordHistory('trendCleanup', cleanupHandle);
+      await recordHistory('trendVideoMonitor-stopped', handle);
+      return cleanup;
+    });
+    assert.equal(result.dropped, 1);
+    assert.equal(result.monitorsStopped, 1);
+    assert.equal(result.snapshotsPruned, 3);
+    assert.equal((await handle.describe()).status.name, 'COMPLETED');
+    assert.equal((await TrendVideo.query(testDb()).findById(slow.id))?.status, 'dropped');
+    assert.equal((await TrendVideo.query(testDb()).findById(fast.id))?.status, 'monitoring');
+    assert.equal(await TrendSnapshot.query(testDb()).where('videoId', slow.id).resultSize(), 0);
+  });
+});
