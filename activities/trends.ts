@@ -212,6 +212,7 @@ interface TrendGroup {
   totalAcceleration: string;
 }
 
+// Raw results are not passed through the camelCase mappers: the aliases are quoted camelCase.
 const TREND_GROUPS_SQL = `
   with recent as (
     select id, platform, creator_id, hashtags, topics, sound_id, format, velocity, coalesce(acceleration, 0) as acceleration
@@ -223,8 +224,8 @@ const TREND_GROUPS_SQL = `
     union all select 'sound', sound_id, id, platform, creator_id, velocity, acceleration from recent where sound_id is not null
     union all select 'format', format, id, platform, creator_id, velocity, acceleration from recent where format is not null
   )
-  select kind, name, array_agg(distinct platform) as platforms, count(distinct id) as video_count,
-         count(distinct (platform, creator_id)) as creator_count, sum(velocity) as total_velocity, sum(acceleration) as total_acceleration
+  select kind, name, array_agg(distinct platform) as platforms, count(distinct id) as "videoCount",
+         count(distinct (platform, creator_id)) as "creatorCount", sum(velocity) as "totalVelocity", sum(acceleration) as "totalAcceleration"
   from keyed
   group by kind, name
   having count(distinct (platform, creator_id)) >= :minCreators`;

@@ -47,6 +47,8 @@ export function installSdkLogger(logger: Logger): void {
   };
   Runtime.install({
     logger: new DefaultLogger('INFO', (entry) => logger[levels[entry.level]](entry.meta ?? {}, entry.message)),
+    // The SDK core's own (Rust) logs join the same stream instead of going to stderr.
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
   });
 }
 
