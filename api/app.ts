@@ -9,6 +9,7 @@ import Koa from 'koa';
 import compose from 'koa-compose';
 import helmet from 'koa-helmet';
 import { adminRoutes } from './admin/routes';
+import { trendControlRoutes } from './admin/trendControl';
 import { LoginGuard } from './auth/loginGuard';
 import { authRoutes } from './auth/routes';
 import { loadSigningKey } from './auth/tokens';
@@ -18,6 +19,7 @@ import { authenticate, requireAdmin } from './middleware/auth';
 import { errorHandler } from './middleware/errors';
 import { PlanRateLimiter, planRateLimit } from './middleware/rateLimit';
 import { requestLogging } from './middleware/requestLogging';
+import { trendRoutes } from './trends/routes';
 
 export function buildApp(deps: ApiDeps): Koa {
   const app = new Koa({ proxy: deps.config.NODE_ENV === 'production' });
@@ -43,6 +45,8 @@ export function buildApp(deps: ApiDeps): Koa {
     healthRoutes(deps),
     authRoutes({ ...deps, signingKey, loginGuard: new LoginGuard(deps.redis, deps.config) }, protect),
     adminRoutes(deps),
+    trendControlRoutes(deps),
+    trendRoutes(deps, protect),
   ];
   for (const router of routers) {
     app.use(router.routes());

@@ -6,30 +6,20 @@
  *    clears them.
  */
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Config } from '../../lib/config';
 import { TooManyRequestsError } from '../../lib/errors';
+import { redisLimiter } from '../middleware/rateLimit';
 
 const WINDOW_SECONDS = 15 * 60;
-
-function limiter(redis: Redis, keyPrefix: string, points: number) {
-  return new RateLimiterRedis({
-    storeClient: redis,
-    keyPrefix,
-    points,
-    duration: WINDOW_SECONDS,
-    rejectIfRedisNotReady: true,
-    insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration: WINDOW_SECONDS }),
-  });
-}
 
 export class LoginGuard {
   private readonly perIp: RateLimiterRedis;
   private readonly failuresPerEmail: RateLimiterRedis;
 
   constructor(redis: Redis, private readonly config: Pick<Config, 'LOGIN_MAX_PER_IP' | 'LOGIN_MAX_FAILURES_PER_EMAIL'>) {
-    this.perIp = limiter(redis, 'rl:login:ip', config.LOGIN_MAX_PER_IP);
-    this.failuresPerEmail = limiter(redis, 'rl:login:email', config.LOGIN_MAX_FAILURES_PER_EMAIL);
+    this.perIp = redisLimiter(redis, 'rl:login:ip', config.LOGIN_MAX_PER_IP, WINDOW_SECONDS);
+    this.failuresPerEmail = redisLimiter(redis, 'rl:login:email', config.LOGIN_MAX_FAILURES_PER_EMAIL, WINDOW_SECONDS);
   }
 
   /** Counts the attempt against the IP and refuses it when the IP or the email is locked. */

@@ -14,6 +14,18 @@ import { TooManyRequestsError } from '../../lib/errors';
 
 const WINDOW_SECONDS = 60;
 
+/** A Redis limiter with its in-memory insurance twin (used when Redis cannot answer). */
+export function redisLimiter(redis: Redis, keyPrefix: string, points: number, durationSeconds: number): RateLimiterRedis {
+  return new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix,
+    points,
+    duration: durationSeconds,
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration: durationSeconds }),
+  });
+}
+
 export class PlanRateLimiter {
   private readonly limiters = new Map<number, RateLimiterRedis>();
 
@@ -23,15 +35,7 @@ export class PlanRateLimiter {
   limiterFor(points: number): RateLimiterRedis {
     let limiter = this.limiters.get(points);
     if (!limiter) {
-      const keyPrefix = `rl:api:${points}`;
-      limiter = new RateLimiterRedis({
-        storeClient: this.redis,
-        keyPrefix,
-        points,
-        duration: WINDOW_SECONDS,
-        rejectIfRedisNotReady: true,
-        insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration: WINDOW_SECONDS }),
-      });
+      limiter = redisLimiter(this.redis, `rl:api:${points}`, points, WINDOW_SECONDS);
       this.limiters.set(points, limiter);
     }
     return limiter;
@@ -71,6 +75,23 @@ export function planRateLimit(limiters: PlanRateLimiter): Middleware {
       );
     }
     ctx.set(headers(limit, res));
+    await next();
+  };
+}
+
+/** A per-user limit on one expensive action (e.g. "trigger a discovery run"), on top of the plan rate. */
+export function limitPerUser(redis: Redis, opts: { keyPrefix: string; points: number; durationSeconds: number; what: string }): Middleware {
+  const limiter = redisLimiter(redis, opts.keyPrefix, opts.points, opts.durationSeconds);
+  return async (ctx, next) => {
+    try {
+      await limiter.consume(String(ctx.state.user?.id ?? ctx.ip));
+    } catch (rejected) {
+      if (!(rejected instanceof RateLimiterRes)) throw rejected;
+      throw new TooManyRequestsError(
+        `You can ${opts.what} ${opts.points} time${opts.points === 1 ? '' : 's'} per ${opts.durationSeconds} s. Retry in ${Math.ceil(rejected.msBeforeNext / 1000)} s.`,
+        rejected.msBeforeNext / 1000,
+      );
+    }
     await next();
   };
 }
