@@ -13,6 +13,7 @@ export interface HttpOptions {
   url: string;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
+  /** A string is sent as is (set its content-type); anything else as JSON. */
   body?: unknown;
   timeoutMs: number;
   maxBytes: number;
@@ -61,7 +62,7 @@ export async function requestJson({ platform, url, method = 'GET', headers = {},
     res = await fetch(url, {
       method,
       headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       signal,
       redirect: 'error',
     });

@@ -6,8 +6,10 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../lib/config';
 import { StatsBatcher } from './batcher';
+import { instagramClientFromConfig } from './instagram';
 import { QuotaLedger } from './quota';
 import { createSimulator } from './simulator';
+import { tikTokClientFromConfig } from './tiktok';
 import type { Capabilities, DataSource, PlatformClient, PlatformName, VideoStats } from './types';
 import { youTubeClientFromConfig } from './youtube';
 
@@ -38,8 +40,9 @@ function realClient(config: Config, platform: PlatformName, quota: QuotaLedger):
     case 'youtube':
       return youTubeClientFromConfig(config, quota);
     case 'tiktok':
+      return tikTokClientFromConfig(config, quota);
     case 'instagram':
-      throw new Error(`the ${platform} adapter is not wired yet (INTERIM)`);
+      return instagramClientFromConfig(config);
   }
 }
 

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { PlatformError, type PlatformErrorKind } from '../errors';
+import type { PlatformClient } from '../types';
+import { startStubServer, type StubReply, type StubRequest, type StubServer } from '../../test/stubServer';
+import { createInstagramClient, usageFromHeaders } from './client';
+
+const DAY = 86_400_000;
+
+function media(id: string, daysAgo: number, extra: Record<string, unknown> = {}) {
+  return {
+    id, timestamp: new Date(Date.now() - daysAgo * DAY).toISOString(), like_count: 120, comments_count: 4,
+    media_type: 'VIDEO', media_product_type: 'REELS', view_count: 5000, permalink: `https://www.instagram.com/reel/${id}/`, caption: `Sunset #Beach #travel`, ...extra,
+  };
+}
+
+function account(items: unknown[], after?: string) {
+  return {
+    business_discovery: {
+      id: '17841400000000001', username: 'sunny', name: 'Sunny', followers_count: 42_000, media_count: 300,
+      media: { data: items, ...(after ? { paging: { cursors: { after }, next: 'https://graph.facebook.com/next' } } : {}) },
+    },
+    id: '17841400000000000',
+  };
+}
+
+describe('Instagram Graph API adapter (local stub)', () => {
+  let stub: StubServer;
+  let onRequest: (req: StubRequest) => StubReply;
+  let now: Date;
+
+  const client = (): PlatformClient => createInstagramClient({ accessToken: 'SECRET-TOKEN', igUserId: '17841400000000000', baseUrl: stub.url, version: 'v25.0', timeoutMs: 1000, maxBytes: 50_000, clock: () => now });
+
+  beforeEach(async () => {
+    now = new Date();
+    onRequest = () => ({ body: account([media('1001', 1), media('1002', 2, { media_type: 'IMAGE', media_product_type: 'FEED', view_count: undefined, like_count: undefined })]) });
+    stub = await startStubServer((req) => onRequest(req));
+  });
+  afterEach(() => stub.close());
+
+  it('when a creator is resolved, then business discovery is asked through the operator account with the token', async () => {
+    const creator = await client().resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' });
+    assert.deepEqual([creator.id, creator.followers, creator.videoCount, creator.source], ['sunny', 42_000, 300, 'instagram-graph-api']);
+    const req = stub.requests[0]!;
+    assert.equal(req.path, '/v25.0/17841400000000000');
+    assert.match(req.query.get('fields')!, /^business_discovery\.username\(sunny\)\{/);
+    assert.equal(req.query.get('access_token'), 'SECRET-TOKEN');
+  });
+
+  it('when media are listed, then Reels have views, photos have unknown views and hidden likes are unknown, never 0', async () => {
+    const [reel, photo] = await client().listCreatorVideos('sunny', { since: new Date(Date.now() - 7 * DAY), limit: 10 });
+    assert.equal(reel!.id, 'sunny:1001');
+    assert.equal(reel!.format, 'reel');
+    assert.deepEqual(reel!.metrics, { views: 5000, likes: 120, comments: 4, shares: null });
+    assert.deepEqual(reel!.hashtags, ['beach', 'travel']);
+    assert.equal(photo!.format, 'photo');
+    assert.equal(photo!.metrics.views, null);
+    assert.equal(photo!.metrics.likes, null);
+  });
+
+  it('when an account has more media than a page, then the after cursor pages until the `since` date', async () => {
+    onRequest = (req) => (req.query.get('fields')!.includes('.after(CUR1)')
+      ? { body: account([media('2003', 3), media('2004', 30)]) }
+      : { body: account([media('2001', 1), media('2002', 2)], 'CUR1') });
+    const videos = await client().listCreatorVideos('sunny', { since: new Date(Date.now() - 7 * DAY), limit: 10 });
+    assert.deepEqual(videos.map((v) => v.id), ['sunny:2001', 'sunny:2002', 'sunny:2003']);
+    assert.equal(stub.requests.length, 2);
+  });
+
+  it('when stats are asked for composite ids, then each owner is read once and unknown ids are absent', async () => {
+    const stats = await client().getVideoStats(['sunny:1001', 'sunny:9999', 'no-owner-id']);
+    assert.deepEqual([...stats.keys()], ['sunny:1001']);
+    assert.equal(stats.get('sunny:1001')!.metrics.views, 5000);
+  });
+
+  it('when discovery is asked, then nothing comes back (the API cannot discover) and nothing is called', async () => {
+    assert.deepEqual(await client().discoverFresh({ publishedAfter: new Date(0), limit: 10 }), []);
+    assert.equal(stub.requests.length, 0);
+  });
+
+  const ERRORS: [number, number | undefined, number, PlatformErrorKind][] = [
+    [190, undefined, 400, 'reauth'],
+    [10, undefined, 403, 'reauth'],
+    [4, undefined, 400, 'retryable'],
+    [17, undefined, 400, 'retryable'],
+    [32, undefined, 400, 'retryable'],
+    [613, undefined, 400, 'retryable'],
+    [2, undefined, 500, 'retryable'],
+    [110, 2207013, 400, 'not_found'],
+    [100, undefined, 400, 'bad_input'],
+  ];
+  for (const [code, subcode, status, kind] of ERRORS) {
+    it(`when Meta answers code ${code}${subcode ? `/${subcode}` : ''}, then the error class is ${kind}`, async () => {
+      onRequest = () => ({ status, body: { error: { message: 'nope', type: 'OAuthException', code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'x' } } });
+      await assert.rejects(client().resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' }), (e: unknown) => e instanceof PlatformError && e.kind === kind);
+    });
+  }
+
+  it('when usage passes 80 %, then the client stops calling until the platform says access is back', async () => {
+    const c = client();
+    onRequest = () => ({ headers: { 'x-business-use-case-usage': JSON.stringify({ '1784': [{ type: 'instagram', call_count: 91, total_cputime: 10, total_time: 12, estimated_time_to_regain_access: 3 }] }) }, body: account([]) });
+    await c.resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' });
+    await assert.rejects(c.resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' }), (e: unknown) => e instanceof PlatformError && e.kind === 'retryable' && e.info.retryAfterMs === 180_000);
+    assert.equal(stub.requests.length, 1, 'the second call was not made');
+    now = new Date(now.getTime() + 181_000);
+    await c.resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' });
+    assert.equal(stub.requests.length, 2);
+    assert.deepEqual(usageFromHeaders(new Headers({ 'x-app-usage': '{"call_count":12,"total_cputime":85,"total_time":3}' })), { percent: 85, regainAfterMs: 0 });
+  });
+
+  it('when the answer is garbage, slow or too large, then a classified error that never shows the token', async () => {
+    const cases: [StubReply, PlatformErrorKind][] = [
+      [{ body: '<html>login</html>' }, 'bad_input'],
+      [{ body: { something: 'else' } }, 'bad_input'],
+      [{ status: 503, body: 'busy' }, 'retryable'],
+      [{ body: account([]), delayMs: 1500 }, 'retryable'],
+      [{ body: account(Array.from({ length: 500 }, (_, i) => media(String(i), 1))), chunked: true }, 'bad_input'],
+    ];
+    for (const [reply, kind] of cases) {
+      onRequest = () => reply;
+      await assert.rejects(client().resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' }), (e: unknown) => {
+        assert.ok(e instanceof PlatformError, String(e));
+        assert.equal(e.kind, kind, e.message);
+        assert.doesNotMatch(e.message, /SECRET-TOKEN/);
+        return true;
+      });
+    }
+  });
+});

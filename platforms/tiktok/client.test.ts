@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { PlatformError, type PlatformErrorKind } from '../errors';
+import { QuotaLedger } from '../quota';
+import type { PlatformClient } from '../types';
+import { testRedis } from '../../test/harness';
+import { startStubServer, type StubReply, type StubRequest, type StubServer } from '../../test/stubServer';
+import { createTikTokClient } from './client';
+
+const BIG_ID = '7234567890123456789';
+const OK = { code: 'ok', message: '', log_id: 'x' };
+
+function video(id: string | number, extra: Record<string, unknown> = {}) {
+  return { id, username: 'dancer', create_time: 1795500000, video_description: 'hi #Fun', view_count: 1000, like_count: 50, comment_count: 3, share_count: 2, hashtag_names: ['Fun', 'dance'], music_id: 7111111111111111111n, video_duration: 15, ...extra };
+}
+
+/** The documented response, with a 64-bit id written as a JSON number (not a string). */
+function rawQueryBody(videos: unknown[], more = false, cursor = 100): string {
+  return JSON.stringify({ data: { videos, cursor, has_more: more, search_id: 'sid-1' }, error: OK }, (_k, v) => (typeof v === 'bigint' ? `@@${v}@@` : v)).replace(/"@@(\d+)@@"/g, '$1');
+}
+
+describe('TikTok Research API adapter (local stub)', () => {
+  let stub: StubServer;
+  let now: Date;
+  let keyPrefix: string;
+  let tokenRequests: number;
+  let onQuery: (req: StubRequest) => StubReply;
+
+  function client(overrides: Partial<Parameters<typeof createTikTokClient>[0]> = {}): PlatformClient {
+    return createTikTokClient({
+      clientKey: 'ck', clientSecret: 'cs', baseUrl: stub.url, timeoutMs: 1000, maxBytes: 100_000,
+      quota: new QuotaLedger(testRedis(), () => now, keyPrefix), dailyRequests: 1000, dailyRecords: 100_000, regionCodes: ['US'],
+      clock: () => now, ...overrides,
+    });
+  }
+
+  beforeEach(async () => {
+    now = new Date();
+    keyPrefix = `test-quota-${randomUUID()}`;
+    tokenRequests = 0;
+    onQuery = () => ({ body: rawQueryBody([video(BIG_ID)]) });
+    stub = await startStubServer((req) => {
+      if (req.path === '/v2/oauth/token/') {
+        tokenRequests++;
+        assert.equal(new URLSearchParams(req.body).get('grant_type'), 'client_credentials');
+        return { body: { access_token: `token-${tokenRequests}`, expires_in: 7200, token_type: 'Bearer' } };
+      }
+      return onQuery(req);
+    });
+  });
+  afterEach(async () => {
+    await stub.close();
+    const keys = await testRedis().keys(`${keyPrefix}:*`);
+    if (keys.length) await testRedis().del(...keys);
+  });
+
+  it('when stats are asked, then the 64-bit id stays a string and counts are numbers', async () => {
+    const stats = await client().getVideoStats([BIG_ID]);
+    assert.deepEqual([...stats.keys()], [BIG_ID]);
+    assert.deepEqual(stats.get(BIG_ID)!.metrics, { views: 1000, likes: 50, comments: 3, shares: 2 });
+    const body = JSON.parse(stub.requests.at(-1)!.body);
+    assert.deepEqual(body.query.and[0], { operation: 'IN', field_name: 'video_id', field_values: [BIG_ID] });
+    assert.equal(stub.requests.at(-1)!.headers.authorization, 'Bearer token-1');
+  });
+
+  it('when a creator has several pages, then the cursor and search_id page through them', async () => {
+    onQuery = (req) => {
+      const body = JSON.parse(req.body);
+      return body.cursor === 0
+        ? { body: rawQueryBody([video('7000000000000000001')], true, 100) }
+        : { body: rawQueryBody([video('7000000000000000002', { hashtag_names: undefined, like_count: undefined })], false) };
+    };
+    const videos = await client().listCreatorVideos('dancer', { since: new Date(now.getTime() - 5 * 86_400_000), limit: 10 });
+    assert.equal(videos.length, 2);
+    const second = JSON.parse(stub.requests.at(-1)!.body);
+    assert.equal(second.cursor, 100);
+    assert.equal(second.search_id, 'sid-1');
+    assert.equal(videos[1]!.metrics.likes, null, 'a missing count is unknown, not 0');
+    assert.deepEqual(videos[1]!.hashtags, []);
+    assert.deepEqual(videos[0]!.hashtags, ['fun', 'dance']);
+    assert.equal(videos[0]!.soundId, '7111111111111111111', 'the sound is the 64-bit music id, as a string');
+    assert.equal(videos[0]!.publishedAt, new Date(1795500000 * 1000).toISOString());
+  });
+
+  it('when the range is longer than 30 days, then it is split into windows of at most 30 days', async () => {
+    onQuery = () => ({ body: rawQueryBody([]) });
+    await client().listCreatorVideos('dancer', { since: new Date(now.getTime() - 70 * 86_400_000), limit: 10 });
+    const windows = stub.requests.filter((r) => r.path.includes('video/query')).map((r) => JSON.parse(r.body));
+    assert.equal(windows.length, 3);
+    for (const w of windows) {
+      const days = (Date.parse(`${w.end_date.slice(0, 4)}-${w.end_date.slice(4, 6)}-${w.end_date.slice(6)}`) - Date.parse(`${w.start_date.slice(0, 4)}-${w.start_date.slice(4, 6)}-${w.start_date.slice(6)}`)) / 86_400_000;
+      assert.ok(days <= 30, `${w.start_date}..${w.end_date}`);
+    }
+  });
+
+  it('when the token nears its 2 h expiry, then a new one is fetched first; parallel calls share one token request', async () => {
+    const c = client();
+    await Promise.all([c.getVideoStats([BIG_ID]), c.getVideoStats([BIG_ID]), c.getVideoStats([BIG_ID])]);
+    assert.equal(tokenRequests, 1);
+    now = new Date(now.getTime() + 7200_000 - 200_000); // within 5 minutes of expiry
+    await c.getVideoStats([BIG_ID]);
+    assert.equal(tokenRequests, 2);
+    assert.equal(stub.requests.at(-1)!.headers.authorization, 'Bearer token-2');
+  });
+
+  const ERROR_CASES: [string, number, string, PlatformErrorKind][] = [
+    ['scope_not_authorized', 401, 'scope', 'reauth'],
+    ['invalid_params', 400, 'bad', 'bad_input'],
+    ['rate_limit_exceeded', 429, 'slow down', 'retryable'],
+    ['internal_error', 500, 'oops', 'retryable'],
+    ['daily_quota_limit_exceeded', 429, 'done for today', 'quota_exhausted'],
+  ];
+  for (const [code, status, message, kind] of ERROR_CASES) {
+    it(`when TikTok answers ${code}, then the error class is ${kind}`, async () => {
+      onQuery = () => ({ status, body: { data: {}, error: { code, message, log_id: 'l' } } });
+      await assert.rejects(client().getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === kind);
+    });
+  }
+
+  it('when the error comes in a 200 body, then it is still an error', async () => {
+    onQuery = () => ({ status: 200, body: { data: {}, error: { code: 'invalid_params', message: 'bad date', log_id: 'l' } } });
+    await assert.rejects(client().getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === 'bad_input');
+  });
+
+  it('when the token is rejected once, then it is refreshed and the call retried; rejected credentials are reauth', async () => {
+    let calls = 0;
+    onQuery = () => (++calls === 1 ? { status: 401, body: { error: { code: 'access_token_invalid', message: 'expired' } } } : { body: rawQueryBody([video(BIG_ID)]) });
+    assert.equal((await client().getVideoStats([BIG_ID])).size, 1);
+    assert.equal(tokenRequests, 2);
+    stub.setHandler(() => ({ status: 401, body: { error: 'invalid_client', error_description: 'bad secret' } }));
+    await assert.rejects(client().getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === 'reauth' && /TIKTOK_CLIENT_KEY/.test(e.message));
+  });
+
+  it('when the daily request budget would be overrun, then the call is refused before it is made, and allowed again the next day', async () => {
+    const c = client({ dailyRequests: 2 });
+    await c.getVideoStats([BIG_ID]);
+    await c.getVideoStats([BIG_ID]);
+    const before = stub.requests.length;
+    await assert.rejects(c.getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === 'quota_exhausted' && Boolean(e.info.resetAt));
+    assert.equal(stub.requests.length, before, 'TikTok was not asked');
+    now = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 0, 5));
+    assert.equal((await c.getVideoStats([BIG_ID])).size, 1);
+  });
+
+  it('when a query asks for more records than are left today, then it is refused before it is made', async () => {
+    await assert.rejects(client({ dailyRecords: 50 }).discoverFresh({ publishedAfter: new Date(now.getTime() - 86_400_000), limit: 100 }), (e: unknown) => e instanceof PlatformError && e.kind === 'quota_exhausted');
+    assert.equal(stub.requests.filter((r) => r.path.includes('video/query')).length, 0);
+  });
+
+  it('when the answer is HTML, the wrong shape, too slow or too large, then a classified error and no crash', async () => {
+    const cases: [StubReply, PlatformErrorKind][] = [
+      [{ status: 200, body: '<html>gateway</html>', headers: { 'content-type': 'text/html' } }, 'bad_input'],
+      [{ status: 502, body: '<html>bad gateway</html>' }, 'retryable'],
+      [{ body: { data: { videos: [{ id: 1 }] }, error: OK } }, 'bad_input'],
+      [{ body: rawQueryBody([video(BIG_ID)]), delayMs: 1500 }, 'retryable'],
+      [{ body: rawQueryBody(Array.from({ length: 2000 }, (_, i) => video(`700000000000000${String(i).padStart(4, '0')}`))) }, 'bad_input'],
+    ];
+    for (const [reply, kind] of cases) {
+      onQuery = () => reply;
+      await assert.rejects(client().getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === kind, JSON.stringify(reply).slice(0, 80));
+    }
+  });
+
+  it('when a creator is resolved, then follower and video counts come from user info; an unknown account is not found', async () => {
+    onQuery = (req) => (JSON.parse(req.body).username === 'dancer'
+      ? { body: { data: { display_name: 'Dancer', follower_count: 12_000, video_count: 40 }, error: OK } }
+      : { status: 400, body: { error: { code: 'invalid_params', message: 'user not found' } } });
+    const creator = await client().resolveCreator({ platform: 'tiktok', kind: 'username', value: 'Dancer' });
+    assert.deepEqual([creator.id, creator.followers, creator.videoCount, creator.source], ['dancer', 12_000, 40, 'tiktok-research-api']);
+    await assert.rejects(client().resolveCreator({ platform: 'tiktok', kind: 'username', value: 'ghost' }), (e: unknown) => e instanceof PlatformError && e.kind === 'not_found');
+  });
+});

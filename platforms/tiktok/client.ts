@@ -1,0 +1,242 @@
+/**
+ * TikTok Research API adapter (source 'tiktok-research-api'). Only for operators approved for
+ * TikTok's Research API (non-commercial academic research): 1,000 requests and 100,000 records
+ * a day, at most 100 videos per request, date windows of at most 30 days.
+ *
+ * - Client-credentials token, cached and refreshed 5 minutes before its 2-hour expiry; parallel
+ *   calls share one token request. An `access_token_invalid` answer drops it and retries once.
+ * - Errors come in the body even with HTTP 200 (`error.code !== "ok"`) and map to our classes.
+ * - Daily accounting in the shared QuotaLedger (UTC days, TikTok's reset time is not
+ *   documented): one request and `max_count` records are reserved before every query, so a call
+ *   that could overrun either bucket is refused before it is made. Reserving the maximum rather
+ *   than the records actually returned keeps the refusal safe; the ledger may under-use a day.
+ * - Video ids are 64-bit: kept as strings end to end (lossless JSON).
+ */
+import { z } from 'zod';
+import { PlatformError } from '../errors';
+import { requestJson, retryAfterMs } from '../http';
+import type { QuotaBucket, QuotaLedger } from '../quota';
+import type { Capabilities, Creator, CreatorRef, PlatformClient, Video, VideoStats } from '../types';
+import { countOrNull, parseResponse } from '../validate';
+
+export const TIKTOK_CAPABILITIES: Capabilities = {
+  views: 'all', likes: 'all', shares: true, discovery: true, maxBatchSize: 100,
+  notes: 'Research API: approved non-commercial researchers only; 1,000 requests and 100,000 records a day; windows of at most 30 days',
+};
+
+const VIDEO_FIELDS = 'id,video_description,create_time,region_code,share_count,view_count,like_count,comment_count,music_id,hashtag_names,username,video_duration';
+const USER_FIELDS = 'display_name,bio_description,is_verified,follower_count,following_count,likes_count,video_count';
+const DAY = 86_400_000;
+const MAX_WINDOW_DAYS = 30;
+
+const idSchema = z.union([z.string(), z.number()]).transform(String);
+const errorSchema = z.object({ code: z.string(), message: z.string().optional().default(''), log_id: z.string().optional() }).passthrough();
+const videoSchema = z.object({
+  id: idSchema,
+  username: z.string().optional(),
+  create_time: z.number(),
+  video_description: z.string().nullish(),
+  view_count: z.unknown().optional(),
+  like_count: z.unknown().optional(),
+  comment_count: z.unknown().optional(),
+  share_count: z.unknown().optional(),
+  hashtag_names: z.array(z.string()).nullish(),
+  music_id: idSchema.nullish(),
+  video_duration: z.number().nullish(),
+}).passthrough();
+const queryResponse = z.object({
+  data: z.object({ videos: z.array(videoSchema).default([]), cursor: z.number().optional(), has_more: z.boolean().default(false), search_id: z.string().optional() }).optional(),
+  error: errorSchema,
+});
+const userResponse = z.object({
+  data: z.object({ display_name: z.string().optional(), follower_count: z.unknown().optional(), video_count: z.unknown().optional() }).passthrough().optional(),
+  error: errorSchema,
+});
+const tokenResponse = z.object({ access_token: z.string().min(1), expires_in: z.number().positive() });
+
+export interface TikTokClientOptions {
+  clientKey: string;
+  clientSecret: string;
+  baseUrl: string;
+  timeoutMs: number;
+  maxBytes: number;
+  quota: QuotaLedger;
+  dailyRequests: number;
+  dailyRecords: number;
+  regionCodes: string[];
+  clock?: () => Date;
+}
+
+type Query = Record<string, unknown>;
+
+/** "YYYYMMDD" in UTC. */
+const day = (t: number) => new Date(t).toISOString().slice(0, 10).replace(/-/g, '');
+
+function errorFor(code: string, message: string, status: number, headers?: Headers): PlatformError {
+  const info = { status, code, ...(headers ? { retryAfterMs: retryAfterMs(headers) } : {}) };
+  switch (code) {
+    case 'access_token_invalid':
+    case 'scope_not_authorized':
+    case 'scope_permission_missed':
+      return new PlatformError('tiktok', 'reauth', `${code}: ${message}`, info);
+    case 'invalid_params':
+      return new PlatformError('tiktok', 'bad_input', `${code}: ${message}`, info);
+    case 'daily_quota_limit_exceeded':
+      return new PlatformError('tiktok', 'quota_exhausted', `${code}: ${message}`, info);
+    case 'rate_limit_exceeded':
+    case 'internal_error':
+      return new PlatformError('tiktok', 'retryable', `${code}: ${message}`, info);
+    default:
+      if (status === 404) return new PlatformError('tiktok', 'not_found', `${code}: ${message}`, info);
+      return new PlatformError('tiktok', status >= 500 || status === 429 ? 'retryable' : 'bad_input', `${code || `HTTP ${status}`}: ${message}`, info);
+  }
+}
+
+export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
+  const base = opts.baseUrl.replace(/\/+$/, '');
+  const clock = opts.clock ?? (() => new Date());
+  const buckets: Record<'requests' | 'records', QuotaBucket> = {
+    requests: { platform: 'tiktok', name: 'requests', limit: opts.dailyRequests, resetTimeZone: 'UTC' },
+    records: { platform: 'tiktok', name: 'records', limit: opts.dailyRecords, resetTimeZone: 'UTC' },
+  };
+  let token: { value: string; refreshAt: number } | undefined;
+  let tokenRequest: Promise<string> | undefined;
+
+  async function fetchToken(): Promise<string> {
+    const res = await requestJson({
+      platform: 'tiktok', url: `${base}/v2/oauth/token/`, method: 'POST', timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_key: opts.clientKey, client_secret: opts.clientSecret, grant_type: 'client_credentials' }).toString(),
+    });
+    if (res.status >= 500 || res.status === 429) throw new PlatformError('tiktok', 'retryable', `token endpoint answered ${res.status}`, { status: res.status });
+    if (res.status !== 200 || !tokenResponse.safeParse(res.json).success) {
+      throw new PlatformError('tiktok', 'reauth', 'client credentials were refused: check TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET', { status: res.status });
+    }
+    const { access_token, expires_in } = tokenResponse.parse(res.json);
+    token = { value: access_token, refreshAt: clock().getTime() + Math.max(0, expires_in - 300) * 1000 };
+    return access_token;
+  }
+
+  /** The cached token, or one fresh request shared by every caller waiting for it. */
+  async function accessToken(): Promise<string> {
+    if (token && clock().getTime() < token.refreshAt) return token.value;
+    tokenRequest ??= fetchToken().finally(() => {
+      tokenRequest = undefined;
+    });
+    return tokenRequest;
+  }
+
+  async function post<S extends z.ZodType>(path: string, fields: string, body: Query, schema: S, records: number, retried = false): Promise<z.output<S>> {
+    await opts.quota.reserve(buckets.requests, 1);
+    if (records > 0) await opts.quota.reserve(buckets.records, records);
+    const bearer = await accessToken();
+    const res = await requestJson({
+      platform: 'tiktok', url: `${base}${path}?fields=${fields}`, method: 'POST', body, timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes,
+      headers: { authorization: `Bearer ${bearer}` },
+    });
+    const error = errorSchema.safeParse((res.json as { error?: unknown } | undefined)?.error);
+    const code = error.success ? error.data.code : '';
+    if (code === 'access_token_invalid' && !retried) {
+      token = undefined; // expired early or revoked: one fresh token, one retry
+      return post(path, fields, body, schema, records, true);
+    }
+    if (code !== 'ok' || res.status >= 400) {
+      const failure = errorFor(code, error.success ? error.data.message : '', res.status, res.headers);
+      if (failure.kind === 'quota_exhausted') await Promise.all([opts.quota.exhaust(buckets.requests), opts.quota.exhaust(buckets.records)]);
+      throw failure;
+    }
+    return parseResponse('tiktok', path, schema, res.json, res.status);
+  }
+
+  function toVideo(v: z.output<typeof videoSchema>, fetchedAt: string): Video {
+    return {
+      platform: 'tiktok', id: v.id, source: 'tiktok-research-api', fetchedAt,
+      metrics: { views: countOrNull(v.view_count), likes: countOrNull(v.like_count), comments: countOrNull(v.comment_count), shares: countOrNull(v.share_count) },
+      creatorId: v.username ?? '', creatorName: v.username ?? null,
+      title: null, description: v.video_description ?? null,
+      url: v.username ? `https://www.tiktok.com/@${v.username}/video/${v.id}` : null,
+      publishedAt: new Date(v.create_time * 1000).toISOString(),
+      durationSeconds: v.video_duration ?? null,
+      hashtags: [...new Set((v.hashtag_names ?? []).map((h) => h.toLowerCase()))],
+      topics: [],
+      soundId: v.music_id ?? null,
+      format: 'short',
+    };
+  }
+
+  /** Pages through one query within one date window (≤ 30 days). */
+  async function queryVideos(query: Query, from: number, to: number, limit: number): Promise<Video[]> {
+    const videos: Video[] = [];
+    let cursor = 0;
+    let searchId: string | undefined;
+    while (videos.length < limit) {
+      const maxCount = Math.min(100, limit - videos.length);
+      const page = await post('/v2/research/video/query/', VIDEO_FIELDS, {
+        query, start_date: day(from), end_date: day(to), max_count: maxCount, cursor, ...(searchId ? { search_id: searchId } : {}),
+      }, queryResponse, maxCount);
+      const fetchedAt = clock().toISOString();
+      videos.push(...(page.data?.videos ?? []).map((v) => toVideo(v, fetchedAt)));
+      if (!page.data?.has_more || page.data.cursor === undefined) break;
+      cursor = page.data.cursor;
+      searchId = page.data.search_id;
+    }
+    return videos;
+  }
+
+  /** Splits [from, to] into windows of at most 30 days, newest first. */
+  async function queryAcrossWindows(query: Query, from: number, to: number, limit: number): Promise<Video[]> {
+    const videos: Video[] = [];
+    for (let end = to; end > from && videos.length < limit; end -= MAX_WINDOW_DAYS * DAY) {
+      const start = Math.max(from, end - (MAX_WINDOW_DAYS - 1) * DAY);
+      videos.push(...(await queryVideos(query, start, end, limit - videos.length)));
+    }
+    return videos;
+  }
+
+  return {
+    platform: 'tiktok',
+    source: 'tiktok-research-api',
+    capabilities: TIKTOK_CAPABILITIES,
+
+    async resolveCreator(ref: CreatorRef): Promise<Creator> {
+      if (ref.platform !== 'tiktok') throw new PlatformError('tiktok', 'bad_input', `not a TikTok reference: ${ref.platform}`);
+      const username = ref.value.toLowerCase(); // TikTok usernames are case-insensitive
+      let res;
+      try {
+        res = await post('/v2/research/user/info/', USER_FIELDS, { username }, userResponse, 0);
+      } catch (err) {
+        // An unknown or private account is refused as invalid_params by the Research API.
+        if (err instanceof PlatformError && err.info.code === 'invalid_params') throw new PlatformError('tiktok', 'not_found', `no public TikTok account @${ref.value}`, err.info);
+        throw err;
+      }
+      if (!res.data) throw new PlatformError('tiktok', 'not_found', `no public TikTok account @${ref.value}`);
+      return {
+        platform: 'tiktok', id: username, handle: username, name: res.data.display_name ?? username,
+        followers: countOrNull(res.data.follower_count), videoCount: countOrNull(res.data.video_count),
+        fetchedAt: clock().toISOString(), source: 'tiktok-research-api',
+      };
+    },
+
+    async listCreatorVideos(username, { since, limit }) {
+      const query = { and: [{ operation: 'EQ', field_name: 'username', field_values: [username] }] };
+      const videos = await queryAcrossWindows(query, since.getTime(), clock().getTime(), limit);
+      return videos.filter((v) => Date.parse(v.publishedAt) >= since.getTime()).sort((a, b) => Date.parse(b.publishedAt) - Date.parse(a.publishedAt));
+    },
+
+    async getVideoStats(ids) {
+      if (ids.length > TIKTOK_CAPABILITIES.maxBatchSize) throw new PlatformError('tiktok', 'bad_input', `at most ${TIKTOK_CAPABILITIES.maxBatchSize} ids per call, got ${ids.length}`);
+      if (ids.length === 0) return new Map();
+      // The query needs a date window: the Research API keeps videos queryable by id within it.
+      const now = clock().getTime();
+      const videos = await queryVideos({ and: [{ operation: 'IN', field_name: 'video_id', field_values: ids }] }, now - (MAX_WINDOW_DAYS - 1) * DAY, now, ids.length);
+      const wanted = new Set(ids);
+      return new Map(videos.filter((v) => wanted.has(v.id)).map((v): [string, VideoStats] => [v.id, { platform: 'tiktok', id: v.id, metrics: v.metrics, fetchedAt: v.fetchedAt, source: v.source }]));
+    },
+
+    async discoverFresh({ publishedAfter, limit }) {
+      const query = { and: [{ operation: 'IN', field_name: 'region_code', field_values: opts.regionCodes }] };
+      const videos = await queryAcrossWindows(query, publishedAfter.getTime(), clock().getTime(), limit);
+      return videos.filter((v) => Date.parse(v.publishedAt) > publishedAfter.getTime());
+    },
+  };
+}
