@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
 import { trendSettings } from '../lib/domain/trendSettings';
+import { eventually } from '../test/eventually';
 import { resetDb, testConfig, testTemporal } from '../test/harness';
 import { createTestWorker } from '../test/worker';
 import { ensureTrendSchedules, trendScheduleDefinitions } from './schedules';
@@ -8,16 +9,6 @@ import { TREND_SCHEDULES } from './workflowIds';
 
 async function deleteSchedules(client: Client): Promise<void> {
   for (const id of Object.values(TREND_SCHEDULES)) await client.schedule.getHandle(id).delete().catch(() => undefined);
-}
-
-async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!ok(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
-    value = await probe();
-  }
-  return value;
 }
 
 describe('Trend Watch schedules', function () {
@@ -62,7 +53,7 @@ describe('Trend Watch schedules', function () {
       assert.equal((await handle.describe()).info.recentActions.length, before, 'no action while paused');
 
       await handle.trigger();
-      const described = await waitFor(() => handle.describe(), (d) => d.info.recentActions.length > before);
+      const described = await eventually(() => handle.describe(), (d) => d.info.recentActions.length > before);
       const action = described.info.recentActions.at(-1)!;
       assert.match(action.action.workflow.workflowId, /^trend-cleanup-/, 'the run id derives from the schedule');
       const result = await client.workflow.getHandle(action.action.workflow.workflowId).result();

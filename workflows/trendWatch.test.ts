@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { TrendSnapshot, TrendVideo } from '../db/models';
 import { trendMonitorWorkflowId } from '../temporal/workflowIds';
 import { resetDb, testDb, testTemporal } from '../test/harness';
+import { eventually } from '../test/eventually';
 import { recordHistory } from '../test/histories';
 import { createTestWorker } from '../test/worker';
 import { trendCleanup } from './trendCleanup';
@@ -19,17 +20,6 @@ async function monitorIdsOn(taskQueue: string): Promise<string[]> {
   const ids: string[] = [];
   for await (const wf of client.workflow.list({ query: `WorkflowType = "trendVideoMonitor" AND TaskQueue = "${taskQueue}"` })) ids.push(wf.workflowId);
   return ids;
-}
-
-/** Visibility is eventually consistent: poll until the predicate holds. */
-async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!ok(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    value = await probe();
-  }
-  return value;
 }
 
 describe('Trend Watch workflows (real worker, dev server, simulator)', function () {

@@ -5,18 +5,9 @@ import { ensureTrendSchedules, trendScheduleDefinitions } from '../../temporal/s
 import { TREND_SCHEDULES, trendMonitorWorkflowId } from '../../temporal/workflowIds';
 import { startTestApi, type TestApi } from '../../test/api';
 import { resetDb, testDb, testTemporal } from '../../test/harness';
+import { eventually } from '../../test/eventually';
 import { createUser, type TestUser } from '../../test/users';
 import { createTestWorker } from '../../test/worker';
-
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!ok(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    value = await probe();
-  }
-  return value;
-}
 
 describe('admin control of Trend Watch', function () {
   this.timeout(60_000);
@@ -70,7 +61,7 @@ describe('admin control of Trend Watch', function () {
       await worker.worker.runUntil(async () => {
         const res = await api.request('POST', '/api/admin/schedules/cleanup/trigger', { token: admin.accessToken });
         assert.equal(res.status, 202);
-        const described = await until(() => client.schedule.getHandle(TREND_SCHEDULES.cleanup).describe(), (d) => d.info.recentActions.length > 0);
+        const described = await eventually(() => client.schedule.getHandle(TREND_SCHEDULES.cleanup).describe(), (d) => d.info.recentActions.length > 0);
         const run = described.info.recentActions.at(-1)!.action.workflow.workflowId;
         assert.match(run, /^trend-cleanup-/);
         assert.equal(typeof (await client.workflow.getHandle(run).result()).archived, 'number');
@@ -99,13 +90,13 @@ describe('admin control of Trend Watch', function () {
         const handle = await client.workflow.start('trendVideoMonitor', {
           taskQueue, workflowId, args: [{ trendVideoId: row.id, platform: 'youtube', platformVideoId: video!.id, snapshotIntervalMs: 3_600_000, totalSlots: 84 }],
         });
-        await until(() => api.request('GET', path, { token: admin.accessToken }), (r) => r.body.state?.snapshotsTaken === 1);
+        await eventually(() => api.request('GET', path, { token: admin.accessToken }), (r) => r.body.state?.snapshotsTaken === 1);
 
         assert.equal((await api.request('POST', `${path}/pause`, { token: admin.accessToken })).status, 202);
-        const paused = await until(() => api.request('GET', path, { token: admin.accessToken }), (r) => r.body.state?.status === 'paused');
+        const paused = await eventually(() => api.request('GET', path, { token: admin.accessToken }), (r) => r.body.state?.status === 'paused');
         assert.equal(paused.body.state.status, 'paused');
         assert.equal((await api.request('POST', `${path}/resume`, { token: admin.accessToken })).status, 202);
-        const resumed = await until(() => api.request('GET', path, { token: admin.accessToken }), (r) => r.body.state?.status === 'monitoring');
+        const resumed = await eventually(() => api.request('GET', path, { token: admin.accessToken }), (r) => r.body.state?.status === 'monitoring');
         assert.equal(resumed.body.searchAttributes.Platform, 'youtube');
 
         const bad = await api.request('POST', `${path}/reset`, { token: admin.accessToken, body: { eventId: 1 } });

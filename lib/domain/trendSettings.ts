@@ -4,6 +4,7 @@
  * one knob that lets a demo or a test live a 7-day monitor in minutes.
  */
 import type { Config } from '../config';
+import { fnv1a } from './hash';
 
 const HOUR_MS = 3_600_000;
 
@@ -54,23 +55,13 @@ export function trendSettings(c: TrendConfig): TrendSettings {
   };
 }
 
-/** FNV-1a: a stable small hash, the same in every process and inside the workflow sandbox. */
-export function stableHash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
 /**
  * Where in the snapshot cycle a video wakes: one of 120 grid points (a minute each at 2 h),
  * chosen from its id. Monitors sharing a grid point wake together, so the batcher fills 50-id
  * calls, while the 120 points spread the load across the cycle instead of one herd.
  */
 export function slotOffsetMs(platform: string, videoId: string, intervalMs: number, gridPoints = 120): number {
-  return Math.floor(((stableHash(`${platform}:${videoId}`) % gridPoints) * intervalMs) / gridPoints);
+  return Math.floor(((fnv1a(`${platform}:${videoId}`) % gridPoints) * intervalMs) / gridPoints);
 }
 
 /** The first grid instant at or after `from` for a video with this offset. */

@@ -12,21 +12,15 @@
  * adopted in waves by a set of creators; during a wave's rising half more and more of their new
  * videos carry the tag and take off, so the tag's summed velocity rises across creators.
  */
+import { fnv1a } from '../../lib/domain/hash';
 import type { PlatformName, VideoFormat } from '../types';
 
 const HOUR = 3_600_000;
 /** Publish times count from here (k-th video of a creator ≈ ANCHOR + k × cadence). */
 const ANCHOR = Date.UTC(2026, 0, 1);
 
-/** FNV-1a over a string: the one hash everything derives from. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
+/** The one hash everything in the world derives from. */
+export const hash32 = fnv1a;
 
 /** A deterministic uniform number in [0, 1) for a key. */
 export function unit(...key: (string | number)[]): number {

@@ -4,20 +4,12 @@
  * through search (100 calls a day, kept for Trend Watch discovery).
  */
 import { PlatformError } from '../errors';
-import type { QuotaLedger } from '../quota';
 import type { Capabilities, Creator, CreatorRef, PlatformClient, Video, VideoStats } from '../types';
 import { toCreator, toVideo, toVideoStats, YOUTUBE_SOURCE } from './normalize';
-import { createYouTubeGet, youTubeBuckets } from './request';
+import { createYouTubeGet, youTubeBuckets, type YouTubeRequestOptions } from './request';
 import { channelListSchema, playlistItemListSchema, searchListSchema, videoListSchema, type VideoItem } from './schemas';
 
-export interface YouTubeClientOptions {
-  apiKey: string;
-  baseUrl: string;
-  timeoutMs: number;
-  maxBytes: number;
-  quota: QuotaLedger;
-  dailyUnits: number;
-  dailySearchCalls: number;
+export interface YouTubeClientOptions extends Omit<YouTubeRequestOptions, 'clock'> {
   /** Region of the mostPopular chart and of discovery search; default US. */
   regionCode?: string;
   clock?: () => Date;
