@@ -205,7 +205,7 @@ export class World {
       if (!t.creatorKeys.includes(creator.key)) return false;
       const phase = this.wavePhase(t, publishedAt);
       // Adoption grows through the first half of the wave, then stops.
-      return phase < 0.5 && u(`adopt-${t.hashtag}`) < 0.35 + 1.2 * phase;
+      return phase < 0.5 && u(`adopt-${t.hashtag}`) < 0.6 + 0.8 * phase;
     });
     // The last tag is the creator's own (one creator's tag is never a trend, however big the hit).
     const hashtags = [pick(creator.niche.tags, u('tag1')), pick(creator.niche.tags, u('tag2')), personalTag(creator)];
@@ -245,8 +245,11 @@ export class World {
     const age = this.ageHours(video, time);
     const base = video.creator.typicalViews * (0.3 + 1.4 * u('size'));
     const tau = 6 + 30 * u('tau');
-    const takesOff = video.hashtags.some((h) => this.trends.some((t) => t.hashtag === h)) || u('takeoff') < 0.05;
-    const surge = takesOff ? base * (4 + 8 * u('surge')) : 0;
+    const trend = this.trends.find((t) => video.hashtags.includes(t.hashtag));
+    const takesOff = Boolean(trend) || u('takeoff') < 0.05;
+    // A trend gathers momentum: the later in its rising wave a video joins, the bigger its surge.
+    const momentum = trend ? 1 + 6 * Math.min(0.5, this.wavePhase(trend, video.publishedAt)) : 1;
+    const surge = takesOff ? base * (4 + 8 * u('surge')) * momentum : 0;
     const delay = 12 + 24 * u('delay');
     const logistic = (x: number) => 1 / (1 + Math.exp(-x));
     const surgeAt = (a: number) => surge * (logistic((a - delay) / 6) - logistic(-delay / 6));
