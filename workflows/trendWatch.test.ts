@@ -91,6 +91,19 @@ describe('Trend Watch workflows (real worker, dev server, simulator)', function 
     assert.equal(Number(after?.currentViews), Number(snapshots[4]!.views));
   });
 
+  it('when the video is deleted or private, then the monitor ends cleanly as gone', async () => {
+    const { worker, taskQueue } = await createTestWorker();
+    const row = await TrendVideo.query(testDb()).insertAndFetch({ platform: 'youtube', platformVideoId: 'deletedvid1', creatorId: 'UCgone', publishedAt: new Date() });
+    const { client } = await testTemporal();
+    const result = await worker.runUntil(client.workflow.execute(trendVideoMonitor, {
+      taskQueue, workflowId: `${trendMonitorWorkflowId('youtube', 'deletedvid1')}-${taskQueue}`,
+      args: [{ trendVideoId: row.id, platform: 'youtube', platformVideoId: 'deletedvid1', snapshotIntervalMs: 60_000, totalSlots: 84 }],
+    }));
+    assert.equal(result.status, 'gone');
+    assert.equal(result.snapshotsTaken, 0);
+    assert.equal((await TrendVideo.query(testDb()).findById(row.id))?.status, 'gone');
+  });
+
   it('when cleanup finds a slow video with enough snapshots, then it is dropped, its monitor stopped and its snapshots pruned', async () => {
     const { worker, taskQueue, deps } = await createTestWorker({ settings: { dropMinSnapshots: 3, dropVelocity: 100 } });
     const { client } = await testTemporal();
