@@ -12,6 +12,7 @@ import { adminRoutes } from './admin/routes';
 import { trendControlRoutes } from './admin/trendControl';
 import { LoginGuard } from './auth/loginGuard';
 import { authRoutes } from './auth/routes';
+import { bloggerRoutes } from './bloggers/routes';
 import { loadSigningKey } from './auth/tokens';
 import type { ApiDeps } from './deps';
 import { healthRoutes } from './health/routes';
@@ -47,6 +48,7 @@ export function buildApp(deps: ApiDeps): Koa {
     adminRoutes(deps),
     trendControlRoutes(deps),
     trendRoutes(deps, protect),
+    bloggerRoutes(deps, protect),
   ];
   for (const router of routers) {
     app.use(router.routes());

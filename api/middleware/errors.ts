@@ -33,6 +33,7 @@ export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof ObjectionNotFound) return new NotFoundError();
   if (err instanceof UniqueViolationError) return new ConflictError('This already exists.', { constraint: err.constraint });
   if (err instanceof ForeignKeyViolationError) return new ConflictError('A referenced record does not exist or is still in use.');
+  if ((err as { nativeError?: { code?: string } }).nativeError?.code === '23505') return new ConflictError('This already exists.');
   if (err instanceof DBError) return undefined;
   const status = (err as { status?: unknown })?.status;
   const expose = (err as { expose?: unknown })?.expose;

@@ -1,0 +1,56 @@
+/**
+ * Request shapes of /api/bloggers. The profile URLs are named as in the original design
+ * (`youtube_url`, `tiktok_url`, `instagram_url`); camelCase aliases are accepted too.
+ */
+import { z } from 'zod';
+import { PLATFORM_NAMES } from '../../platforms/types';
+import { pageQuery } from '../pagination';
+
+const url = z.string().trim().min(1, 'must not be empty').max(2048);
+const URL_ALIASES = { youtubeUrl: 'youtube_url', tiktokUrl: 'tiktok_url', instagramUrl: 'instagram_url' } as const;
+
+/** Accepts the camelCase spelling of the URL fields by renaming it before validation. */
+const withUrlAliases = (value: unknown) => {
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const [camel, snake] of Object.entries(URL_ALIASES)) {
+    if (camel in out && !(snake in out)) out[snake] = out[camel];
+    delete out[camel];
+  }
+  return out;
+};
+
+const fields = {
+  name: z.string().trim().min(1, 'is required').max(200),
+  youtube_url: url.nullable().optional(),
+  tiktok_url: url.nullable().optional(),
+  instagram_url: url.nullable().optional(),
+};
+
+export const createBloggerBody = z.preprocess(
+  withUrlAliases,
+  z.object(fields).strict().refine((b) => Boolean(b.youtube_url || b.tiktok_url || b.instagram_url), {
+    message: 'give at least one of youtube_url, tiktok_url, instagram_url',
+    path: ['youtube_url'],
+  }),
+);
+export type CreateBloggerBody = z.infer<typeof createBloggerBody>;
+
+/** Only these fields may change; a changed URL is parsed again and its link re-resolved. */
+export const updateBloggerBody = z.preprocess(
+  withUrlAliases,
+  z.object({ ...fields, name: fields.name.optional(), isActive: z.boolean().optional() })
+    .strict()
+    .refine((b) => Object.keys(b).length > 0, 'give at least one field to change'),
+);
+export type UpdateBloggerBody = z.infer<typeof updateBloggerBody>;
+
+export const listBloggersQuery = z.object({
+  ...pageQuery,
+  platform: z.enum(PLATFORM_NAMES).optional(),
+  active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  sort: z.enum(['created', '-created', 'name', '-name']).default('-created'),
+});
+export type ListBloggersQuery = z.infer<typeof listBloggersQuery>;
+
+export const bloggerIdParam = z.object({ id: z.coerce.number().int().positive('must be a positive integer') });
