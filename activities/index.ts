@@ -1,4 +1,5 @@
 /** createActivities(deps): every activity the worker registers, built once per worker. */
+import { createBloggerActivities } from './bloggers';
 import type { ActivityDeps } from './deps';
 import { createTrendActivities } from './trends';
 
@@ -7,6 +8,7 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createTrendActivities(deps),
+    ...createBloggerActivities(deps),
   };
 }
 

@@ -97,3 +97,14 @@ export async function resetDb(db: Knex = testDb()): Promise<void> {
 export async function closeTestResources(): Promise<void> {
   await Promise.allSettled(closers.splice(0).reverse().map((close) => close()));
 }
+
+/**
+ * Terminates every running workflow of a type in the test namespace. Tables restart their ids on
+ * each run, so business ids such as blogger-sync:1 would otherwise meet an earlier run's workflow.
+ */
+export async function terminateRunning(workflowType: string): Promise<void> {
+  const { client } = await testTemporal();
+  const ids: string[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowType = "${workflowType}" AND ExecutionStatus = "Running"` })) ids.push(wf.workflowId);
+  await Promise.all(ids.map((id) => client.workflow.getHandle(id).terminate('test clean-up').catch(() => undefined)));
+}

@@ -1,4 +1,5 @@
 /** The worker's workflowsPath: every workflow type the worker hosts. Deterministic code only. */
+export { bloggerSync } from './bloggerSync';
 export { trendAnalysis } from './trendAnalysis';
 export { trendCleanup } from './trendCleanup';
 export { trendDiscovery } from './trendDiscovery';

@@ -10,7 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { testWorkflowBundle } from '../test/harness';
 import { HISTORIES_DIR } from '../test/histories';
 
-const WORKFLOW_TYPES = ['trendCleanup', 'trendDiscovery', 'trendVideoMonitor', 'trendAnalysis'];
+const WORKFLOW_TYPES = ['trendCleanup', 'trendDiscovery', 'trendVideoMonitor', 'trendAnalysis', 'bloggerSync'];
 
 describe('workflow replay of recorded histories', function () {
   this.timeout(60_000);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { Blogger } from '../../db/models';
+import { USER_ID } from '../../temporal/searchAttributes';
 import { startTestApi, type TestApi } from '../../test/api';
-import { resetDb, testDb } from '../../test/harness';
+import { resetDb, terminateRunning, testDb, testTemporal } from '../../test/harness';
 import { createUser, type TestUser } from '../../test/users';
 
 describe('bloggers API', () => {
@@ -11,10 +12,14 @@ describe('bloggers API', () => {
 
   before(async () => {
     await resetDb();
+    await terminateRunning('bloggerSync');
     api = await startTestApi();
     [alice, bob] = await Promise.all([createUser(api, { plan: 'pro' }), createUser(api, { plan: 'pro' })]);
   });
-  after(() => api.close());
+  after(async () => {
+    await terminateRunning('bloggerSync');
+    await api.close();
+  });
 
   const create = (user: TestUser, body: unknown) => api.request('POST', '/api/bloggers', { token: user.accessToken, body });
 
@@ -26,6 +31,10 @@ describe('bloggers API', () => {
     assert.equal(res.body.blogger.tiktokUrl, 'https://www.tiktok.com/@ada.codes');
     assert.deepEqual(res.body.blogger.platforms.youtube, { state: 'pending', reason: null, resolvedId: null });
     assert.equal(res.body.blogger.sync.status, 'pending');
+    const { client } = await testTemporal();
+    const sync = await client.workflow.getHandle(`blogger-sync:${res.body.blogger.id}`).describe();
+    assert.equal(sync.type, 'bloggerSync', 'creating a blogger starts its sync workflow');
+    assert.equal(sync.typedSearchAttributes.get(USER_ID), alice.id);
     const row = await Blogger.query(testDb()).findById(res.body.blogger.id);
     assert.deepEqual([row?.youtubeHandle, row?.tiktokUsername, row?.userId], ['adacodes', 'ada.codes', alice.id]);
   });

@@ -13,7 +13,8 @@ function bloggerId(params: unknown): number {
   return parsed.data.id;
 }
 
-export function bloggerRoutes({ db }: Pick<ApiDeps, 'db'>, protect: Middleware): Router {
+export function bloggerRoutes(deps: Pick<ApiDeps, 'db' | 'config' | 'temporal'>, protect: Middleware): Router {
+  const { db } = deps;
   const router = new Router({ prefix: '/api/bloggers' });
   router.use(protect);
 
@@ -22,7 +23,7 @@ export function bloggerRoutes({ db }: Pick<ApiDeps, 'db'>, protect: Middleware):
   });
 
   router.post('/', validateBody(createBloggerBody), async (ctx) => {
-    const blogger = await bloggers.createBlogger(db, ctx.state.user!, ctx.request.body as CreateBloggerBody);
+    const blogger = await bloggers.createBlogger(deps, ctx.state.user!, ctx.request.body as CreateBloggerBody);
     ctx.status = 201;
     ctx.set('Location', `/api/bloggers/${blogger.id}`);
     ctx.body = { blogger };
@@ -37,7 +38,7 @@ export function bloggerRoutes({ db }: Pick<ApiDeps, 'db'>, protect: Middleware):
   });
 
   router.delete('/:id', async (ctx) => {
-    await bloggers.deleteBlogger(db, ctx.state.user!, bloggerId(ctx.params));
+    await bloggers.deleteBlogger(deps, ctx.state.user!, bloggerId(ctx.params));
     ctx.status = 204;
   });
 

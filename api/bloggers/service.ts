@@ -2,8 +2,13 @@
  * Tracked bloggers, always inside the caller's tenant: every query runs in withTenant() (row-level
  * security) and names the user too, so another tenant's blogger is simply not found (404).
  */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { UniqueViolationError } from 'objection';
+import type { Config } from '../../lib/config';
+import { BLOGGER_ID, USER_ID } from '../../temporal/searchAttributes';
+import { bloggerSyncWorkflowId } from '../../temporal/workflowIds';
+import type { BloggerSyncInput } from '../../workflows/bloggerSync';
 import { createWithinPlanLimit } from '../../db/queries/planLimits';
 import { Blogger, type Platform, type PlatformLink } from '../../db/models';
 import { withTenant } from '../../db/tenant';
@@ -86,7 +91,34 @@ function duplicate(err: unknown): never {
   throw err;
 }
 
-export async function createBlogger(db: Knex, owner: Owner, body: CreateBloggerBody) {
+export interface BloggerDeps {
+  db: Knex;
+  config: Config;
+  temporal: { client: Client };
+}
+
+/** The sync workflow's settings from configuration (intervals scaled by TIME_SCALE). */
+export function bloggerSyncInput(config: Config, bloggerId: number, userId: number): BloggerSyncInput {
+  return {
+    bloggerId, userId,
+    syncIntervalMs: Math.max(1, (config.BLOGGER_SYNC_MINUTES * 60_000) / config.TIME_SCALE),
+    lookbackMs: (config.BLOGGER_LOOKBACK_DAYS * 86_400_000) / config.TIME_SCALE,
+    maxVideos: config.BLOGGER_MAX_VIDEOS_PER_SYNC,
+  };
+}
+
+/** Starts (or finds) the blogger's sync workflow; the first data follows asynchronously. */
+async function startSync({ config, temporal }: BloggerDeps, bloggerId: number, userId: number): Promise<void> {
+  await temporal.client.workflow.start('bloggerSync', {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId: bloggerSyncWorkflowId(bloggerId),
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [bloggerSyncInput(config, bloggerId, userId)],
+    typedSearchAttributes: [{ key: USER_ID, value: userId }, { key: BLOGGER_ID, value: bloggerId }],
+  });
+}
+
+export async function createBlogger({ db, ...rest }: BloggerDeps, owner: Owner, body: CreateBloggerBody) {
   const { columns, links } = applyUrls(body, {});
   try {
     const blogger = await withTenant(db, { userId: owner.id }, (trx) =>
@@ -95,6 +127,7 @@ export async function createBlogger(db: Knex, owner: Owner, body: CreateBloggerB
         count: (t) => Blogger.query(t).where('userId', owner.id).resultSize(),
         create: (t) => Blogger.query(t).insertAndFetch({ ...columns, userId: owner.id, name: body.name, platformLinks: links, syncStatus: 'pending' }),
       }));
+    await startSync({ db, ...rest }, blogger.id, owner.id);
     return publicBlogger(blogger);
   } catch (err) {
     return duplicate(err);
@@ -147,9 +180,15 @@ export async function updateBlogger(db: Knex, owner: Owner, id: number, body: Up
   }
 }
 
-export async function deleteBlogger(db: Knex, owner: Owner, id: number): Promise<void> {
+export async function deleteBlogger({ db, temporal }: BloggerDeps, owner: Owner, id: number): Promise<void> {
   await withTenant(db, { userId: owner.id }, async (trx) => {
     await findOwned(trx, owner, id);
     await Blogger.query(trx).deleteById(id); // its video history cascades
   });
+  try {
+    await temporal.client.workflow.getHandle(bloggerSyncWorkflowId(id)).signal('stop');
+  } catch (err) {
+    // Already ended: nothing to stop. (A sync that runs anyway finds the blogger gone and ends.)
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
 }

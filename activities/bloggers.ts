@@ -1,0 +1,149 @@
+/**
+ * Blogger sync activities. Tenant rows are written in withTenant() with the owner's id, so
+ * row-level security holds for the worker too. Idempotent: a retry of one sync writes the same
+ * (video, fetched_at) rows, which the unique key ignores, and counts only rows really written
+ * against the owner's daily video budget.
+ */
+import type { Knex } from 'knex';
+import { Blogger, UsageDaily, UserLimit, User, type Platform, type PlatformLink } from '../db/models';
+import { withTenant } from '../db/tenant';
+import { engagementRate, viralScore } from '../lib/domain/metrics';
+import { budgetDay, isDue } from '../lib/domain/syncCadence';
+import { PlatformError } from '../platforms/errors';
+import type { CreatorRef, Video } from '../platforms/types';
+import type { ActivityDeps } from './deps';
+import { toActivityFailure } from './failures';
+
+export interface SyncRequest {
+  bloggerId: number;
+  userId: number;
+  /** The sync's planned time (workflow time): the fetched_at of every row it writes. */
+  syncAt: string;
+  lookbackMs: number;
+  maxVideos: number;
+}
+
+export interface SyncOutcome {
+  /** The blogger (or its owner) no longer exists: the workflow ends. */
+  deleted: boolean;
+  fetched: number;
+  due: number;
+  budgetLeft: number | null;
+  /** Over the daily budget: wait until this instant (the next budget day). */
+  budgetResetsAt: string | null;
+  linkErrors: Partial<Record<Platform, string>>;
+}
+
+async function loadBlogger(trx: Knex, bloggerId: number, userId: number): Promise<Blogger | undefined> {
+  return Blogger.query(trx).findById(bloggerId).where('userId', userId);
+}
+
+/** Reserves up to `wanted` videos of today's budget for the user (row-locked, so parallel syncs share it). */
+async function reserveBudget(trx: Knex, userId: number, day: string, wanted: number): Promise<{ granted: number; left: number | null }> {
+  const user = await User.query(trx).findById(userId).select('plan');
+  const limits = user ? await UserLimit.query(trx).findById(user.plan) : undefined;
+  const limit = limits?.maxVideosPerDay ?? 0;
+  await trx.raw('insert into usage_daily (user_id, day) values (?, ?) on conflict (user_id, day) do nothing', [userId, day]);
+  const usage = await UsageDaily.query(trx).where({ userId, day }).forUpdate().first();
+  const used = usage?.videosFetched ?? 0;
+  if (limit < 0) return { granted: wanted, left: null };
+  const granted = Math.max(0, Math.min(wanted, limit - used));
+  return { granted, left: limit - used - granted };
+}
+
+export function createBloggerActivities({ db, platforms, settings, logger }: ActivityDeps) {
+  const scale = settings.timeScale;
+
+  return {
+    /** Resolves pending platform links; a link that cannot resolve is marked broken with the platform's reason. */
+    async resolveBloggerLinks({ bloggerId, userId }: { bloggerId: number; userId: number }): Promise<{ deleted: boolean; ok: Platform[] }> {
+      const blogger = await withTenant(db, { userId }, (trx) => loadBlogger(trx, bloggerId, userId));
+      if (!blogger) return { deleted: true, ok: [] };
+      const links = { ...blogger.platformLinks } as Record<Platform, PlatformLink & { ref?: CreatorRef }>;
+      for (const [platform, link] of Object.entries(links) as [Platform, PlatformLink & { ref?: CreatorRef }][]) {
+        if (link.state !== 'pending' || !link.ref) continue;
+        if (!platforms.enabled.includes(platform)) {
+          links[platform] = { ...link, state: 'broken', reason: `${platform} is not enabled on this server` };
+          continue;
+        }
+        try {
+          const creator = await platforms.client(platform).resolveCreator(link.ref);
+          links[platform] = { ...link, state: 'ok', resolvedId: creator.id, checkedAt: creator.fetchedAt };
+        } catch (err) {
+          if (!(err instanceof PlatformError) || err.retryable) throw toActivityFailure(err);
+          links[platform] = { ...link, state: 'broken', reason: err.message, checkedAt: new Date().toISOString() };
+        }
+      }
+      await withTenant(db, { userId }, (trx) => Blogger.query(trx).patch({ platformLinks: links }).where({ id: bloggerId, userId }));
+      return { deleted: false, ok: (Object.keys(links) as Platform[]).filter((p) => links[p]!.state === 'ok') };
+    },
+
+    /** Pulls the blogger's recent videos and writes a history row for each one that is due. */
+    async syncBloggerVideos(req: SyncRequest): Promise<SyncOutcome> {
+      const syncAt = new Date(req.syncAt);
+      const blogger = await withTenant(db, { userId: req.userId }, (trx) => loadBlogger(trx, req.bloggerId, req.userId));
+      if (!blogger) return { deleted: true, fetched: 0, due: 0, budgetLeft: null, budgetResetsAt: null, linkErrors: {} };
+
+      const videos: Video[] = [];
+      const linkErrors: SyncOutcome['linkErrors'] = {};
+      for (const [platform, link] of Object.entries(blogger.platformLinks ?? {}) as [Platform, PlatformLink][]) {
+        if (link.state !== 'ok' || !link.resolvedId || !platforms.enabled.includes(platform)) continue;
+        try {
+          videos.push(...(await platforms.client(platform).listCreatorVideos(link.resolvedId, { since: new Date(syncAt.getTime() - req.lookbackMs), limit: req.maxVideos })));
+        } catch (err) {
+          if (err instanceof PlatformError && !err.retryable && err.kind !== 'quota_exhausted') linkErrors[platform] = err.message;
+          else throw toActivityFailure(err);
+        }
+      }
+
+      const { day, nextDayAt } = budgetDay(syncAt.getTime(), scale);
+      return withTenant(db, { userId: req.userId }, async (trx) => {
+        const last = await trx('video_history').select('platform', 'platformVideoId').max('fetchedAt as lastFetchedAt')
+          .where('bloggerId', req.bloggerId).groupBy('platform', 'platformVideoId') as { platform: string; platformVideoId: string; lastFetchedAt: Date }[];
+        const lastFetch = new Map(last.map((r) => [`${r.platform}:${r.platformVideoId}`, new Date(r.lastFetchedAt).getTime()]));
+        const due = videos.filter((v) => {
+          const previous = lastFetch.get(`${v.platform}:${v.id}`);
+          if (previous !== undefined && previous >= syncAt.getTime()) return false; // this sync already wrote it
+          const ageMs = (syncAt.getTime() - Date.parse(v.publishedAt)) * scale;
+          return isDue(ageMs, previous === undefined ? null : (syncAt.getTime() - previous) * scale);
+        });
+        const { granted, left } = await reserveBudget(trx, req.userId, day, due.length);
+        const taken = due.slice(0, granted);
+
+        // Viral score: views against the median of the blogger's videos of a comparable age.
+        const ageOf = (v: Video) => syncAt.getTime() - Date.parse(v.publishedAt);
+        const rows = taken.map((v) => {
+          const peers = videos.filter((p) => p !== v && p.metrics.views !== null && ageOf(p) >= ageOf(v) / 2 && ageOf(p) <= ageOf(v) * 2).map((p) => p.metrics.views!);
+          return {
+            userId: req.userId, bloggerId: req.bloggerId, platform: v.platform, platformVideoId: v.id, videoUrl: v.url, title: v.title ?? v.description?.slice(0, 300) ?? null,
+            publishedAt: new Date(v.publishedAt), views: v.metrics.views, likes: v.metrics.likes, comments: v.metrics.comments, shares: v.metrics.shares,
+            engagementRate: engagementRate(v.metrics), viralScore: viralScore(v.metrics.views, peers), fetchedAt: syncAt,
+          };
+        });
+        const inserted = rows.length
+          ? await trx('video_history').insert(rows).onConflict(['bloggerId', 'platform', 'platformVideoId', 'fetchedAt']).ignore().returning('id')
+          : [];
+        if (inserted.length) await trx('usage_daily').where({ userId: req.userId, day }).increment('videosFetched', inserted.length);
+
+        const exhausted = granted < due.length;
+        await Blogger.query(trx).where({ id: req.bloggerId, userId: req.userId }).patch({
+          lastSyncedAt: syncAt,
+          syncStatus: 'idle',
+          ...(Object.keys(linkErrors).length
+            ? { platformLinks: Object.fromEntries(Object.entries(blogger.platformLinks).map(([p, l]) => [p, linkErrors[p as Platform] ? { ...l, state: 'broken', reason: linkErrors[p as Platform] } : l])) }
+            : {}),
+        });
+        logger.info({ bloggerId: req.bloggerId, due: due.length, written: inserted.length, budgetLeft: left }, 'blogger sync');
+        return {
+          deleted: false, fetched: inserted.length, due: due.length, budgetLeft: left,
+          budgetResetsAt: exhausted ? new Date(nextDayAt).toISOString() : null, linkErrors,
+        };
+      });
+    },
+
+    /** Records when the next sync is planned (shown by GET /api/bloggers/:id). */
+    async planNextBloggerSync({ bloggerId, userId, nextSyncAt, status }: { bloggerId: number; userId: number; nextSyncAt: string | null; status: Blogger['syncStatus'] }) {
+      await withTenant(db, { userId }, (trx) => Blogger.query(trx).where({ id: bloggerId, userId }).patch({ nextSyncAt: nextSyncAt ? new Date(nextSyncAt) : null, syncStatus: status }));
+    },
+  };
+}

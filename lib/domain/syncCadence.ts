@@ -1,0 +1,41 @@
+/**
+ * How often a tracked video is fetched again: young videos get a true velocity curve, old ones
+ * cost little. Ages and gaps are in simulated time (real ms × TIME_SCALE), so compressed demos and
+ * tests follow the same rules. Pure: used by the sync activity, testable on its own.
+ */
+const HOUR = 3_600_000;
+
+export interface Cadence {
+  /** [max age, refresh every] pairs, youngest first; older than all → the last interval. */
+  steps: { maxAgeMs: number; everyMs: number }[];
+}
+
+export const DEFAULT_CADENCE: Cadence = {
+  steps: [
+    { maxAgeMs: 48 * HOUR, everyMs: 1 * HOUR },
+    { maxAgeMs: 30 * 24 * HOUR, everyMs: 6 * HOUR },
+    { maxAgeMs: Number.POSITIVE_INFINITY, everyMs: 24 * HOUR },
+  ],
+};
+
+export function refreshInterval(ageMs: number, cadence: Cadence = DEFAULT_CADENCE): number {
+  return (cadence.steps.find((s) => ageMs < s.maxAgeMs) ?? cadence.steps[cadence.steps.length - 1]!).everyMs;
+}
+
+/** Whether a video published `ageMs` ago and last fetched `sinceFetchMs` ago (null: never) is due. */
+export function isDue(ageMs: number, sinceFetchMs: number | null, cadence: Cadence = DEFAULT_CADENCE): boolean {
+  return sinceFetchMs === null || sinceFetchMs >= refreshInterval(ageMs, cadence);
+}
+
+/**
+ * The budget day an instant falls in, as a date string. At TIME_SCALE 1 it is the UTC date. In
+ * compressed time a day lasts 24 h / TIME_SCALE, counted from the start of the real UTC day and
+ * labelled today + n days, so demos live their simulated days with dates that stay readable.
+ */
+export function budgetDay(nowMs: number, timeScale = 1): { day: string; nextDayAt: number } {
+  const DAY = 86_400_000;
+  const realDayStart = Math.floor(nowMs / DAY) * DAY;
+  const dayMs = DAY / timeScale;
+  const index = Math.floor((nowMs - realDayStart) / dayMs);
+  return { day: new Date(realDayStart + index * DAY).toISOString().slice(0, 10), nextDayAt: realDayStart + (index + 1) * dayMs };
+}

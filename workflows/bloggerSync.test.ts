@@ -1,0 +1,103 @@
+/**
+ * Blogger sync end to end: the real API starts the workflow, a real worker runs it on the dev
+ * server against the simulator, with time compressed (TIME_SCALE) so hours pass in moments.
+ */
+import assert from 'node:assert/strict';
+import { Blogger, UsageDaily, UserLimit, VideoHistory } from '../db/models';
+import { startTestApi, type TestApi } from '../test/api';
+import { eventually } from '../test/eventually';
+import { recordHistory } from '../test/histories';
+import { resetDb, terminateRunning, testDb, testTemporal } from '../test/harness';
+import { createUser } from '../test/users';
+import { createTestWorker } from '../test/worker';
+import { syncState } from './bloggerSync';
+
+describe('bloggerSync (API + worker + dev server + simulator)', function () {
+  this.timeout(90_000);
+  let api: TestApi;
+  let worker: Awaited<ReturnType<typeof createTestWorker>>;
+  let running: Promise<void>;
+  let savedFreeBudget: number;
+  // A simulated hour is 0.25 s: syncs every simulated hour, a budget day every 6 s.
+  const timing = { TIME_SCALE: '14400', BLOGGER_SYNC_MINUTES: '60', BLOGGER_LOOKBACK_DAYS: '10', BLOGGER_MAX_VIDEOS_PER_SYNC: '100' };
+
+  before(async () => {
+    await resetDb();
+    await terminateRunning('bloggerSync');
+    savedFreeBudget = (await UserLimit.query(testDb()).findById('free'))!.maxVideosPerDay;
+    await UserLimit.query(testDb()).patch({ maxVideosPerDay: 8 }).where('plan', 'free');
+    worker = await createTestWorker({ config: timing });
+    api = await startTestApi({ ...worker.config, TEMPORAL_TASK_QUEUE: worker.taskQueue });
+    running = worker.worker.run();
+  });
+  after(async () => {
+    await terminateRunning('bloggerSync');
+    worker.worker.shutdown();
+    await running;
+    await api.close();
+    await UserLimit.query(testDb()).patch({ maxVideosPerDay: savedFreeBudget }).where('plan', 'free');
+  });
+
+  it('when a blogger is added by URL, then videos arrive, their history grows with each sync, and metrics are stored', async () => {
+    const user = await createUser(api, { plan: 'pro' });
+    const res = await api.request('POST', '/api/bloggers', { token: user.accessToken, body: { name: 'Sim', youtube_url: 'https://www.youtube.com/@simcreator' } });
+    assert.equal(res.status, 201);
+    const id = res.body.blogger.id;
+
+    const rows = await eventually(() => VideoHistory.query(testDb()).where('bloggerId', id), (r) => new Set(r.map((x) => x.fetchedAt.getTime())).size >= 3, 30_000);
+    const fetches = new Set(rows.map((r) => r.fetchedAt.getTime()));
+    assert.ok(fetches.size >= 3, `${fetches.size} syncs wrote rows`);
+    const perVideo = new Map<string, VideoHistory[]>();
+    for (const r of rows) perVideo.set(r.platformVideoId, [...(perVideo.get(r.platformVideoId) ?? []), r]);
+    const young = [...perVideo.values()].find((list) => list.length >= 2);
+    assert.ok(young, 'a young video was fetched again: a growing history');
+    const sorted = young.sort((a, b) => a.fetchedAt.getTime() - b.fetchedAt.getTime());
+    assert.ok(Number(sorted.at(-1)!.views) >= Number(sorted[0]!.views), 'views never go down');
+    assert.ok(rows.every((r) => r.userId === user.id));
+    assert.ok(rows.some((r) => typeof r.engagementRate === 'number'));
+
+    const blogger = await api.request('GET', `/api/bloggers/${id}`, { token: user.accessToken });
+    assert.equal(blogger.body.blogger.platforms.youtube.state, 'ok');
+    assert.match(blogger.body.blogger.platforms.youtube.resolvedId, /^UC/);
+    assert.ok(blogger.body.blogger.sync.lastSyncedAt);
+
+    // Deleting the blogger ends its workflow and removes its data.
+    assert.equal((await api.request('DELETE', `/api/bloggers/${id}`, { token: user.accessToken })).status, 204);
+    const { client } = await testTemporal();
+    const handle = client.workflow.getHandle(`blogger-sync:${id}`);
+    const result = await handle.result();
+    await recordHistory('bloggerSync', handle);
+    assert.ok(['stopped', 'deleted'].includes(result.status), result.status);
+    assert.equal(await VideoHistory.query(testDb()).where('bloggerId', id).resultSize(), 0);
+  });
+
+  it('when the daily video budget is used up, then fetching stops at the limit and resumes the next (simulated) day', async () => {
+    const user = await createUser(api); // free plan: 8 videos a day in this test
+    const res = await api.request('POST', '/api/bloggers', { token: user.accessToken, body: { name: 'Budget', tiktok_url: 'https://www.tiktok.com/@budgetcreator' } });
+    const id = res.body.blogger.id;
+    const { client } = await testTemporal();
+    const handle = client.workflow.getHandle(`blogger-sync:${id}`);
+
+    const exhausted = await eventually(() => handle.query(syncState), (s) => s.status === 'budget_exhausted', 20_000);
+    assert.equal(exhausted.status, 'budget_exhausted');
+    assert.equal(exhausted.budgetLeft, 0);
+    // Simulated days are 6 s long here: by now a next day may already have begun.
+    const [firstDay] = await UsageDaily.query(testDb()).where('userId', user.id).orderBy('day');
+    assert.equal(firstDay?.videosFetched, 8, 'exactly the budget, never more');
+
+    const days = await eventually(() => UsageDaily.query(testDb()).where('userId', user.id), (u) => u.length >= 2 && u.every((d) => d.videosFetched > 0), 20_000);
+    assert.ok(days.length >= 2, 'a new budget day began and fetching resumed');
+    assert.ok(days.every((d) => d.videosFetched <= 8));
+    assert.equal(await VideoHistory.query(testDb()).where('bloggerId', id).resultSize(), days.reduce((n, d) => n + d.videosFetched, 0), 'every fetched video is counted once');
+    await handle.signal('stop');
+  });
+
+  it('when the blogger URL names no such creator, then the link is marked broken with the reason', async () => {
+    const user = await createUser(api, { plan: 'pro' });
+    const res = await api.request('POST', '/api/bloggers', { token: user.accessToken, body: { name: 'Ghost', instagram_url: 'https://instagram.com/notfound_ghost' } });
+    const id = res.body.blogger.id;
+    const blogger = await eventually(() => Blogger.query(testDb()).findById(id), (b) => b?.platformLinks.instagram?.state === 'broken');
+    assert.equal(blogger?.platformLinks.instagram?.state, 'broken');
+    assert.match(blogger?.platformLinks.instagram?.reason ?? '', /not ?found|no creator/i);
+  });
+});
