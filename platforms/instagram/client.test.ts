@@ -87,6 +87,8 @@ describe('Instagram Graph API adapter (local stub)', () => {
     [2, undefined, 500, 'retryable'],
     [110, 2207013, 400, 'not_found'],
     [100, undefined, 400, 'bad_input'],
+    [80002, undefined, 400, 'retryable'],
+    [1, undefined, 200, 'retryable'], // an error body fails the call even with status 200
   ];
   for (const [code, subcode, status, kind] of ERRORS) {
     it(`when Meta answers code ${code}${subcode ? `/${subcode}` : ''}, then the error class is ${kind}`, async () => {
@@ -94,6 +96,36 @@ describe('Instagram Graph API adapter (local stub)', () => {
       await assert.rejects(client().resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' }), (e: unknown) => e instanceof PlatformError && e.kind === kind);
     });
   }
+
+  it('when media have no type, a carousel or a plain video, then formats follow and views stay unknown outside Reels', async () => {
+    onRequest = () => ({ body: account([
+      media('3001', 1, { media_type: 'CAROUSEL_ALBUM', media_product_type: 'FEED', view_count: 77 }),
+      media('3002', 1, { media_type: 'VIDEO', media_product_type: 'FEED', view_count: undefined }),
+      media('3003', 1, { media_type: undefined, media_product_type: undefined, comments_count: undefined, caption: undefined }),
+      media('3004', 1, { view_count: undefined }),
+    ]) });
+    const videos = await client().listCreatorVideos('sunny', { since: new Date(Date.now() - 7 * DAY), limit: 10 });
+    assert.deepEqual(videos.map((v) => [v.format, v.metrics.views]), [['carousel', null], ['video', null], [null, null], ['reel', null]]);
+    assert.equal(videos[2]!.metrics.comments, null);
+    assert.deepEqual(videos[2]!.hashtags, []);
+  });
+
+  it('when a username could rewrite the field expression, then it is refused before any call', async () => {
+    for (const bad of ['sunny){id}', 'a b', 'x'.repeat(31), '']) {
+      await assert.rejects(client().listCreatorVideos(bad, { since: new Date(0), limit: 1 }), (e: unknown) => e instanceof PlatformError && e.kind === 'bad_input', bad);
+    }
+    assert.deepEqual([...(await client().getVideoStats(['bad){x}:1001'])).keys()], []);
+    assert.equal(stub.requests.length, 0);
+  });
+
+  it('when Meta throttles and the usage header says when access is back, then retryAfterMs follows it', async () => {
+    onRequest = () => ({
+      status: 400,
+      headers: { 'x-business-use-case-usage': JSON.stringify({ '1784': [{ type: 'instagram', call_count: 100, total_cputime: 20, total_time: 20, estimated_time_to_regain_access: 5 }] }) },
+      body: { error: { message: 'too many calls', type: 'OAuthException', code: 80002, fbtrace_id: 'x' } },
+    });
+    await assert.rejects(client().resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' }), (e: unknown) => e instanceof PlatformError && e.kind === 'retryable' && e.info.retryAfterMs === 300_000);
+  });
 
   it('when usage passes 80 %, then the client stops calling until the platform says access is back', async () => {
     const c = client();
@@ -111,6 +143,8 @@ describe('Instagram Graph API adapter (local stub)', () => {
     const cases: [StubReply, PlatformErrorKind][] = [
       [{ body: '<html>login</html>' }, 'bad_input'],
       [{ body: { something: 'else' } }, 'bad_input'],
+      [{ body: account([media('1', 1, { timestamp: 'yesterday' })]) }, 'bad_input'],
+      [{ status: 404, body: 'Not Found' }, 'bad_input'],
       [{ status: 503, body: 'busy' }, 'retryable'],
       [{ body: account([]), delayMs: 1500 }, 'retryable'],
       [{ body: account(Array.from({ length: 500 }, (_, i) => media(String(i), 1))), chunked: true }, 'bad_input'],

@@ -11,8 +11,9 @@
  * Discovery across Instagram is not possible with this API (capabilities.discovery = false).
  *
  * Usage headers (X-App-Usage, X-Business-Use-Case-Usage, percentages): above 80 % the client
- * stops calling and answers a retryable error until the platform's estimated time to regain
- * access (or a minute) has passed, instead of running into throttling.
+ * stops calling and answers a retryable error (with retryAfterMs) until the platform's estimated
+ * time to regain access (or a minute) has passed, instead of running into throttling. The pause
+ * is per process: each worker reads the headers of its own calls.
  */
 import { z } from 'zod';
 import { PlatformError } from '../errors';
@@ -29,10 +30,14 @@ const MEDIA_FIELDS = 'id,timestamp,like_count,comments_count,media_type,media_pr
 const PAGE_SIZE = 50;
 const STATS_PAGES = 4;
 const SLOW_DOWN_AT = 80;
+/** Instagram usernames; anything else could rewrite the field expression it is put into. */
+const USERNAME = /^[A-Za-z0-9._]{1,30}$/;
+/** Throttling codes: app/user (4, 17, 32, 613) and Instagram business-use-case (80002) limits. */
+const THROTTLED = [4, 17, 32, 613, 80002];
 
 const mediaSchema = z.object({
   id: z.union([z.string(), z.number()]).transform(String),
-  timestamp: z.string(),
+  timestamp: z.string().refine((t) => !Number.isNaN(Date.parse(t)), 'not a date'),
   like_count: z.unknown().optional(),
   comments_count: z.unknown().optional(),
   view_count: z.unknown().optional(),
@@ -56,6 +61,8 @@ const discoverySchema = z.object({
 });
 const errorSchema = z.object({ error: z.object({ message: z.string().default(''), code: z.number(), error_subcode: z.number().optional(), type: z.string().optional() }) });
 
+const FORMATS: Record<string, VideoFormat> = { CAROUSEL_ALBUM: 'carousel', IMAGE: 'photo', VIDEO: 'video' };
+
 export interface InstagramClientOptions {
   accessToken: string;
   igUserId: string;
@@ -66,11 +73,12 @@ export interface InstagramClientOptions {
   clock?: () => Date;
 }
 
-function classify(code: number, subcode: number | undefined, message: string, status: number): PlatformError {
+function classify(code: number, subcode: number | undefined, message: string, status: number, regainAfterMs: number): PlatformError {
   const info = { status, code: String(code) };
   if (code === 110 && subcode === 2207013) return new PlatformError('instagram', 'not_found', `account not found or not a Business/Creator account: ${message}`, info);
   if (code === 190 || code === 10 || code === 200) return new PlatformError('instagram', 'reauth', `token or permission problem (${code}): ${message}`, info);
-  if ([1, 2, 4, 17, 32, 613].includes(code)) return new PlatformError('instagram', 'retryable', `throttled or transient (${code}): ${message}`, { ...info, retryAfterMs: 60_000 });
+  if (THROTTLED.includes(code)) return new PlatformError('instagram', 'retryable', `throttled (${code}): ${message}`, { ...info, retryAfterMs: Math.max(regainAfterMs, 60_000) });
+  if (code === 1 || code === 2) return new PlatformError('instagram', 'retryable', `transient error (${code}): ${message}`, info);
   if (code === 100) return new PlatformError('instagram', 'bad_input', `invalid parameter: ${message}`, info);
   return new PlatformError('instagram', status >= 500 ? 'retryable' : 'bad_input', `Graph API error ${code}: ${message}`, info);
 }
@@ -103,6 +111,7 @@ export function createInstagramClient(opts: InstagramClientOptions): PlatformCli
   let pausedUntil = 0;
 
   async function discover(username: string, mediaLimit: number, after?: string) {
+    if (!USERNAME.test(username)) throw new PlatformError('instagram', 'bad_input', `not an Instagram username: ${JSON.stringify(username.slice(0, 40))}`);
     const now = clock().getTime();
     if (now < pausedUntil) {
       throw new PlatformError('instagram', 'retryable', 'usage above 80 % of the allowance: waiting before the next call', { retryAfterMs: pausedUntil - now, code: 'usage_high' });
@@ -119,17 +128,20 @@ export function createInstagramClient(opts: InstagramClientOptions): PlatformCli
     }
     const usage = usageFromHeaders(res.headers);
     if (usage.percent >= SLOW_DOWN_AT) pausedUntil = clock().getTime() + Math.max(usage.regainAfterMs, 60_000);
+    const failure = errorSchema.safeParse(res.json); // an error body means failure, whatever the status
+    if (failure.success) {
+      const { code, error_subcode, message } = failure.data.error;
+      throw classify(code, error_subcode, message, res.status, usage.regainAfterMs);
+    }
     if (res.status >= 400) {
-      const parsed = errorSchema.safeParse(res.json);
-      if (!parsed.success) throw new PlatformError('instagram', res.status >= 500 || res.status === 429 ? 'retryable' : 'bad_input', `HTTP ${res.status} without a Graph API error body`, { status: res.status });
-      throw classify(parsed.data.error.code, parsed.data.error.error_subcode, parsed.data.error.message, res.status);
+      throw new PlatformError('instagram', res.status >= 500 || res.status === 429 ? 'retryable' : 'bad_input', `HTTP ${res.status} without a Graph API error body`, { status: res.status });
     }
     return parseResponse('instagram', 'business_discovery', discoverySchema, res.json, res.status).business_discovery;
   }
 
   function toVideo(username: string, creatorName: string | null, m: z.output<typeof mediaSchema>, fetchedAt: string): Video {
     const isReel = m.media_product_type === 'REELS';
-    const format: VideoFormat = isReel ? 'reel' : m.media_type === 'CAROUSEL_ALBUM' ? 'carousel' : m.media_type === 'IMAGE' ? 'photo' : 'video';
+    const format: VideoFormat | null = isReel ? 'reel' : (FORMATS[m.media_type ?? ''] ?? null);
     return {
       platform: 'instagram', id: `${username}:${m.id}`, source: 'instagram-graph-api', fetchedAt,
       metrics: { views: isReel ? countOrNull(m.view_count) : null, likes: countOrNull(m.like_count), comments: countOrNull(m.comments_count), shares: null },
@@ -177,7 +189,7 @@ export function createInstagramClient(opts: InstagramClientOptions): PlatformCli
       const byOwner = new Map<string, Set<string>>();
       for (const id of ids) {
         const owner = id.split(':')[0];
-        if (!owner || !id.includes(':')) continue; // not one of our composite ids: absent, as unknown ids are
+        if (!owner || !id.includes(':') || !USERNAME.test(owner)) continue; // not one of our composite ids: absent, as unknown ids are
         byOwner.set(owner, (byOwner.get(owner) ?? new Set()).add(id));
       }
       const found = new Map<string, VideoStats>();

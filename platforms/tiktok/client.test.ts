@@ -6,18 +6,12 @@ import type { PlatformClient } from '../types';
 import { testRedis } from '../../test/harness';
 import { startStubServer, type StubReply, type StubRequest, type StubServer } from '../../test/stubServer';
 import { createTikTokClient } from './client';
+import { idCreatedAt, OK, queryBody as rawQueryBody, video } from './testFixtures';
 
-const BIG_ID = '7234567890123456789';
-const OK = { code: 'ok', message: '', log_id: 'x' };
-
-function video(id: string | number, extra: Record<string, unknown> = {}) {
-  return { id, username: 'dancer', create_time: 1795500000, video_description: 'hi #Fun', view_count: 1000, like_count: 50, comment_count: 3, share_count: 2, hashtag_names: ['Fun', 'dance'], music_id: 7111111111111111111n, video_duration: 15, ...extra };
-}
-
-/** The documented response, with a 64-bit id written as a JSON number (not a string). */
-function rawQueryBody(videos: unknown[], more = false, cursor = 100): string {
-  return JSON.stringify({ data: { videos, cursor, has_more: more, search_id: 'sid-1' }, error: OK }, (_k, v) => (typeof v === 'bigint' ? `@@${v}@@` : v)).replace(/"@@(\d+)@@"/g, '$1');
-}
+const BIG_ID = '7234567890123456789'; // created 2023-05-18
+const DAY = 86_400_000;
+const isKind = (kind: PlatformErrorKind) => (e: unknown) => e instanceof PlatformError && e.kind === kind;
+const queries = (stub: StubServer) => stub.requests.filter((r) => r.path === '/v2/research/video/query/').map((r) => JSON.parse(r.body));
 
 describe('TikTok Research API adapter (local stub)', () => {
   let stub: StubServer;
@@ -55,12 +49,28 @@ describe('TikTok Research API adapter (local stub)', () => {
   });
 
   it('when stats are asked, then the 64-bit id stays a string and counts are numbers', async () => {
+    onQuery = () => ({ body: rawQueryBody([video(BigInt(BIG_ID))]) }); // the id as a bare JSON number
     const stats = await client().getVideoStats([BIG_ID]);
     assert.deepEqual([...stats.keys()], [BIG_ID]);
     assert.deepEqual(stats.get(BIG_ID)!.metrics, { views: 1000, likes: 50, comments: 3, shares: 2 });
     const body = JSON.parse(stub.requests.at(-1)!.body);
     assert.deepEqual(body.query.and[0], { operation: 'IN', field_name: 'video_id', field_values: [BIG_ID] });
+    assert.ok(body.start_date <= '20230518' && body.end_date >= '20230518', `the window ${body.start_date}..${body.end_date} holds the id's creation day`);
+    assert.equal(body.max_count, 1);
     assert.equal(stub.requests.at(-1)!.headers.authorization, 'Bearer token-1');
+    assert.match(stub.requests.at(-1)!.path + '?' + stub.requests.at(-1)!.query.toString(), /fields=id%2Cvideo_description%2Ccreate_time.*music_id/);
+  });
+
+  it('when stats are asked for videos created months apart, then each is looked up in a window around its creation day', async () => {
+    const recent = idCreatedAt(now.getTime() - 2 * DAY);
+    const old = idCreatedAt(now.getTime() - 75 * DAY);
+    const gone = idCreatedAt(now.getTime() - 80 * DAY, 42n); // deleted: TikTok does not return it
+    onQuery = (req) => ({ body: rawQueryBody(JSON.parse(req.body).query.and[0].field_values.filter((id: string) => id !== gone).map((id: string) => video(BigInt(id)))) });
+    const stats = await client().getVideoStats([recent, old, gone]);
+    assert.deepEqual([...stats.keys()].sort(), [old, recent].sort(), 'an id TikTok does not return is absent');
+    const sent = queries(stub);
+    assert.deepEqual(sent.map((q) => q.query.and[0].field_values), [[gone, old], [recent]]);
+    assert.deepEqual(sent.map((q) => q.max_count), [2, 1]);
   });
 
   it('when a creator has several pages, then the cursor and search_id page through them', async () => {
@@ -122,6 +132,48 @@ describe('TikTok Research API adapter (local stub)', () => {
     await assert.rejects(client().getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === 'bad_input');
   });
 
+  it('when the token stays rejected, then after one fresh token the error is reauth', async () => {
+    onQuery = () => ({ status: 401, body: { error: { code: 'access_token_invalid', message: 'expired', log_id: 'l' } } });
+    await assert.rejects(client().getVideoStats([BIG_ID]), isKind('reauth'));
+    assert.equal(tokenRequests, 2);
+    assert.equal(queries(stub).length, 2);
+  });
+
+  it('when a 401 or 403 comes without an error body, then it is reauth; a 404 is not found', async () => {
+    for (const [status, kind] of [[401, 'reauth'], [403, 'reauth'], [404, 'not_found']] as const) {
+      onQuery = () => ({ status, body: '' });
+      await assert.rejects(client().getVideoStats([BIG_ID]), isKind(kind), String(status));
+    }
+  });
+
+  it('when TikTok says the daily quota is spent, then the error carries the UTC reset and later calls are refused without asking', async () => {
+    onQuery = () => ({ status: 429, body: { error: { code: 'daily_quota_limit_exceeded', message: 'done', log_id: 'l' } } });
+    const c = client();
+    await assert.rejects(c.getVideoStats([BIG_ID]), (e: unknown) => {
+      assert.ok(e instanceof PlatformError && e.kind === 'quota_exhausted');
+      assert.equal(e.info.resetAt, new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)).toISOString());
+      return true;
+    });
+    await assert.rejects(c.getVideoStats([BIG_ID]), isKind('quota_exhausted'));
+    assert.equal(queries(stub).length, 1);
+  });
+
+  it('when TikTok rate-limits, then the error is retryable with its Retry-After', async () => {
+    onQuery = () => ({ status: 429, headers: { 'retry-after': '7' }, body: { error: { code: 'rate_limit_exceeded', message: 'slow', log_id: 'l' } } });
+    await assert.rejects(client().getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === 'retryable' && e.info.retryAfterMs === 7000);
+  });
+
+  it('when fresh videos are discovered, then the configured regions are queried and older videos are left out', async () => {
+    const publishedAfter = new Date(now.getTime() - 3 * DAY);
+    onQuery = () => ({ body: rawQueryBody([video('7300000000000000001', { create_time: Math.floor(now.getTime() / 1000) - 3600 }), video('7300000000000000002', { create_time: Math.floor(now.getTime() / 1000) - 4 * 86_400 })]) });
+    const videos = await client({ regionCodes: ['US', 'GB'] }).discoverFresh({ publishedAfter, limit: 50 });
+    assert.deepEqual(videos.map((v) => [v.id, v.format, v.source]), [['7300000000000000001', 'short', 'tiktok-research-api']]);
+    const [q] = queries(stub);
+    assert.deepEqual(q.query.and[0], { operation: 'IN', field_name: 'region_code', field_values: ['US', 'GB'] });
+    assert.equal(q.max_count, 50);
+    assert.equal(q.end_date, now.toISOString().slice(0, 10).replace(/-/g, ''));
+  });
+
   it('when the token is rejected once, then it is refreshed and the call retried; rejected credentials are reauth', async () => {
     let calls = 0;
     onQuery = () => (++calls === 1 ? { status: 401, body: { error: { code: 'access_token_invalid', message: 'expired' } } } : { body: rawQueryBody([video(BIG_ID)]) });
@@ -168,5 +220,12 @@ describe('TikTok Research API adapter (local stub)', () => {
     const creator = await client().resolveCreator({ platform: 'tiktok', kind: 'username', value: 'Dancer' });
     assert.deepEqual([creator.id, creator.followers, creator.videoCount, creator.source], ['dancer', 12_000, 40, 'tiktok-research-api']);
     await assert.rejects(client().resolveCreator({ platform: 'tiktok', kind: 'username', value: 'ghost' }), (e: unknown) => e instanceof PlatformError && e.kind === 'not_found');
+  });
+
+  it('when user info is empty, then not found; when our request is malformed, then bad input (not a missing account)', async () => {
+    onQuery = () => ({ body: { data: {}, error: OK } });
+    await assert.rejects(client().resolveCreator({ platform: 'tiktok', kind: 'username', value: 'ghost' }), isKind('not_found'));
+    onQuery = () => ({ status: 400, body: { error: { code: 'invalid_params', message: 'fields is invalid', log_id: 'l' } } });
+    await assert.rejects(client().resolveCreator({ platform: 'tiktok', kind: 'username', value: 'dancer' }), isKind('bad_input'));
   });
 });

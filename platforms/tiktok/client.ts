@@ -6,18 +6,22 @@
  * - Client-credentials token, cached and refreshed 5 minutes before its 2-hour expiry; parallel
  *   calls share one token request. An `access_token_invalid` answer drops it and retries once.
  * - Errors come in the body even with HTTP 200 (`error.code !== "ok"`) and map to our classes.
- * - Daily accounting in the shared QuotaLedger (UTC days, TikTok's reset time is not
- *   documented): one request and `max_count` records are reserved before every query, so a call
- *   that could overrun either bucket is refused before it is made. Reserving the maximum rather
- *   than the records actually returned keeps the refusal safe; the ledger may under-use a day.
+ * - Daily accounting in the shared QuotaLedger, in UTC days (TikTok's Research API FAQ: the
+ *   daily quota resets at 12 AM UTC): one request and `max_count` records are reserved before
+ *   every query, so a call that could overrun either bucket is refused before it is made.
+ *   Reserving the maximum rather than the records actually returned keeps the refusal safe; the
+ *   ledger may under-use a day.
+ * - Every video query needs a date window (≤ 30 days): longer ranges are split, and lookups by
+ *   id use windows around the creation times the ids carry (see windows.ts).
  * - Video ids are 64-bit: kept as strings end to end (lossless JSON).
  */
 import { z } from 'zod';
 import { PlatformError } from '../errors';
 import { requestJson, retryAfterMs } from '../http';
-import type { QuotaBucket, QuotaLedger } from '../quota';
+import { quotaDay, type QuotaBucket, type QuotaLedger } from '../quota';
 import type { Capabilities, Creator, CreatorRef, PlatformClient, Video, VideoStats } from '../types';
 import { countOrNull, parseResponse } from '../validate';
+import { splitRange, utcDay, windowsForIds } from './windows';
 
 export const TIKTOK_CAPABILITIES: Capabilities = {
   views: 'all', likes: 'all', shares: true, discovery: true, maxBatchSize: 100,
@@ -26,8 +30,6 @@ export const TIKTOK_CAPABILITIES: Capabilities = {
 
 const VIDEO_FIELDS = 'id,video_description,create_time,region_code,share_count,view_count,like_count,comment_count,music_id,hashtag_names,username,video_duration';
 const USER_FIELDS = 'display_name,bio_description,is_verified,follower_count,following_count,likes_count,video_count';
-const DAY = 86_400_000;
-const MAX_WINDOW_DAYS = 30;
 
 const idSchema = z.union([z.string(), z.number()]).transform(String);
 const errorSchema = z.object({ code: z.string(), message: z.string().optional().default(''), log_id: z.string().optional() }).passthrough();
@@ -69,11 +71,8 @@ export interface TikTokClientOptions {
 
 type Query = Record<string, unknown>;
 
-/** "YYYYMMDD" in UTC. */
-const day = (t: number) => new Date(t).toISOString().slice(0, 10).replace(/-/g, '');
-
-function errorFor(code: string, message: string, status: number, headers?: Headers): PlatformError {
-  const info = { status, code, ...(headers ? { retryAfterMs: retryAfterMs(headers) } : {}) };
+function errorFor(code: string, message: string, status: number, headers: Headers, now: Date): PlatformError {
+  const info = { status, code, retryAfterMs: retryAfterMs(headers, now.getTime()) };
   switch (code) {
     case 'access_token_invalid':
     case 'scope_not_authorized':
@@ -81,12 +80,13 @@ function errorFor(code: string, message: string, status: number, headers?: Heade
       return new PlatformError('tiktok', 'reauth', `${code}: ${message}`, info);
     case 'invalid_params':
       return new PlatformError('tiktok', 'bad_input', `${code}: ${message}`, info);
-    case 'daily_quota_limit_exceeded':
-      return new PlatformError('tiktok', 'quota_exhausted', `${code}: ${message}`, info);
+    case 'daily_quota_limit_exceeded': // not in the v2 error table, but what the Research API answers (429)
+      return new PlatformError('tiktok', 'quota_exhausted', `${code}: ${message}`, { ...info, resetAt: quotaDay(now, 'UTC').resetAt.toISOString() });
     case 'rate_limit_exceeded':
     case 'internal_error':
       return new PlatformError('tiktok', 'retryable', `${code}: ${message}`, info);
     default:
+      if (status === 401 || status === 403) return new PlatformError('tiktok', 'reauth', `${code || `HTTP ${status}`}: ${message}`, info);
       if (status === 404) return new PlatformError('tiktok', 'not_found', `${code}: ${message}`, info);
       return new PlatformError('tiktok', status >= 500 || status === 429 ? 'retryable' : 'bad_input', `${code || `HTTP ${status}`}: ${message}`, info);
   }
@@ -127,9 +127,9 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
   }
 
   async function post<S extends z.ZodType>(path: string, fields: string, body: Query, schema: S, records: number, retried = false): Promise<z.output<S>> {
+    const bearer = await accessToken(); // first, so a failed token request spends no quota
     await opts.quota.reserve(buckets.requests, 1);
     if (records > 0) await opts.quota.reserve(buckets.records, records);
-    const bearer = await accessToken();
     const res = await requestJson({
       platform: 'tiktok', url: `${base}${path}?fields=${fields}`, method: 'POST', body, timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes,
       headers: { authorization: `Bearer ${bearer}` },
@@ -141,7 +141,7 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
       return post(path, fields, body, schema, records, true);
     }
     if (code !== 'ok' || res.status >= 400) {
-      const failure = errorFor(code, error.success ? error.data.message : '', res.status, res.headers);
+      const failure = errorFor(code, error.success ? error.data.message : '', res.status, res.headers, clock());
       if (failure.kind === 'quota_exhausted') await Promise.all([opts.quota.exhaust(buckets.requests), opts.quota.exhaust(buckets.records)]);
       throw failure;
     }
@@ -172,7 +172,7 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
     while (videos.length < limit) {
       const maxCount = Math.min(100, limit - videos.length);
       const page = await post('/v2/research/video/query/', VIDEO_FIELDS, {
-        query, start_date: day(from), end_date: day(to), max_count: maxCount, cursor, ...(searchId ? { search_id: searchId } : {}),
+        query, start_date: utcDay(from), end_date: utcDay(to), max_count: maxCount, cursor, ...(searchId ? { search_id: searchId } : {}),
       }, queryResponse, maxCount);
       const fetchedAt = clock().toISOString();
       videos.push(...(page.data?.videos ?? []).map((v) => toVideo(v, fetchedAt)));
@@ -183,12 +183,12 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
     return videos;
   }
 
-  /** Splits [from, to] into windows of at most 30 days, newest first. */
+  /** One query over [from, to], window by window (≤ 30 days each), newest window first. */
   async function queryAcrossWindows(query: Query, from: number, to: number, limit: number): Promise<Video[]> {
     const videos: Video[] = [];
-    for (let end = to; end > from && videos.length < limit; end -= MAX_WINDOW_DAYS * DAY) {
-      const start = Math.max(from, end - (MAX_WINDOW_DAYS - 1) * DAY);
-      videos.push(...(await queryVideos(query, start, end, limit - videos.length)));
+    for (const window of splitRange(from, to)) {
+      if (videos.length >= limit) break;
+      videos.push(...(await queryVideos(query, window.from, window.to, limit - videos.length)));
     }
     return videos;
   }
@@ -205,11 +205,12 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
       try {
         res = await post('/v2/research/user/info/', USER_FIELDS, { username }, userResponse, 0);
       } catch (err) {
-        // An unknown or private account is refused as invalid_params by the Research API.
-        if (err instanceof PlatformError && err.info.code === 'invalid_params') throw new PlatformError('tiktok', 'not_found', `no public TikTok account @${ref.value}`, err.info);
+        // An unknown or private account is refused as invalid_params (not documented: we go by
+        // the message, so a malformed request of ours still surfaces as bad_input).
+        if (err instanceof PlatformError && err.info.code === 'invalid_params' && /user|exist|private|found/i.test(err.message)) throw new PlatformError('tiktok', 'not_found', `no public TikTok account @${ref.value}`, err.info);
         throw err;
       }
-      if (!res.data) throw new PlatformError('tiktok', 'not_found', `no public TikTok account @${ref.value}`);
+      if (!res.data || Object.keys(res.data).length === 0) throw new PlatformError('tiktok', 'not_found', `no public TikTok account @${ref.value}`);
       return {
         platform: 'tiktok', id: username, handle: username, name: res.data.display_name ?? username,
         followers: countOrNull(res.data.follower_count), videoCount: countOrNull(res.data.video_count),
@@ -226,11 +227,17 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
     async getVideoStats(ids) {
       if (ids.length > TIKTOK_CAPABILITIES.maxBatchSize) throw new PlatformError('tiktok', 'bad_input', `at most ${TIKTOK_CAPABILITIES.maxBatchSize} ids per call, got ${ids.length}`);
       if (ids.length === 0) return new Map();
-      // The query needs a date window: the Research API keeps videos queryable by id within it.
-      const now = clock().getTime();
-      const videos = await queryVideos({ and: [{ operation: 'IN', field_name: 'video_id', field_values: ids }] }, now - (MAX_WINDOW_DAYS - 1) * DAY, now, ids.length);
-      const wanted = new Set(ids);
-      return new Map(videos.filter((v) => wanted.has(v.id)).map((v): [string, VideoStats] => [v.id, { platform: 'tiktok', id: v.id, metrics: v.metrics, fetchedAt: v.fetchedAt, source: v.source }]));
+      // A query only finds videos created inside its date window: one query per window that
+      // covers the creation days read from the ids (usually one window for a batch).
+      const found = new Map<string, VideoStats>();
+      for (const window of windowsForIds(ids, clock().getTime())) {
+        const query = { and: [{ operation: 'IN', field_name: 'video_id', field_values: window.ids }] };
+        const wanted = new Set(window.ids);
+        for (const v of await queryVideos(query, window.from, window.to, window.ids.length)) {
+          if (wanted.has(v.id)) found.set(v.id, { platform: 'tiktok', id: v.id, metrics: v.metrics, fetchedAt: v.fetchedAt, source: v.source });
+        }
+      }
+      return found;
     },
 
     async discoverFresh({ publishedAfter, limit }) {
