@@ -7,6 +7,7 @@
 import type { Knex } from 'knex';
 import { Blogger, UsageDaily, UserLimit, User, type Platform, type PlatformLink } from '../db/models';
 import { withTenant } from '../db/tenant';
+import { bloggerCacheVersionKey } from '../lib/domain/cacheKeys';
 import { engagementRate, viralScore } from '../lib/domain/metrics';
 import { budgetDay, isDue } from '../lib/domain/syncCadence';
 import { PlatformError } from '../platforms/errors';
@@ -51,7 +52,7 @@ async function reserveBudget(trx: Knex, userId: number, day: string, wanted: num
   return { granted, left: limit - used - granted };
 }
 
-export function createBloggerActivities({ db, platforms, settings, logger }: ActivityDeps) {
+export function createBloggerActivities({ db, redis, platforms, settings, logger }: ActivityDeps) {
   const scale = settings.timeScale;
 
   return {
@@ -124,6 +125,8 @@ export function createBloggerActivities({ db, platforms, settings, logger }: Act
           ? await trx('video_history').insert(rows).onConflict(['bloggerId', 'platform', 'platformVideoId', 'fetchedAt']).ignore().returning('id')
           : [];
         if (inserted.length) await trx('usage_daily').where({ userId: req.userId, day }).increment('videosFetched', inserted.length);
+        // New data retires the blogger's cached responses (a failed bump only leaves them until their TTL).
+        if (inserted.length) await redis.incr(bloggerCacheVersionKey(req.bloggerId)).catch(() => undefined);
 
         const exhausted = granted < due.length;
         await Blogger.query(trx).where({ id: req.bloggerId, userId: req.userId }).patch({

@@ -20,6 +20,7 @@ import { authenticate, requireAdmin } from './middleware/auth';
 import { errorHandler } from './middleware/errors';
 import { PlanRateLimiter, planRateLimit } from './middleware/rateLimit';
 import { requestLogging } from './middleware/requestLogging';
+import { statsRoutes } from './stats/routes';
 import { trendRoutes } from './trends/routes';
 
 export function buildApp(deps: ApiDeps): Koa {
@@ -49,6 +50,7 @@ export function buildApp(deps: ApiDeps): Koa {
     trendControlRoutes(deps),
     trendRoutes(deps, protect),
     bloggerRoutes(deps, protect),
+    statsRoutes(deps, protect, rateLimiter),
   ];
   for (const router of routers) {
     app.use(router.routes());

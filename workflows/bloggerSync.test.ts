@@ -7,7 +7,8 @@ import { Blogger, UsageDaily, UserLimit, VideoHistory } from '../db/models';
 import { startTestApi, type TestApi } from '../test/api';
 import { eventually } from '../test/eventually';
 import { recordHistory } from '../test/histories';
-import { resetDb, terminateRunning, testDb, testTemporal } from '../test/harness';
+import { bloggerCacheVersionKey } from '../lib/domain/cacheKeys';
+import { resetDb, terminateRunning, testDb, testRedis, testTemporal } from '../test/harness';
 import { createUser } from '../test/users';
 import { createTestWorker } from '../test/worker';
 import { syncState } from './bloggerSync';
@@ -60,6 +61,58 @@ describe('bloggerSync (API + worker + dev server + simulator)', function () {
     assert.equal(blogger.body.blogger.platforms.youtube.state, 'ok');
     assert.match(blogger.body.blogger.platforms.youtube.resolvedId, /^UC/);
     assert.ok(blogger.body.blogger.sync.lastSyncedAt);
+
+    // Pause the sync so the data holds still while it is compared with the API's answers.
+    const { client: temporalClient } = await testTemporal();
+    assert.equal((await api.request('POST', `/api/bloggers/${id}/pause`, { token: user.accessToken })).status, 202);
+    await eventually(() => temporalClient.workflow.getHandle(`blogger-sync:${id}`).query(syncState), (st) => st.status === 'paused');
+    await new Promise((r) => setTimeout(r, 300));
+    const stored = await VideoHistory.query(testDb()).where('bloggerId', id).orderBy('fetchedAt');
+    const latest = new Map<string, VideoHistory>();
+    for (const r of stored) latest.set(r.platformVideoId, r);
+    const expectedViews = [...latest.values()].reduce((sum, r) => sum + Number(r.views ?? 0), 0);
+
+    const stats = await api.request('GET', `/api/bloggers/${id}/stats`, { token: user.accessToken });
+    assert.equal(stats.status, 200);
+    assert.equal(stats.body.totals.videos, latest.size);
+    assert.equal(stats.body.totals.views, expectedViews, 'totals are the latest fetch of each video');
+    assert.equal(stats.body.daily.at(-1).views, expectedViews, 'the daily series ends at the totals');
+    assert.ok(stats.body.topVideos.length > 0);
+    assert.ok(stats.body.growth['24h'].views <= expectedViews);
+
+    const csv = await api.request('GET', `/api/bloggers/${id}/stats?format=csv`, { token: user.accessToken });
+    assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
+    const lines = String(csv.body).trim().split('\n');
+    assert.equal(lines[0], 'day,views,likes,comments,shares');
+    assert.equal(Number(lines.at(-1)!.split(',')[1]), expectedViews, 'the CSV matches the stored rows');
+
+    const videos = await api.request('GET', `/api/bloggers/${id}/videos?limit=5`, { token: user.accessToken });
+    assert.equal(videos.body.pagination.total, latest.size);
+    const oneId = young.at(-1)!.platformVideoId;
+    const history = await api.request('GET', `/api/bloggers/${id}/videos/${oneId}/history`, { token: user.accessToken });
+    assert.equal(history.body.data.length, stored.filter((r) => r.platformVideoId === oneId).length, 'every snapshot of the video');
+    const historyCsv = await api.request('GET', `/api/bloggers/${id}/videos/${oneId}/history?format=csv`, { token: user.accessToken });
+    assert.equal(String(historyCsv.body).trim().split('\n').length, history.body.data.length + 1);
+
+    // Another tenant learns nothing: every route is a 404.
+    const other = await createUser(api, { plan: 'pro' });
+    for (const path of [`/api/bloggers/${id}/stats`, `/api/bloggers/${id}/stats?format=csv`, `/api/bloggers/${id}/videos`, `/api/bloggers/${id}/videos/${oneId}/history`, `/api/bloggers/${id}/videos/${oneId}/history?format=csv`]) {
+      assert.equal((await api.request('GET', path, { token: other.accessToken })).status, 404, path);
+    }
+    for (const action of ['sync', 'pause', 'resume']) assert.equal((await api.request('POST', `/api/bloggers/${id}/${action}`, { token: other.accessToken })).status, 404, action);
+
+    // Cached until new data lands: a resumed sync bumps the blogger's cache version.
+    const version = await testRedis().get(bloggerCacheVersionKey(id));
+    assert.equal((await api.request('POST', `/api/bloggers/${id}/resume`, { token: user.accessToken })).status, 202);
+    await eventually(() => testRedis().get(bloggerCacheVersionKey(id)), (v) => v !== version);
+    const fresh = await eventually(() => api.request('GET', `/api/bloggers/${id}/stats`, { token: user.accessToken }), (r) => r.body.totals.views !== expectedViews);
+    assert.ok(fresh.body.totals.views > expectedViews, 'stats reflect the new data');
+
+    const usage = await api.request('GET', '/api/stats', { token: user.accessToken });
+    assert.deepEqual(usage.body.usage.bloggers, { used: 1, limit: 50 });
+    assert.equal(usage.body.usage.videosToday.limit, 1000);
+    assert.ok(usage.body.usage.requestsThisMinute.used > 0);
+    assert.ok(usage.body.totals.historyRows >= stored.length);
 
     // Deleting the blogger ends its workflow and removes its data.
     assert.equal((await api.request('DELETE', `/api/bloggers/${id}`, { token: user.accessToken })).status, 204);

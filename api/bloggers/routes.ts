@@ -1,7 +1,11 @@
 /** /api/bloggers: the caller's tracked creators (another tenant's id is a 404). */
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
+import { z } from 'zod';
 import type { ApiDeps } from '../deps';
+import type { AuthUser } from '../middleware/auth';
+import { pageQuery } from '../pagination';
+import * as stats from './stats';
 import { zodToValidationError } from '../middleware/errors';
 import { validateBody, validateQuery } from '../middleware/validate';
 import { bloggerIdParam, createBloggerBody, listBloggersQuery, updateBloggerBody, type CreateBloggerBody, type ListBloggersQuery, type UpdateBloggerBody } from './schema';
@@ -13,7 +17,7 @@ function bloggerId(params: unknown): number {
   return parsed.data.id;
 }
 
-export function bloggerRoutes(deps: Pick<ApiDeps, 'db' | 'config' | 'temporal'>, protect: Middleware): Router {
+export function bloggerRoutes(deps: Pick<ApiDeps, 'db' | 'redis' | 'config' | 'temporal'>, protect: Middleware): Router {
   const { db } = deps;
   const router = new Router({ prefix: '/api/bloggers' });
   router.use(protect);
@@ -32,6 +36,44 @@ export function bloggerRoutes(deps: Pick<ApiDeps, 'db' | 'config' | 'temporal'>,
   router.get('/:id', async (ctx) => {
     ctx.body = { blogger: await bloggers.getBlogger(db, ctx.state.user!, bloggerId(ctx.params)) };
   });
+
+  const owner = (ctx: { state: { user?: AuthUser } }) => ctx.state.user!;
+
+  router.get('/:id/stats', async (ctx) => {
+    const id = bloggerId(ctx.params);
+    if (ctx.query.format === 'csv') {
+      ctx.type = 'text/csv';
+      ctx.attachment(`blogger-${id}-daily.csv`);
+      ctx.body = await stats.dailySeriesCsv(deps, owner(ctx), id);
+      return;
+    }
+    ctx.body = await stats.statsOf(deps, owner(ctx), id);
+  });
+
+  router.get('/:id/videos', validateQuery(z.object(pageQuery)), async (ctx) => {
+    const { page, limit } = ctx.state.query as { page: number; limit: number };
+    ctx.body = await stats.videosOf(deps, owner(ctx), bloggerId(ctx.params), page, limit);
+  });
+
+  router.get('/:id/videos/:videoId/history', async (ctx) => {
+    const id = bloggerId(ctx.params);
+    const history = await stats.historyOf(deps, owner(ctx), id, String(ctx.params.videoId).slice(0, 100));
+    if (ctx.query.format === 'csv') {
+      ctx.type = 'text/csv';
+      ctx.attachment(`blogger-${id}-video-history.csv`);
+      ctx.body = stats.historyCsv(history);
+      return;
+    }
+    ctx.body = { data: history };
+  });
+
+  for (const signal of ['sync', 'pause', 'resume'] as const) {
+    router.post(`/:id/${signal}`, async (ctx) => {
+      await bloggers.signalSync(deps, owner(ctx), bloggerId(ctx.params), signal);
+      ctx.status = 202;
+      ctx.body = { signal };
+    });
+  }
 
   router.put('/:id', validateBody(updateBloggerBody), async (ctx) => {
     ctx.body = { blogger: await bloggers.updateBlogger(db, ctx.state.user!, bloggerId(ctx.params), ctx.request.body as UpdateBloggerBody) };

@@ -192,3 +192,14 @@ export async function deleteBlogger({ db, temporal }: BloggerDeps, owner: Owner,
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
 }
+
+/** Sync now, pause or resume the blogger's sync workflow (404 for another tenant's blogger). */
+export async function signalSync({ db, temporal }: BloggerDeps, owner: Owner, id: number, action: 'sync' | 'pause' | 'resume'): Promise<void> {
+  await getBlogger(db, owner, id);
+  try {
+    await temporal.client.workflow.getHandle(bloggerSyncWorkflowId(id)).signal(action === 'sync' ? 'syncNow' : action);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new ConflictError('This blogger has no running sync; it starts again when the blogger is re-created.');
+    throw err;
+  }
+}

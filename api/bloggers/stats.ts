@@ -1,0 +1,83 @@
+/**
+ * What a user charts about one blogger: stats with growth and a daily series, its videos, and
+ * each video's full history; CSV on request. Responses are cached in Redis per blogger and
+ * retired when new data lands (see lib/domain/cacheKeys.ts).
+ */
+import type { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import { stringify } from 'csv-stringify/sync';
+import { bloggerStats, dailySeries } from '../../db/queries/bloggerStats';
+import { Blogger } from '../../db/models';
+import { withTenant } from '../../db/tenant';
+import { BLOGGER_CACHE_TTL_SECONDS, bloggerCacheKey, bloggerCacheVersionKey } from '../../lib/domain/cacheKeys';
+import { NotFoundError } from '../../lib/errors';
+import type { AuthUser } from '../middleware/auth';
+import { toPage } from '../pagination';
+
+type Owner = Pick<AuthUser, 'id'>;
+
+async function cached<T>(redis: Redis, bloggerId: number, variant: string, compute: () => Promise<T>): Promise<T> {
+  let key: string | undefined;
+  try {
+    const version = (await redis.get(bloggerCacheVersionKey(bloggerId))) ?? '0';
+    key = bloggerCacheKey(bloggerId, version, variant);
+    const hit = await redis.get(key);
+    if (hit) return JSON.parse(hit) as T;
+  } catch {
+    // Redis down: compute without the cache.
+  }
+  const value = await compute();
+  if (key) await redis.set(key, JSON.stringify(value), 'EX', BLOGGER_CACHE_TTL_SECONDS).catch(() => undefined);
+  return value;
+}
+
+/** Runs `work` for the owner's blogger, or 404 (another tenant's id included). */
+function forOwnBlogger<T>(db: Knex, owner: Owner, bloggerId: number, work: (trx: Knex) => Promise<T>): Promise<T> {
+  return withTenant(db, { userId: owner.id }, async (trx) => {
+    const blogger = await Blogger.query(trx).findById(bloggerId).where('userId', owner.id).select('id');
+    if (!blogger) throw new NotFoundError('Blogger');
+    return work(trx);
+  });
+}
+
+export function statsOf(deps: { db: Knex; redis: Redis }, owner: Owner, bloggerId: number) {
+  return forOwnBlogger(deps.db, owner, bloggerId, (trx) => cached(deps.redis, bloggerId, 'stats', () => bloggerStats(trx, bloggerId)));
+}
+
+export function dailySeriesCsv(deps: { db: Knex }, owner: Owner, bloggerId: number): Promise<string> {
+  return forOwnBlogger(deps.db, owner, bloggerId, async (trx) =>
+    stringify(await dailySeries(trx, bloggerId), { header: true, columns: ['day', 'views', 'likes', 'comments', 'shares'] }));
+}
+
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+export function videosOf(deps: { db: Knex; redis: Redis }, owner: Owner, bloggerId: number, page: number, limit: number) {
+  return forOwnBlogger(deps.db, owner, bloggerId, (trx) => cached(deps.redis, bloggerId, `videos:${page}:${limit}`, async () => {
+    const latest = trx('video_history').distinctOn(['platform', 'platformVideoId']).where('bloggerId', bloggerId)
+      .orderBy([{ column: 'platform' }, { column: 'platformVideoId' }, { column: 'fetchedAt', order: 'desc' }]);
+    const [counted] = (await trx.from(latest.clone().as('l')).count('* as total')) as { total: string }[];
+    const total = counted?.total ?? 0;
+    const rows = await trx.from(latest.as('l')).orderBy([{ column: 'publishedAt', order: 'desc', nulls: 'last' }, { column: 'platformVideoId' }]).limit(limit).offset((page - 1) * limit);
+    const data = rows.map((r: Record<string, unknown>) => ({
+      platform: r.platform, videoId: r.platformVideoId, title: r.title ?? null, url: r.videoUrl ?? null, publishedAt: r.publishedAt ?? null,
+      views: num(r.views), likes: num(r.likes), comments: num(r.comments), shares: num(r.shares),
+      engagementRate: num(r.engagementRate), viralScore: num(r.viralScore), lastFetchedAt: r.fetchedAt,
+    }));
+    return toPage(data, Number(total), page, limit);
+  }));
+}
+
+export function historyOf(deps: { db: Knex }, owner: Owner, bloggerId: number, videoId: string) {
+  return forOwnBlogger(deps.db, owner, bloggerId, async (trx) => {
+    const rows = await trx('video_history').where({ bloggerId, platformVideoId: videoId }).orderBy('fetchedAt');
+    if (rows.length === 0) throw new NotFoundError('Video');
+    return rows.map((r: Record<string, unknown>) => ({
+      fetchedAt: (r.fetchedAt as Date).toISOString(), views: num(r.views), likes: num(r.likes), comments: num(r.comments), shares: num(r.shares),
+      engagementRate: num(r.engagementRate), viralScore: num(r.viralScore),
+    }));
+  });
+}
+
+export function historyCsv(history: Awaited<ReturnType<typeof historyOf>>): string {
+  return stringify(history, { header: true, columns: ['fetchedAt', 'views', 'likes', 'comments', 'shares', 'engagementRate', 'viralScore'] });
+}

@@ -1,0 +1,39 @@
+/** GET /api/stats: the caller's usage against the plan, totals and last sync times. */
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { Blogger, UsageDaily } from '../../db/models';
+import { withTenant } from '../../db/tenant';
+import { budgetDay } from '../../lib/domain/syncCadence';
+import type { ApiDeps } from '../deps';
+import type { PlanRateLimiter } from '../middleware/rateLimit';
+
+const limitOf = (value: number) => (value < 0 ? null : value); // -1 = unlimited → null
+
+export function statsRoutes({ db, config }: Pick<ApiDeps, 'db' | 'config'>, protect: Middleware, rateLimiter: PlanRateLimiter): Router {
+  const router = new Router({ prefix: '/api/stats' });
+
+  router.get('/', protect, async (ctx) => {
+    const user = ctx.state.user!;
+    const { day } = budgetDay(Date.now(), config.TIME_SCALE);
+    const data = await withTenant(db, { userId: user.id }, async (trx) => {
+      const bloggers = await Blogger.query(trx).where('userId', user.id).select('id', 'name', 'lastSyncedAt', 'nextSyncAt', 'syncStatus').orderBy('id');
+      const usage = await UsageDaily.query(trx).findOne({ userId: user.id, day });
+      const { rows } = await trx.raw<{ rows: { videos: number; snapshots: number }[] }>(
+        'select count(distinct (platform, platform_video_id))::int as videos, count(*)::int as snapshots from video_history where user_id = ?', [user.id]);
+      return { bloggers, videosToday: usage?.videosFetched ?? 0, totals: rows[0] ?? { videos: 0, snapshots: 0 } };
+    });
+    ctx.body = {
+      plan: user.plan,
+      usage: {
+        bloggers: { used: data.bloggers.length, limit: limitOf(user.limits.maxBloggers) },
+        videosToday: { used: data.videosToday, limit: limitOf(user.limits.maxVideosPerDay), day },
+        requestsThisMinute: { used: await rateLimiter.used(user.id, user.limits.apiRateLimit), limit: limitOf(user.limits.apiRateLimit) },
+      },
+      totals: { bloggers: data.bloggers.length, videosTracked: data.totals.videos, historyRows: data.totals.snapshots },
+      lastSyncAt: data.bloggers.reduce<Date | null>((latest, b) => (b.lastSyncedAt && (!latest || b.lastSyncedAt > latest) ? b.lastSyncedAt : latest), null),
+      bloggers: data.bloggers.map((b) => ({ id: b.id, name: b.name, syncStatus: b.syncStatus, lastSyncedAt: b.lastSyncedAt ?? null, nextSyncAt: b.nextSyncAt ?? null })),
+    };
+  });
+
+  return router;
+}
