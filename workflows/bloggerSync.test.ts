@@ -3,7 +3,7 @@
  * server against the simulator, with time compressed (TIME_SCALE) so hours pass in moments.
  */
 import assert from 'node:assert/strict';
-import { Blogger, UsageDaily, UserLimit, VideoHistory } from '../db/models';
+import { Blogger, UsageDaily, User, UserLimit, VideoHistory } from '../db/models';
 import { startTestApi, type TestApi } from '../test/api';
 import { eventually } from '../test/eventually';
 import { recordHistory } from '../test/histories';
@@ -143,6 +143,17 @@ describe('bloggerSync (API + worker + dev server + simulator)', function () {
     assert.ok(days.every((d) => d.videosFetched <= 8));
     assert.equal(await VideoHistory.query(testDb()).where('bloggerId', id).resultSize(), days.reduce((n, d) => n + d.videosFetched, 0), 'every fetched video is counted once');
     await handle.signal('stop');
+  });
+
+  it('when the owner is deleted, then the sync workflow ends', async () => {
+    const user = await createUser(api, { plan: 'pro' });
+    const res = await api.request('POST', '/api/bloggers', { token: user.accessToken, body: { name: 'Orphan', youtube_url: 'https://www.youtube.com/@orphaned' } });
+    const id = res.body.blogger.id;
+    await eventually(() => VideoHistory.query(testDb()).where('bloggerId', id).resultSize(), (n) => n > 0);
+    await User.query(testDb()).deleteById(user.id);
+    const { client } = await testTemporal();
+    const result = await client.workflow.getHandle(`blogger-sync:${id}`).result();
+    assert.equal(result.status, 'deleted');
   });
 
   it('when the blogger URL names no such creator, then the link is marked broken with the reason', async () => {

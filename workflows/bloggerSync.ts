@@ -8,7 +8,7 @@
  * Signals: syncNow, pause, resume, stop. Query: state.
  */
 import {
-  condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo,
+  ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, log, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
@@ -69,18 +69,33 @@ export async function bloggerSync(input: BloggerSyncInput): Promise<BloggerSyncS
   });
   setHandler(syncState, () => ({ ...state, status: stopped ? 'stopped' : paused ? 'paused' : state.status }));
 
-  const { deleted } = await activities.resolveBloggerLinks({ bloggerId: input.bloggerId, userId: input.userId });
-  if (deleted) return { ...state, status: 'deleted' };
-
   for (let run = 0; run < SYNCS_PER_RUN && !stopped; run++) {
     if (paused) {
       await activities.planNextBloggerSync({ bloggerId: input.bloggerId, userId: input.userId, nextSyncAt: null, status: 'paused' });
       await condition(() => !paused || stopped);
       if (stopped) break;
     }
+    // Links added or changed since the last sync (PUT with a new URL) are resolved first.
+    const { deleted } = await activities.resolveBloggerLinks({ bloggerId: input.bloggerId, userId: input.userId });
+    if (deleted) return { ...state, status: 'deleted', nextSyncAt: null };
     state.status = 'syncing';
     const syncAt = new Date(Date.now()).toISOString();
-    const outcome = await activities.syncBloggerVideos({ bloggerId: input.bloggerId, userId: input.userId, syncAt, lookbackMs: input.lookbackMs, maxVideos: input.maxVideos });
+    let outcome;
+    try {
+      outcome = await activities.syncBloggerVideos({ bloggerId: input.bloggerId, userId: input.userId, syncAt, lookbackMs: input.lookbackMs, maxVideos: input.maxVideos });
+    } catch (err) {
+      // The platform's quota is spent: wait for its reset. Anything else (retries exhausted): try
+      // again at the next interval rather than ending the blogger's sync.
+      const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+      const resetAt = cause?.type === 'quota_exhausted' ? Date.parse(String(cause.details?.[0] ?? '')) : NaN;
+      const waitMs = Number.isFinite(resetAt) && resetAt > Date.now() ? resetAt - Date.now() : input.syncIntervalMs;
+      log.warn('blogger sync failed; retrying later', { bloggerId: input.bloggerId, error: cause?.message ?? String(err), waitMs });
+      state.status = 'waiting';
+      state.nextSyncAt = new Date(Date.now() + waitMs).toISOString();
+      await condition(() => wake || stopped, waitMs);
+      wake = false;
+      continue;
+    }
     if (outcome.deleted) return { ...state, status: 'deleted', nextSyncAt: null };
     state.syncs++;
     state.videosFetched += outcome.fetched;

@@ -76,7 +76,7 @@ export function bloggerRoutes(deps: Pick<ApiDeps, 'db' | 'redis' | 'config' | 't
   }
 
   router.put('/:id', validateBody(updateBloggerBody), async (ctx) => {
-    ctx.body = { blogger: await bloggers.updateBlogger(db, ctx.state.user!, bloggerId(ctx.params), ctx.request.body as UpdateBloggerBody) };
+    ctx.body = { blogger: await bloggers.updateBlogger(deps, ctx.state.user!, bloggerId(ctx.params), ctx.request.body as UpdateBloggerBody) };
   });
 
   router.delete('/:id', async (ctx) => {

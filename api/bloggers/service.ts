@@ -158,9 +158,10 @@ export async function listBloggers(db: Knex, owner: Owner, q: ListBloggersQuery)
   });
 }
 
-export async function updateBlogger(db: Knex, owner: Owner, id: number, body: UpdateBloggerBody) {
+export async function updateBlogger(deps: BloggerDeps, owner: Owner, id: number, body: UpdateBloggerBody) {
+  const { db } = deps;
   try {
-    return await withTenant(db, { userId: owner.id }, async (trx) => {
+    const updated = await withTenant(db, { userId: owner.id }, async (trx) => {
       const current = await findOwned(trx, owner, id);
       const { columns, links } = applyUrls(body, current.platformLinks ?? {});
       const next = { ...current, ...columns };
@@ -175,6 +176,13 @@ export async function updateBlogger(db: Knex, owner: Owner, id: number, body: Up
       });
       return publicBlogger(updated);
     });
+    // A changed URL is resolved by the next sync: ask for it now.
+    if (body.youtube_url !== undefined || body.tiktok_url !== undefined || body.instagram_url !== undefined) {
+      await deps.temporal.client.workflow.getHandle(bloggerSyncWorkflowId(id)).signal('syncNow').catch((err: unknown) => {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      });
+    }
+    return updated;
   } catch (err) {
     return duplicate(err);
   }
