@@ -35,7 +35,11 @@ async function probe(check: () => Promise<unknown>): Promise<DependencyStatus> {
 export async function checkDependencies({ db, redis, temporal }: Pick<ApiDeps, 'db' | 'redis' | 'temporal'>): Promise<Record<DependencyName, DependencyStatus>> {
   const [postgres, redisStatus, temporalStatus] = await Promise.all([
     probe(() => db.raw('select 1')),
-    probe(() => redis.ping()),
+    probe(async () => {
+      // Just after start-up the client may still be connecting: give it the probe's time.
+      if (redis.status === 'connecting' || redis.status === 'wait') await new Promise((resolve) => redis.once('ready', resolve));
+      await redis.ping();
+    }),
     probe(async () => {
       const { connection } = temporal;
       await connection.ensureConnected();
