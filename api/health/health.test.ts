@@ -83,7 +83,7 @@ describe('health and readiness', () => {
       assert.equal(res.status, 503);
       assert.equal(res.body.error.code, 'service_unavailable');
       assert.match(res.body.error.message, /postgres/);
-      assert.deepEqual(res.body.error.details.down, ['postgres']);
+      assert.deepEqual(res.body.error.details.down, ['postgres'], JSON.stringify(res.body.error.details.checks));
     });
   });
 

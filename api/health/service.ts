@@ -37,7 +37,7 @@ export async function checkDependencies({ db, redis, temporal }: Pick<ApiDeps, '
     probe(() => db.raw('select 1')),
     probe(async () => {
       // Just after start-up the client may still be connecting: give it the probe's time.
-      if (redis.status === 'connecting' || redis.status === 'wait') await new Promise((resolve) => redis.once('ready', resolve));
+      if (['wait', 'connecting', 'connect'].includes(redis.status)) await new Promise((resolve) => redis.once('ready', resolve));
       await redis.ping();
     }),
     probe(async () => {
