@@ -33,7 +33,12 @@ export interface SyncOutcome {
   /** Over the daily budget: wait until this instant (the next budget day). */
   budgetResetsAt: string | null;
   linkErrors: Partial<Record<Platform, string>>;
+  /** Platforms skipped this time to leave other tenants their share of the quota, with why. */
+  deferred: Partial<Record<Platform, string>>;
 }
+
+/** Rough platform calls one sync of one creator costs: listing pages plus stats batches. */
+const CALLS_PER_SYNC = { youtube: (videos: number) => 2 + Math.ceil(videos / 50), tiktok: (videos: number) => 1 + Math.ceil(videos / 100), instagram: () => 1 } as const;
 
 async function loadBlogger(trx: Knex, bloggerId: number, userId: number): Promise<Blogger | undefined> {
   return Blogger.query(trx).findById(bloggerId).where('userId', userId);
@@ -54,6 +59,21 @@ async function reserveBudget(trx: Knex, userId: number, day: string, wanted: num
 
 export function createBloggerActivities({ db, redis, platforms, settings, logger }: ActivityDeps) {
   const scale = settings.timeScale;
+
+  /**
+   * Plans a sync's platform calls against the quota left: every tenant with active bloggers may
+   * use an equal share of what is left today, so one tenant's many bloggers cannot starve the
+   * others. Returns why the platform must wait, or null when the sync may call it.
+   */
+  async function planCalls(platform: Platform, maxVideos: number): Promise<string | null> {
+    const left = await platforms.quotaLeft(platform);
+    if (left === null) return null;
+    const tenants = await withTenant(db, { admin: true }, async (trx) =>
+      Number((await trx('bloggers').where('isActive', true).countDistinct('userId as n').first())?.n ?? 1));
+    const share = Math.floor(left / Math.max(1, tenants));
+    const needed = CALLS_PER_SYNC[platform](maxVideos);
+    return share >= needed ? null : `${platform}: a fair share of the ${left} calls left today across ${tenants} tenants is ${share}; a sync needs about ${needed}`;
+  }
 
   return {
     /** Resolves pending platform links; a link that cannot resolve is marked broken with the platform's reason. */
@@ -83,12 +103,18 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
     async syncBloggerVideos(req: SyncRequest): Promise<SyncOutcome> {
       const syncAt = new Date(req.syncAt);
       const blogger = await withTenant(db, { userId: req.userId }, (trx) => loadBlogger(trx, req.bloggerId, req.userId));
-      if (!blogger) return { deleted: true, fetched: 0, due: 0, budgetLeft: null, budgetResetsAt: null, linkErrors: {} };
+      if (!blogger) return { deleted: true, fetched: 0, due: 0, budgetLeft: null, budgetResetsAt: null, linkErrors: {}, deferred: {} };
 
       const videos: Video[] = [];
       const linkErrors: SyncOutcome['linkErrors'] = {};
+      const deferred: SyncOutcome['deferred'] = {};
       for (const [platform, link] of Object.entries(blogger.platformLinks ?? {}) as [Platform, PlatformLink][]) {
         if (link.state !== 'ok' || !link.resolvedId || !platforms.enabled.includes(platform)) continue;
+        const plan = await planCalls(platform, req.maxVideos);
+        if (plan) {
+          deferred[platform] = plan;
+          continue;
+        }
         try {
           videos.push(...(await platforms.client(platform).listCreatorVideos(link.resolvedId, { since: new Date(syncAt.getTime() - req.lookbackMs), limit: req.maxVideos })));
         } catch (err) {
@@ -139,7 +165,7 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
         logger.info({ bloggerId: req.bloggerId, due: due.length, written: inserted.length, budgetLeft: left }, 'blogger sync');
         return {
           deleted: false, fetched: inserted.length, due: due.length, budgetLeft: left,
-          budgetResetsAt: exhausted ? new Date(nextDayAt).toISOString() : null, linkErrors,
+          budgetResetsAt: exhausted ? new Date(nextDayAt).toISOString() : null, linkErrors, deferred,
         };
       });
     },

@@ -7,11 +7,11 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../lib/config';
 import { StatsBatcher } from './batcher';
 import { instagramClientFromConfig } from './instagram';
-import { QuotaLedger } from './quota';
+import { QuotaLedger, type QuotaBucket } from './quota';
 import { createSimulator } from './simulator';
 import { tikTokClientFromConfig } from './tiktok';
 import type { Capabilities, DataSource, PlatformClient, PlatformName, VideoStats } from './types';
-import { youTubeClientFromConfig } from './youtube';
+import { youTubeBuckets, youTubeClientFromConfig } from './youtube';
 
 export type { PlatformClient, PlatformName } from './types';
 
@@ -22,6 +22,15 @@ export interface Platforms {
   stats(platform: PlatformName): { get(id: string): Promise<VideoStats> };
   /** Which source serves each enabled platform, with its capabilities (for the API and README). */
   describe(): { platform: PlatformName; source: DataSource; capabilities: Capabilities }[];
+  /** Calls left today in the platform's main daily quota; null when it has none (simulator, Instagram). */
+  quotaLeft(platform: PlatformName): Promise<number | null>;
+}
+
+/** The daily bucket that limits a real adapter's calls (YouTube units, TikTok requests). */
+function mainBucket(config: Config, platform: PlatformName): QuotaBucket | null {
+  if (platform === 'youtube') return youTubeBuckets(config.YOUTUBE_DAILY_QUOTA_UNITS, config.YOUTUBE_DAILY_SEARCH_CALLS).units;
+  if (platform === 'tiktok') return { platform: 'tiktok', name: 'requests', limit: config.TIKTOK_DAILY_REQUESTS, resetTimeZone: 'UTC' };
+  return null;
 }
 
 export function hasCredentials(config: Config, platform: PlatformName): boolean {
@@ -67,5 +76,9 @@ export function createPlatforms(config: Config, { redis }: { redis: Redis }): Pl
     client: (platform) => pick(clients, platform),
     stats: (platform) => pick(batchers, platform),
     describe: () => [...clients.values()].map((c) => ({ platform: c.platform, source: c.source, capabilities: c.capabilities })),
+    quotaLeft: async (platform) => {
+      const bucket = hasCredentials(config, platform) ? mainBucket(config, platform) : null;
+      return bucket ? (await quota.usage(bucket)).remaining : null;
+    },
   };
 }

@@ -35,6 +35,8 @@ export interface BloggerSyncState {
   nextSyncAt: string | null;
   budgetLeft: number | null;
   brokenLinks: Record<string, string>;
+  /** Platforms the last sync left out to keep other tenants' share of the quota. */
+  deferred: Record<string, string>;
 }
 
 export const syncNow = defineSignal('syncNow');
@@ -49,7 +51,7 @@ const SYNCS_PER_RUN = 200;
 export async function bloggerSync(input: BloggerSyncInput): Promise<BloggerSyncState> {
   const state: BloggerSyncState = {
     status: 'resolving', syncs: input.carried?.syncs ?? 0, videosFetched: input.carried?.videosFetched ?? 0,
-    lastSyncAt: input.carried?.lastSyncAt ?? null, nextSyncAt: null, budgetLeft: null, brokenLinks: {},
+    lastSyncAt: input.carried?.lastSyncAt ?? null, nextSyncAt: null, budgetLeft: null, brokenLinks: {}, deferred: {},
   };
   let wake = false;
   let paused = false;
@@ -102,6 +104,7 @@ export async function bloggerSync(input: BloggerSyncInput): Promise<BloggerSyncS
     state.lastSyncAt = syncAt;
     state.budgetLeft = outcome.budgetLeft;
     Object.assign(state.brokenLinks, outcome.linkErrors);
+    state.deferred = outcome.deferred;
 
     // Over budget: wait for the next budget day (unless asked to sync again sooner).
     const budgetWait = outcome.budgetResetsAt ? Date.parse(outcome.budgetResetsAt) - Date.now() : 0;

@@ -1,0 +1,63 @@
+/**
+ * The sync activity against the real YouTube adapter and a local stub: calls are planned against
+ * the quota left, and each tenant gets an equal share of it.
+ */
+import assert from 'node:assert/strict';
+import { createActivities } from '.';
+import { Blogger, User, VideoHistory } from '../db/models';
+import { QuotaLedger } from '../platforms/quota';
+import { youTubeBuckets } from '../platforms/youtube';
+import { API_KEY, BASE_PATH, channelItem, fakeYouTube, videoItem } from '../platforms/youtube/testFixtures';
+import { resetDb, testDb, testRedis } from '../test/harness';
+import { startStubServer, type StubServer } from '../test/stubServer';
+import { createTestWorker } from '../test/worker';
+
+const CHANNEL = 'UCchannel0000000000000001';
+
+describe('blogger sync activity: quota planning and fair share (YouTube adapter, local stub)', function () {
+  this.timeout(30_000);
+  let stub: StubServer;
+  const clearQuota = async () => {
+    const keys = await testRedis().keys('quota:youtube:*');
+    if (keys.length) await testRedis().del(...keys);
+  };
+
+  before(async () => {
+    await resetDb();
+    await clearQuota();
+    const recent = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+    stub = await startStubServer(fakeYouTube({
+      channels: [channelItem(CHANNEL)],
+      uploads: { [`UU${CHANNEL.slice(2)}`]: [{ videoId: 'vid00000001', videoPublishedAt: recent(3) }, { videoId: 'vid00000002', videoPublishedAt: recent(30) }] },
+      videos: [videoItem('vid00000001', recent(3)), videoItem('vid00000002', recent(30))],
+    }));
+  });
+  after(async () => {
+    await stub.close();
+    await clearQuota();
+  });
+
+  it('when three tenants share 9 units left, then a sync needing 4 waits; with 12 left it runs and writes history', async () => {
+    const users = await Promise.all([1, 2, 3].map((i) => User.query(testDb()).insertAndFetch({ email: `fair${i}-${Date.now()}@example.com`, passwordHash: 'x', plan: 'pro' })));
+    const bloggers = await Promise.all(users.map((u, i) => Blogger.query(testDb()).insertAndFetch({
+      userId: u.id, name: `b${i}`, youtubeUrl: 'https://www.youtube.com/@catchannel', youtubeHandle: 'catchannel', syncStatus: 'idle',
+      platformLinks: { youtube: { state: 'ok', resolvedId: CHANNEL } },
+    })));
+    const { deps } = await createTestWorker({ config: { YOUTUBE_API_KEY: API_KEY, YOUTUBE_API_BASE_URL: `${stub.url}${BASE_PATH}`, YOUTUBE_DAILY_QUOTA_UNITS: '12', PLATFORMS_ENABLED: 'youtube' } });
+    const activities = createActivities(deps);
+    const sync = () => activities.syncBloggerVideos({ bloggerId: bloggers[0]!.id, userId: users[0]!.id, syncAt: new Date().toISOString(), lookbackMs: 7 * 86_400_000, maxVideos: 100 });
+
+    await new QuotaLedger(testRedis()).reserve(youTubeBuckets(12, 100).units, 3); // 9 left
+    const waiting = await sync();
+    assert.match(waiting.deferred.youtube ?? '', /fair share of the 9 calls left today across 3 tenants is 3/);
+    assert.equal(waiting.fetched, 0);
+    assert.equal(stub.requests.length, 0, 'YouTube was not called');
+
+    await clearQuota(); // a new quota day: 12 left, a share of 4
+    const ran = await sync();
+    assert.deepEqual(ran.deferred, {});
+    assert.equal(ran.fetched, 2);
+    assert.ok(stub.requests.length > 0);
+    assert.equal(await VideoHistory.query(testDb()).where('bloggerId', bloggers[0]!.id).resultSize(), 2);
+  });
+});
