@@ -29,7 +29,7 @@ describe('blogger sync activity: quota planning and fair share (YouTube adapter,
     stub = await startStubServer(fakeYouTube({
       channels: [channelItem(CHANNEL)],
       uploads: { [`UU${CHANNEL.slice(2)}`]: [{ videoId: 'vid00000001', videoPublishedAt: recent(3) }, { videoId: 'vid00000002', videoPublishedAt: recent(30) }] },
-      videos: [videoItem('vid00000001', recent(3)), videoItem('vid00000002', recent(30))],
+      videos: [videoItem('vid00000001', recent(3)), videoItem('vid00000002', recent(30)), videoItem('vid00000003', recent(40 * 24))],
     }));
   });
   after(async () => {
@@ -47,6 +47,11 @@ describe('blogger sync activity: quota planning and fair share (YouTube adapter,
     const activities = createActivities(deps);
     const sync = () => activities.syncBloggerVideos({ bloggerId: bloggers[0]!.id, userId: users[0]!.id, syncAt: new Date().toISOString(), lookbackMs: 7 * 86_400_000, maxVideos: 100 });
 
+    // An old video, outside the 7-day listing window, last fetched two days ago: due for its daily refresh.
+    await testDb()('video_history').insert({
+      userId: users[0]!.id, bloggerId: bloggers[0]!.id, platform: 'youtube', platformVideoId: 'vid00000003', views: 10,
+      publishedAt: new Date(Date.now() - 40 * 86_400_000), fetchedAt: new Date(Date.now() - 2 * 86_400_000),
+    });
     await new QuotaLedger(testRedis()).reserve(youTubeBuckets(12, 100).units, 3); // 9 left
     const waiting = await sync();
     assert.match(waiting.deferred.youtube ?? '', /fair share of the 9 calls left today across 3 tenants is 3/);
@@ -56,8 +61,9 @@ describe('blogger sync activity: quota planning and fair share (YouTube adapter,
     await clearQuota(); // a new quota day: 12 left, a share of 4
     const ran = await sync();
     assert.deepEqual(ran.deferred, {});
-    assert.equal(ran.fetched, 2);
-    assert.ok(stub.requests.length > 0);
-    assert.equal(await VideoHistory.query(testDb()).where('bloggerId', bloggers[0]!.id).resultSize(), 2);
+    assert.equal(ran.fetched, 3, 'two listed videos and the old one, refreshed by id');
+    assert.ok(stub.requests.some((r) => r.path.endsWith('/videos') && r.query.get('id') === 'vid00000003'), 'the old video went through the batcher to videos.list');
+    const old = await VideoHistory.query(testDb()).where({ bloggerId: bloggers[0]!.id, platformVideoId: 'vid00000003' }).orderBy('fetchedAt');
+    assert.deepEqual(old.map((r) => Number(r.views)), [10, 1000], 'a new history row with fresh metrics');
   });
 });

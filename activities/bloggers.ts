@@ -37,6 +37,15 @@ export interface SyncOutcome {
   deferred: Partial<Record<Platform, string>>;
 }
 
+interface VideoHistoryRow {
+  platform: string;
+  platformVideoId: string;
+  publishedAt: Date | null;
+  fetchedAt: Date;
+  title: string | null;
+  videoUrl: string | null;
+}
+
 /** Rough platform calls one sync of one creator costs: listing pages plus stats batches. */
 const CALLS_PER_SYNC = { youtube: (videos: number) => 2 + Math.ceil(videos / 50), tiktok: (videos: number) => 1 + Math.ceil(videos / 100), instagram: () => 1 } as const;
 
@@ -73,6 +82,37 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
     const share = Math.floor(left / Math.max(1, tenants));
     const needed = CALLS_PER_SYNC[platform](maxVideos);
     return share >= needed ? null : `${platform}: a fair share of the ${left} calls left today across ${tenants} tenants is ${share}; a sync needs about ${needed}`;
+  }
+
+  /**
+   * Videos older than the listing window still get their (daily) refresh: known videos that are
+   * due are fetched by id through the batcher, which packs them into few platform calls.
+   */
+  async function refreshOlderVideos(req: SyncRequest, syncAt: Date, listed: Video[], blogger: Blogger, deferred: SyncOutcome['deferred']): Promise<Video[]> {
+    const listedKeys = new Set(listed.map((v) => `${v.platform}:${v.id}`));
+    const known = await withTenant(db, { userId: req.userId }, (trx) =>
+      trx('video_history').distinctOn(['platform', 'platformVideoId']).where('bloggerId', req.bloggerId)
+        .orderBy([{ column: 'platform' }, { column: 'platformVideoId' }, { column: 'fetchedAt', order: 'desc' }])) as VideoHistoryRow[];
+    const due = known.filter((r) => {
+      const platform = r.platform as Platform;
+      if (listedKeys.has(`${platform}:${r.platformVideoId}`) || deferred[platform] || blogger.platformLinks?.[platform]?.state !== 'ok') return false;
+      const ageMs = (syncAt.getTime() - new Date(r.publishedAt ?? r.fetchedAt).getTime()) * scale;
+      return isDue(ageMs, (syncAt.getTime() - new Date(r.fetchedAt).getTime()) * scale);
+    }).slice(0, req.maxVideos);
+    const settled = await Promise.allSettled(due.map((r) => platforms.stats(r.platform as Platform).get(r.platformVideoId)));
+    const refreshed: Video[] = [];
+    settled.forEach((result, i) => {
+      const row = due[i]!;
+      if (result.status === 'rejected') {
+        if (result.reason instanceof PlatformError && result.reason.kind === 'not_found') return; // deleted or private: nothing to add
+        throw toActivityFailure(result.reason);
+      }
+      refreshed.push({
+        ...result.value, creatorId: '', creatorName: null, title: row.title ?? null, description: null, url: row.videoUrl ?? null,
+        publishedAt: new Date(row.publishedAt ?? row.fetchedAt).toISOString(), durationSeconds: null, hashtags: [], topics: [], soundId: null, format: null,
+      });
+    });
+    return refreshed;
   }
 
   return {
@@ -122,6 +162,8 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
           else throw toActivityFailure(err);
         }
       }
+
+      videos.push(...(await refreshOlderVideos(req, syncAt, videos, blogger, deferred)));
 
       const { day, nextDayAt } = budgetDay(syncAt.getTime(), scale);
       return withTenant(db, { userId: req.userId }, async (trx) => {
