@@ -3,8 +3,8 @@ import { StatsBatcher } from './batcher';
 import { PlatformError } from './errors';
 import type { PlatformClient, VideoStats } from './types';
 
-/** A platform that counts its calls and knows every id except the ones named missing. */
-function countingClient(missing = new Set<string>(), fail?: PlatformError) {
+/** A platform that counts its calls, knows every id but the missing ones, and fails calls that `fail` picks. */
+function countingClient(missing = new Set<string>(), fail?: (ids: string[]) => PlatformError | undefined) {
   const calls: string[][] = [];
   const client: PlatformClient = {
     platform: 'youtube',
@@ -16,7 +16,8 @@ function countingClient(missing = new Set<string>(), fail?: PlatformError) {
     async getVideoStats(ids) {
       calls.push(ids);
       assert.ok(ids.length <= 50, 'never more than the platform allows');
-      if (fail) throw fail;
+      const failure = fail?.(ids);
+      if (failure) throw failure;
       await new Promise((r) => setTimeout(r, 5));
       return new Map(ids.filter((id) => !missing.has(id)).map((id): [string, VideoStats] => [id, { platform: 'youtube', id, metrics: { views: id.length, likes: null, comments: null, shares: null }, fetchedAt: new Date().toISOString(), source: 'youtube-data-api-v3' }]));
     },
@@ -46,18 +47,31 @@ describe('stats batcher', () => {
     assert.ok(reason instanceof PlatformError && reason.kind === 'not_found');
   });
 
-  it('when the upstream call fails, then every caller of that batch gets that error', async () => {
-    const { client } = countingClient(new Set(), new PlatformError('youtube', 'retryable', 'HTTP 503'));
-    const batcher = new StatsBatcher(client, { windowMs: 10 });
-    const settled = await Promise.allSettled(['a', 'b'].map((id) => batcher.get(id)));
-    for (const s of settled) assert.ok(s.status === 'rejected' && s.reason instanceof PlatformError && s.reason.kind === 'retryable');
+  it('when one upstream call fails, then exactly the callers of that batch get its error', async () => {
+    const outage = new PlatformError('youtube', 'retryable', 'HTTP 503');
+    const { client, calls } = countingClient(new Set(), (ids) => (ids.includes('c') ? outage : undefined));
+    const batcher = new StatsBatcher(client, { windowMs: 10, maxBatchSize: 2 });
+    const settled = await Promise.allSettled(['a', 'b', 'c', 'd', 'e'].map((id) => batcher.get(id)));
+    assert.deepEqual(calls, [['a', 'b'], ['c', 'd'], ['e']]);
+    assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    for (const s of settled.filter((r) => r.status === 'rejected')) assert.equal(s.reason, outage);
   });
 
-  it('when the same id is asked twice at once, then it is sent upstream once', async () => {
+  it('when the same id is asked twice at once, then it is sent upstream once and both callers get it', async () => {
     const { client, calls } = countingClient();
     const batcher = new StatsBatcher(client, { windowMs: 10 });
-    const many = await batcher.getMany(['x', 'x', 'y']);
+    const [single, many] = await Promise.all([batcher.get('x'), batcher.getMany(['x', 'x', 'y'])]);
     assert.deepEqual(calls, [['x', 'y']]);
+    assert.equal(batcher.idsRequested, 2);
+    assert.equal(single.id, 'x');
     assert.equal((many.get('x') as VideoStats).id, 'x');
+  });
+
+  it('when several ids are asked at once and one is missing, then the map holds its not_found error next to the others', async () => {
+    const { client } = countingClient(new Set(['gone']));
+    const many = await new StatsBatcher(client, { windowMs: 0 }).getMany(['a', 'gone']);
+    assert.equal((many.get('a') as VideoStats).id, 'a');
+    const missing = many.get('gone');
+    assert.ok(missing instanceof PlatformError && missing.kind === 'not_found');
   });
 });

@@ -2,7 +2,8 @@
  * The stats batcher: concurrent requests for one platform within a short window (or until a
  * batch is full) share one upstream getVideoStats call. Each caller gets its own result, or its
  * own error: an id the platform does not return fails only its caller (not_found); an upstream
- * failure fails the callers of that batch. Built on DataLoader, which does exactly this.
+ * failure fails the callers of that batch. Built on DataLoader, which does exactly this. A full
+ * batch still waits for the end of its window (DataLoader schedules batches, not fills).
  */
 import DataLoader from 'dataloader';
 import { PlatformError } from './errors';
@@ -41,9 +42,15 @@ export class StatsBatcher {
     return this.loader.load(id);
   }
 
-  /** Several ids at once; each settles on its own. */
+  /** Several ids at once; each settles on its own (an error is a value in the map). */
   async getMany(ids: string[]): Promise<Map<string, VideoStats | PlatformError>> {
     const settled = await this.loader.loadMany(ids);
-    return new Map(ids.map((id, i) => [id, settled[i] as VideoStats | PlatformError]));
+    return new Map(ids.map((id, i) => [id, this.asResult(settled[i])]));
+  }
+
+  /** Adapters only throw PlatformError; anything else is a bug in one, reported as such. */
+  private asResult(value: VideoStats | Error | undefined): VideoStats | PlatformError {
+    if (value instanceof PlatformError || (value && !(value instanceof Error))) return value;
+    return new PlatformError(this.client.platform, 'bad_input', `stats failed: ${value?.message ?? 'no result'}`);
   }
 }

@@ -6,9 +6,17 @@
  */
 import { PlatformError } from '../errors';
 import type { Capabilities, Creator, CreatorRef, PlatformClient, PlatformName, Video, VideoStats } from '../types';
-import { unit, World, type Creator as SimCreator, type SimVideo, type WorldOptions } from './world';
+import { MAX_CREATOR_KEY, unit, World, type Creator as SimCreator, type SeededTrend, type SimVideo, type WorldOptions } from './world';
 
 export { World, personalTag, type SeededTrend } from './world';
+
+/**
+ * The seeded trends of a world (the same for every platform of that seed and size), so tests and
+ * demos can check that trend analysis finds them. Which are rising at a time: world.emergingTrendsAt.
+ */
+export function simulatorTrendSeeds(seed: number, creators: number): SeededTrend[] {
+  return new World({ platform: 'youtube', seed, creators, timeScale: 1 }).trends;
+}
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
@@ -54,7 +62,8 @@ function codec(platform: PlatformName, seed: number): IdCodec {
     videoId: (key, k) => `${prefix}${String(key).padStart(8, '0')}${String(k).padStart(kDigits, '0')}`,
     decodeVideo: (id) => {
       if (id.length !== 19 || !id.startsWith(prefix) || !/^\d+$/.test(id)) return null;
-      return { key: Number(id.slice(prefix.length, prefix.length + 8)), k: Number(id.slice(prefix.length + 8)) };
+      const key = Number(id.slice(prefix.length, prefix.length + 8));
+      return key <= MAX_CREATOR_KEY ? { key, k: Number(id.slice(prefix.length + 8)) } : null;
     },
   };
 }
@@ -74,6 +83,19 @@ const CAPABILITIES: Record<PlatformName, Capabilities> = {
 
 /** Names that resolve to nothing, so tests and demos can exercise "not found". */
 const MISSING = /^(notfound|deleted|missing)/i;
+/** Handles and usernames the platforms could hold; anything else is not found there either. */
+const PLAUSIBLE_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** Instagram permalinks carry a shortcode: the media id written in base 64. */
+function instagramShortcode(mediaId: string): string {
+  let n = BigInt(mediaId);
+  let code = '';
+  do {
+    code = B64[Number(n % 64n)] + code;
+    n /= 64n;
+  } while (n > 0n);
+  return code;
+}
 
 export interface SimulatorOptions extends WorldOptions {
   /** Real time source (tests inject one); simulated ages are scaled from it. */
@@ -99,8 +121,14 @@ export function createSimulator(options: SimulatorOptions): SimulatorClient {
       if (!/^UC[A-Za-z0-9_-]{22}$/.test(id) || simulatedChannelId(seed, key) !== id) throw new PlatformError(platform, 'not_found', `no channel ${id}`);
       return world.creatorByKey(key);
     }
-    if (MISSING.test(id)) throw new PlatformError(platform, 'not_found', `no account ${id}`);
-    return world.creatorByName(id);
+    return creatorByName(id);
+  }
+
+  /** Any plausible name is a creator (derived from its hash), but for the reserved ones. */
+  function creatorByName(value: string): SimCreator {
+    const name = value.replace(/^@/, '');
+    if (MISSING.test(name) || !PLAUSIBLE_NAME.test(name)) throw new PlatformError(platform, 'not_found', `no creator named ${value}`);
+    return world.creatorByName(name);
   }
 
   function toStats(video: SimVideo, at: number): VideoStats {
@@ -115,7 +143,9 @@ export function createSimulator(options: SimulatorOptions): SimulatorClient {
       creatorName: creator.displayName,
       title: video.title,
       description: `${video.title} ${video.hashtags.map((h) => `#${h}`).join(' ')}`,
-      url: platform === 'youtube' ? `https://www.youtube.com/watch?v=${id}` : platform === 'tiktok' ? `https://www.tiktok.com/@${creator.username}/video/${id}` : `https://www.instagram.com/p/${id}/`,
+      url: platform === 'youtube' ? `https://www.youtube.com/watch?v=${id}`
+        : platform === 'tiktok' ? `https://www.tiktok.com/@${creator.username}/video/${id}`
+          : `https://www.instagram.com/${video.format === 'reel' ? 'reel' : 'p'}/${instagramShortcode(id)}/`,
       publishedAt: new Date(video.publishedAt).toISOString(),
       durationSeconds: video.durationSeconds || null,
       hashtags: video.hashtags,
@@ -132,17 +162,16 @@ export function createSimulator(options: SimulatorOptions): SimulatorClient {
     world,
 
     async resolveCreator(ref: CreatorRef): Promise<Creator> {
-      const creator = ref.kind === 'channelId' ? creatorFromId(ref.value) : (() => {
-        if (MISSING.test(ref.value)) throw new PlatformError(platform, 'not_found', `no creator named ${ref.value}`);
-        return world.creatorByName(ref.value);
-      })();
+      if (ref.platform !== platform) throw new PlatformError(platform, 'bad_input', `a ${ref.platform} reference sent to ${platform}`);
+      const creator = ref.kind === 'channelId' ? creatorFromId(ref.value) : creatorByName(ref.value);
       const at = now();
       return {
         platform,
         id: creatorId(creator),
         handle: creator.username,
         name: creator.displayName,
-        followers: creator.followers,
+        // YouTube rounds subscriber counts to three significant figures.
+        followers: platform === 'youtube' ? Number(creator.followers.toPrecision(3)) : creator.followers,
         videoCount: world.videosOf(creator, 0, at).length,
         fetchedAt: new Date(at).toISOString(),
         source,

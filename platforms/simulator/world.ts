@@ -5,12 +5,16 @@
  *
  * Time: publish cadences and video ages are divided by `timeScale` (TIME_SCALE), so a demo can
  * live a week in minutes: at 1440 a creator who posts daily posts every real minute, and a video
- * published a real minute ago is a simulated day old.
+ * published a real minute ago is a simulated day old. Put another way, simulated time is
+ * ANCHOR + (real time − ANCHOR) × timeScale; every timestamp the world hands out is a real one,
+ * like the rest of the product's (workflows divide their intervals by the same TIME_SCALE).
  *
  * Curves: most videos rise fast and saturate (velocity decays); a few "take off" later (a
  * delayed logistic surge). Seeded trends: a few hashtags (each with a topic and a sound) are
- * adopted in waves by a set of creators; during a wave's rising half more and more of their new
- * videos carry the tag and take off, so the tag's summed velocity rises across creators.
+ * adopted in waves by a set of creators. A wave has a "heat" that rises through its first half
+ * and falls through its second; a tagged video gains views at a rate proportional to the heat at
+ * the time of observation, and more and more new videos carry the tag while the heat rises. So
+ * the tag's summed velocity rises across creators by construction, not by luck of the draw.
  */
 import { fnv1a } from '../../lib/domain/hash';
 import type { PlatformName, VideoFormat } from '../types';
@@ -18,6 +22,9 @@ import type { PlatformName, VideoFormat } from '../types';
 const HOUR = 3_600_000;
 /** Publish times count from here (k-th video of a creator ≈ ANCHOR + k × cadence). */
 const ANCHOR = Date.UTC(2026, 0, 1);
+
+/** Creator keys are 24 bits: every video and channel id encodes one. */
+export const MAX_CREATOR_KEY = 0xffffff;
 
 /** The one hash everything in the world derives from. */
 export const hash32 = fnv1a;
@@ -45,7 +52,16 @@ const NICHES = [
 const TREND_NAMES = [
   'glowchallenge', 'sunsetremix', 'tinyhomehacks', 'retrowave', 'pancakeflip', 'quietluxury', 'cozygames', 'backyardlab', 'citypopdance',
 ];
-const TREND_TOPICS = ['Lifestyle_(sociology)', 'Pop_music', 'Hobby', 'Electronic_music', 'Food', 'Fashion', 'Video_game_culture', 'Science', 'Dance'];
+/** Distinct from the niches' topics, so a trend's topic is carried by its videos alone. */
+const TREND_TOPICS = ['Lifestyle_(sociology)', 'Pop_music', 'Hobby', 'Electronic_music', 'Baking', 'Fashion', 'Board_game', 'Science', 'Dance'];
+
+/** Trend waves last this many simulated hours and start evenly spread over one wave. */
+const WAVE_HOURS = 144;
+const TREND_COUNT = 3;
+/** A wave counts as emerging from this phase until its middle (0.5): at any time one is. */
+const EMERGING_FROM = 0.15;
+/** A tagged video gains views from its trend's heat for this many waves after publication. */
+const RIDE_WAVES = 0.55;
 
 const WORDS_A = ['sunny', 'pixel', 'urban', 'lazy', 'cosmic', 'lucky', 'silent', 'rapid', 'golden', 'tiny', 'wild', 'neon'];
 const WORDS_B = ['chef', 'gamer', 'beats', 'rider', 'maker', 'nomad', 'coach', 'lens', 'lab', 'studio', 'fox', 'wave'];
@@ -98,6 +114,37 @@ export function personalTag(creator: Pick<Creator, 'key'>): string {
   return `my${creator.key.toString(36)}life`;
 }
 
+/**
+ * A wave's heat rises linearly from 0 at its start to 1 at its middle, then falls back to 0.
+ * This is its sum from a wave's start to `waves` later (0.5 per whole wave), in a form whose
+ * rounding never decreases as `waves` grows, so views built on it never decrease either.
+ */
+function heatSince(waves: number): number {
+  const whole = Math.floor(waves);
+  const p = waves - whole;
+  return whole * 0.5 + (p <= 0.5 ? p * p : 0.5 - (1 - p) * (1 - p));
+}
+
+/** The seeded trends of a world: distinct names, each adopted by six creators (disjoint where the world is big enough). */
+function seededTrends(seed: number, discoverable: Creator[]): SeededTrend[] {
+  const nameOffset = Math.floor(unit(seed, 'trend') * TREND_NAMES.length);
+  const firstMember = Math.floor(unit(seed, 'trend-members') * discoverable.length);
+  return Array.from({ length: TREND_COUNT }, (_, j) => {
+    const index = (nameOffset + j * 3) % TREND_NAMES.length;
+    const hashtag = TREND_NAMES[index]!;
+    const members = [...new Set(Array.from({ length: 6 }, (_, c) => discoverable[(firstMember + j * 6 + c) % discoverable.length]!))];
+    return {
+      hashtag,
+      topic: TREND_TOPICS[index]!,
+      soundId: String(7_000_000_000_000_000_000n + BigInt(hash32(`${seed}|sound|${hashtag}`))),
+      creators: members.map((m) => m.username),
+      creatorKeys: members.map((m) => m.key),
+      periodHours: WAVE_HOURS,
+      offsetHours: (j * WAVE_HOURS) / TREND_COUNT,
+    };
+  });
+}
+
 export class World {
   readonly trends: SeededTrend[];
   private readonly byKey = new Map<number, Creator>();
@@ -110,21 +157,7 @@ export class World {
       this.byKey.set(creator.key, creator);
       return creator;
     });
-    // Three seeded trends per world, each adopted by six of the discoverable creators.
-    this.trends = [0, 1, 2].map((j) => {
-      const nameIndex = Math.floor(unit(opts.seed, 'trend', j) * TREND_NAMES.length);
-      const hashtag = TREND_NAMES[(nameIndex + j * 3) % TREND_NAMES.length]!;
-      const members = [...new Set(Array.from({ length: 6 }, (_, c) => this.discoverable[(j * 7 + c * 3 + Math.floor(unit(opts.seed, 'tc', j) * 5)) % this.discoverable.length]!))];
-      return {
-        hashtag,
-        topic: TREND_TOPICS[(nameIndex + j * 3) % TREND_TOPICS.length]!,
-        soundId: String(7_000_000_000_000_000_000n + BigInt(hash32(`${opts.seed}|sound|${hashtag}`))),
-        creators: members.map((m) => m.username),
-        creatorKeys: members.map((m) => m.key),
-        periodHours: 144,
-        offsetHours: j * 48,
-      };
-    });
+    this.trends = seededTrends(opts.seed, this.discoverable);
   }
 
   get creators(): Creator[] {
@@ -137,7 +170,7 @@ export class World {
    */
   creatorByName(username: string): Creator {
     const name = username.toLowerCase();
-    const creator = this.creatorByKey(hash32(`${this.opts.seed}|${name}`) & 0xffffff);
+    const creator = this.creatorByKey(hash32(`${this.opts.seed}|${name}`) & MAX_CREATOR_KEY);
     return creator.username === name ? creator : { ...creator, username: name };
   }
 
@@ -161,7 +194,7 @@ export class World {
 
   /** Trend creators post every 8 h, so a wave's adoption shows across several creators. */
   private cadenceOf(creator: Creator): number {
-    return this.trends?.some((t) => t.creatorKeys.includes(creator.key)) ? 8 : creator.cadenceHours;
+    return this.trends.some((t) => t.creatorKeys.includes(creator.key)) ? 8 : creator.cadenceHours;
   }
 
   private publishTime(creator: Creator, k: number): number {
@@ -183,30 +216,49 @@ export class World {
     return videos;
   }
 
-  /** Phase (0..1) of a trend's wave at a publish time, in simulated hours. */
-  private wavePhase(trend: SeededTrend, publishedAt: number): number {
-    const hours = ((publishedAt - ANCHOR) * this.opts.timeScale) / HOUR - trend.offsetHours;
-    return (((hours / trend.periodHours) % 1) + 1) % 1;
+  /** Simulated hours since ANCHOR at a (real) time. */
+  private simHours(time: number): number {
+    return ((time - ANCHOR) * this.opts.timeScale) / HOUR;
+  }
+
+  /** Waves of a trend since ANCHOR at a time (unwrapped: 2.3 = 30 % into its third wave). */
+  private waves(trend: SeededTrend, time: number): number {
+    return (this.simHours(time) - trend.offsetHours) / trend.periodHours;
+  }
+
+  /** Phase (0..1) of a trend's wave at a time. */
+  private wavePhase(trend: SeededTrend, time: number): number {
+    return ((this.waves(trend, time) % 1) + 1) % 1;
   }
 
   /** Seeded trends in the rising half of their wave at `time` (what analysis should find). */
   emergingTrendsAt(time: number): SeededTrend[] {
     return this.trends.filter((t) => {
       const phase = this.wavePhase(t, time);
-      return phase > 0.15 && phase < 0.5;
+      return phase > EMERGING_FROM && phase < 0.5;
     });
+  }
+
+  /** The seeded trend a video carries, if any. */
+  trendOf(video: Pick<SimVideo, 'hashtags'>): SeededTrend | undefined {
+    return this.trends.find((t) => video.hashtags.includes(t.hashtag));
   }
 
   video(creator: Creator, k: number): SimVideo {
     const seed = this.opts.seed;
     const u = (tag: string) => unit(seed, this.opts.platform, creator.key, k, tag);
     const publishedAt = this.publishTime(creator, k);
-    const trend = this.trends?.find((t) => {
-      if (!t.creatorKeys.includes(creator.key)) return false;
+    // Adoption grows through the first half of a wave, then stops. A creator in two trends (small
+    // worlds) follows the one that has been rising longer, so no video rides a fading wave.
+    let trend: SeededTrend | undefined;
+    let trendPhase = -1;
+    for (const t of this.trends) {
       const phase = this.wavePhase(t, publishedAt);
-      // Adoption grows through the first half of the wave, then stops.
-      return phase < 0.5 && u(`adopt-${t.hashtag}`) < 0.6 + 0.8 * phase;
-    });
+      if (t.creatorKeys.includes(creator.key) && phase < 0.5 && phase > trendPhase && u(`adopt-${t.hashtag}`) < 0.6 + 0.8 * phase) {
+        trend = t;
+        trendPhase = phase;
+      }
+    }
     // The last tag is the creator's own (one creator's tag is never a trend, however big the hit).
     const hashtags = [pick(creator.niche.tags, u('tag1')), pick(creator.niche.tags, u('tag2')), personalTag(creator)];
     if (trend) hashtags.unshift(trend.hashtag);
@@ -245,15 +297,24 @@ export class World {
     const age = this.ageHours(video, time);
     const base = video.creator.typicalViews * (0.3 + 1.4 * u('size'));
     const tau = 6 + 30 * u('tau');
-    const trend = this.trends.find((t) => video.hashtags.includes(t.hashtag));
-    const takesOff = Boolean(trend) || u('takeoff') < 0.05;
-    // A trend gathers momentum: the later in its rising wave a video joins, the bigger its surge.
-    const momentum = trend ? 1 + 6 * Math.min(0.5, this.wavePhase(trend, video.publishedAt)) : 1;
-    const surge = takesOff ? base * (4 + 8 * u('surge')) * momentum : 0;
-    const delay = 12 + 24 * u('delay');
     const logistic = (x: number) => 1 / (1 + Math.exp(-x));
-    const surgeAt = (a: number) => surge * (logistic((a - delay) / 6) - logistic(-delay / 6));
-    const views = Math.floor(base * (1 - Math.exp(-age / tau)) + surgeAt(age));
+    const trend = this.trendOf(video);
+    let extra = 0;
+    if (trend) {
+      // A tagged video rides its trend's heat for a while after publication; the later in the
+      // rising wave it joins, the bigger its audience (momentum).
+      const joinedAt = this.wavePhase(trend, video.publishedAt);
+      const reach = base * (4 + 8 * u('surge')) * (1 + 6 * Math.min(0.5, joinedAt));
+      const ridden = Math.min(age / trend.periodHours, RIDE_WAVES);
+      // Heat over a whole rising half-wave sums to 0.25: riding all of it brings `reach` views.
+      extra = (reach / 0.25) * (heatSince(joinedAt + ridden) - heatSince(joinedAt));
+    } else if (u('takeoff') < 0.05) {
+      // A few videos take off later: a delayed logistic surge.
+      const surge = base * (4 + 8 * u('surge'));
+      const delay = 12 + 24 * u('delay');
+      extra = surge * (logistic((age - delay) / 6) - logistic(-delay / 6));
+    }
+    const views = Math.floor(base * (1 - Math.exp(-age / tau)) + extra);
     const likeRate = 0.02 + 0.06 * u('likes');
     const hiddenLikes = this.opts.platform !== 'tiktok' && u('hidden') < 0.05;
     const viewsKnown = !(this.opts.platform === 'instagram' && video.format !== 'reel');
