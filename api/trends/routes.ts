@@ -1,25 +1,31 @@
-/** /api/trends: Trend Watch for the pro and enterprise plans (403 plan_required otherwise). */
+/** /api/trends: Trend Watch for the plans that include it (403 plan_required otherwise). */
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { ApiDeps } from '../deps';
 import { limitPerUser } from '../middleware/rateLimit';
 import { validateQuery } from '../middleware/validate';
 import { requestMeta } from '../requestMeta';
-import { discoveredQuery, trendingQuery, videosQuery, type DiscoveredQuery, type TrendingQuery, type VideosQuery } from './schema';
+import {
+  discoveredQuery, topicsQuery, trendingQuery, videosQuery, type DiscoveredQuery, type TopicsQuery, type TrendingQuery, type VideosQuery,
+} from './schema';
 import * as trends from './service';
+
+/** One manual discovery run per user per minute: each run costs platform quota. */
+const DISCOVER_LIMIT = { keyPrefix: 'rl:trends:discover', points: 1, durationSeconds: 60, what: 'start a discovery run' };
 
 export function trendRoutes(deps: ApiDeps, protect: Middleware): Router {
   const router = new Router({ prefix: '/api/trends' });
+  // The plan check runs before validation, so a free plan learns about the plan first.
   router.use(protect, async (ctx, next) => {
-    trends.assertTrendWatch(ctx.state.user!);
+    await trends.assertTrendWatch(deps.db, ctx.state.user!);
     await next();
   });
 
   router.get('/discover', validateQuery(discoveredQuery), async (ctx) => {
-    ctx.body = await trends.latestDiscovered(deps.db, ctx.state.query as DiscoveredQuery);
+    ctx.body = await trends.latestDiscovered(deps, ctx.state.query as DiscoveredQuery);
   });
 
-  router.post('/discover', limitPerUser(deps.redis, { keyPrefix: 'rl:trends:discover', points: 1, durationSeconds: 60, what: 'start a discovery run' }), async (ctx) => {
+  router.post('/discover', limitPerUser(deps.redis, DISCOVER_LIMIT), async (ctx) => {
     ctx.status = 202;
     ctx.body = await trends.triggerDiscovery(deps, ctx.state.user!, requestMeta(ctx));
   });
@@ -32,8 +38,8 @@ export function trendRoutes(deps: ApiDeps, protect: Middleware): Router {
     ctx.body = await trends.detectedTrends(deps.db, ctx.state.query as TrendingQuery);
   });
 
-  router.get('/topics', async (ctx) => {
-    ctx.body = await trends.trendingTopics(deps.db);
+  router.get('/topics', validateQuery(topicsQuery), async (ctx) => {
+    ctx.body = await trends.trendingTopics(deps.db, ctx.state.query as TopicsQuery);
   });
 
   return router;

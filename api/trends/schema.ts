@@ -4,18 +4,25 @@ import { TREND_KINDS, TREND_VIDEO_STATUSES } from '../../db/models';
 import { PLATFORM_NAMES } from '../../platforms/types';
 import { pageQuery } from '../pagination';
 
+export const TREND_STATUSES = ['emerging', 'peaking', 'fading'] as const;
+
 export const discoveredQuery = z.object({ ...pageQuery, platform: z.enum(PLATFORM_NAMES).optional() });
 export type DiscoveredQuery = z.infer<typeof discoveredQuery>;
 
-const SORTS = ['velocity', '-velocity', 'acceleration', '-acceleration', 'views', '-views', 'published', '-published'] as const;
+/** The video fields a list can be sorted by. */
+export const VIDEO_SORT_FIELDS = ['velocity', 'acceleration', 'views', 'published'] as const;
+export type VideoSortField = (typeof VIDEO_SORT_FIELDS)[number];
+const VIDEO_SORTS = VIDEO_SORT_FIELDS.flatMap((f) => [f, `-${f}`]) as [string, ...string[]];
 
 export const videosQuery = z.object({
   ...pageQuery,
   platform: z.enum(PLATFORM_NAMES).optional(),
   status: z.enum(TREND_VIDEO_STATUSES).optional(),
+  /** "#Glow" and "glow" are the same hashtag (stored lower case, without the #). */
   hashtag: z.string().trim().toLowerCase().transform((h) => h.replace(/^#/, '')).pipe(z.string().min(1).max(100)).optional(),
-  /** A leading "-" sorts ascending; the default is fastest first. */
-  sort: z.enum(SORTS).default('velocity'),
+  /** As on /api/bloggers: a leading "-" sorts descending. The default is fastest first. */
+  sort: z.enum(VIDEO_SORTS).default('-velocity')
+    .transform((s) => ({ field: s.replace(/^-/, '') as VideoSortField, descending: s.startsWith('-') })),
   include: z.enum(['snapshots']).optional(),
 });
 export type VideosQuery = z.infer<typeof videosQuery>;
@@ -23,6 +30,12 @@ export type VideosQuery = z.infer<typeof videosQuery>;
 export const trendingQuery = z.object({
   ...pageQuery,
   kind: z.enum(TREND_KINDS).optional(),
-  status: z.enum(['emerging', 'peaking', 'fading']).optional(),
+  status: z.enum(TREND_STATUSES).optional(),
 });
 export type TrendingQuery = z.infer<typeof trendingQuery>;
+
+export const topicsQuery = z.object({
+  limit: pageQuery.limit,
+  status: z.enum(TREND_STATUSES).optional(),
+});
+export type TopicsQuery = z.infer<typeof topicsQuery>;

@@ -5,21 +5,30 @@
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { recordAudit, type RequestMeta } from '../../db/queries/audit';
-import { DetectedTrend, TrendSnapshot, TrendVideo } from '../../db/models';
+import { DetectedTrend, PLANS, TrendSnapshot, TrendVideo, UserLimit } from '../../db/models';
 import type { Config } from '../../lib/config';
 import { trendSettings } from '../../lib/domain/trendSettings';
 import { ForbiddenError } from '../../lib/errors';
 import type { PlatformName } from '../../platforms/types';
 import type { AuthUser } from '../middleware/auth';
 import { toPage } from '../pagination';
-import type { DiscoveredQuery, TrendingQuery, VideosQuery } from './schema';
+import type { DiscoveredQuery, TopicsQuery, TrendingQuery, VideosQuery, VideoSortField } from './schema';
 
-export function assertTrendWatch(user: AuthUser): void {
-  if (!user.limits.trendWatchEnabled) {
-    throw new ForbiddenError(`Trend Watch is part of the pro and enterprise plans; your plan is ${user.plan}.`, 'plan_required');
-  }
+/** How long GET /discover waits for Temporal's visibility before answering without the last run. */
+const LAST_RUN_TIMEOUT_MS = 2000;
+
+/** 403 plan_required unless the user's plan has Trend Watch; the message names the plans that do. */
+export async function assertTrendWatch(db: Knex, user: AuthUser): Promise<void> {
+  if (user.limits.trendWatchEnabled) return;
+  // Read from user_limits (not hard-coded), so the message follows the operator's plan table.
+  const rows = await UserLimit.query(db).select('plan').where('trendWatchEnabled', true);
+  const plans = PLANS.filter((p) => rows.some((r) => r.plan === p));
+  const which = plans.length === 0 ? 'not part of any plan right now'
+    : `part of the ${plans.join(' and ')} plan${plans.length === 1 ? '' : 's'}`;
+  throw new ForbiddenError(`Trend Watch is ${which}; your plan is ${user.plan}.`, 'plan_required');
 }
 
+/** bigint columns arrive as strings; counts stay far below 2^53, so numbers are exact. */
 const count = (v: string | number | null | undefined) => (v === null || v === undefined ? null : Number(v));
 
 function publicVideo(v: TrendVideo) {
@@ -35,36 +44,69 @@ function publicVideo(v: TrendVideo) {
   };
 }
 
-export async function latestDiscovered(db: Knex, q: DiscoveredQuery) {
-  const query = TrendVideo.query(db).orderBy('discoveredAt', 'desc').orderBy('id', 'desc');
-  if (q.platform) query.where('platform', q.platform);
-  const { results, total } = await query.page(q.page - 1, q.limit);
-  return toPage(results.map(publicVideo), total, q.page, q.limit);
+function publicSnapshot(s: TrendSnapshot) {
+  return {
+    slot: s.slot, takenAt: s.takenAt, views: count(s.views), likes: count(s.likes), comments: count(s.comments), shares: count(s.shares),
+    velocity: s.velocity ?? null, acceleration: s.acceleration ?? null,
+  };
 }
 
-const SORT_COLUMNS = { velocity: 'velocity', acceleration: 'acceleration', views: 'currentViews', published: 'publishedAt' } as const;
+/** Groups rows by a key, keeping their order (the query orders them). */
+function groupBy<T, V>(rows: T[], key: (row: T) => number, map: (row: T) => V): Map<number, V[]> {
+  const groups = new Map<number, V[]>();
+  for (const row of rows) {
+    const list = groups.get(key(row)) ?? [];
+    list.push(map(row));
+    groups.set(key(row), list);
+  }
+  return groups;
+}
+
+/**
+ * The newest discovery run (running, or else the latest closed one), or null when Temporal does
+ * not answer in time: the list of videos matters more than this footnote.
+ */
+async function lastDiscoveryRun(client: Client) {
+  try {
+    return await client.withDeadline(Date.now() + LAST_RUN_TIMEOUT_MS, async () => {
+      for await (const run of client.workflow.list({ query: 'WorkflowType = "trendDiscovery"', pageSize: 1 })) {
+        return { workflowId: run.workflowId, runId: run.runId, status: run.status.name, startTime: run.startTime, closeTime: run.closeTime ?? null };
+      }
+      return null;
+    });
+  } catch {
+    return null;
+  }
+}
+
+/** GET /discover, as the original design names it: the latest discovered videos and the last run. */
+export async function latestDiscovered(deps: { db: Knex; temporal: { client: Client } }, q: DiscoveredQuery) {
+  const query = TrendVideo.query(deps.db).orderBy('discoveredAt', 'desc').orderBy('id', 'desc');
+  if (q.platform) query.where('platform', q.platform);
+  const [{ results, total }, lastRun] = await Promise.all([query.page(q.page - 1, q.limit), lastDiscoveryRun(deps.temporal.client)]);
+  return { ...toPage(results.map(publicVideo), total, q.page, q.limit), lastRun };
+}
+
+const SORT_COLUMNS: Record<VideoSortField, string> = { velocity: 'velocity', acceleration: 'acceleration', views: 'currentViews', published: 'publishedAt' };
 
 export async function monitoredVideos(db: Knex, q: VideosQuery) {
   const query = TrendVideo.query(db);
   if (q.platform) query.where('platform', q.platform);
   if (q.status) query.where('status', q.status);
   if (q.hashtag) query.whereRaw('hashtags @> ARRAY[?]::text[]', [q.hashtag]);
-  const ascending = q.sort.startsWith('-');
-  const column = SORT_COLUMNS[q.sort.replace(/^-/, '') as keyof typeof SORT_COLUMNS];
-  query.orderByRaw(`?? ${ascending ? 'asc' : 'desc'} nulls last`, [column]).orderBy('id');
+  // Videos without a value yet (no second snapshot) come last in either direction.
+  query.orderByRaw(`?? ${q.sort.descending ? 'desc' : 'asc'} nulls last`, [SORT_COLUMNS[q.sort.field]]).orderBy('id');
   const { results, total } = await query.page(q.page - 1, q.limit);
   const videos = results.map(publicVideo);
-  if (q.include === 'snapshots' && results.length > 0) {
-    const snapshots = await TrendSnapshot.query(db).whereIn('videoId', results.map((v) => v.id)).orderBy(['videoId', 'slot']);
-    const byVideo = new Map<number, unknown[]>();
-    for (const s of snapshots) {
-      const list = byVideo.get(Number(s.videoId)) ?? [];
-      list.push({ slot: s.slot, takenAt: s.takenAt, views: count(s.views), likes: count(s.likes), comments: count(s.comments), shares: count(s.shares), velocity: s.velocity ?? null, acceleration: s.acceleration ?? null });
-      byVideo.set(Number(s.videoId), list);
-    }
-    return toPage(videos.map((v) => ({ ...v, snapshots: byVideo.get(v.id) ?? [] })), total, q.page, q.limit);
-  }
-  return toPage(videos, total, q.page, q.limit);
+  if (q.include !== 'snapshots' || results.length === 0) return toPage(videos, total, q.page, q.limit);
+
+  const snapshots = await TrendSnapshot.query(db).whereIn('videoId', results.map((v) => v.id)).orderBy(['videoId', 'slot']);
+  const byVideo = groupBy(snapshots, (s) => Number(s.videoId), publicSnapshot);
+  return toPage(videos.map((v) => ({ ...v, snapshots: byVideo.get(v.id) ?? [] })), total, q.page, q.limit);
+}
+
+interface TrendPointRow {
+  trendId: string; at: Date; score: number; totalVelocity: number; totalAcceleration: number; videoCount: number; creatorCount: number; status: string;
 }
 
 export async function detectedTrends(db: Knex, q: TrendingQuery) {
@@ -72,32 +114,40 @@ export async function detectedTrends(db: Knex, q: TrendingQuery) {
   if (q.kind) query.where('kind', q.kind);
   if (q.status) query.where('status', q.status);
   const { results, total } = await query.page(q.page - 1, q.limit);
-  const points = results.length
+  const points: TrendPointRow[] = results.length
     ? await db('detected_trend_points').whereIn('trendId', results.map((t) => t.id)).orderBy(['trendId', 'at'])
     : [];
-  const series = new Map<number, unknown[]>();
-  for (const p of points) {
-    const list = series.get(Number(p.trendId)) ?? [];
-    list.push({ at: p.at, score: p.score, totalVelocity: p.totalVelocity, totalAcceleration: p.totalAcceleration, videoCount: p.videoCount, creatorCount: p.creatorCount, status: p.status });
-    series.set(Number(p.trendId), list);
-  }
+  const series = groupBy(points, (p) => Number(p.trendId), ({ trendId: _, ...point }) => point);
   const data = results.map((t) => ({
     id: Number(t.id), kind: t.kind, name: t.name, platforms: t.platforms, status: t.status, score: t.score, previousScore: t.previousScore ?? null,
     videoCount: t.videoCount, creatorCount: t.creatorCount, totalVelocity: t.totalVelocity, totalAcceleration: t.totalAcceleration,
-    firstDetectedAt: t.firstDetectedAt, lastDetectedAt: t.lastDetectedAt, series: series.get(Number(t.id)) ?? [],
+    windowStart: t.windowStart, windowEnd: t.windowEnd, firstDetectedAt: t.firstDetectedAt, lastDetectedAt: t.lastDetectedAt,
+    series: series.get(Number(t.id)) ?? [],
   }));
   return toPage(data, total, q.page, q.limit);
 }
 
-/** Topics: the detected topic trends, strongest first (hashtags, sounds and formats live under /trending). */
-export async function trendingTopics(db: Knex) {
-  const topics = await DetectedTrend.query(db).where('kind', 'topic').orderBy('score', 'desc').limit(50);
-  return { data: topics.map((t) => ({ name: t.name, status: t.status, score: t.score, videoCount: t.videoCount, creatorCount: t.creatorCount, platforms: t.platforms, lastDetectedAt: t.lastDetectedAt })) };
+/**
+ * Topics: the strongest topic trends, one short list without series (charts use /trending,
+ * which also has hashtags, sounds and formats and pages through everything). Kept simple on
+ * purpose: topics are what a newcomer to Trend Watch looks at first.
+ */
+export async function trendingTopics(db: Knex, q: TopicsQuery) {
+  const query = DetectedTrend.query(db).where('kind', 'topic').orderBy('score', 'desc').orderBy('id').limit(q.limit);
+  if (q.status) query.where('status', q.status);
+  const topics = await query;
+  return {
+    data: topics.map((t) => ({
+      name: t.name, status: t.status, score: t.score, videoCount: t.videoCount, creatorCount: t.creatorCount, platforms: t.platforms, lastDetectedAt: t.lastDetectedAt,
+    })),
+  };
 }
 
 /**
  * Starts a discovery run now. Two requests in the same minute share one run: the workflow id is
- * the minute, with "use existing" on conflict. Instagram is left out: its API cannot discover.
+ * the minute, with "use existing" on conflict. Instagram is left out: its API cannot discover
+ * (business discovery needs a known username), and the API process builds no platform clients to
+ * ask their capabilities.
  */
 export async function triggerDiscovery(deps: { db: Knex; config: Config; temporal: { client: Client } }, user: AuthUser, meta: RequestMeta) {
   const settings = trendSettings(deps.config);
@@ -109,6 +159,9 @@ export async function triggerDiscovery(deps: { db: Knex; config: Config; tempora
     workflowIdConflictPolicy: 'USE_EXISTING',
     args: [{ platforms, freshWindowMs: settings.freshWindowMs, cap: settings.discoveryCap }],
   });
-  await recordAudit(deps.db, { action: 'trends.discover_triggered', actorId: user.id, actorEmail: user.email, targetType: 'workflow', targetId: handle.workflowId, ip: meta.ip, requestId: meta.requestId });
-  return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+  await recordAudit(deps.db, {
+    action: 'trends.discover_triggered', actorId: user.id, actorEmail: user.email, targetType: 'workflow', targetId: handle.workflowId,
+    meta: { runId: handle.firstExecutionRunId, platforms }, ip: meta.ip, requestId: meta.requestId,
+  });
+  return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, platforms };
 }
