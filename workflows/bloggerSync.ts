@@ -13,7 +13,8 @@ import {
 import type { Activities } from '../activities';
 
 const activities = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
+  // A sync is a few platform pages and one transaction; a lost worker's attempt is retried soon.
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 
