@@ -1,17 +1,12 @@
 /** /api/admin: users, stats, audit log. app.ts puts everything under /api/admin behind admin auth. */
 import Router from '@koa/router';
-import { validateBody, validateQuery } from '../middleware/validate';
+import { parseParams, validateBody, validateQuery } from '../middleware/validate';
 import type { ApiDeps } from '../deps';
 import { requestMeta } from '../requestMeta';
 import { listLogsQuery, listUsersQuery, updateUserBody, userIdParam, type ListLogsQuery, type ListUsersQuery, type UpdateUserBody } from './schema';
 import * as admin from './service';
-import { zodToValidationError } from '../middleware/errors';
 
-function userId(params: unknown): number {
-  const parsed = userIdParam.safeParse(params);
-  if (!parsed.success) throw zodToValidationError(parsed.error, 'params');
-  return parsed.data.id;
-}
+const userId = (params: unknown): number => parseParams(userIdParam, params).id;
 
 export function adminRoutes({ db }: Pick<ApiDeps, 'db'>): Router {
   const router = new Router({ prefix: '/api/admin' });

@@ -4,23 +4,14 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { z } from 'zod';
 import type { ApiDeps } from '../deps';
-import { zodToValidationError } from '../middleware/errors';
-import { validateBody } from '../middleware/validate';
+import { parseParams, validateBody } from '../middleware/validate';
 import { requestMeta } from '../requestMeta';
 import {
   backfillBody, MONITOR_SIGNALS, monitorParams, monitorSignalBody, resetBody, scheduleNoteBody, scheduleParams, triggerBody,
   type BackfillBody, type MonitorSignalBody, type ResetBody, type ScheduleNoteBody, type TriggerBody,
 } from './trendControlSchema';
 import * as control from './trendControlService';
-
-/** Route parameters through a schema: 400 naming the parameter when it is not allowed. */
-function params<S extends z.ZodType>(schema: S, ctx: Context): z.infer<S> {
-  const parsed = schema.safeParse(ctx.params);
-  if (!parsed.success) throw zodToValidationError(parsed.error, 'params');
-  return parsed.data;
-}
 
 const actor = (ctx: Context): control.Actor => ({ user: ctx.state.user!, meta: requestMeta(ctx) });
 
@@ -34,38 +25,38 @@ export function trendControlRoutes({ db, config, temporal }: Pick<ApiDeps, 'db' 
 
   for (const [action, paused] of [['pause', true], ['unpause', false]] as const) {
     router.post(`/schedules/:name/${action}`, validateBody(scheduleNoteBody), async (ctx) => {
-      const { name } = params(scheduleParams, ctx);
+      const { name } = parseParams(scheduleParams, ctx.params);
       const { note } = ctx.request.body as ScheduleNoteBody;
       ctx.body = { schedule: await control.setSchedulePaused(deps, actor(ctx), name, paused, note) };
     });
   }
 
   router.post('/schedules/:name/trigger', validateBody(triggerBody), async (ctx) => {
-    const { name } = params(scheduleParams, ctx);
+    const { name } = parseParams(scheduleParams, ctx.params);
     ctx.status = 202;
     ctx.body = await control.triggerSchedule(deps, actor(ctx), name, ctx.request.body as TriggerBody);
   });
 
   router.post('/schedules/:name/backfill', validateBody(backfillBody), async (ctx) => {
-    const { name } = params(scheduleParams, ctx);
+    const { name } = parseParams(scheduleParams, ctx.params);
     ctx.status = 202;
     ctx.body = await control.backfillSchedule(deps, actor(ctx), name, ctx.request.body as BackfillBody);
   });
 
   router.get('/monitors/:platform/:videoId', async (ctx) => {
-    ctx.body = await control.describeMonitor(deps.client, params(monitorParams, ctx));
+    ctx.body = await control.describeMonitor(deps.client, parseParams(monitorParams, ctx.params));
   });
 
   for (const signal of MONITOR_SIGNALS) {
     router.post(`/monitors/:platform/:videoId/${signal}`, validateBody(monitorSignalBody), async (ctx) => {
       const { reason } = ctx.request.body as MonitorSignalBody;
       ctx.status = 202;
-      ctx.body = await control.signalMonitor(deps, actor(ctx), params(monitorParams, ctx), signal, reason);
+      ctx.body = await control.signalMonitor(deps, actor(ctx), parseParams(monitorParams, ctx.params), signal, reason);
     });
   }
 
   router.post('/monitors/:platform/:videoId/reset', validateBody(resetBody), async (ctx) => {
-    ctx.body = await control.resetMonitor(deps, actor(ctx), params(monitorParams, ctx), ctx.request.body as ResetBody);
+    ctx.body = await control.resetMonitor(deps, actor(ctx), parseParams(monitorParams, ctx.params), ctx.request.body as ResetBody);
   });
 
   return router;

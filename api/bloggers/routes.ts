@@ -6,16 +6,11 @@ import type { ApiDeps } from '../deps';
 import type { AuthUser } from '../middleware/auth';
 import { pageQuery } from '../pagination';
 import * as stats from './stats';
-import { zodToValidationError } from '../middleware/errors';
-import { validateBody, validateQuery } from '../middleware/validate';
+import { parseParams, validateBody, validateQuery } from '../middleware/validate';
 import { bloggerIdParam, createBloggerBody, listBloggersQuery, updateBloggerBody, type CreateBloggerBody, type ListBloggersQuery, type UpdateBloggerBody } from './schema';
 import * as bloggers from './service';
 
-function bloggerId(params: unknown): number {
-  const parsed = bloggerIdParam.safeParse(params);
-  if (!parsed.success) throw zodToValidationError(parsed.error, 'params');
-  return parsed.data.id;
-}
+const bloggerId = (params: unknown): number => parseParams(bloggerIdParam, params).id;
 
 export function bloggerRoutes(deps: Pick<ApiDeps, 'db' | 'redis' | 'config' | 'temporal'>, protect: Middleware): Router {
   const { db } = deps;

@@ -31,3 +31,10 @@ export function validateQuery<S extends z.ZodType>(schema: S): Middleware {
     await next();
   };
 }
+
+/** Route parameters through a schema: a 400 naming the parameter (e.g. "params.id") when not allowed. */
+export function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.output<S> {
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) throw zodToValidationError(parsed.error, 'params');
+  return parsed.data;
+}

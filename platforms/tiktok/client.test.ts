@@ -77,8 +77,8 @@ describe('TikTok Research API adapter (local stub)', () => {
     onQuery = (req) => {
       const body = JSON.parse(req.body);
       return body.cursor === 0
-        ? { body: rawQueryBody([video('7000000000000000001')], true, 100) }
-        : { body: rawQueryBody([video('7000000000000000002', { hashtag_names: undefined, like_count: undefined })], false) };
+        ? { body: rawQueryBody([video('7000000000000000001', {}, now.getTime())], true, 100) }
+        : { body: rawQueryBody([video('7000000000000000002', { hashtag_names: undefined, like_count: undefined }, now.getTime())], false) };
     };
     const videos = await client().listCreatorVideos('dancer', { since: new Date(now.getTime() - 5 * 86_400_000), limit: 10 });
     assert.equal(videos.length, 2);
@@ -89,7 +89,7 @@ describe('TikTok Research API adapter (local stub)', () => {
     assert.deepEqual(videos[1]!.hashtags, []);
     assert.deepEqual(videos[0]!.hashtags, ['fun', 'dance']);
     assert.equal(videos[0]!.soundId, '7111111111111111111', 'the sound is the 64-bit music id, as a string');
-    assert.equal(videos[0]!.publishedAt, new Date(1795500000 * 1000).toISOString());
+    assert.equal(videos[0]!.publishedAt, new Date((Math.floor(now.getTime() / 1000) - 3600) * 1000).toISOString());
   });
 
   it('when the range is longer than 30 days, then it is split into windows of at most 30 days', async () => {

@@ -7,9 +7,13 @@ export function idCreatedAt(ms: number, low = 123_456_789n): string {
   return ((BigInt(Math.floor(ms / 1000)) << 32n) + low).toString();
 }
 
-/** A video as the query endpoint returns it; bigint values become bare 64-bit JSON numbers in queryBody. */
-export function video(id: string | number | bigint, extra: Record<string, unknown> = {}) {
-  return { id, username: 'dancer', create_time: 1795500000, video_description: 'hi #Fun', view_count: 1000, like_count: 50, comment_count: 3, share_count: 2, hashtag_names: ['Fun', 'dance'], music_id: 7111111111111111111n, video_duration: 15, ...extra };
+/**
+ * A video as the query endpoint returns it, created an hour before the test's clock (never a fixed
+ * date: the adapter's query windows follow the clock); bigint values become bare 64-bit JSON
+ * numbers in queryBody.
+ */
+export function video(id: string | number | bigint, extra: Record<string, unknown> = {}, now = Date.now()) {
+  return { id, username: 'dancer', create_time: Math.floor(now / 1000) - 3600, video_description: 'hi #Fun', view_count: 1000, like_count: 50, comment_count: 3, share_count: 2, hashtag_names: ['Fun', 'dance'], music_id: 7111111111111111111n, video_duration: 15, ...extra };
 }
 
 /** The documented query response, with every bigint written as a JSON number (as TikTok does). */
