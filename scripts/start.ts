@@ -2,27 +2,18 @@
  * `npm start`: the whole system on one machine.
  *   1. PostgreSQL, Redis and the Temporal dev server up (see services.ts),
  *   2. migrations applied,
- *   3. the API and the worker as two child processes, with their logs in this terminal,
+ *   3. the API and the worker as two supervised child processes, with their logs in this terminal:
+ *      one that dies is restarted with backoff (see supervisor.ts) while the other keeps serving,
  *   4. the URLs printed once the API is ready; Ctrl-C stops everything this command started.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createDb, migrateLatest } from '../db';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
 import { ensureServices, exitWithReason } from './services';
+import { Supervisor } from './supervisor';
 
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 const log = (line: string) => console.log(`[start] ${line}`);
-
-function startChild(name: string, entry: string): ChildProcess {
-  const child = spawn(TSX, [path.join(PROJECT_ROOT, entry)], { cwd: PROJECT_ROOT, stdio: 'inherit', env: process.env });
-  child.on('error', (err) => log(`${name} could not start: ${err.message}`));
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
-}
 
 async function waitUntilReady(url: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -49,29 +40,22 @@ async function main(): Promise<void> {
     await db.destroy();
   }
 
-  const children = { api: startChild('api', 'api/server.ts'), worker: startChild('worker', 'temporal/worker.ts') };
+  const supervisor = new Supervisor({ log });
+  for (const [name, entry] of [['api', 'api/server.ts'], ['worker', 'temporal/worker.ts']] as const) {
+    supervisor.start({ name, command: TSX, args: [path.join(PROJECT_ROOT, entry)], options: { cwd: PROJECT_ROOT, env: process.env } });
+  }
   let stopping = false;
-  const stopAll = async (code: number) => {
+  const stopAll = async () => {
     if (stopping) return;
     stopping = true;
     log('stopping the API and the worker ...');
-    for (const child of Object.values(children)) child.kill('SIGTERM');
-    const force = setTimeout(() => Object.values(children).forEach((c) => c.kill('SIGKILL')), 15_000);
-    await Promise.all(Object.values(children).map(exited));
-    clearTimeout(force);
+    await supervisor.stop();
     if (await services.stop()) log('stopped the Temporal dev server');
     log('stopped');
-    process.exit(code);
+    process.exit(0);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
-  for (const [name, child] of Object.entries(children)) {
-    child.on('exit', (code, signal) => {
-      if (stopping) return;
-      log(`${name} exited (${signal ?? `code ${code}`}); stopping the rest`);
-      void stopAll(1);
-    });
-  }
+  process.on('SIGINT', () => void stopAll());
+  process.on('SIGTERM', () => void stopAll());
 
   const apiUrl = `http://localhost:${config.PORT}`;
   if (await waitUntilReady(`${apiUrl}/api/ready`, 60_000)) {
