@@ -44,6 +44,9 @@ describe('Trend Watch schedules', function () {
     await ensureTrendSchedules(client, defs, { taskQueue, catchupWindowMs: 60_000 });
     const handle = client.schedule.getHandle(TREND_SCHEDULES.cleanup);
     await handle.pause('test: paused');
+    // A pause reaches the schedule as a signal; wait until it shows, as an admin's pause would
+    // have long before a worker restarts and updates the schedule.
+    await eventually(() => handle.describe(), (d) => d.state.paused);
     await ensureTrendSchedules(client, defs, { taskQueue, catchupWindowMs: 60_000 });
     assert.equal((await handle.describe()).state.paused, true, 'an update keeps the pause');
 
