@@ -24,6 +24,8 @@ export interface SyncRequest {
   syncAt: string;
   lookbackMs: number;
   maxVideos: number;
+  /** The sync's interval: with it, the fair share estimates what each tenant still needs today. */
+  syncIntervalMs?: number;
 }
 
 export interface SyncOutcome {
@@ -110,11 +112,11 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
    * platforms/quota.ts: an equal split per tenant, bounded by what the tenant already used, plus
    * what the others are not owed). Returns why the platform must wait, or null when it may be called.
    */
-  async function planCalls(platform: Platform, userId: number, maxVideos: number): Promise<string | null> {
+  async function planCalls(platform: Platform, req: SyncRequest): Promise<string | null> {
     const bucket = platforms.quotaBucket(platform);
     if (!bucket) return null;
-    const quota = await tenantQuota(db, platforms.ledger, bucket, userId);
-    const needed = syncCallEstimate(platform, maxVideos);
+    const needed = syncCallEstimate(platform, req.maxVideos);
+    const quota = await tenantQuota(db, platforms.ledger, bucket, req.userId, req.syncIntervalMs ? { callsPerSync: needed, syncIntervalMs: req.syncIntervalMs } : undefined);
     if (quota.yourAllowance >= needed) return null;
     return `${platform}: your share of today's ${quota.limit} ${quota.bucket} is spent (you used ${quota.usedByYou}; ${quota.tenants} tenant${quota.tenants === 1 ? '' : 's'} share them, ` +
       `${quota.equalSplit} each; ${quota.yourAllowance} left for you, a sync needs about ${needed}); it resumes after ${quota.resetAt}, or sooner if others leave spare`;
@@ -220,7 +222,7 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
       const deferred: SyncOutcome['deferred'] = {};
       for (const [platform, link] of Object.entries(blogger.platformLinks ?? {}) as [Platform, PlatformLink][]) {
         if (link.state !== 'ok' || !link.resolvedId || !platforms.enabled.includes(platform)) continue;
-        const plan = await planCalls(platform, req.userId, req.maxVideos);
+        const plan = await planCalls(platform, req);
         if (plan) {
           deferred[platform] = plan;
           continue;

@@ -197,20 +197,28 @@ export interface FairShare {
   heldForOthers: number;
 }
 
+/** One tenant's use of a bucket today and, when known, what its bloggers may still need today. */
+export interface TenantUse {
+  used: number;
+  /** Estimated units its syncs still need before the reset (bloggers × cost × syncs left); none = its whole split. */
+  demand?: number;
+}
+
 /**
  * The fair share policy of a daily platform bucket among tenants (max-min fairness):
  *  - every tenant with active bloggers on the platform is owed an equal split of the day's
- *    budget, E = limit / tenants; what a tenant is still owed is E minus what it used today;
+ *    budget, E = limit / tenants; what it is still owed is E minus what it used today, but never
+ *    more than its bloggers can still use before the reset (its demand);
  *  - what is left beyond everything still owed is spare: any tenant may use it (first come),
  *    so a busy tenant goes past E only with quota the others do not need;
  *  - when less is left than is owed (other work, e.g. Trend Watch, spent the bucket), what is
  *    left is split in proportion to what each is still owed; a tenant at or past E gets nothing.
  * So one tenant can never take another's equal split, however many bloggers or forced syncs it has.
  */
-export function fairShare({ limit, used, mine, others }: { limit: number; used: number; mine: number; others: number[] }): FairShare {
+export function fairShare({ limit, used, mine, others }: { limit: number; used: number; mine: TenantUse; others: TenantUse[] }): FairShare {
   const equalSplit = Math.floor(limit / (others.length + 1));
-  const owed = (u: number) => Math.max(0, equalSplit - u);
-  const heldForOthers = others.reduce((sum, u) => sum + owed(u), 0);
+  const owed = (t: TenantUse) => Math.max(0, Math.min(equalSplit - t.used, t.demand ?? Number.POSITIVE_INFINITY));
+  const heldForOthers = others.reduce((sum, t) => sum + owed(t), 0);
   const remaining = Math.max(0, limit - used);
   const totalOwed = heldForOthers + owed(mine);
   const allowance = remaining >= totalOwed ? remaining - heldForOthers : Math.floor((remaining * owed(mine)) / Math.max(1, totalOwed));

@@ -259,7 +259,8 @@ export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: O
   let unlimited = false;
   for (const [platform] of links.filter(([, l]) => usableLink(l, now))) {
     const bucket = quotaBucketOf(config, platform);
-    if (bucket) quota.push(await tenantQuota(db, ledger, bucket, owner.id));
+    const demand = { callsPerSync: syncCallEstimate(platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC), syncIntervalMs: bloggerSyncInput(config, id, owner.id).syncIntervalMs };
+    if (bucket) quota.push(await tenantQuota(db, ledger, bucket, owner.id, demand));
     else unlimited = true;
   }
   const needed = (q: TenantQuota) => syncCallEstimate(q.platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC);

@@ -7,7 +7,7 @@ import type { Config } from '../../lib/config';
 import { Blogger, PLATFORMS, UsageDaily } from '../../db/models';
 import { tenantQuota, type TenantQuota } from '../../db/queries/platformQuota';
 import { withTenant } from '../../db/tenant';
-import { budgetDay } from '../../lib/domain/syncCadence';
+import { budgetDay, syncCallEstimate } from '../../lib/domain/syncCadence';
 import type { ApiDeps } from '../deps';
 import type { PlanRateLimiter } from '../middleware/rateLimit';
 import { quotaBucketOf } from '../../platforms';
@@ -22,7 +22,10 @@ const limitOf = (value: number) => (value < 0 ? null : value); // -1 = unlimited
 async function platformQuota(db: Knex, redis: Redis, config: Config, userId: number): Promise<TenantQuota[]> {
   const ledger = new QuotaLedger(redis);
   const buckets = PLATFORMS.filter((p) => config.PLATFORMS_ENABLED.includes(p)).map((p) => quotaBucketOf(config, p)).filter((b) => b !== null);
-  return Promise.all(buckets.map((bucket) => tenantQuota(db, ledger, bucket, userId))).catch(() => []);
+  const syncIntervalMs = (config.BLOGGER_SYNC_MINUTES * 60_000) / config.TIME_SCALE;
+  return Promise.all(buckets.map((bucket) => tenantQuota(db, ledger, bucket, userId, {
+    callsPerSync: syncCallEstimate(bucket.platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC), syncIntervalMs,
+  }))).catch(() => []);
 }
 
 export function statsRoutes({ db, redis, config }: Pick<ApiDeps, 'db' | 'redis' | 'config'>, protect: Middleware, rateLimiter: PlanRateLimiter): Router {
