@@ -54,7 +54,7 @@ describe('blogger sync activity: quota planning and fair share (YouTube adapter,
     });
     await new QuotaLedger(testRedis()).reserve(youTubeBuckets(12, 100).units, 3); // 9 left
     const waiting = await sync();
-    assert.match(waiting.deferred.youtube ?? '', /fair share of the 9 calls left today across 3 tenants is 3/);
+    assert.match(waiting.deferred.youtube ?? '', /your share of today's 12 units is spent \(you used 0; 3 tenants share them, 4 each; 3 left for you, a sync needs about 4\)/);
     assert.equal(waiting.fetched, 0);
     assert.equal(stub.requests.length, 0, 'YouTube was not called');
 
@@ -65,5 +65,7 @@ describe('blogger sync activity: quota planning and fair share (YouTube adapter,
     assert.ok(stub.requests.some((r) => r.path.endsWith('/videos') && r.query.get('id') === 'vid00000003'), 'the old video went through the batcher to videos.list');
     const old = await VideoHistory.query(testDb()).where({ bloggerId: bloggers[0]!.id, platformVideoId: 'vid00000003' }).orderBy('fetchedAt');
     assert.deepEqual(old.map((r) => Number(r.views)), [10, 1000], 'a new history row with fresh metrics');
+    const byTenant = await new QuotaLedger(testRedis()).usageByTenant(youTubeBuckets(12, 100).units);
+    assert.equal(byTenant.get(users[0]!.id), stub.requests.length, "every call of the sync, the batched one included, is counted for the blogger's owner");
   });
 });

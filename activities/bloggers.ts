@@ -6,11 +6,13 @@
  */
 import type { Knex } from 'knex';
 import { Blogger, UsageDaily, UserLimit, User, type Platform, type PlatformLink } from '../db/models';
+import { tenantQuota } from '../db/queries/platformQuota';
 import { withTenant } from '../db/tenant';
 import { bloggerCacheVersionKey } from '../lib/domain/cacheKeys';
 import { engagementRate, viralScore } from '../lib/domain/metrics';
-import { budgetDay, isDue } from '../lib/domain/syncCadence';
+import { budgetDay, isDue, syncCallEstimate } from '../lib/domain/syncCadence';
 import { PlatformError } from '../platforms/errors';
+import { outsideQuotaScope, withQuotaScope } from '../platforms/quota';
 import type { CreatorRef, Video } from '../platforms/types';
 import type { ActivityDeps } from './deps';
 import { toActivityFailure } from './failures';
@@ -22,6 +24,8 @@ export interface SyncRequest {
   syncAt: string;
   lookbackMs: number;
   maxVideos: number;
+  /** The sync's interval: with it, the fair share estimates what each tenant still needs today. */
+  syncIntervalMs?: number;
 }
 
 export interface SyncOutcome {
@@ -46,8 +50,31 @@ interface VideoHistoryRow {
   videoUrl: string | null;
 }
 
-/** Rough platform calls one sync of one creator costs: listing pages plus stats batches. */
-const CALLS_PER_SYNC = { youtube: (videos: number) => 2 + Math.ceil(videos / 50), tiktok: (videos: number) => 1 + Math.ceil(videos / 100), instagram: () => 1 } as const;
+/** A link refused for its credentials is tried again this often (simulated time), until an operator fixes them. */
+const REAUTH_RETRY_MS = 3_600_000;
+
+/**
+ * How a platform error leaves a link: a real not-found (or a bug) breaks it for good; a spent
+ * quota or refused credentials break it only until the quota resets or the next periodic retry.
+ */
+function brokenLink(link: PlatformLink, err: PlatformError, now: Date, timeScale: number): PlatformLink {
+  const { retryAt: _, ...rest } = link;
+  const later = new Date(now.getTime() + REAUTH_RETRY_MS / timeScale).toISOString();
+  const retryAt = err.kind === 'quota_exhausted' ? (err.info.resetAt ?? later) : err.kind === 'reauth' ? later : undefined;
+  return { ...rest, state: 'broken', reason: err.message, checkedAt: now.toISOString(), ...(retryAt ? { retryAt } : {}) };
+}
+
+/** Whether a link is to be resolved now: new or changed, or broken for a reason that has passed. */
+function needsResolving(link: PlatformLink, now: Date): boolean {
+  return link.state === 'pending' || (link.state === 'broken' && link.retryAt !== undefined && Date.parse(link.retryAt) <= now.getTime());
+}
+
+/** A link that works again: no reason, no retry time. */
+function healthy(link: PlatformLink, patch: Partial<PlatformLink>): PlatformLink {
+  const { retryAt: _, reason: __, ...rest } = link;
+  return { ...rest, ...patch, state: 'ok' };
+}
+
 
 async function loadBlogger(trx: Knex, bloggerId: number, userId: number): Promise<Blogger | undefined> {
   return Blogger.query(trx).findById(bloggerId).where('userId', userId);
@@ -66,22 +93,50 @@ async function reserveBudget(trx: Knex, userId: number, day: string, wanted: num
   return { granted, left: limit - used - granted };
 }
 
+/** Whether the user's video budget for the day is already spent (a sync then calls no platform at all). */
+async function budgetSpent(db: Knex, userId: number, day: string): Promise<boolean> {
+  return withTenant(db, { userId }, async (trx) => {
+    const user = await User.query(trx).findById(userId).select('plan');
+    const limit = user ? (await UserLimit.query(trx).findById(user.plan))?.maxVideosPerDay ?? 0 : 0;
+    if (limit < 0) return false;
+    const usage = await UsageDaily.query(trx).findOne({ userId, day });
+    return (usage?.videosFetched ?? 0) >= limit;
+  });
+}
+
 export function createBloggerActivities({ db, redis, platforms, settings, logger }: ActivityDeps) {
   const scale = settings.timeScale;
 
   /**
-   * Plans a sync's platform calls against the quota left: every tenant with active bloggers may
-   * use an equal share of what is left today, so one tenant's many bloggers cannot starve the
-   * others. Returns why the platform must wait, or null when the sync may call it.
+   * Plans a sync's platform calls against the tenant's fair share of the day's quota (fairShare in
+   * platforms/quota.ts: an equal split per tenant, bounded by what the tenant already used, plus
+   * what the others are not owed). Returns why the platform must wait, or null when it may be called.
    */
-  async function planCalls(platform: Platform, maxVideos: number): Promise<string | null> {
-    const left = await platforms.quotaLeft(platform);
-    if (left === null) return null;
-    const tenants = await withTenant(db, { admin: true }, async (trx) =>
-      Number((await trx('bloggers').where('isActive', true).countDistinct('userId as n').first())?.n ?? 1));
-    const share = Math.floor(left / Math.max(1, tenants));
-    const needed = CALLS_PER_SYNC[platform](maxVideos);
-    return share >= needed ? null : `${platform}: a fair share of the ${left} calls left today across ${tenants} tenants is ${share}; a sync needs about ${needed}`;
+  async function planCalls(platform: Platform, req: SyncRequest): Promise<string | null> {
+    const bucket = platforms.quotaBucket(platform);
+    if (!bucket) return null;
+    const needed = syncCallEstimate(platform, req.maxVideos);
+    const quota = await tenantQuota(db, platforms.ledger, bucket, req.userId, req.syncIntervalMs ? { callsPerSync: needed, syncIntervalMs: req.syncIntervalMs } : undefined);
+    if (quota.yourAllowance >= needed) return null;
+    return `${platform}: your share of today's ${quota.limit} ${quota.bucket} is spent (you used ${quota.usedByYou}; ${quota.tenants} tenant${quota.tenants === 1 ? '' : 's'} share them, ` +
+      `${quota.equalSplit} each; ${quota.yourAllowance} left for you, a sync needs about ${needed}); it resumes after ${quota.resetAt}, or sooner if others leave spare`;
+  }
+
+  /** Platform calls of a tenant's sync, counted for that tenant in the quota ledger. */
+  const asTenant = <T>(userId: number, work: () => Promise<T>): Promise<T> => withQuotaScope({ tenantId: userId }, work);
+
+  /**
+   * Stats for known videos go through the batcher, which packs several tenants' ids into one call:
+   * that call is made outside the tenant's quota scope, and each tenant is charged its part.
+   */
+  async function batchedStats(userId: number, rows: VideoHistoryRow[]) {
+    const settled = await outsideQuotaScope(() => Promise.allSettled(rows.map((r) => platforms.stats(r.platform as Platform).get(r.platformVideoId))));
+    for (const platform of new Set(rows.map((r) => r.platform as Platform))) {
+      const bucket = platforms.quotaBucket(platform);
+      const ids = rows.filter((r) => r.platform === platform).length;
+      if (bucket) await platforms.ledger.chargeTenant(bucket, userId, Math.ceil(ids / platforms.client(platform).capabilities.maxBatchSize));
+    }
+    return settled;
   }
 
   /**
@@ -99,7 +154,7 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
       const ageMs = (syncAt.getTime() - new Date(r.publishedAt ?? r.fetchedAt).getTime()) * scale;
       return isDue(ageMs, (syncAt.getTime() - new Date(r.fetchedAt).getTime()) * scale);
     }).slice(0, req.maxVideos);
-    const settled = await Promise.allSettled(due.map((r) => platforms.stats(r.platform as Platform).get(r.platformVideoId)));
+    const settled = await batchedStats(req.userId, due);
     const refreshed: Video[] = [];
     settled.forEach((result, i) => {
       const row = due[i]!;
@@ -116,23 +171,33 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
   }
 
   return {
-    /** Resolves pending platform links; a link that cannot resolve is marked broken with the platform's reason. */
+    /**
+     * Resolves pending platform links, and retries links broken by a spent quota or refused
+     * credentials once their retry time has come; a link that cannot resolve is marked broken with
+     * the platform's reason (and a retry time unless the creator is really not found).
+     */
     async resolveBloggerLinks({ bloggerId, userId }: { bloggerId: number; userId: number }): Promise<{ deleted: boolean; ok: Platform[] }> {
       const blogger = await withTenant(db, { userId }, (trx) => loadBlogger(trx, bloggerId, userId));
       if (!blogger) return { deleted: true, ok: [] };
+      const now = new Date();
       const links = { ...blogger.platformLinks } as Record<Platform, PlatformLink & { ref?: CreatorRef }>;
       for (const [platform, link] of Object.entries(links) as [Platform, PlatformLink & { ref?: CreatorRef }][]) {
-        if (link.state !== 'pending' || !link.ref) continue;
+        if (!needsResolving(link, now) || (!link.ref && !link.resolvedId)) continue;
         if (!platforms.enabled.includes(platform)) {
           links[platform] = { ...link, state: 'broken', reason: `${platform} is not enabled on this server` };
           continue;
         }
+        if (!link.ref) {
+          // A resolved link that broke while listing: the sync's own calls show whether it works again.
+          links[platform] = healthy(link, {});
+          continue;
+        }
         try {
-          const creator = await platforms.client(platform).resolveCreator(link.ref);
-          links[platform] = { ...link, state: 'ok', resolvedId: creator.id, checkedAt: creator.fetchedAt };
+          const creator = await asTenant(userId, () => platforms.client(platform).resolveCreator(link.ref!));
+          links[platform] = healthy(link, { resolvedId: creator.id, checkedAt: creator.fetchedAt });
         } catch (err) {
           if (!(err instanceof PlatformError) || err.retryable) throw toActivityFailure(err);
-          links[platform] = { ...link, state: 'broken', reason: err.message, checkedAt: new Date().toISOString() };
+          links[platform] = brokenLink(link, err, now, scale);
         }
       }
       await withTenant(db, { userId }, (trx) => Blogger.query(trx).patch({ platformLinks: links }).where({ id: bloggerId, userId }));
@@ -145,27 +210,35 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
       const blogger = await withTenant(db, { userId: req.userId }, (trx) => loadBlogger(trx, req.bloggerId, req.userId));
       if (!blogger) return { deleted: true, fetched: 0, due: 0, budgetLeft: null, budgetResetsAt: null, linkErrors: {}, deferred: {} };
 
+      const { day, nextDayAt } = budgetDay(syncAt.getTime(), scale);
+      // Nothing can be written today: spend no platform quota finding out what is new.
+      if (await budgetSpent(db, req.userId, day)) {
+        return { deleted: false, fetched: 0, due: 0, budgetLeft: 0, budgetResetsAt: new Date(nextDayAt).toISOString(), linkErrors: {}, deferred: {} };
+      }
+
       const videos: Video[] = [];
       const linkErrors: SyncOutcome['linkErrors'] = {};
+      const brokenLinks: Partial<Record<Platform, PlatformLink>> = {};
       const deferred: SyncOutcome['deferred'] = {};
       for (const [platform, link] of Object.entries(blogger.platformLinks ?? {}) as [Platform, PlatformLink][]) {
         if (link.state !== 'ok' || !link.resolvedId || !platforms.enabled.includes(platform)) continue;
-        const plan = await planCalls(platform, req.maxVideos);
+        const plan = await planCalls(platform, req);
         if (plan) {
           deferred[platform] = plan;
           continue;
         }
         try {
-          videos.push(...(await platforms.client(platform).listCreatorVideos(link.resolvedId, { since: new Date(syncAt.getTime() - req.lookbackMs), limit: req.maxVideos })));
+          const since = new Date(syncAt.getTime() - req.lookbackMs);
+          videos.push(...(await asTenant(req.userId, () => platforms.client(platform).listCreatorVideos(link.resolvedId!, { since, limit: req.maxVideos }))));
         } catch (err) {
-          if (err instanceof PlatformError && !err.retryable && err.kind !== 'quota_exhausted') linkErrors[platform] = err.message;
-          else throw toActivityFailure(err);
+          if (!(err instanceof PlatformError) || err.retryable || err.kind === 'quota_exhausted') throw toActivityFailure(err);
+          linkErrors[platform] = err.message;
+          brokenLinks[platform] = brokenLink(link, err, new Date(), scale);
         }
       }
 
       videos.push(...(await refreshOlderVideos(req, syncAt, videos, blogger, deferred)));
 
-      const { day, nextDayAt } = budgetDay(syncAt.getTime(), scale);
       return withTenant(db, { userId: req.userId }, async (trx) => {
         const last = await trx('video_history').select('platform', 'platformVideoId').max('fetchedAt as lastFetchedAt')
           .where('bloggerId', req.bloggerId).groupBy('platform', 'platformVideoId') as { platform: string; platformVideoId: string; lastFetchedAt: Date }[];
@@ -200,9 +273,7 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
         await Blogger.query(trx).where({ id: req.bloggerId, userId: req.userId }).patch({
           lastSyncedAt: syncAt,
           syncStatus: 'idle',
-          ...(Object.keys(linkErrors).length
-            ? { platformLinks: Object.fromEntries(Object.entries(blogger.platformLinks).map(([p, l]) => [p, linkErrors[p as Platform] ? { ...l, state: 'broken', reason: linkErrors[p as Platform] } : l])) }
-            : {}),
+          ...(Object.keys(brokenLinks).length ? { platformLinks: { ...blogger.platformLinks, ...brokenLinks } } : {}),
         });
         logger.info({ bloggerId: req.bloggerId, due: due.length, written: inserted.length, budgetLeft: left }, 'blogger sync');
         return {

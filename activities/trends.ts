@@ -10,6 +10,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { Knex } from 'knex';
 import { DetectedTrend, TrendSnapshot, TrendVideo } from '../db/models';
 import { acceleration as accelerationOf, trendScore, trendStatus, velocity as velocityOf } from '../lib/domain/metrics';
+import { withQuotaScope } from '../platforms/quota';
 import type { PlatformName, Video } from '../platforms/types';
 import { trendMonitorWorkflowId } from '../temporal/workflowIds';
 import type { TrendMonitorInput } from '../workflows/trendVideoMonitor';
@@ -47,9 +48,14 @@ function toRow(video: Video) {
 
 export function createTrendActivities({ db, logger, redis, platforms, temporal, taskQueue, settings }: ActivityDeps) {
   return {
-    /** Fresh videos of one platform; records the ones not known yet (a known video is never re-monitored). */
-    async discoverTrendVideos({ platform, publishedAfter, limit }: { platform: PlatformName; publishedAfter: string; limit: number }) {
-      const videos = await platformCall(() => platforms.client(platform).discoverFresh({ publishedAfter: new Date(publishedAfter), limit }));
+    /**
+     * Fresh videos of one platform; records the ones not known yet (a known video is never
+     * re-monitored). A manual (user-triggered) run may spend only its share of each daily bucket,
+     * so however often users trigger it, the scheduled runs keep the rest (e.g. YouTube's 100 search calls).
+     */
+    async discoverTrendVideos({ platform, publishedAfter, limit, manual }: { platform: PlatformName; publishedAfter: string; limit: number; manual?: boolean }) {
+      const discover = () => platforms.client(platform).discoverFresh({ publishedAfter: new Date(publishedAfter), limit });
+      const videos = await platformCall(() => (manual ? withQuotaScope({ capped: { name: 'manual', share: settings.manualDiscoveryShare } }, discover) : discover()));
       const fresh = videos.filter((v) => Date.parse(v.publishedAt) > Date.parse(publishedAfter)).slice(0, limit);
       if (fresh.length === 0) return { found: videos.length, inserted: 0 };
       const inserted = await db('trend_videos').insert(fresh.map(toRow)).onConflict(['platform', 'platformVideoId']).ignore().returning('id');

@@ -86,9 +86,13 @@ const envSchema = z.object({
   TREND_TRENDING_PERCENTILE: z.coerce.number().min(0.5).max(0.999).default(0.9).describe('Videos at or above this velocity percentile are marked trending'),
   TREND_DROP_VELOCITY: z.coerce.number().min(0).default(10).describe('Cleanup drops videos slower than this (views/hour) ...'),
   TREND_DROP_MIN_SNAPSHOTS: z.coerce.number().int().min(1).default(6).describe('... once they have at least this many snapshots'),
+  TREND_MANUAL_DISCOVERY_SHARE: z.coerce.number().min(0).max(0.5).default(0.2)
+    .describe('Share of each platform daily quota (e.g. YouTube search calls) that user-triggered discovery may spend; the rest is kept for the schedule'),
   BLOGGER_SYNC_MINUTES: positive.default(60).describe('Minutes between two syncs of a tracked blogger'),
   BLOGGER_LOOKBACK_DAYS: positive.default(30).describe('A new blogger\'s videos are pulled back this many days'),
   BLOGGER_MAX_VIDEOS_PER_SYNC: z.coerce.number().int().min(1).max(1000).default(100).describe('Most videos one sync of one blogger fetches'),
+  BLOGGER_MANUAL_SYNC_MINUTES: positive.default(15)
+    .describe('A blogger synced less than this many minutes ago is not due for a manual sync, and manual syncs of one blogger are at most this often'),
   SCHEDULE_CATCHUP_HOURS: positive.default(1).describe('Missed schedule runs within this window are caught up after downtime'),
   SCHEDULES_ENABLED: bool.default(true).describe('Create/update the Trend Watch schedules when the worker starts'),
 

@@ -24,9 +24,21 @@ export interface Platforms {
   describe(): { platform: PlatformName; source: DataSource; capabilities: Capabilities }[];
   /** Calls left today in the platform's main daily quota; null when it has none (simulator, Instagram). */
   quotaLeft(platform: PlatformName): Promise<number | null>;
+  /** The platform's main daily bucket (shared fairly among tenants); null when it has none. */
+  quotaBucket(platform: PlatformName): QuotaBucket | null;
+  /** The ledger every adapter of this process reserves from (per-tenant use included). */
+  ledger: QuotaLedger;
 }
 
-/** The daily bucket that limits a real adapter's calls (YouTube units, TikTok requests). */
+/**
+ * The daily bucket that limits a real adapter's calls (YouTube units, TikTok requests); null for
+ * a platform served by the simulator or without a daily quota (Instagram). The API reads it too.
+ */
+export function quotaBucketOf(config: Config, platform: PlatformName): QuotaBucket | null {
+  if (!hasCredentials(config, platform)) return null;
+  return mainBucket(config, platform);
+}
+
 function mainBucket(config: Config, platform: PlatformName): QuotaBucket | null {
   if (platform === 'youtube') return youTubeBuckets(config.YOUTUBE_DAILY_QUOTA_UNITS, config.YOUTUBE_DAILY_SEARCH_CALLS).units;
   if (platform === 'tiktok') return { platform: 'tiktok', name: 'requests', limit: config.TIKTOK_DAILY_REQUESTS, resetTimeZone: 'UTC' };
@@ -77,8 +89,10 @@ export function createPlatforms(config: Config, { redis }: { redis: Redis }): Pl
     stats: (platform) => pick(batchers, platform),
     describe: () => [...clients.values()].map((c) => ({ platform: c.platform, source: c.source, capabilities: c.capabilities })),
     quotaLeft: async (platform) => {
-      const bucket = hasCredentials(config, platform) ? mainBucket(config, platform) : null;
+      const bucket = quotaBucketOf(config, platform);
       return bucket ? (await quota.usage(bucket)).remaining : null;
     },
+    quotaBucket: (platform) => quotaBucketOf(config, platform),
+    ledger: quota,
   };
 }

@@ -85,7 +85,7 @@ export async function bloggerSync(input: BloggerSyncInput): Promise<BloggerSyncS
     const syncAt = new Date(Date.now()).toISOString();
     let outcome;
     try {
-      outcome = await activities.syncBloggerVideos({ bloggerId: input.bloggerId, userId: input.userId, syncAt, lookbackMs: input.lookbackMs, maxVideos: input.maxVideos });
+      outcome = await activities.syncBloggerVideos({ bloggerId: input.bloggerId, userId: input.userId, syncAt, lookbackMs: input.lookbackMs, maxVideos: input.maxVideos, syncIntervalMs: input.syncIntervalMs });
     } catch (err) {
       // The platform's quota is spent: wait for its reset. Anything else (retries exhausted): try
       // again at the next interval rather than ending the blogger's sync.

@@ -18,6 +18,8 @@ export interface TrendDiscoveryInput {
   freshWindowMs: number;
   /** Most new videos per platform and run. */
   cap: number;
+  /** Triggered by a user (POST /api/trends/discover): spends only the manual share of each quota. */
+  manual?: boolean;
 }
 
 export interface TrendDiscoveryResult {
@@ -30,7 +32,7 @@ export async function trendDiscovery(input: TrendDiscoveryInput): Promise<TrendD
   const perPlatform: TrendDiscoveryResult['perPlatform'] = {};
   for (const platform of input.platforms) {
     try {
-      perPlatform[platform] = await discoverTrendVideos({ platform, publishedAfter, limit: input.cap });
+      perPlatform[platform] = await discoverTrendVideos({ platform, publishedAfter, limit: input.cap, ...(input.manual ? { manual: true } : {}) });
     } catch (err) {
       const message = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : String(err);
       log.warn('discovery failed for a platform', { platform, error: message });

@@ -62,7 +62,13 @@ export function bloggerRoutes(deps: Pick<ApiDeps, 'db' | 'redis' | 'config' | 't
     ctx.body = { data: history };
   });
 
-  for (const signal of ['sync', 'pause', 'resume'] as const) {
+  // 202 either way: `queued` says whether a sync was woken, `reason` why not (see requestSync).
+  router.post('/:id/sync', async (ctx) => {
+    ctx.status = 202;
+    ctx.body = { signal: 'sync', ...(await bloggers.requestSync(deps, owner(ctx), bloggerId(ctx.params))) };
+  });
+
+  for (const signal of ['pause', 'resume'] as const) {
     router.post(`/:id/${signal}`, async (ctx) => {
       await bloggers.signalSync(deps, owner(ctx), bloggerId(ctx.params), signal);
       ctx.status = 202;

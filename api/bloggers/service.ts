@@ -3,6 +3,7 @@
  * security) and names the user too, so another tenant's blogger is simply not found (404).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { UniqueViolationError } from 'objection';
 import type { Config } from '../../lib/config';
@@ -10,10 +11,14 @@ import { BLOGGER_ID, USER_ID } from '../../temporal/searchAttributes';
 import { bloggerSyncWorkflowId } from '../../temporal/workflowIds';
 import type { BloggerSyncInput } from '../../workflows/bloggerSync';
 import { createWithinPlanLimit } from '../../db/queries/planLimits';
-import { Blogger, type Platform, type PlatformLink } from '../../db/models';
+import { Blogger, UsageDaily, type Platform, type PlatformLink } from '../../db/models';
+import { tenantQuota, type TenantQuota } from '../../db/queries/platformQuota';
 import { withTenant } from '../../db/tenant';
 import { parseCreatorUrl, PlatformUrlError } from '../../lib/domain/platformUrls';
-import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
+import { budgetDay, syncCallEstimate } from '../../lib/domain/syncCadence';
+import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from '../../lib/errors';
+import { quotaBucketOf } from '../../platforms';
+import { QuotaLedger } from '../../platforms/quota';
 import type { AuthUser } from '../middleware/auth';
 import { toPage } from '../pagination';
 import type { CreateBloggerBody, ListBloggersQuery, UpdateBloggerBody } from './schema';
@@ -70,7 +75,7 @@ export function publicBlogger(b: Blogger) {
     youtubeUrl: b.youtubeUrl ?? null,
     tiktokUrl: b.tiktokUrl ?? null,
     instagramUrl: b.instagramUrl ?? null,
-    platforms: Object.fromEntries(Object.entries(b.platformLinks ?? {}).map(([p, link]) => [p, { state: link.state, reason: link.reason ?? null, resolvedId: link.resolvedId ?? null }])),
+    platforms: Object.fromEntries(Object.entries(b.platformLinks ?? {}).map(([p, link]) => [p, { state: link.state, reason: link.reason ?? null, resolvedId: link.resolvedId ?? null, ...(link.retryAt ? { retryAt: link.retryAt } : {}) }])),
     isActive: b.isActive,
     sync: { status: b.syncStatus, lastSyncedAt: b.lastSyncedAt ?? null, nextSyncAt: b.nextSyncAt ?? null },
     createdAt: b.createdAt,
@@ -201,7 +206,110 @@ export async function deleteBlogger({ db, temporal }: BloggerDeps, owner: Owner,
   }
 }
 
-/** Sync now, pause or resume the blogger's sync workflow (404 for another tenant's blogger). */
+export interface ManualSyncAnswer {
+  /** Whether a sync was woken; when not, `reason` says why and nothing was spent. */
+  queued: boolean;
+  reason?: 'inactive' | 'budget_exhausted' | 'quota_share_spent' | 'not_due';
+  message: string;
+  lastSyncedAt: Date | null;
+  nextSyncAt: Date | null;
+  /** When a manual sync would be worth asking for again (budget day, quota reset, freshness). */
+  retryAt?: string;
+  /** The caller's share of each quota-limited platform this blogger uses. */
+  quota?: TenantQuota[];
+}
+
+const manualSyncKey = (bloggerId: number) => `sync:manual:${bloggerId}`;
+
+/** Links whose platform may be called by a sync: in use, new, or due for a retry. */
+const usableLink = (link: PlatformLink, now: number) =>
+  link.state !== 'broken' || (link.retryAt !== undefined && Date.parse(link.retryAt) <= now);
+const linkNeedsResolving = (link: PlatformLink, now: number) => link.state === 'pending' || (link.state === 'broken' && usableLink(link, now));
+
+/**
+ * POST /api/bloggers/:id/sync — a manual sync, cheap unless it has work to do. It answers without
+ * waking the sync when the blogger is inactive, the owner's video budget for the day is spent,
+ * the owner's share of every platform quota it needs is spent, or the blogger was synced within
+ * BLOGGER_MANUAL_SYNC_MINUTES (and no new link waits); otherwise it wakes the sync, at most once
+ * per BLOGGER_MANUAL_SYNC_MINUTES per blogger (429 with Retry-After in between).
+ */
+export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: Owner, id: number): Promise<ManualSyncAnswer> {
+  const { db, config, redis } = deps;
+  const now = Date.now();
+  const { day, nextDayAt } = budgetDay(now, config.TIME_SCALE);
+  const { blogger, videosToday } = await withTenant(db, { userId: owner.id }, async (trx) => ({
+    blogger: await findOwned(trx, owner, id),
+    videosToday: (await UsageDaily.query(trx).findOne({ userId: owner.id, day }))?.videosFetched ?? 0,
+  }));
+  const times = { lastSyncedAt: blogger.lastSyncedAt ?? null, nextSyncAt: blogger.nextSyncAt ?? null };
+  const links = Object.entries(blogger.platformLinks ?? {}) as [Platform, PlatformLink][];
+
+  if (!blogger.isActive) {
+    return { queued: false, reason: 'inactive', message: 'This blogger is inactive: set isActive to true to sync it again.', ...times };
+  }
+  const budget = owner.limits.maxVideosPerDay;
+  if (budget >= 0 && videosToday >= budget) {
+    return {
+      queued: false, reason: 'budget_exhausted', ...times, retryAt: new Date(nextDayAt).toISOString(),
+      message: `Your ${owner.plan} plan's ${budget} videos for ${day} are fetched; syncs resume at ${new Date(nextDayAt).toISOString()}.`,
+    };
+  }
+  const ledger = new QuotaLedger(redis);
+  const quota: TenantQuota[] = [];
+  let unlimited = false;
+  for (const [platform] of links.filter(([, l]) => usableLink(l, now))) {
+    const bucket = quotaBucketOf(config, platform);
+    const demand = { callsPerSync: syncCallEstimate(platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC), syncIntervalMs: bloggerSyncInput(config, id, owner.id).syncIntervalMs };
+    if (bucket) quota.push(await tenantQuota(db, ledger, bucket, owner.id, demand));
+    else unlimited = true;
+  }
+  const needed = (q: TenantQuota) => syncCallEstimate(q.platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC);
+  if (!unlimited && quota.length > 0 && quota.every((q) => q.yourAllowance < needed(q))) {
+    const resetAt = quota.map((q) => q.resetAt).sort()[0]!;
+    return {
+      queued: false, reason: 'quota_share_spent', ...times, retryAt: resetAt, quota,
+      message: `Your share of today's platform quota is spent (${quota.map((q) => `${q.platform}: you used ${q.usedByYou} of ${q.limit} ${q.bucket}, ${q.tenants} tenant(s) share them`).join('; ')}); syncs resume after ${resetAt}.`,
+    };
+  }
+  const minGapMs = (config.BLOGGER_MANUAL_SYNC_MINUTES * 60_000) / config.TIME_SCALE;
+  const fresh = blogger.lastSyncedAt && now - blogger.lastSyncedAt.getTime() < minGapMs;
+  if (fresh && !links.some(([, l]) => linkNeedsResolving(l, now))) {
+    const dueAt = new Date(blogger.lastSyncedAt!.getTime() + minGapMs).toISOString();
+    return {
+      queued: false, reason: 'not_due', ...times, retryAt: dueAt, ...(quota.length ? { quota } : {}),
+      message: `Nothing is due: this blogger was synced at ${blogger.lastSyncedAt!.toISOString()}; the next sync is planned for ${times.nextSyncAt?.toISOString() ?? 'soon'}, and a manual sync is possible from ${dueAt}.`,
+    };
+  }
+  await claimManualSync(redis, id, minGapMs, config.BLOGGER_MANUAL_SYNC_MINUTES);
+  try {
+    await deps.temporal.client.workflow.getHandle(bloggerSyncWorkflowId(id)).signal('syncNow');
+  } catch (err) {
+    await redis.del(manualSyncKey(id)).catch(() => undefined);
+    if (err instanceof WorkflowNotFoundError) throw new ConflictError('This blogger has no running sync; it starts again when the blogger is re-created.');
+    throw err;
+  }
+  return { queued: true, message: 'A sync of this blogger starts now.', ...times, ...(quota.length ? { quota } : {}) };
+}
+
+/** At most one manual sync per blogger per window (SET NX: concurrent requests, one winner); 429 otherwise. */
+async function claimManualSync(redis: Redis, bloggerId: number, windowMs: number, minutes: number): Promise<void> {
+  let claimed: string | null;
+  let leftMs: number;
+  try {
+    claimed = await redis.set(manualSyncKey(bloggerId), '1', 'PX', Math.max(1, Math.round(windowMs)), 'NX');
+    leftMs = claimed ? 0 : await redis.pttl(manualSyncKey(bloggerId));
+  } catch {
+    return; // Redis down: the sync's own quota checks still bound what it spends.
+  }
+  if (claimed) return;
+  const seconds = Math.max(1, Math.ceil(leftMs / 1000));
+  throw new TooManyRequestsError(
+    `This blogger was asked to sync moments ago; a blogger can be synced manually once per ${minutes} minutes. Retry in ${seconds} s (its scheduled syncs go on meanwhile).`,
+    seconds,
+  );
+}
+
+/** Pause or resume the blogger's sync workflow (404 for another tenant's blogger). */
 export async function signalSync({ db, temporal }: BloggerDeps, owner: Owner, id: number, action: 'sync' | 'pause' | 'resume'): Promise<void> {
   await getBlogger(db, owner, id);
   try {

@@ -1,15 +1,34 @@
 /** GET /api/stats: the caller's usage against the plan, totals and last sync times. */
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { Blogger, UsageDaily } from '../../db/models';
+import type { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import type { Config } from '../../lib/config';
+import { Blogger, PLATFORMS, UsageDaily } from '../../db/models';
+import { tenantQuota, type TenantQuota } from '../../db/queries/platformQuota';
 import { withTenant } from '../../db/tenant';
-import { budgetDay } from '../../lib/domain/syncCadence';
+import { budgetDay, syncCallEstimate } from '../../lib/domain/syncCadence';
 import type { ApiDeps } from '../deps';
 import type { PlanRateLimiter } from '../middleware/rateLimit';
+import { quotaBucketOf } from '../../platforms';
+import { QuotaLedger } from '../../platforms/quota';
 
 const limitOf = (value: number) => (value < 0 ? null : value); // -1 = unlimited → null
 
-export function statsRoutes({ db, config }: Pick<ApiDeps, 'db' | 'config'>, protect: Middleware, rateLimiter: PlanRateLimiter): Router {
+/**
+ * The caller's use of each quota-limited platform today and its fair share (why a sync waited);
+ * empty for platforms served by the simulator. Redis down: left out rather than failing the stats.
+ */
+async function platformQuota(db: Knex, redis: Redis, config: Config, userId: number): Promise<TenantQuota[]> {
+  const ledger = new QuotaLedger(redis);
+  const buckets = PLATFORMS.filter((p) => config.PLATFORMS_ENABLED.includes(p)).map((p) => quotaBucketOf(config, p)).filter((b) => b !== null);
+  const syncIntervalMs = (config.BLOGGER_SYNC_MINUTES * 60_000) / config.TIME_SCALE;
+  return Promise.all(buckets.map((bucket) => tenantQuota(db, ledger, bucket, userId, {
+    callsPerSync: syncCallEstimate(bucket.platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC), syncIntervalMs,
+  }))).catch(() => []);
+}
+
+export function statsRoutes({ db, redis, config }: Pick<ApiDeps, 'db' | 'redis' | 'config'>, protect: Middleware, rateLimiter: PlanRateLimiter): Router {
   const router = new Router({ prefix: '/api/stats' });
 
   router.get('/', protect, async (ctx) => {
@@ -28,6 +47,7 @@ export function statsRoutes({ db, config }: Pick<ApiDeps, 'db' | 'config'>, prot
         bloggers: { used: data.bloggers.length, limit: limitOf(user.limits.maxBloggers) },
         videosToday: { used: data.videosToday, limit: limitOf(user.limits.maxVideosPerDay), day },
         requestsThisMinute: { used: await rateLimiter.used(user.id, user.limits.apiRateLimit), limit: limitOf(user.limits.apiRateLimit) },
+        platformQuota: await platformQuota(db, redis, config, user.id),
       },
       totals: { bloggers: data.bloggers.length, videosTracked: data.totals.videos, historyRows: data.totals.snapshots },
       lastSyncAt: data.bloggers.reduce<Date | null>((latest, b) => (b.lastSyncedAt && (!latest || b.lastSyncedAt > latest) ? b.lastSyncedAt : latest), null),

@@ -157,7 +157,7 @@ export async function triggerDiscovery(deps: { db: Knex; config: Config; tempora
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     workflowId: `trend-discovery-manual-${minute}`,
     workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [{ platforms, freshWindowMs: settings.freshWindowMs, cap: settings.discoveryCap }],
+    args: [{ platforms, freshWindowMs: settings.freshWindowMs, cap: settings.discoveryCap, manual: true }],
   });
   await recordAudit(deps.db, {
     action: 'trends.discover_triggered', actorId: user.id, actorEmail: user.email, targetType: 'workflow', targetId: handle.workflowId,

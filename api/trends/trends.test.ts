@@ -159,6 +159,9 @@ describe('trends API', function () {
     const description = await client.workflow.getHandle(res.body.workflowId).describe();
     assert.equal(description.type, 'trendDiscovery');
     assert.equal(description.runId, res.body.runId);
+    const started = (await client.workflow.getHandle(res.body.workflowId).fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+    const input = JSON.parse(Buffer.from(started?.input?.payloads?.[0]?.data ?? []).toString('utf8'));
+    assert.equal(input.manual, true, "a user's run spends only the manual share of each platform quota");
     const [entry] = await AuditLog.query(testDb()).where({ action: 'trends.discover_triggered', actorId: pro.id });
     assert.equal(entry?.targetId, res.body.workflowId);
     assert.equal(entry?.ip, '127.0.0.1');

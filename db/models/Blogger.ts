@@ -10,6 +10,11 @@ export type Platform = (typeof PLATFORMS)[number];
 export interface PlatformLink {
   state: 'pending' | 'ok' | 'broken';
   reason?: string;
+  /**
+   * Set when the link broke for a reason that passes (the platform's quota was spent, or its
+   * credentials were refused): the link is tried again from this instant on. A real not-found has none.
+   */
+  retryAt?: string;
   resolvedId?: string;
   checkedAt?: string;
 }

@@ -28,6 +28,14 @@ export function isDue(ageMs: number, sinceFetchMs: number | null, cadence: Caden
 }
 
 /**
+ * Rough platform calls one sync of one creator costs (listing pages plus stats batches): what a
+ * tenant's quota share must still hold for a sync to call the platform.
+ */
+export function syncCallEstimate(platform: 'youtube' | 'tiktok' | 'instagram', maxVideos: number): number {
+  return platform === 'youtube' ? 2 + Math.ceil(maxVideos / 50) : platform === 'tiktok' ? 1 + Math.ceil(maxVideos / 100) : 1;
+}
+
+/**
  * The budget day an instant falls in, as a date string. At TIME_SCALE 1 it is the UTC date. In
  * compressed time a day lasts 24 h / TIME_SCALE, counted from the start of the real UTC day and
  * labelled today + n days, so demos live their simulated days with dates that stay readable.

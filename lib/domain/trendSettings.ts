@@ -21,6 +21,8 @@ export interface TrendSettings {
   /** Discovery picks videos published within this window. */
   freshWindowMs: number;
   discoveryCap: number;
+  /** Share of each daily platform bucket that manual (user-triggered) discovery runs may spend. */
+  manualDiscoveryShare: number;
   analysisWindowMs: number;
   minCreators: number;
   trendingPercentile: number;
@@ -32,7 +34,7 @@ export interface TrendSettings {
 export type TrendConfig = Pick<Config,
   'TIME_SCALE' | 'TREND_MONITOR_DAYS' | 'TREND_SNAPSHOT_HOURS' | 'TREND_DISCOVERY_HOURS' | 'TREND_ANALYSIS_HOURS' |
   'TREND_CLEANUP_HOURS' | 'TREND_FRESH_DAYS' | 'TREND_DISCOVERY_CAP' | 'TREND_ANALYSIS_WINDOW_HOURS' | 'TREND_MIN_CREATORS' |
-  'TREND_TRENDING_PERCENTILE' | 'TREND_DROP_VELOCITY' | 'TREND_DROP_MIN_SNAPSHOTS' | 'SCHEDULE_CATCHUP_HOURS'>;
+  'TREND_TRENDING_PERCENTILE' | 'TREND_DROP_VELOCITY' | 'TREND_DROP_MIN_SNAPSHOTS' | 'SCHEDULE_CATCHUP_HOURS' | 'TREND_MANUAL_DISCOVERY_SHARE'>;
 
 export function trendSettings(c: TrendConfig): TrendSettings {
   const scaled = (hours: number) => Math.max(1, Math.round((hours * HOUR_MS) / c.TIME_SCALE));
@@ -46,6 +48,7 @@ export function trendSettings(c: TrendConfig): TrendSettings {
     monitorWindowMs: scaled(c.TREND_MONITOR_DAYS * 24),
     freshWindowMs: scaled(c.TREND_FRESH_DAYS * 24),
     discoveryCap: c.TREND_DISCOVERY_CAP,
+    manualDiscoveryShare: c.TREND_MANUAL_DISCOVERY_SHARE,
     analysisWindowMs: scaled(c.TREND_ANALYSIS_WINDOW_HOURS),
     minCreators: c.TREND_MIN_CREATORS,
     trendingPercentile: c.TREND_TRENDING_PERCENTILE,
