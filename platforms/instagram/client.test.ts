@@ -141,13 +141,13 @@ describe('Instagram Graph API adapter (local stub)', () => {
 
   it('when the answer is garbage, slow or too large, then a classified error that never shows the token', async () => {
     const cases: [StubReply, PlatformErrorKind][] = [
-      [{ body: '<html>login</html>' }, 'bad_input'],
+      [{ body: '<html>login</html>' }, 'retryable'],
       [{ body: { something: 'else' } }, 'bad_input'],
       [{ body: account([media('1', 1, { timestamp: 'yesterday' })]) }, 'bad_input'],
       [{ status: 404, body: 'Not Found' }, 'bad_input'],
       [{ status: 503, body: 'busy' }, 'retryable'],
       [{ body: account([]), delayMs: 1500 }, 'retryable'],
-      [{ body: account(Array.from({ length: 500 }, (_, i) => media(String(i), 1))), chunked: true }, 'bad_input'],
+      [{ body: account(Array.from({ length: 500 }, (_, i) => media(String(i), 1))), chunked: true }, 'retryable'],
     ];
     for (const [reply, kind] of cases) {
       onRequest = () => reply;
@@ -157,6 +157,26 @@ describe('Instagram Graph API adapter (local stub)', () => {
         assert.doesNotMatch(e.message, /SECRET-TOKEN/);
         return true;
       });
+    }
+  });
+
+  it('when a 200 answer is cut off, empty or not JSON, then the error is retryable; well-formed JSON of the wrong shape stays bad_input', async () => {
+    const whole = JSON.stringify(account([media('1001', 1), media('1002', 2)]));
+    const cases: [string, StubReply, PlatformErrorKind][] = [
+      ['short of its content-length', { body: whole, cutOff: { bytes: Math.floor(whole.length / 2), framing: 'content-length' } }, 'retryable'],
+      ['cut off, close-delimited', { body: whole, cutOff: { bytes: Math.floor(whole.length / 2), framing: 'close' } }, 'retryable'],
+      ['empty', { body: '' }, 'retryable'],
+      ['invalid JSON', { body: '{"business_discovery": {"id": 1,,}', headers: { 'content-type': 'application/json' } }, 'retryable'],
+      ['an HTML page', { body: '<!DOCTYPE html><html>Temporarily unavailable</html>', headers: { 'content-type': 'text/html' } }, 'retryable'],
+      ['JSON of the wrong shape', { body: { business_discovery: { media: { data: 'none' } } } }, 'bad_input'],
+    ];
+    for (const [name, reply, kind] of cases) {
+      onRequest = () => reply;
+      await assert.rejects(client().listCreatorVideos('sunny', { since: new Date(0), limit: 10 }), (e: unknown) => {
+        assert.ok(e instanceof PlatformError, String(e));
+        assert.equal(e.kind, kind, `${name}: ${e.message}`);
+        return true;
+      }, name);
     }
   });
 });

@@ -201,11 +201,11 @@ describe('TikTok Research API adapter (local stub)', () => {
 
   it('when the answer is HTML, the wrong shape, too slow or too large, then a classified error and no crash', async () => {
     const cases: [StubReply, PlatformErrorKind][] = [
-      [{ status: 200, body: '<html>gateway</html>', headers: { 'content-type': 'text/html' } }, 'bad_input'],
+      [{ status: 200, body: '<html>gateway</html>', headers: { 'content-type': 'text/html' } }, 'retryable'],
       [{ status: 502, body: '<html>bad gateway</html>' }, 'retryable'],
       [{ body: { data: { videos: [{ id: 1 }] }, error: OK } }, 'bad_input'],
       [{ body: rawQueryBody([video(BIG_ID)]), delayMs: 1500 }, 'retryable'],
-      [{ body: rawQueryBody(Array.from({ length: 2000 }, (_, i) => video(`700000000000000${String(i).padStart(4, '0')}`))) }, 'bad_input'],
+      [{ body: rawQueryBody(Array.from({ length: 2000 }, (_, i) => video(`700000000000000${String(i).padStart(4, '0')}`))) }, 'retryable'],
     ];
     for (const [reply, kind] of cases) {
       onQuery = () => reply;
@@ -227,5 +227,24 @@ describe('TikTok Research API adapter (local stub)', () => {
     await assert.rejects(client().resolveCreator({ platform: 'tiktok', kind: 'username', value: 'ghost' }), isKind('not_found'));
     onQuery = () => ({ status: 400, body: { error: { code: 'invalid_params', message: 'fields is invalid', log_id: 'l' } } });
     await assert.rejects(client().resolveCreator({ platform: 'tiktok', kind: 'username', value: 'dancer' }), isKind('bad_input'));
+  });
+
+  it('when a 200 answer is cut off, empty or not JSON, then the error is retryable; well-formed JSON of the wrong shape stays bad_input', async () => {
+    const whole = rawQueryBody([video(BIG_ID), video('7000000000000000002')]);
+    const cases: [string, StubReply, PlatformErrorKind][] = [
+      ['short of its content-length', { body: whole, headers: { 'content-type': 'application/json' }, cutOff: { bytes: Math.floor(whole.length / 2), framing: 'content-length' } }, 'retryable'],
+      ['cut off, close-delimited', { body: whole, headers: { 'content-type': 'application/json' }, cutOff: { bytes: Math.floor(whole.length / 2), framing: 'close' } }, 'retryable'],
+      ['empty', { body: '' }, 'retryable'],
+      ['invalid JSON', { body: '{"data": {"videos": [}, "error": {"code": "ok"}}', headers: { 'content-type': 'application/json' } }, 'retryable'],
+      ['JSON of the wrong shape', { body: { data: { videos: 'none' }, error: OK } }, 'bad_input'],
+    ];
+    for (const [name, reply, kind] of cases) {
+      onQuery = () => reply;
+      await assert.rejects(client().getVideoStats([BIG_ID]), (e: unknown) => {
+        assert.ok(e instanceof PlatformError, String(e));
+        assert.equal(e.kind, kind, `${name}: ${e.message}`);
+        return true;
+      }, name);
+    }
   });
 });
