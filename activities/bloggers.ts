@@ -104,7 +104,8 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
     settled.forEach((result, i) => {
       const row = due[i]!;
       if (result.status === 'rejected') {
-        if (result.reason instanceof PlatformError && result.reason.kind === 'not_found') return; // deleted or private: nothing to add
+        // Deleted or private, or out of the platform's reach this time (Instagram: beyond the pages read): nothing to add now.
+        if (result.reason instanceof PlatformError && (result.reason.kind === 'not_found' || result.reason.kind === 'unavailable')) return;
         throw toActivityFailure(result.reason);
       }
       refreshed.push({

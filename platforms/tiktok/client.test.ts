@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { PlatformError, type PlatformErrorKind } from '../errors';
 import { QuotaLedger } from '../quota';
-import type { PlatformClient } from '../types';
+import type { PlatformClient, VideoStats } from '../types';
 import { testRedis } from '../../test/harness';
 import { startStubServer, type StubReply, type StubRequest, type StubServer } from '../../test/stubServer';
 import { createTikTokClient } from './client';
@@ -52,7 +52,7 @@ describe('TikTok Research API adapter (local stub)', () => {
     onQuery = () => ({ body: rawQueryBody([video(BigInt(BIG_ID))]) }); // the id as a bare JSON number
     const stats = await client().getVideoStats([BIG_ID]);
     assert.deepEqual([...stats.keys()], [BIG_ID]);
-    assert.deepEqual(stats.get(BIG_ID)!.metrics, { views: 1000, likes: 50, comments: 3, shares: 2 });
+    assert.deepEqual((stats.get(BIG_ID) as VideoStats).metrics, { views: 1000, likes: 50, comments: 3, shares: 2 });
     const body = JSON.parse(stub.requests.at(-1)!.body);
     assert.deepEqual(body.query.and[0], { operation: 'IN', field_name: 'video_id', field_values: [BIG_ID] });
     assert.ok(body.start_date <= '20230518' && body.end_date >= '20230518', `the window ${body.start_date}..${body.end_date} holds the id's creation day`);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { PlatformError } from '../errors';
+import type { VideoStats } from '../types';
 import { API_KEY, BASE_PATH, channelItem, fakeYouTube, startYouTubeHarness, videoItem, type YouTubeHarness } from './testFixtures';
 import { quotaDay } from '../quota';
 import { youTubeBuckets } from './request';
@@ -146,8 +147,8 @@ describe('youtube client', () => {
       h = await startYouTubeHarness(fakeYouTube({ channels: [], videos }));
       const stats = await h.client.getVideoStats(['aaaaaaaaaaa', 'bbbbbbbbbbb', 'unknown0000']);
       assert.deepEqual([...stats.keys()], ['aaaaaaaaaaa', 'bbbbbbbbbbb']);
-      assert.deepEqual(stats.get('aaaaaaaaaaa')?.metrics, { views: 1000, likes: 50, comments: 7, shares: null });
-      assert.deepEqual(stats.get('bbbbbbbbbbb')?.metrics, { views: 20, likes: null, comments: null, shares: null });
+      assert.deepEqual((stats.get('aaaaaaaaaaa') as VideoStats).metrics, { views: 1000, likes: 50, comments: 7, shares: null });
+      assert.deepEqual((stats.get('bbbbbbbbbbb') as VideoStats).metrics, { views: 20, likes: null, comments: null, shares: null });
       const [req] = h.stub.requests;
       assert.equal(req?.query.get('id'), 'aaaaaaaaaaa,bbbbbbbbbbb,unknown0000');
       assert.equal(req?.query.get('part'), 'snippet,statistics,contentDetails,topicDetails');
