@@ -72,6 +72,8 @@ describe('Instagram Graph API adapter (local stub)', () => {
     [2, undefined, 500, 'retryable'],
     [110, 2207013, 400, 'not_found'],
     [100, undefined, 400, 'bad_input'],
+    [104, undefined, 400, 'reauth'],
+    [100, 33, 400, 'reauth'],
     [80002, undefined, 400, 'retryable'],
     [1, undefined, 200, 'retryable'], // an error body fails the call even with status 200
   ];
@@ -217,4 +219,26 @@ describe('Instagram Graph API adapter (local stub)', () => {
       await assert.rejects(batcher.get('sunny:10699'), (e: unknown) => e instanceof PlatformError && e.kind === 'unavailable' && !e.retryable);
     });
   });
+
+  const CONFIG_ERRORS: [number, number | undefined, string, RegExp][] = [
+    [104, undefined, 'An access token is required to request this resource.', /INSTAGRAM_ACCESS_TOKEN/],
+    [100, 33, "Unsupported get request. Object with ID '17841400000000000' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", /INSTAGRAM_USER_ID/],
+    [190, undefined, 'Error validating access token: Session has expired.', /INSTAGRAM_ACCESS_TOKEN/],
+  ];
+  for (const [code, subcode, message, key] of CONFIG_ERRORS) {
+    it(`when Meta answers ${code}${subcode ? `/${subcode}` : ''}, then it is an operator configuration error (reauth) naming ${key.source}, not bad input`, async () => {
+      onRequest = () => ({ status: 400, body: { error: { message, type: 'OAuthException', code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'x' } } });
+      const batcher = new StatsBatcher(client(), { windowMs: 1 });
+      for (const call of [client().resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' }), client().listCreatorVideos('sunny', { since: new Date(0), limit: 5 }), batcher.get('sunny:1001')]) {
+        await assert.rejects(call, (e: unknown) => {
+          assert.ok(e instanceof PlatformError, String(e));
+          assert.equal(e.kind, 'reauth', e.message);
+          assert.equal(e.retryable, false);
+          assert.match(e.message, key);
+          assert.doesNotMatch(e.message, /SECRET-TOKEN/);
+          return true;
+        });
+      }
+    });
+  }
 });

@@ -79,7 +79,14 @@ export interface InstagramClientOptions {
 function classify(code: number, subcode: number | undefined, message: string, status: number, regainAfterMs: number): PlatformError {
   const info = { status, code: String(code) };
   if (code === 110 && subcode === 2207013) return new PlatformError('instagram', 'not_found', `account not found or not a Business/Creator account: ${message}`, info);
-  if (code === 190 || code === 10 || code === 200) return new PlatformError('instagram', 'reauth', `token or permission problem (${code}): ${message}`, info);
+  // Operator configuration, not bad input: no token (104), an expired or revoked one (190), a
+  // token without the permission (10, 200), or an own account id the token cannot read (100/33).
+  if (code === 104) return new PlatformError('instagram', 'reauth', `no access token was sent (104): set INSTAGRAM_ACCESS_TOKEN: ${message}`, info);
+  if (code === 190) return new PlatformError('instagram', 'reauth', `the access token is expired or revoked (190): renew INSTAGRAM_ACCESS_TOKEN: ${message}`, info);
+  if (code === 10 || code === 200) return new PlatformError('instagram', 'reauth', `the token lacks a permission (${code}): grant it to INSTAGRAM_ACCESS_TOKEN: ${message}`, info);
+  if (code === 100 && subcode === 33) {
+    return new PlatformError('instagram', 'reauth', `the operator's own Instagram account cannot be read (100/33): check INSTAGRAM_USER_ID (the professional account id of INSTAGRAM_ACCESS_TOKEN): ${message}`, info);
+  }
   if (THROTTLED.includes(code)) return new PlatformError('instagram', 'retryable', `throttled (${code}): ${message}`, { ...info, retryAfterMs: Math.max(regainAfterMs, 60_000) });
   if (code === 1 || code === 2) return new PlatformError('instagram', 'retryable', `transient error (${code}): ${message}`, info);
   if (code === 100) return new PlatformError('instagram', 'bad_input', `invalid parameter: ${message}`, info);

@@ -116,7 +116,7 @@ describe('TikTok Research API adapter (local stub)', () => {
   const ERROR_CASES: [string, number, string, PlatformErrorKind][] = [
     ['scope_not_authorized', 401, 'scope', 'reauth'],
     ['invalid_params', 400, 'bad', 'bad_input'],
-    ['rate_limit_exceeded', 429, 'slow down', 'retryable'],
+    ['rate_limit_exceeded', 429, 'slow down', 'quota_exhausted'], // no Retry-After: the Research API's daily cap
     ['internal_error', 500, 'oops', 'retryable'],
     ['daily_quota_limit_exceeded', 429, 'done for today', 'quota_exhausted'],
   ];
@@ -246,5 +246,72 @@ describe('TikTok Research API adapter (local stub)', () => {
         return true;
       }, name);
     }
+  });
+
+  describe('429 rate_limit_exceeded: daily cap or short throttle', () => {
+    const nextUtcMidnight = () => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)).toISOString();
+    const capped = (headers: Record<string, string> = {}): StubReply => ({ status: 429, headers, body: { error: { code: 'rate_limit_exceeded', message: 'Rate limit exceeded', log_id: 'l' } } });
+
+    it('when the Research API answers 429 rate_limit_exceeded without a short wait, then calls are held until 00:00 UTC, unasked', async () => {
+      onQuery = () => capped();
+      const c = client();
+      await assert.rejects(c.getVideoStats([BIG_ID]), (e: unknown) => {
+        assert.ok(e instanceof PlatformError, String(e));
+        assert.equal(e.kind, 'quota_exhausted', e.message);
+        assert.equal(e.info.resetAt, nextUtcMidnight());
+        return true;
+      });
+      await assert.rejects(c.discoverFresh({ publishedAfter: new Date(now.getTime() - DAY), limit: 10 }), isKind('quota_exhausted'));
+      await assert.rejects(client().getVideoStats([BIG_ID]), isKind('quota_exhausted'), 'another process (same ledger) is held too');
+      assert.equal(queries(stub).length, 1, 'TikTok was asked once');
+      now = new Date(Date.parse(nextUtcMidnight()) + 60_000);
+      onQuery = () => ({ body: rawQueryBody([video(BIG_ID)]) });
+      assert.equal((await c.getVideoStats([BIG_ID])).size, 1, 'calls resume after 00:00 UTC');
+    });
+
+    it('when a 429 names a short Retry-After, then it is retried; a second 429 after that backoff is the daily cap', async () => {
+      onQuery = () => capped({ 'retry-after': '30' });
+      const c = client();
+      await assert.rejects(c.getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === 'retryable' && e.info.retryAfterMs === 30_000);
+      now = new Date(now.getTime() + 30_000);
+      await assert.rejects(c.getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === 'quota_exhausted' && e.info.resetAt === nextUtcMidnight());
+      await assert.rejects(c.getVideoStats([BIG_ID]), isKind('quota_exhausted'));
+      assert.equal(queries(stub).length, 2);
+    });
+
+    it('when our ledger is near the daily limit, then even a 429 with a short Retry-After is the daily cap', async () => {
+      const c = client({ dailyRequests: 10 });
+      for (let i = 0; i < 9; i++) await c.getVideoStats([BIG_ID]);
+      onQuery = () => capped({ 'retry-after': '5' });
+      await assert.rejects(c.getVideoStats([BIG_ID]), isKind('quota_exhausted'));
+    });
+  });
+
+  describe('expired search_id', () => {
+    const first = ['7000000000000000011', '7000000000000000012'];
+    const second = ['7000000000000000013'];
+    const expired = (id: string): StubReply => ({ status: 400, body: { error: { code: 'invalid_params', message: `Search Id ${id} is invalid or expired`, log_id: 'l' } } });
+
+    it('when a later page says the search_id is invalid or expired, then the query restarts from cursor 0 once, without duplicate videos', async () => {
+      let searches = 0;
+      onQuery = (req) => {
+        const body = JSON.parse(req.body);
+        if (body.cursor === 0) return { body: rawQueryBody(first.map((id) => video(id, {}, now.getTime())), true, 2, `sid-${++searches}`) };
+        if (body.search_id === 'sid-1') return expired(body.search_id);
+        return { body: rawQueryBody(second.map((id) => video(id, {}, now.getTime())), false, 3, body.search_id) };
+      };
+      const videos = await client().listCreatorVideos('dancer', { since: new Date(now.getTime() - 5 * DAY), limit: 10 });
+      assert.deepEqual(videos.map((v) => v.id).sort(), [...first, ...second].sort());
+      assert.deepEqual(queries(stub).map((q) => [q.cursor, q.search_id ?? null]), [[0, null], [2, 'sid-1'], [0, null], [2, 'sid-2']]);
+    });
+
+    it('when the search_id expires again after the restart, then the call fails instead of looping', async () => {
+      onQuery = (req) => {
+        const body = JSON.parse(req.body);
+        return body.cursor === 0 ? { body: rawQueryBody(first.map((id) => video(id, {}, now.getTime())), true, 2, 'sid-x') } : expired(body.search_id);
+      };
+      await assert.rejects(client().listCreatorVideos('dancer', { since: new Date(now.getTime() - 5 * DAY), limit: 10 }), isKind('bad_input'));
+      assert.equal(queries(stub).length, 4);
+    });
   });
 });

@@ -34,7 +34,7 @@ describe('youtube error classification', () => {
     { name: '429', reply: { status: 429, body: {} }, kind: 'retryable', code: 'http_429' },
     { name: '403 rateLimitExceeded', reply: youTubeErrorReply(403, 'rateLimitExceeded'), kind: 'retryable' },
     { name: '403 userRateLimitExceeded', reply: youTubeErrorReply(403, 'userRateLimitExceeded'), kind: 'retryable' },
-    { name: '403 forbidden (no key)', reply: youTubeErrorReply(403, 'forbidden'), kind: 'reauth' },
+    { name: '403 forbidden (no key)', reply: youTubeErrorReply(403, 'forbidden'), kind: 'reauth', message: /YOUTUBE_API_KEY/ },
     {
       name: '400 badRequest with an API_KEY_INVALID detail',
       reply: youTubeErrorReply(400, 'badRequest', { status: 'INVALID_ARGUMENT', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' }] }),
