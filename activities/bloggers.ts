@@ -1,8 +1,9 @@
 /**
  * Blogger sync activities. Tenant rows are written in withTenant() with the owner's id, so
- * row-level security holds for the worker too. Idempotent: a retry of one sync writes the same
- * (video, fetched_at) rows, which the unique key ignores, and counts only rows really written
- * against the owner's daily video budget.
+ * row-level security holds for the worker too. Idempotent: each row's fetched_at is when the
+ * platform answered (after the sync's planned time), so a retry of one sync finds the rows it
+ * already wrote (fetched at or after syncAt) and skips those videos; the unique key
+ * (video, fetched_at) backs it up. Only rows really written count against the daily budget.
  */
 import type { Knex } from 'knex';
 import { Blogger, UsageDaily, UserLimit, User, type Platform, type PlatformLink } from '../db/models';
@@ -20,7 +21,7 @@ import { toActivityFailure } from './failures';
 export interface SyncRequest {
   bloggerId: number;
   userId: number;
-  /** The sync's planned time (workflow time): the fetched_at of every row it writes. */
+  /** The sync's planned time (workflow time); each row's fetched_at is its platform answer's time, which comes after it. */
   syncAt: string;
   lookbackMs: number;
   maxVideos: number;
@@ -159,7 +160,8 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
     settled.forEach((result, i) => {
       const row = due[i]!;
       if (result.status === 'rejected') {
-        if (result.reason instanceof PlatformError && result.reason.kind === 'not_found') return; // deleted or private: nothing to add
+        // Deleted or private, or out of the platform's reach this time (Instagram: beyond the pages read): nothing to add now.
+        if (result.reason instanceof PlatformError && (result.reason.kind === 'not_found' || result.reason.kind === 'unavailable')) return;
         throw toActivityFailure(result.reason);
       }
       refreshed.push({
@@ -259,7 +261,9 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
           return {
             userId: req.userId, bloggerId: req.bloggerId, platform: v.platform, platformVideoId: v.id, videoUrl: v.url, title: v.title ?? v.description?.slice(0, 300) ?? null,
             publishedAt: new Date(v.publishedAt), views: v.metrics.views, likes: v.metrics.likes, comments: v.metrics.comments, shares: v.metrics.shares,
-            engagementRate: engagementRate(v.metrics), viralScore: viralScore(v.metrics.views, peers), fetchedAt: syncAt,
+            // The moment the platform answered these numbers (the adapter's clock), never the
+            // sync's planned time or the write time: growth between rows is measured by it.
+            engagementRate: engagementRate(v.metrics), viralScore: viralScore(v.metrics.views, peers), fetchedAt: new Date(v.fetchedAt),
           };
         });
         const inserted = rows.length

@@ -9,7 +9,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { DetectedTrend, TrendSnapshot, TrendVideo } from '../db/models';
-import { acceleration as accelerationOf, trendScore, trendStatus, velocity as velocityOf } from '../lib/domain/metrics';
+import { acceleration as accelerationOf, sampleAt, trendScore, trendStatus, velocity as velocityOf } from '../lib/domain/metrics';
 import { withQuotaScope } from '../platforms/quota';
 import type { PlatformName, Video } from '../platforms/types';
 import { trendMonitorWorkflowId } from '../temporal/workflowIds';
@@ -98,13 +98,15 @@ export function createTrendActivities({ db, logger, redis, platforms, temporal, 
       if (existing) return { velocity: existing.velocity ?? null, acceleration: existing.acceleration ?? null, status: await videoStatus(db, trendVideoId), duplicate: true };
 
       const stats = await platformCall(() => platforms.stats(platform).get(platformVideoId));
+      // A snapshot's time is when the platform answered (the adapter's clock), however late the
+      // write: velocity and acceleration are rates between answer times.
       const takenAt = new Date(stats.fetchedAt);
       return db.transaction(async (trx) => {
         const previous = await TrendSnapshot.query(trx).where('videoId', trendVideoId).where('slot', '<', slot).orderBy('slot', 'desc').first();
         const views = stats.metrics.views;
-        const velocity = previous ? velocityOf({ value: toNumber(previous.views), at: previous.takenAt.getTime() }, { value: views, at: takenAt.getTime() }, settings.timeScale) : null;
+        const velocity = previous ? velocityOf(sampleAt(previous.views, previous.takenAt), sampleAt(views, takenAt), settings.timeScale) : null;
         const acceleration = previous && velocity !== null && previous.velocity !== null && previous.velocity !== undefined
-          ? accelerationOf({ value: previous.velocity, at: previous.takenAt.getTime() }, { value: velocity, at: takenAt.getTime() }, settings.timeScale)
+          ? accelerationOf(sampleAt(previous.velocity, previous.takenAt), sampleAt(velocity, takenAt), settings.timeScale)
           : null;
         const inserted = await trx('trend_snapshots')
           .insert({ videoId: trendVideoId, slot, takenAt, views, likes: stats.metrics.likes, comments: stats.metrics.comments, shares: stats.metrics.shares, velocity, acceleration })
@@ -255,8 +257,4 @@ async function markTrending(trx: Knex, since: Date, at: Date, percentile: number
 
 async function videoStatus(db: Knex, trendVideoId: string): Promise<string> {
   return (await TrendVideo.query(db).findById(trendVideoId).select('status'))?.status ?? 'gone';
-}
-
-function toNumber(value: string | number | null | undefined): number | null {
-  return value === null || value === undefined ? null : Number(value);
 }

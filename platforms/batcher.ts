@@ -1,7 +1,8 @@
 /**
  * The stats batcher: concurrent requests for one platform within a short window (or until a
  * batch is full) share one upstream getVideoStats call. Each caller gets its own result, or its
- * own error: an id the platform does not return fails only its caller (not_found); an upstream
+ * own error: an id the platform does not return fails only its caller (not_found), an id the
+ * platform could not settle fails with the adapter's own error for it (e.g. unavailable); an upstream
  * failure fails the callers of that batch. Built on DataLoader, which does exactly this. A full
  * batch still waits for the end of its window (DataLoader schedules batches, not fills).
  */

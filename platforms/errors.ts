@@ -14,6 +14,12 @@ export type PlatformErrorKind =
   | 'reauth'
   /** Unknown video/creator, private or deleted: non-retryable, mark it. */
   | 'not_found'
+  /**
+   * This id could not be looked up this time, and asking again soon would not change that
+   * (Instagram: a post older than the pages of media read). Non-retryable, but NOT a sign of
+   * deletion: keep the video, skip it now, ask again at its next turn.
+   */
+  | 'unavailable'
   /** We sent something the platform rejects (bad page token, params), or it sent garbage: a bug. */
   | 'bad_input';
 

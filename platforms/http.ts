@@ -3,6 +3,11 @@
  * a response size cap, lossless JSON (64-bit ids survive), and transport failures turned into
  * classified PlatformErrors instead of crashes. Status codes are left to each adapter, which
  * knows its platform's error bodies.
+ *
+ * A 2xx answer we could not read whole (cut off, empty, over the size cap, HTML from a gateway,
+ * any unparseable text) is a transient failure: 'retryable'. Only a well-formed JSON body that
+ * fails the adapter's schema is 'bad_input' (validate.ts). An unparseable error answer (4xx/5xx)
+ * comes back with `json: undefined`, so the adapter classifies it by its status.
  */
 import { isSafeNumber, parse } from 'lossless-json';
 import { PlatformError } from './errors';
@@ -17,6 +22,8 @@ export interface HttpOptions {
   body?: unknown;
   timeoutMs: number;
   maxBytes: number;
+  /** The adapter's clock: `receivedAt` is read from it when the whole answer has arrived. */
+  clock?: () => Date;
 }
 
 export interface HttpResponse {
@@ -24,6 +31,8 @@ export interface HttpResponse {
   headers: Headers;
   /** Parsed JSON; numbers that would lose precision as a JS number arrive as strings. */
   json: unknown;
+  /** When the whole answer had arrived (the adapter's clock): the time of every metric in it. */
+  receivedAt: Date;
 }
 
 /** Lossless parse: safe numbers become numbers, anything larger (64-bit ids) stays a string. */
@@ -35,7 +44,8 @@ async function readCapped(res: Response, maxBytes: number, platform: PlatformNam
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) {
     await res.body?.cancel();
-    throw new PlatformError(platform, 'bad_input', `response of ${declared} bytes exceeds the ${maxBytes}-byte limit`, { status: res.status });
+    // Retryable: a gateway's junk or a one-off; a body that stays too large fails after the retries.
+    throw new PlatformError(platform, 'retryable', `response of ${declared} bytes exceeds the ${maxBytes}-byte limit`, { status: res.status, code: 'too_large' });
   }
   if (!res.body) return '';
   const reader = res.body.getReader();
@@ -47,14 +57,14 @@ async function readCapped(res: Response, maxBytes: number, platform: PlatformNam
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      throw new PlatformError(platform, 'bad_input', `response exceeds the ${maxBytes}-byte limit`, { status: res.status });
+      throw new PlatformError(platform, 'retryable', `response exceeds the ${maxBytes}-byte limit`, { status: res.status, code: 'too_large' });
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function requestJson({ platform, url, method = 'GET', headers = {}, body, timeoutMs, maxBytes }: HttpOptions): Promise<HttpResponse> {
+export async function requestJson({ platform, url, method = 'GET', headers = {}, body, timeoutMs, maxBytes, clock = () => new Date() }: HttpOptions): Promise<HttpResponse> {
   const signal = AbortSignal.timeout(timeoutMs);
   let res: Response;
   let text: string;
@@ -70,16 +80,29 @@ export async function requestJson({ platform, url, method = 'GET', headers = {},
   } catch (err) {
     if (err instanceof PlatformError) throw err;
     if (signal.aborted) throw new PlatformError(platform, 'retryable', `no complete answer within ${timeoutMs} ms`);
-    throw new PlatformError(platform, 'retryable', `network error: ${(err as Error).message}`);
+    // Includes a body cut off before its content-length (undici: "terminated").
+    throw new PlatformError(platform, 'retryable', `network error: ${describe(err)}`, { code: 'network' });
   }
-  if (text.trim() === '') return { status: res.status, headers: res.headers, json: undefined };
+  const receivedAt = clock();
+  const ok = res.status >= 200 && res.status < 300;
+  if (text.trim() === '') {
+    if (ok) throw new PlatformError(platform, 'retryable', `empty body in a ${res.status} response`, { status: res.status, code: 'empty_body' });
+    return { status: res.status, headers: res.headers, json: undefined, receivedAt };
+  }
   try {
-    return { status: res.status, headers: res.headers, json: parseJsonLossless(text) };
+    return { status: res.status, headers: res.headers, json: parseJsonLossless(text), receivedAt };
   } catch {
-    // Gateways answer HTML on outages; a 2xx with garbage is a broken contract.
-    const kind = res.status >= 500 || res.status === 429 ? 'retryable' : 'bad_input';
-    throw new PlatformError(platform, kind, `invalid JSON in a ${res.status} response`, { status: res.status });
+    // A 2xx that is not JSON was cut off (close-delimited) or replaced by a gateway's HTML page:
+    // transient. An error status without JSON is classified by its status by the adapter.
+    if (ok) throw new PlatformError(platform, 'retryable', `invalid or cut-off JSON in a ${res.status} response`, { status: res.status, code: 'invalid_json' });
+    return { status: res.status, headers: res.headers, json: undefined, receivedAt };
   }
+}
+
+/** A transport error's message with its cause ("terminated: other side closed"). */
+function describe(err: unknown): string {
+  const { message, cause } = err as Error & { cause?: unknown };
+  return cause instanceof Error ? `${message}: ${cause.message}` : message;
 }
 
 /** Retry-After (seconds or HTTP date) in milliseconds, when present. */

@@ -6,6 +6,8 @@
  *  - every data point carries when it was fetched and where it came from.
  */
 
+import type { PlatformError } from './errors';
+
 export const PLATFORM_NAMES = ['youtube', 'tiktok', 'instagram'] as const;
 export type PlatformName = (typeof PLATFORM_NAMES)[number];
 
@@ -85,8 +87,12 @@ export interface PlatformClient {
   resolveCreator(ref: CreatorRef): Promise<Creator>;
   /** The creator's videos published at or after `since`, newest first, at most `limit`. */
   listCreatorVideos(creatorId: string, opts: { since: Date; limit: number }): Promise<Video[]>;
-  /** Stats for up to capabilities.maxBatchSize ids; an id the platform does not know is absent. */
-  getVideoStats(ids: string[]): Promise<Map<string, VideoStats>>;
+  /**
+   * Stats for up to capabilities.maxBatchSize ids. An id the platform does not know is absent
+   * (only when the adapter really looked everywhere it could be); an id it could not settle this
+   * time maps to its own PlatformError (e.g. 'unavailable'), never to a made-up absence.
+   */
+  getVideoStats(ids: string[]): Promise<Map<string, VideoStats | PlatformError>>;
   /** Fresh videos (published after `publishedAfter`) with initial metrics and hashtags. */
   discoverFresh(opts: { publishedAfter: Date; limit: number }): Promise<Video[]>;
 }

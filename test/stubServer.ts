@@ -29,6 +29,12 @@ export interface StubReply {
   delayMs?: number;
   /** Send the body without content-length, chunked (to exercise streamed size caps). */
   chunked?: boolean;
+  /**
+   * Send only the first `bytes` of the body, then close the connection: a cut-off answer.
+   * 'content-length' announces the whole body's length (the client sees the socket end early);
+   * 'close' sends no length, so the short body looks complete (HTTP/1.0-style close-delimited).
+   */
+  cutOff?: { bytes: number; framing: 'content-length' | 'close' };
 }
 
 export type StubHandler = (req: StubRequest) => StubReply | Promise<StubReply>;
@@ -64,6 +70,15 @@ export async function startStubServer(handler: StubHandler): Promise<StubServer>
             if (res.destroyed) return;
             const isJson = typeof reply.body === 'object';
             const text = reply.body === undefined ? '' : isJson ? JSON.stringify(reply.body) : (reply.body as string);
+            if (reply.cutOff) {
+              // Written on the socket by hand: Node's response would complete or re-frame the body.
+              const { bytes, framing } = reply.cutOff;
+              const head = [`HTTP/1.1 ${reply.status ?? 200} Stub`, `content-type: ${isJson ? 'application/json' : 'text/plain'}`, 'connection: close',
+                ...(framing === 'content-length' ? [`content-length: ${Buffer.byteLength(text)}`] : []),
+                ...Object.entries(reply.headers ?? {}).map(([k, v]) => `${k}: ${v}`)];
+              res.socket?.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), Buffer.from(text).subarray(0, bytes)]));
+              return;
+            }
             const length = reply.chunked ? {} : { 'content-length': String(Buffer.byteLength(text)) };
             res.writeHead(reply.status ?? 200, { 'content-type': isJson ? 'application/json' : 'text/plain', ...length, ...reply.headers });
             res.end(text);

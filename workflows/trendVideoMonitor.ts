@@ -88,13 +88,15 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
   for (let slot = 0; slot < input.totalSlots && !stopReason; slot++) {
     state.nextSlot = slot;
     const wakeAt = slotTime(slot);
-    state.nextWakeAt = new Date(wakeAt).toISOString();
+    // The real next wake-up: a slot whose moment has passed (after a wait) is taken now.
+    state.nextWakeAt = new Date(Math.max(wakeAt, Date.now())).toISOString();
     const wait = wakeAt - Date.now();
     if (wait > 0) await condition(() => Boolean(stopReason), wait);
     if (stopReason) break;
     if (paused) {
       showStatus('paused');
       state.skippedSlots.push(slot);
+      state.nextWakeAt = new Date(Math.max(slotTime(slot + 1), Date.now())).toISOString();
       await condition(() => !paused || Boolean(stopReason), Math.max(1, slotTime(slot + 1) - Date.now()));
       continue; // the slot's moment has passed; the next one is taken on its own grid point
     }
@@ -115,7 +117,12 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
         // Wait for the platform's reset (real time, not scaled), then go on with the next slot.
         const resetAt = Date.parse(String(((err as ActivityFailure).cause as ApplicationFailure).details?.[0] ?? ''));
         state.skippedSlots.push(slot);
-        if (Number.isFinite(resetAt) && resetAt > Date.now()) await condition(() => Boolean(stopReason), resetAt - Date.now());
+        if (Number.isFinite(resetAt) && resetAt > Date.now()) {
+          state.nextWakeAt = new Date(resetAt).toISOString(); // what the state query shows while waiting
+          await condition(() => Boolean(stopReason), resetAt - Date.now());
+          // Slots whose moment passed during the wait are gaps; go on at the next grid point.
+          while (slot + 1 < input.totalSlots && slotTime(slot + 1) < Date.now()) state.skippedSlots.push(++slot);
+        }
         continue;
       }
       // Anything else (retries exhausted, bad input, re-auth): record the gap, keep monitoring.

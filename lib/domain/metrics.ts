@@ -32,8 +32,17 @@ export function followerEngagementRate(likes: number | null, comments: number | 
 
 export interface Sample {
   value: number | null;
-  /** Epoch milliseconds. */
+  /**
+   * Epoch milliseconds when the platform answered this value (the adapter's `fetchedAt`, stored
+   * as trend_snapshots.taken_at / video_history.fetched_at): never a write, retry or workflow
+   * time, which can lag the answer by minutes during an outage and inflate the rate.
+   */
   at: number;
+}
+
+/** A sample from a stored value and the time the platform answered it. */
+export function sampleAt(value: number | string | null | undefined, fetchedAt: Date | string): Sample {
+  return { value: value === null || value === undefined ? null : Number(value), at: new Date(fetchedAt).getTime() };
 }
 
 /**

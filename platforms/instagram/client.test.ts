@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
 import { PlatformError, type PlatformErrorKind } from '../errors';
-import type { PlatformClient } from '../types';
+import type { PlatformClient, VideoStats } from '../types';
 import { startStubServer, type StubReply, type StubRequest, type StubServer } from '../../test/stubServer';
 import { createInstagramClient, usageFromHeaders } from './client';
+import { account, fakeInstagram, media, mediaPageOf } from './testFixtures';
+import { StatsBatcher } from '../batcher';
 
 const DAY = 86_400_000;
-
-function media(id: string, daysAgo: number, extra: Record<string, unknown> = {}) {
-  return {
-    id, timestamp: new Date(Date.now() - daysAgo * DAY).toISOString(), like_count: 120, comments_count: 4,
-    media_type: 'VIDEO', media_product_type: 'REELS', view_count: 5000, permalink: `https://www.instagram.com/reel/${id}/`, caption: `Sunset #Beach #travel`, ...extra,
-  };
-}
-
-function account(items: unknown[], after?: string) {
-  return {
-    business_discovery: {
-      id: '17841400000000001', username: 'sunny', name: 'Sunny', followers_count: 42_000, media_count: 300,
-      media: { data: items, ...(after ? { paging: { cursors: { after }, next: 'https://graph.facebook.com/next' } } : {}) },
-    },
-    id: '17841400000000000',
-  };
-}
 
 describe('Instagram Graph API adapter (local stub)', () => {
   let stub: StubServer;
@@ -69,7 +54,7 @@ describe('Instagram Graph API adapter (local stub)', () => {
   it('when stats are asked for composite ids, then each owner is read once and unknown ids are absent', async () => {
     const stats = await client().getVideoStats(['sunny:1001', 'sunny:9999', 'no-owner-id']);
     assert.deepEqual([...stats.keys()], ['sunny:1001']);
-    assert.equal(stats.get('sunny:1001')!.metrics.views, 5000);
+    assert.equal((stats.get('sunny:1001') as VideoStats).metrics.views, 5000);
   });
 
   it('when discovery is asked, then nothing comes back (the API cannot discover) and nothing is called', async () => {
@@ -87,6 +72,8 @@ describe('Instagram Graph API adapter (local stub)', () => {
     [2, undefined, 500, 'retryable'],
     [110, 2207013, 400, 'not_found'],
     [100, undefined, 400, 'bad_input'],
+    [104, undefined, 400, 'reauth'],
+    [100, 33, 400, 'reauth'],
     [80002, undefined, 400, 'retryable'],
     [1, undefined, 200, 'retryable'], // an error body fails the call even with status 200
   ];
@@ -141,13 +128,13 @@ describe('Instagram Graph API adapter (local stub)', () => {
 
   it('when the answer is garbage, slow or too large, then a classified error that never shows the token', async () => {
     const cases: [StubReply, PlatformErrorKind][] = [
-      [{ body: '<html>login</html>' }, 'bad_input'],
+      [{ body: '<html>login</html>' }, 'retryable'],
       [{ body: { something: 'else' } }, 'bad_input'],
       [{ body: account([media('1', 1, { timestamp: 'yesterday' })]) }, 'bad_input'],
       [{ status: 404, body: 'Not Found' }, 'bad_input'],
       [{ status: 503, body: 'busy' }, 'retryable'],
       [{ body: account([]), delayMs: 1500 }, 'retryable'],
-      [{ body: account(Array.from({ length: 500 }, (_, i) => media(String(i), 1))), chunked: true }, 'bad_input'],
+      [{ body: account(Array.from({ length: 500 }, (_, i) => media(String(i), 1))), chunked: true }, 'retryable'],
     ];
     for (const [reply, kind] of cases) {
       onRequest = () => reply;
@@ -159,4 +146,99 @@ describe('Instagram Graph API adapter (local stub)', () => {
       });
     }
   });
+
+  it('when a 200 answer is cut off, empty or not JSON, then the error is retryable; well-formed JSON of the wrong shape stays bad_input', async () => {
+    const whole = JSON.stringify(account([media('1001', 1), media('1002', 2)]));
+    const cases: [string, StubReply, PlatformErrorKind][] = [
+      ['short of its content-length', { body: whole, cutOff: { bytes: Math.floor(whole.length / 2), framing: 'content-length' } }, 'retryable'],
+      ['cut off, close-delimited', { body: whole, cutOff: { bytes: Math.floor(whole.length / 2), framing: 'close' } }, 'retryable'],
+      ['empty', { body: '' }, 'retryable'],
+      ['invalid JSON', { body: '{"business_discovery": {"id": 1,,}', headers: { 'content-type': 'application/json' } }, 'retryable'],
+      ['an HTML page', { body: '<!DOCTYPE html><html>Temporarily unavailable</html>', headers: { 'content-type': 'text/html' } }, 'retryable'],
+      ['JSON of the wrong shape', { body: { business_discovery: { media: { data: 'none' } } } }, 'bad_input'],
+    ];
+    for (const [name, reply, kind] of cases) {
+      onRequest = () => reply;
+      await assert.rejects(client().listCreatorVideos('sunny', { since: new Date(0), limit: 10 }), (e: unknown) => {
+        assert.ok(e instanceof PlatformError, String(e));
+        assert.equal(e.kind, kind, `${name}: ${e.message}`);
+        return true;
+      }, name);
+    }
+  });
+
+  describe('paging (cursors without a next URL, as business discovery answers)', () => {
+    /** 130 posts, newest first, one a day. */
+    const posts = Array.from({ length: 130 }, (_, i) => media(String(5000 + i), i + 0.5));
+
+    it('when an account has more posts than a page and paging carries only cursors, then listCreatorVideos pages by cursor to the limit', async () => {
+      onRequest = fakeInstagram(posts);
+      const videos = await client().listCreatorVideos('sunny', { since: new Date(now.getTime() - 365 * DAY), limit: 120 });
+      assert.equal(videos.length, 120);
+      assert.deepEqual(videos.map((v) => v.id), posts.slice(0, 120).map((p) => `sunny:${p.id}`));
+      const pages = stub.requests.map((r) => mediaPageOf(r.query.get('fields')!));
+      assert.deepEqual(pages.map((p) => p.limit), [50, 50, 50]);
+      assert.equal(pages[0]!.after, null);
+      assert.ok(pages[1]!.after && pages[2]!.after && pages[1]!.after !== pages[2]!.after, 'each page continues after the previous cursor');
+    });
+
+    it('when the last page has no after cursor, then paging stops there and every post is listed once', async () => {
+      onRequest = fakeInstagram(posts);
+      const videos = await client().listCreatorVideos('sunny', { since: new Date(0), limit: 1000 });
+      assert.equal(videos.length, 130);
+      assert.equal(new Set(videos.map((v) => v.id)).size, 130);
+      assert.equal(stub.requests.length, 3);
+    });
+
+    it('when stats are asked for an older post, then later pages are read by cursor and its stats come back', async () => {
+      onRequest = fakeInstagram(posts);
+      const stats = await client().getVideoStats(['sunny:5120', 'sunny:5001']);
+      assert.deepEqual([...stats.keys()].sort(), ['sunny:5001', 'sunny:5120']);
+      assert.equal((stats.get('sunny:5120') as VideoStats).metrics.likes, 120);
+      assert.equal(stub.requests.length, 3);
+    });
+
+    it('when the whole media list was read and a post is missing, then it is absent (deleted): the batcher says not_found', async () => {
+      onRequest = fakeInstagram(posts);
+      const batcher = new StatsBatcher(client(), { windowMs: 1 });
+      await assert.rejects(batcher.get('sunny:9999'), (e: unknown) => e instanceof PlatformError && e.kind === 'not_found');
+      assert.equal(stub.requests.length, 3, 'every page was read');
+    });
+
+    it('when a post lies beyond the page limit, then it is unavailable, never not_found (not treated as deleted)', async () => {
+      const many = Array.from({ length: 700 }, (_, i) => media(String(10_000 + i), i / 10));
+      onRequest = fakeInstagram(many);
+      const c = client();
+      const stats = await c.getVideoStats(['sunny:10699', 'sunny:10003', 'sunny:1']);
+      assert.equal((stats.get('sunny:10003') as VideoStats).metrics.views, 5000);
+      for (const id of ['sunny:10699', 'sunny:1']) {
+        const result = stats.get(id);
+        assert.ok(result instanceof PlatformError && result.kind === 'unavailable', `${id}: ${String(result)}`);
+      }
+      const batcher = new StatsBatcher(c, { windowMs: 1 });
+      await assert.rejects(batcher.get('sunny:10699'), (e: unknown) => e instanceof PlatformError && e.kind === 'unavailable' && !e.retryable);
+    });
+  });
+
+  const CONFIG_ERRORS: [number, number | undefined, string, RegExp][] = [
+    [104, undefined, 'An access token is required to request this resource.', /INSTAGRAM_ACCESS_TOKEN/],
+    [100, 33, "Unsupported get request. Object with ID '17841400000000000' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", /INSTAGRAM_USER_ID/],
+    [190, undefined, 'Error validating access token: Session has expired.', /INSTAGRAM_ACCESS_TOKEN/],
+  ];
+  for (const [code, subcode, message, key] of CONFIG_ERRORS) {
+    it(`when Meta answers ${code}${subcode ? `/${subcode}` : ''}, then it is an operator configuration error (reauth) naming ${key.source}, not bad input`, async () => {
+      onRequest = () => ({ status: 400, body: { error: { message, type: 'OAuthException', code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'x' } } });
+      const batcher = new StatsBatcher(client(), { windowMs: 1 });
+      for (const call of [client().resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' }), client().listCreatorVideos('sunny', { since: new Date(0), limit: 5 }), batcher.get('sunny:1001')]) {
+        await assert.rejects(call, (e: unknown) => {
+          assert.ok(e instanceof PlatformError, String(e));
+          assert.equal(e.kind, 'reauth', e.message);
+          assert.equal(e.retryable, false);
+          assert.match(e.message, key);
+          assert.doesNotMatch(e.message, /SECRET-TOKEN/);
+          return true;
+        });
+      }
+    });
+  }
 });

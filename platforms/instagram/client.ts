@@ -7,7 +7,9 @@
  * `like_count` means hidden likes: unknown, not 0. Shares are not available.
  *
  * Ids: business discovery has no lookup of another account's media by id, so a video id here is
- * "<username>:<media id>"; getVideoStats reads each owner's recent media and picks the ids.
+ * "<username>:<media id>"; getVideoStats reads each owner's recent media (up to STATS_PAGES
+ * pages) and picks the ids. An id missing after the whole list was read is absent (deleted); one
+ * not reached within the page limit is 'unavailable' (kept, asked again later), never "deleted".
  * Discovery across Instagram is not possible with this API (capabilities.discovery = false).
  *
  * Usage headers (X-App-Usage, X-Business-Use-Case-Usage, percentages): above 80 % the client
@@ -28,7 +30,8 @@ export const INSTAGRAM_CAPABILITIES: Capabilities = {
 
 const MEDIA_FIELDS = 'id,timestamp,like_count,comments_count,media_type,media_product_type,permalink,caption,view_count';
 const PAGE_SIZE = 50;
-const STATS_PAGES = 4;
+/** Pages (of PAGE_SIZE posts) one stats lookup may read per account before giving up on older posts. */
+const STATS_PAGES = 10;
 const SLOW_DOWN_AT = 80;
 /** Instagram usernames; anything else could rewrite the field expression it is put into. */
 const USERNAME = /^[A-Za-z0-9._]{1,30}$/;
@@ -76,7 +79,14 @@ export interface InstagramClientOptions {
 function classify(code: number, subcode: number | undefined, message: string, status: number, regainAfterMs: number): PlatformError {
   const info = { status, code: String(code) };
   if (code === 110 && subcode === 2207013) return new PlatformError('instagram', 'not_found', `account not found or not a Business/Creator account: ${message}`, info);
-  if (code === 190 || code === 10 || code === 200) return new PlatformError('instagram', 'reauth', `token or permission problem (${code}): ${message}`, info);
+  // Operator configuration, not bad input: no token (104), an expired or revoked one (190), a
+  // token without the permission (10, 200), or an own account id the token cannot read (100/33).
+  if (code === 104) return new PlatformError('instagram', 'reauth', `no access token was sent (104): set INSTAGRAM_ACCESS_TOKEN: ${message}`, info);
+  if (code === 190) return new PlatformError('instagram', 'reauth', `the access token is expired or revoked (190): renew INSTAGRAM_ACCESS_TOKEN: ${message}`, info);
+  if (code === 10 || code === 200) return new PlatformError('instagram', 'reauth', `the token lacks a permission (${code}): grant it to INSTAGRAM_ACCESS_TOKEN: ${message}`, info);
+  if (code === 100 && subcode === 33) {
+    return new PlatformError('instagram', 'reauth', `the operator's own Instagram account cannot be read (100/33): check INSTAGRAM_USER_ID (the professional account id of INSTAGRAM_ACCESS_TOKEN): ${message}`, info);
+  }
   if (THROTTLED.includes(code)) return new PlatformError('instagram', 'retryable', `throttled (${code}): ${message}`, { ...info, retryAfterMs: Math.max(regainAfterMs, 60_000) });
   if (code === 1 || code === 2) return new PlatformError('instagram', 'retryable', `transient error (${code}): ${message}`, info);
   if (code === 100) return new PlatformError('instagram', 'bad_input', `invalid parameter: ${message}`, info);
@@ -121,7 +131,7 @@ export function createInstagramClient(opts: InstagramClientOptions): PlatformCli
     const url = `${base}/${encodeURIComponent(opts.igUserId)}?${new URLSearchParams({ fields, access_token: opts.accessToken })}`;
     let res;
     try {
-      res = await requestJson({ platform: 'instagram', url, timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes });
+      res = await requestJson({ platform: 'instagram', url, timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, clock });
     } catch (err) {
       if (err instanceof PlatformError) err.message = err.message.split(opts.accessToken).join('[redacted]');
       throw err;
@@ -136,7 +146,7 @@ export function createInstagramClient(opts: InstagramClientOptions): PlatformCli
     if (res.status >= 400) {
       throw new PlatformError('instagram', res.status >= 500 || res.status === 429 ? 'retryable' : 'bad_input', `HTTP ${res.status} without a Graph API error body`, { status: res.status });
     }
-    return parseResponse('instagram', 'business_discovery', discoverySchema, res.json, res.status).business_discovery;
+    return { account: parseResponse('instagram', 'business_discovery', discoverySchema, res.json, res.status).business_discovery, fetchedAt: res.receivedAt.toISOString() };
   }
 
   function toVideo(username: string, creatorName: string | null, m: z.output<typeof mediaSchema>, fetchedAt: string): Video {
@@ -150,19 +160,24 @@ export function createInstagramClient(opts: InstagramClientOptions): PlatformCli
     };
   }
 
-  /** Recent media of one account, newest first, paging with the `after` cursor. */
-  async function recentMedia(username: string, stop: (page: Video[]) => boolean, maxPages: number): Promise<Video[]> {
+  /**
+   * Recent media of one account, newest first, paging with `.after(cursor)` inside the field
+   * expansion. The media edge's paging may carry `cursors.after` WITHOUT a `next` URL: the cursor
+   * alone means "more"; only a page without `after` (or an empty one) ends the list. `complete`
+   * says whether the whole list was read (rather than stopped by `stop` or the page limit).
+   */
+  async function recentMedia(username: string, stop: (page: Video[], all: Video[]) => boolean, maxPages: number): Promise<{ videos: Video[]; complete: boolean }> {
     const videos: Video[] = [];
     let after: string | undefined;
     for (let page = 0; page < maxPages; page++) {
-      const account = await discover(username, PAGE_SIZE, after);
-      const fetchedAt = clock().toISOString();
+      const { account, fetchedAt } = await discover(username, PAGE_SIZE, after);
       const batch = (account.media?.data ?? []).map((m) => toVideo(username, account.name ?? null, m, fetchedAt));
       videos.push(...batch);
       after = account.media?.paging?.cursors?.after;
-      if (!after || !account.media?.paging?.next || batch.length === 0 || stop(batch)) break;
+      if (!after || batch.length === 0) return { videos, complete: true };
+      if (stop(batch, videos)) break;
     }
-    return videos;
+    return { videos, complete: false };
   }
 
   return {
@@ -172,15 +187,16 @@ export function createInstagramClient(opts: InstagramClientOptions): PlatformCli
 
     async resolveCreator(ref: CreatorRef): Promise<Creator> {
       if (ref.platform !== 'instagram') throw new PlatformError('instagram', 'bad_input', `not an Instagram reference: ${ref.platform}`);
-      const account = await discover(ref.value, 1);
+      const { account, fetchedAt } = await discover(ref.value, 1);
       return {
         platform: 'instagram', id: (account.username ?? ref.value).toLowerCase(), handle: account.username ?? ref.value, name: account.name ?? account.username ?? ref.value,
-        followers: countOrNull(account.followers_count), videoCount: countOrNull(account.media_count), fetchedAt: clock().toISOString(), source: 'instagram-graph-api',
+        followers: countOrNull(account.followers_count), videoCount: countOrNull(account.media_count), fetchedAt, source: 'instagram-graph-api',
       };
     },
 
     async listCreatorVideos(username, { since, limit }) {
-      const videos = await recentMedia(username, (page) => Date.parse(page.at(-1)!.publishedAt) < since.getTime(), Math.ceil(limit / PAGE_SIZE) + 1);
+      const older = (page: Video[], all: Video[]) => Date.parse(page.at(-1)!.publishedAt) < since.getTime() || all.length >= limit;
+      const { videos } = await recentMedia(username, older, Math.ceil(limit / PAGE_SIZE) + 1);
       return videos.filter((v) => Date.parse(v.publishedAt) >= since.getTime()).slice(0, limit);
     },
 
@@ -192,15 +208,21 @@ export function createInstagramClient(opts: InstagramClientOptions): PlatformCli
         if (!owner || !id.includes(':') || !USERNAME.test(owner)) continue; // not one of our composite ids: absent, as unknown ids are
         byOwner.set(owner, (byOwner.get(owner) ?? new Set()).add(id));
       }
-      const found = new Map<string, VideoStats>();
+      const found = new Map<string, VideoStats | PlatformError>();
       for (const [owner, wanted] of byOwner) {
         const seen = new Set<string>();
         const allSeen = (page: Video[]) => {
           for (const v of page) if (wanted.has(v.id)) seen.add(v.id);
           return seen.size === wanted.size;
         };
-        const media = await recentMedia(owner, allSeen, STATS_PAGES);
-        for (const v of media) if (wanted.has(v.id)) found.set(v.id, { platform: 'instagram', id: v.id, metrics: v.metrics, fetchedAt: v.fetchedAt, source: v.source });
+        const { videos, complete } = await recentMedia(owner, allSeen, STATS_PAGES);
+        for (const v of videos) if (wanted.has(v.id)) found.set(v.id, { platform: 'instagram', id: v.id, metrics: v.metrics, fetchedAt: v.fetchedAt, source: v.source });
+        // Absent (deleted) only when the whole media list was read; past the page limit a post
+        // is merely out of reach this time.
+        if (complete) continue;
+        for (const id of wanted) {
+          if (!found.has(id)) found.set(id, new PlatformError('instagram', 'unavailable', `post ${id} is not among the ${videos.length} newest posts read (page limit); not known to be deleted`, { code: 'beyond_page_limit' }));
+        }
       }
       return found;
     },

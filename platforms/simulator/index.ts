@@ -104,6 +104,8 @@ export interface SimulatorOptions extends WorldOptions {
 
 export interface SimulatorClient extends PlatformClient {
   readonly world: World;
+  /** The simulator knows every video: an id is either answered or really absent. */
+  getVideoStats(ids: string[]): Promise<Map<string, VideoStats>>;
 }
 
 export function createSimulator(options: SimulatorOptions): SimulatorClient {

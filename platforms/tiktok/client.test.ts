@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { PlatformError, type PlatformErrorKind } from '../errors';
 import { QuotaLedger } from '../quota';
-import type { PlatformClient } from '../types';
+import type { PlatformClient, VideoStats } from '../types';
 import { testRedis } from '../../test/harness';
 import { startStubServer, type StubReply, type StubRequest, type StubServer } from '../../test/stubServer';
 import { createTikTokClient } from './client';
@@ -52,7 +52,7 @@ describe('TikTok Research API adapter (local stub)', () => {
     onQuery = () => ({ body: rawQueryBody([video(BigInt(BIG_ID))]) }); // the id as a bare JSON number
     const stats = await client().getVideoStats([BIG_ID]);
     assert.deepEqual([...stats.keys()], [BIG_ID]);
-    assert.deepEqual(stats.get(BIG_ID)!.metrics, { views: 1000, likes: 50, comments: 3, shares: 2 });
+    assert.deepEqual((stats.get(BIG_ID) as VideoStats).metrics, { views: 1000, likes: 50, comments: 3, shares: 2 });
     const body = JSON.parse(stub.requests.at(-1)!.body);
     assert.deepEqual(body.query.and[0], { operation: 'IN', field_name: 'video_id', field_values: [BIG_ID] });
     assert.ok(body.start_date <= '20230518' && body.end_date >= '20230518', `the window ${body.start_date}..${body.end_date} holds the id's creation day`);
@@ -116,7 +116,7 @@ describe('TikTok Research API adapter (local stub)', () => {
   const ERROR_CASES: [string, number, string, PlatformErrorKind][] = [
     ['scope_not_authorized', 401, 'scope', 'reauth'],
     ['invalid_params', 400, 'bad', 'bad_input'],
-    ['rate_limit_exceeded', 429, 'slow down', 'retryable'],
+    ['rate_limit_exceeded', 429, 'slow down', 'quota_exhausted'], // no Retry-After: the Research API's daily cap
     ['internal_error', 500, 'oops', 'retryable'],
     ['daily_quota_limit_exceeded', 429, 'done for today', 'quota_exhausted'],
   ];
@@ -201,11 +201,11 @@ describe('TikTok Research API adapter (local stub)', () => {
 
   it('when the answer is HTML, the wrong shape, too slow or too large, then a classified error and no crash', async () => {
     const cases: [StubReply, PlatformErrorKind][] = [
-      [{ status: 200, body: '<html>gateway</html>', headers: { 'content-type': 'text/html' } }, 'bad_input'],
+      [{ status: 200, body: '<html>gateway</html>', headers: { 'content-type': 'text/html' } }, 'retryable'],
       [{ status: 502, body: '<html>bad gateway</html>' }, 'retryable'],
       [{ body: { data: { videos: [{ id: 1 }] }, error: OK } }, 'bad_input'],
       [{ body: rawQueryBody([video(BIG_ID)]), delayMs: 1500 }, 'retryable'],
-      [{ body: rawQueryBody(Array.from({ length: 2000 }, (_, i) => video(`700000000000000${String(i).padStart(4, '0')}`))) }, 'bad_input'],
+      [{ body: rawQueryBody(Array.from({ length: 2000 }, (_, i) => video(`700000000000000${String(i).padStart(4, '0')}`))) }, 'retryable'],
     ];
     for (const [reply, kind] of cases) {
       onQuery = () => reply;
@@ -227,5 +227,91 @@ describe('TikTok Research API adapter (local stub)', () => {
     await assert.rejects(client().resolveCreator({ platform: 'tiktok', kind: 'username', value: 'ghost' }), isKind('not_found'));
     onQuery = () => ({ status: 400, body: { error: { code: 'invalid_params', message: 'fields is invalid', log_id: 'l' } } });
     await assert.rejects(client().resolveCreator({ platform: 'tiktok', kind: 'username', value: 'dancer' }), isKind('bad_input'));
+  });
+
+  it('when a 200 answer is cut off, empty or not JSON, then the error is retryable; well-formed JSON of the wrong shape stays bad_input', async () => {
+    const whole = rawQueryBody([video(BIG_ID), video('7000000000000000002')]);
+    const cases: [string, StubReply, PlatformErrorKind][] = [
+      ['short of its content-length', { body: whole, headers: { 'content-type': 'application/json' }, cutOff: { bytes: Math.floor(whole.length / 2), framing: 'content-length' } }, 'retryable'],
+      ['cut off, close-delimited', { body: whole, headers: { 'content-type': 'application/json' }, cutOff: { bytes: Math.floor(whole.length / 2), framing: 'close' } }, 'retryable'],
+      ['empty', { body: '' }, 'retryable'],
+      ['invalid JSON', { body: '{"data": {"videos": [}, "error": {"code": "ok"}}', headers: { 'content-type': 'application/json' } }, 'retryable'],
+      ['JSON of the wrong shape', { body: { data: { videos: 'none' }, error: OK } }, 'bad_input'],
+    ];
+    for (const [name, reply, kind] of cases) {
+      onQuery = () => reply;
+      await assert.rejects(client().getVideoStats([BIG_ID]), (e: unknown) => {
+        assert.ok(e instanceof PlatformError, String(e));
+        assert.equal(e.kind, kind, `${name}: ${e.message}`);
+        return true;
+      }, name);
+    }
+  });
+
+  describe('429 rate_limit_exceeded: daily cap or short throttle', () => {
+    const nextUtcMidnight = () => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)).toISOString();
+    const capped = (headers: Record<string, string> = {}): StubReply => ({ status: 429, headers, body: { error: { code: 'rate_limit_exceeded', message: 'Rate limit exceeded', log_id: 'l' } } });
+
+    it('when the Research API answers 429 rate_limit_exceeded without a short wait, then calls are held until 00:00 UTC, unasked', async () => {
+      onQuery = () => capped();
+      const c = client();
+      await assert.rejects(c.getVideoStats([BIG_ID]), (e: unknown) => {
+        assert.ok(e instanceof PlatformError, String(e));
+        assert.equal(e.kind, 'quota_exhausted', e.message);
+        assert.equal(e.info.resetAt, nextUtcMidnight());
+        return true;
+      });
+      await assert.rejects(c.discoverFresh({ publishedAfter: new Date(now.getTime() - DAY), limit: 10 }), isKind('quota_exhausted'));
+      await assert.rejects(client().getVideoStats([BIG_ID]), isKind('quota_exhausted'), 'another process (same ledger) is held too');
+      assert.equal(queries(stub).length, 1, 'TikTok was asked once');
+      now = new Date(Date.parse(nextUtcMidnight()) + 60_000);
+      onQuery = () => ({ body: rawQueryBody([video(BIG_ID)]) });
+      assert.equal((await c.getVideoStats([BIG_ID])).size, 1, 'calls resume after 00:00 UTC');
+    });
+
+    it('when a 429 names a short Retry-After, then it is retried; a second 429 after that backoff is the daily cap', async () => {
+      onQuery = () => capped({ 'retry-after': '30' });
+      const c = client();
+      await assert.rejects(c.getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === 'retryable' && e.info.retryAfterMs === 30_000);
+      now = new Date(now.getTime() + 30_000);
+      await assert.rejects(c.getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === 'quota_exhausted' && e.info.resetAt === nextUtcMidnight());
+      await assert.rejects(c.getVideoStats([BIG_ID]), isKind('quota_exhausted'));
+      assert.equal(queries(stub).length, 2);
+    });
+
+    it('when our ledger is near the daily limit, then even a 429 with a short Retry-After is the daily cap', async () => {
+      const c = client({ dailyRequests: 10 });
+      for (let i = 0; i < 9; i++) await c.getVideoStats([BIG_ID]);
+      onQuery = () => capped({ 'retry-after': '5' });
+      await assert.rejects(c.getVideoStats([BIG_ID]), isKind('quota_exhausted'));
+    });
+  });
+
+  describe('expired search_id', () => {
+    const first = ['7000000000000000011', '7000000000000000012'];
+    const second = ['7000000000000000013'];
+    const expired = (id: string): StubReply => ({ status: 400, body: { error: { code: 'invalid_params', message: `Search Id ${id} is invalid or expired`, log_id: 'l' } } });
+
+    it('when a later page says the search_id is invalid or expired, then the query restarts from cursor 0 once, without duplicate videos', async () => {
+      let searches = 0;
+      onQuery = (req) => {
+        const body = JSON.parse(req.body);
+        if (body.cursor === 0) return { body: rawQueryBody(first.map((id) => video(id, {}, now.getTime())), true, 2, `sid-${++searches}`) };
+        if (body.search_id === 'sid-1') return expired(body.search_id);
+        return { body: rawQueryBody(second.map((id) => video(id, {}, now.getTime())), false, 3, body.search_id) };
+      };
+      const videos = await client().listCreatorVideos('dancer', { since: new Date(now.getTime() - 5 * DAY), limit: 10 });
+      assert.deepEqual(videos.map((v) => v.id).sort(), [...first, ...second].sort());
+      assert.deepEqual(queries(stub).map((q) => [q.cursor, q.search_id ?? null]), [[0, null], [2, 'sid-1'], [0, null], [2, 'sid-2']]);
+    });
+
+    it('when the search_id expires again after the restart, then the call fails instead of looping', async () => {
+      onQuery = (req) => {
+        const body = JSON.parse(req.body);
+        return body.cursor === 0 ? { body: rawQueryBody(first.map((id) => video(id, {}, now.getTime())), true, 2, 'sid-x') } : expired(body.search_id);
+      };
+      await assert.rejects(client().listCreatorVideos('dancer', { since: new Date(now.getTime() - 5 * DAY), limit: 10 }), isKind('bad_input'));
+      assert.equal(queries(stub).length, 4);
+    });
   });
 });

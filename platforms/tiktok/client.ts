@@ -10,7 +10,10 @@
  *   daily quota resets at 12 AM UTC): one request and `max_count` records are reserved before
  *   every query, so a call that could overrun either bucket is refused before it is made.
  *   Reserving the maximum rather than the records actually returned keeps the refusal safe; the
- *   ledger may under-use a day.
+ *   ledger may under-use a day. TikTok's own "spent" answer — 429 `rate_limit_exceeded`, read as
+ *   the daily cap unless it clearly is a short throttle (see isDailyCap) — exhausts both buckets
+ *   until 00:00 UTC.
+ * - A search_id expires: an "invalid or expired" answer on a later page restarts the query once.
  * - Every video query needs a date window (≤ 30 days): longer ranges are split, and lookups by
  *   id use windows around the creation times the ids carry (see windows.ts).
  * - Video ids are 64-bit: kept as strings end to end (lossless JSON).
@@ -71,13 +74,29 @@ export interface TikTokClientOptions {
 
 type Query = Record<string, unknown>;
 
+/**
+ * How a 429 `rate_limit_exceeded` from the Research API is read. The Research API documents only
+ * daily limits (1,000 requests and 100,000 records, reset 00:00 UTC); the per-minute limit
+ * (600/min) is documented for the Display API endpoints, and no separate code tells the two
+ * apart. The safe reading is therefore "the daily cap is spent": hold every call until 00:00 UTC
+ * (a wrong guess costs hours of TikTok data; the other wrong guess hammers a spent cap for a day
+ * and risks the research client). Only a 429 that looks like a short throttle on every count is
+ * retried: it names a short wait (Retry-After ≤ 5 minutes), our ledger still has ≥ 10 % of the
+ * day's requests and records (the lab's quota may be shared with other tools, so a full ledger
+ * is a strong sign, an empty one a weak one), and it is not a repeat (no 429 in the previous 15
+ * minutes: a second one after backing off means the wait did not help).
+ */
+const SHORT_THROTTLE_MAX_MS = 5 * 60_000;
+const REPEAT_WINDOW_MS = 15 * 60_000;
+const NEAR_LIMIT_SHARE = 0.1;
+
 function errorFor(code: string, message: string, status: number, headers: Headers, now: Date): PlatformError {
   const info = { status, code, retryAfterMs: retryAfterMs(headers, now.getTime()) };
   switch (code) {
     case 'access_token_invalid':
     case 'scope_not_authorized':
     case 'scope_permission_missed':
-      return new PlatformError('tiktok', 'reauth', `${code}: ${message}`, info);
+      return new PlatformError('tiktok', 'reauth', `${code}: ${message} (check TIKTOK_CLIENT_KEY, TIKTOK_CLIENT_SECRET and the research client's approval)`, info);
     case 'invalid_params':
       return new PlatformError('tiktok', 'bad_input', `${code}: ${message}`, info);
     case 'daily_quota_limit_exceeded': // not in the v2 error table, but what the Research API answers (429)
@@ -92,6 +111,11 @@ function errorFor(code: string, message: string, status: number, headers: Header
   }
 }
 
+/** TikTok's answer to a later page whose search_id has expired ("search_id … is invalid or expired"). */
+function isExpiredSearch(err: unknown): boolean {
+  return err instanceof PlatformError && err.info.code === 'invalid_params' && /expired|search.?id/i.test(err.message);
+}
+
 export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
   const base = opts.baseUrl.replace(/\/+$/, '');
   const clock = opts.clock ?? (() => new Date());
@@ -101,16 +125,31 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
   };
   let token: { value: string; refreshAt: number } | undefined;
   let tokenRequest: Promise<string> | undefined;
+  /** When this process last saw a 429 it read as a short throttle (see SHORT_THROTTLE_MAX_MS). */
+  let lastThrottledAt = -Infinity;
+
+  /** Whether a 429 rate_limit_exceeded is the daily cap (the default) rather than a short throttle. */
+  async function isDailyCap(failure: PlatformError, now: Date): Promise<boolean> {
+    const wait = failure.info.retryAfterMs;
+    const repeated = now.getTime() - lastThrottledAt < REPEAT_WINDOW_MS;
+    const [requests, records] = await Promise.all([opts.quota.usage(buckets.requests), opts.quota.usage(buckets.records)]);
+    const nearLimit = requests.remaining < requests.limit * NEAR_LIMIT_SHARE || records.remaining < records.limit * NEAR_LIMIT_SHARE;
+    if (wait !== undefined && wait <= SHORT_THROTTLE_MAX_MS && !repeated && !nearLimit) {
+      lastThrottledAt = now.getTime();
+      return false;
+    }
+    return true;
+  }
 
   async function fetchToken(): Promise<string> {
     const res = await requestJson({
-      platform: 'tiktok', url: `${base}/v2/oauth/token/`, method: 'POST', timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes,
+      platform: 'tiktok', url: `${base}/v2/oauth/token/`, method: 'POST', timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, clock,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ client_key: opts.clientKey, client_secret: opts.clientSecret, grant_type: 'client_credentials' }).toString(),
     });
     if (res.status >= 500 || res.status === 429) throw new PlatformError('tiktok', 'retryable', `token endpoint answered ${res.status}`, { status: res.status });
     if (res.status !== 200 || !tokenResponse.safeParse(res.json).success) {
-      throw new PlatformError('tiktok', 'reauth', 'client credentials were refused: check TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET', { status: res.status });
+      throw new PlatformError('tiktok', 'reauth', 'client credentials were refused: check TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET', { status: res.status, code: 'invalid_client' });
     }
     const { access_token, expires_in } = tokenResponse.parse(res.json);
     token = { value: access_token, refreshAt: clock().getTime() + Math.max(0, expires_in - 300) * 1000 };
@@ -126,13 +165,14 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
     return tokenRequest;
   }
 
-  async function post<S extends z.ZodType>(path: string, fields: string, body: Query, schema: S, records: number, retried = false): Promise<z.output<S>> {
+  /** One Research API call; the answer with the time it arrived (the time of its metrics). */
+  async function post<S extends z.ZodType>(path: string, fields: string, body: Query, schema: S, records: number, retried = false): Promise<{ body: z.output<S>; fetchedAt: string }> {
     const bearer = await accessToken(); // first, so a failed token request spends no quota
     await opts.quota.reserve(buckets.requests, 1);
     if (records > 0) await opts.quota.reserve(buckets.records, records);
     const res = await requestJson({
       platform: 'tiktok', url: `${base}${path}?fields=${fields}`, method: 'POST', body, timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes,
-      headers: { authorization: `Bearer ${bearer}` },
+      headers: { authorization: `Bearer ${bearer}` }, clock,
     });
     const error = errorSchema.safeParse((res.json as { error?: unknown } | undefined)?.error);
     const code = error.success ? error.data.code : '';
@@ -141,11 +181,16 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
       return post(path, fields, body, schema, records, true);
     }
     if (code !== 'ok' || res.status >= 400) {
-      const failure = errorFor(code, error.success ? error.data.message : '', res.status, res.headers, clock());
+      const now = clock();
+      let failure = errorFor(code, error.success ? error.data.message : '', res.status, res.headers, now);
+      if ((res.status === 429 || code === 'rate_limit_exceeded') && failure.kind === 'retryable' && (await isDailyCap(failure, now))) {
+        failure = new PlatformError('tiktok', 'quota_exhausted', `${code || 'HTTP 429'}: ${failure.message.replace(/^tiktok: /, '')} (read as the Research API's daily cap: calls wait for 00:00 UTC)`,
+          { status: 429, code: code || 'http_429', resetAt: quotaDay(now, 'UTC').resetAt.toISOString() });
+      }
       if (failure.kind === 'quota_exhausted') await Promise.all([opts.quota.exhaust(buckets.requests), opts.quota.exhaust(buckets.records)]);
       throw failure;
     }
-    return parseResponse('tiktok', path, schema, res.json, res.status);
+    return { body: parseResponse('tiktok', path, schema, res.json, res.status), fetchedAt: res.receivedAt.toISOString() };
   }
 
   function toVideo(v: z.output<typeof videoSchema>, fetchedAt: string): Video {
@@ -164,23 +209,38 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
     };
   }
 
-  /** Pages through one query within one date window (≤ 30 days). */
+  /**
+   * Pages through one query within one date window (≤ 30 days). A search_id expires: when a
+   * later page is refused as "invalid or expired", the query restarts from cursor 0 once (a
+   * second expiry fails the call); videos already collected are not added twice.
+   */
   async function queryVideos(query: Query, from: number, to: number, limit: number): Promise<Video[]> {
-    const videos: Video[] = [];
+    const videos = new Map<string, Video>();
     let cursor = 0;
     let searchId: string | undefined;
-    while (videos.length < limit) {
-      const maxCount = Math.min(100, limit - videos.length);
-      const page = await post('/v2/research/video/query/', VIDEO_FIELDS, {
-        query, start_date: utcDay(from), end_date: utcDay(to), max_count: maxCount, cursor, ...(searchId ? { search_id: searchId } : {}),
-      }, queryResponse, maxCount);
-      const fetchedAt = clock().toISOString();
-      videos.push(...(page.data?.videos ?? []).map((v) => toVideo(v, fetchedAt)));
-      if (!page.data?.has_more || page.data.cursor === undefined) break;
-      cursor = page.data.cursor;
-      searchId = page.data.search_id;
+    let restarted = false;
+    while (videos.size < limit) {
+      const maxCount = Math.min(100, limit - videos.size);
+      let page;
+      try {
+        page = await post('/v2/research/video/query/', VIDEO_FIELDS, {
+          query, start_date: utcDay(from), end_date: utcDay(to), max_count: maxCount, cursor, ...(searchId ? { search_id: searchId } : {}),
+        }, queryResponse, maxCount);
+      } catch (err) {
+        if (!restarted && searchId && isExpiredSearch(err)) {
+          restarted = true;
+          cursor = 0;
+          searchId = undefined;
+          continue;
+        }
+        throw err;
+      }
+      for (const v of page.body.data?.videos ?? []) if (videos.size < limit || videos.has(String(v.id))) videos.set(String(v.id), toVideo(v, page.fetchedAt));
+      if (!page.body.data?.has_more || page.body.data.cursor === undefined) break;
+      cursor = page.body.data.cursor;
+      searchId = page.body.data.search_id;
     }
-    return videos;
+    return [...videos.values()];
   }
 
   /** One query over [from, to], window by window (≤ 30 days each), newest window first. */
@@ -201,20 +261,21 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
     async resolveCreator(ref: CreatorRef): Promise<Creator> {
       if (ref.platform !== 'tiktok') throw new PlatformError('tiktok', 'bad_input', `not a TikTok reference: ${ref.platform}`);
       const username = ref.value.toLowerCase(); // TikTok usernames are case-insensitive
-      let res;
+      let answer;
       try {
-        res = await post('/v2/research/user/info/', USER_FIELDS, { username }, userResponse, 0);
+        answer = await post('/v2/research/user/info/', USER_FIELDS, { username }, userResponse, 0);
       } catch (err) {
         // An unknown or private account is refused as invalid_params (not documented: we go by
         // the message, so a malformed request of ours still surfaces as bad_input).
         if (err instanceof PlatformError && err.info.code === 'invalid_params' && /user|exist|private|found/i.test(err.message)) throw new PlatformError('tiktok', 'not_found', `no public TikTok account @${ref.value}`, err.info);
         throw err;
       }
-      if (!res.data || Object.keys(res.data).length === 0) throw new PlatformError('tiktok', 'not_found', `no public TikTok account @${ref.value}`);
+      const data = answer.body.data;
+      if (!data || Object.keys(data).length === 0) throw new PlatformError('tiktok', 'not_found', `no public TikTok account @${ref.value}`);
       return {
-        platform: 'tiktok', id: username, handle: username, name: res.data.display_name ?? username,
-        followers: countOrNull(res.data.follower_count), videoCount: countOrNull(res.data.video_count),
-        fetchedAt: clock().toISOString(), source: 'tiktok-research-api',
+        platform: 'tiktok', id: username, handle: username, name: data.display_name ?? username,
+        followers: countOrNull(data.follower_count), videoCount: countOrNull(data.video_count),
+        fetchedAt: answer.fetchedAt, source: 'tiktok-research-api',
       };
     },
 

@@ -17,6 +17,6 @@ export function video(id: string | number | bigint, extra: Record<string, unknow
 }
 
 /** The documented query response, with every bigint written as a JSON number (as TikTok does). */
-export function queryBody(videos: unknown[], more = false, cursor = 100): string {
-  return JSON.stringify({ data: { videos, cursor, has_more: more, search_id: 'sid-1' }, error: OK }, (_k, v: unknown) => (typeof v === 'bigint' ? `@@${v}@@` : v)).replace(/"@@(\d+)@@"/g, '$1');
+export function queryBody(videos: unknown[], more = false, cursor = 100, searchId = 'sid-1'): string {
+  return JSON.stringify({ data: { videos, cursor, has_more: more, search_id: searchId }, error: OK }, (_k, v: unknown) => (typeof v === 'bigint' ? `@@${v}@@` : v)).replace(/"@@(\d+)@@"/g, '$1');
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { PlatformError } from '../errors';
+import type { VideoStats } from '../types';
 import { API_KEY, BASE_PATH, channelItem, fakeYouTube, startYouTubeHarness, videoItem, type YouTubeHarness } from './testFixtures';
 import { quotaDay } from '../quota';
 import { youTubeBuckets } from './request';
@@ -133,6 +134,26 @@ describe('youtube client', () => {
       assert.equal(h.stub.requests.at(-1)?.query.get('id'), `${items[1]!.videoId},${items[2]!.videoId}`);
     });
 
+    it('when the worker has restarted (no cached playlist), then the uploads lookup asks channels.list for contentDetails only and accepts an answer without snippet', async () => {
+      h = await startYouTubeHarness(fakeYouTube(data));
+      const videos = await h.client.listCreatorVideos(CHANNEL, { since: new Date(all[4]!.videoPublishedAt), limit: 10 });
+      assert.equal(videos.length, 5);
+      const lookup = h.stub.requests[0]!;
+      assert.equal(lookup.path, `${BASE_PATH}/channels`);
+      assert.equal(lookup.query.get('part'), 'contentDetails');
+      assert.equal(lookup.query.get('id'), CHANNEL);
+      // The answer really had no snippet (the fake cuts items to the requested parts).
+      const raw = await fetch(`${h.stub.url}${BASE_PATH}/channels?part=contentDetails&id=${CHANNEL}`).then((r) => r.json()) as { items: Record<string, unknown>[] };
+      assert.deepEqual(Object.keys(raw.items[0]!).sort(), ['contentDetails', 'id', 'kind']);
+    });
+
+    it('when a part that was asked for and is needed is missing (snippet of videos.list), then it is bad_input naming the call', async () => {
+      h = await startYouTubeHarness((req) => (req.path.endsWith('/videos') ? { body: { items: [{ id: 'aaaaaaaaaaa', statistics: { viewCount: '1' } }] } } : { body: {} }));
+      const err = await rejection(h.client.getVideoStats(['aaaaaaaaaaa']));
+      assert.equal(err.kind, 'bad_input');
+      assert.match(err.message, /videos\?part=snippet,statistics,contentDetails,topicDetails response: items\.0\.snippet/);
+    });
+
     it('when the channel does not exist, then it throws not_found', async () => {
       h = await startYouTubeHarness(fakeYouTube(data));
       const err = await rejection(h.client.listCreatorVideos('UCunknown', { since: new Date(0), limit: 5 }));
@@ -146,8 +167,8 @@ describe('youtube client', () => {
       h = await startYouTubeHarness(fakeYouTube({ channels: [], videos }));
       const stats = await h.client.getVideoStats(['aaaaaaaaaaa', 'bbbbbbbbbbb', 'unknown0000']);
       assert.deepEqual([...stats.keys()], ['aaaaaaaaaaa', 'bbbbbbbbbbb']);
-      assert.deepEqual(stats.get('aaaaaaaaaaa')?.metrics, { views: 1000, likes: 50, comments: 7, shares: null });
-      assert.deepEqual(stats.get('bbbbbbbbbbb')?.metrics, { views: 20, likes: null, comments: null, shares: null });
+      assert.deepEqual((stats.get('aaaaaaaaaaa') as VideoStats).metrics, { views: 1000, likes: 50, comments: 7, shares: null });
+      assert.deepEqual((stats.get('bbbbbbbbbbb') as VideoStats).metrics, { views: 20, likes: null, comments: null, shares: null });
       const [req] = h.stub.requests;
       assert.equal(req?.query.get('id'), 'aaaaaaaaaaa,bbbbbbbbbbb,unknown0000');
       assert.equal(req?.query.get('part'), 'snippet,statistics,contentDetails,topicDetails');

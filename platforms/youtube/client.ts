@@ -7,7 +7,8 @@ import { PlatformError } from '../errors';
 import type { Capabilities, Creator, CreatorRef, PlatformClient, Video, VideoStats } from '../types';
 import { toCreator, toVideo, toVideoStats, YOUTUBE_SOURCE } from './normalize';
 import { createYouTubeGet, youTubeBuckets, type YouTubeRequestOptions } from './request';
-import { channelListSchema, playlistItemListSchema, searchListSchema, videoListSchema, type VideoItem } from './schemas';
+import type { z } from 'zod';
+import { channelsCall, playlistItemsCall, searchCall, videosCall, type VideoItem } from './schemas';
 
 export interface YouTubeClientOptions extends Omit<YouTubeRequestOptions, 'clock'> {
   /** Region of the mostPopular chart and of discovery search; default US. */
@@ -17,7 +18,12 @@ export interface YouTubeClientOptions extends Omit<YouTubeRequestOptions, 'clock
 
 /** Most ids one videos.list call accepts. */
 export const YOUTUBE_MAX_IDS = 50;
-const VIDEO_PARTS = 'snippet,statistics,contentDetails,topicDetails';
+/** Every call names its parts once: the `part` parameter and the schema come from the same list. */
+const VIDEOS = videosCall(['snippet', 'statistics', 'contentDetails', 'topicDetails']);
+const CHANNELS_FULL = channelsCall(['snippet', 'statistics', 'contentDetails']);
+const CHANNELS_UPLOADS = channelsCall(['contentDetails']);
+const PLAYLIST_ITEMS = playlistItemsCall(['contentDetails']);
+const SEARCH = searchCall();
 const VIDEO_ID = /^[A-Za-z0-9_-]+$/;
 
 export const YOUTUBE_CAPABILITIES: Capabilities = {
@@ -44,33 +50,35 @@ export function createYouTubeClient(options: YouTubeClientOptions): PlatformClie
   const get = createYouTubeGet({ ...options, clock }, buckets);
   /** Channel id → uploads playlist id; it never changes, so one lookup per channel per process. */
   const uploadsPlaylists = new Map<string, string>();
-  const now = (): string => clock().toISOString();
 
-  async function findChannels(params: Record<string, string>) {
-    const { items = [] } = await get('channels', params, channelListSchema);
+  /** channels.list for one call's parts; remembers every uploads playlist id it sees. */
+  async function findChannels<I extends { id: string; contentDetails?: { relatedPlaylists?: { uploads?: string } } }>(call: { part: string; schema: z.ZodType<{ items?: I[] }> }, params: Record<string, string>) {
+    const { body, fetchedAt } = await get('channels', call, params);
+    const items = body.items ?? [];
     for (const item of items) {
       const uploads = item.contentDetails?.relatedPlaylists?.uploads;
       if (uploads) uploadsPlaylists.set(item.id, uploads);
     }
-    return items;
+    return { items, fetchedAt };
   }
 
   async function uploadsPlaylistOf(channelId: string): Promise<string> {
     const cached = uploadsPlaylists.get(channelId);
     if (cached) return cached;
-    await findChannels({ part: 'contentDetails', id: channelId });
+    // Only contentDetails: the answer has no snippet (validated as such), as after a restart.
+    await findChannels(CHANNELS_UPLOADS, { id: channelId });
     const uploads = uploadsPlaylists.get(channelId);
     if (!uploads) throw new PlatformError('youtube', 'not_found', `channel ${channelId} not found or has no uploads playlist`);
     return uploads;
   }
 
-  /** videos.list for any number of ids, 50 per call; unknown ids are simply absent. */
-  async function fetchVideoItems(ids: string[]): Promise<VideoItem[]> {
-    const items: VideoItem[] = [];
+  /** videos.list for any number of ids, 50 per call; unknown ids are simply absent. Each item with its call's arrival time. */
+  async function fetchVideoItems(ids: string[]): Promise<{ item: VideoItem; fetchedAt: string }[]> {
+    const items: { item: VideoItem; fetchedAt: string }[] = [];
     for (const batch of chunks([...new Set(ids)], YOUTUBE_MAX_IDS)) {
       // No maxResults here: videos.list does not accept it together with id.
-      const answer = await get('videos', { part: VIDEO_PARTS, id: batch.join(',') }, videoListSchema);
-      items.push(...answer.items);
+      const { body, fetchedAt } = await get('videos', VIDEOS, { id: batch.join(',') });
+      items.push(...body.items.map((item) => ({ item, fetchedAt })));
     }
     return items;
   }
@@ -80,8 +88,8 @@ export function createYouTubeClient(options: YouTubeClientOptions): PlatformClie
     const ids: string[] = [];
     let pageToken: string | undefined;
     do {
-      const params: Record<string, string> = { part: 'contentDetails', playlistId, maxResults: '50', ...(pageToken ? { pageToken } : {}) };
-      const page = await get('playlistItems', params, playlistItemListSchema);
+      const params: Record<string, string> = { playlistId, maxResults: '50', ...(pageToken ? { pageToken } : {}) };
+      const { body: page } = await get('playlistItems', PLAYLIST_ITEMS, params);
       let reachedOlder = false;
       for (const { contentDetails } of page.items) {
         if (!contentDetails.videoPublishedAt) continue; // private or deleted upload
@@ -103,16 +111,15 @@ export function createYouTubeClient(options: YouTubeClientOptions): PlatformClie
       if (ref.platform !== 'youtube') throw new PlatformError('youtube', 'bad_input', `cannot resolve a ${ref.platform} creator`);
       const by: Record<string, string> =
         ref.kind === 'handle' ? { forHandle: ref.value.startsWith('@') ? ref.value : `@${ref.value}` } : ref.kind === 'username' ? { forUsername: ref.value } : { id: ref.value };
-      const [channel] = await findChannels({ part: 'snippet,statistics,contentDetails', ...by });
+      const { items: [channel], fetchedAt } = await findChannels(CHANNELS_FULL, by);
       if (!channel) throw new PlatformError('youtube', 'not_found', `no channel for ${ref.kind} ${ref.value}`);
-      return toCreator(channel, now());
+      return toCreator(channel, fetchedAt);
     },
 
     async listCreatorVideos(channelId, { since, limit }): Promise<Video[]> {
       if (limit <= 0) return [];
       const ids = await recentUploadIds(await uploadsPlaylistOf(channelId), since, limit);
-      const fetchedAt = now();
-      const videos = (await fetchVideoItems(ids)).map((item) => toVideo(item, fetchedAt));
+      const videos = (await fetchVideoItems(ids)).map(({ item, fetchedAt }) => toVideo(item, fetchedAt));
       return videos.filter((v) => new Date(v.publishedAt) >= since).sort(newestFirst).slice(0, limit);
     },
 
@@ -121,30 +128,27 @@ export function createYouTubeClient(options: YouTubeClientOptions): PlatformClie
       const invalid = ids.find((id) => !VIDEO_ID.test(id));
       if (invalid !== undefined) throw new PlatformError('youtube', 'bad_input', `not a YouTube video id: ${JSON.stringify(invalid.slice(0, 40))}`);
       if (ids.length === 0) return new Map();
-      const fetchedAt = now();
-      return new Map((await fetchVideoItems(ids)).map((item) => [item.id, toVideoStats(item, fetchedAt)]));
+      return new Map((await fetchVideoItems(ids)).map(({ item, fetchedAt }) => [item.id, toVideoStats(item, fetchedAt)]));
     },
 
     async discoverFresh({ publishedAfter, limit }): Promise<Video[]> {
       if (limit <= 0) return [];
       const isFresh = (v: Video): boolean => new Date(v.publishedAt) > publishedAfter;
       // The chart (1 unit) comes with metrics; search (the scarce bucket) only when it is not enough.
-      const chart = await get('videos', { part: VIDEO_PARTS, chart: 'mostPopular', regionCode, maxResults: '50' }, videoListSchema);
-      const chartFetchedAt = now();
-      const found = new Map(chart.items.map((item) => toVideo(item, chartFetchedAt)).filter(isFresh).map((v) => [v.id, v]));
+      const chart = await get('videos', VIDEOS, { chart: 'mostPopular', regionCode, maxResults: '50' });
+      const found = new Map(chart.body.items.map((item) => toVideo(item, chart.fetchedAt)).filter(isFresh).map((v) => [v.id, v]));
 
       if (found.size < limit) {
         let searchIds: string[] = [];
         try {
-          const params = { part: 'snippet', type: 'video', publishedAfter: publishedAfter.toISOString(), order: 'viewCount', regionCode, maxResults: '50' };
-          searchIds = (await get('search', params, searchListSchema)).items.map((item) => item.id.videoId);
+          const params = { type: 'video', publishedAfter: publishedAfter.toISOString(), order: 'viewCount', regionCode, maxResults: '50' };
+          searchIds = (await get('search', SEARCH, params)).body.items.map((item) => item.id.videoId);
         } catch (err) {
           // A spent search bucket still leaves the chart's videos worth returning.
           if (!(err instanceof PlatformError && err.kind === 'quota_exhausted' && found.size > 0)) throw err;
         }
-        const fetchedAt = now();
         const details = await fetchVideoItems(searchIds.filter((id) => !found.has(id)));
-        for (const video of details.map((item) => toVideo(item, fetchedAt)).filter(isFresh)) found.set(video.id, video);
+        for (const video of details.map(({ item, fetchedAt }) => toVideo(item, fetchedAt)).filter(isFresh)) found.set(video.id, video);
       }
       // Most viewed first: the videos most worth monitoring when the limit cuts the list.
       return [...found.values()].sort((a, b) => (b.metrics.views ?? -1) - (a.metrics.views ?? -1)).slice(0, limit);

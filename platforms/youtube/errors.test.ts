@@ -34,7 +34,7 @@ describe('youtube error classification', () => {
     { name: '429', reply: { status: 429, body: {} }, kind: 'retryable', code: 'http_429' },
     { name: '403 rateLimitExceeded', reply: youTubeErrorReply(403, 'rateLimitExceeded'), kind: 'retryable' },
     { name: '403 userRateLimitExceeded', reply: youTubeErrorReply(403, 'userRateLimitExceeded'), kind: 'retryable' },
-    { name: '403 forbidden (no key)', reply: youTubeErrorReply(403, 'forbidden'), kind: 'reauth' },
+    { name: '403 forbidden (no key)', reply: youTubeErrorReply(403, 'forbidden'), kind: 'reauth', message: /YOUTUBE_API_KEY/ },
     {
       name: '400 badRequest with an API_KEY_INVALID detail',
       reply: youTubeErrorReply(400, 'badRequest', { status: 'INVALID_ARGUMENT', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' }] }),
@@ -46,7 +46,13 @@ describe('youtube error classification', () => {
     { name: '404 with an empty body', reply: { status: 404, body: '' }, kind: 'not_found' },
     { name: '400 invalidPageToken', reply: youTubeErrorReply(400, 'invalidPageToken'), kind: 'bad_input', code: 'invalidPageToken' },
     { name: '400 other', reply: youTubeErrorReply(400, 'invalidParameter'), kind: 'bad_input' },
-    { name: 'HTML with 200', reply: { body: '<html><body>Sorry</body></html>', headers: { 'content-type': 'text/html' } }, kind: 'bad_input', message: /invalid JSON/ },
+    { name: 'HTML with 200', reply: { body: '<html><body>Sorry</body></html>', headers: { 'content-type': 'text/html' } }, kind: 'retryable', message: /invalid or cut-off JSON/ },
+    { name: 'invalid JSON with 200', reply: { body: '{"items": [{"id": "x",]}', headers: { 'content-type': 'application/json' } }, kind: 'retryable', code: 'invalid_json' },
+    { name: 'an empty 200', reply: { body: '' }, kind: 'retryable', code: 'empty_body' },
+    { name: 'a 200 cut off short of its content-length', reply: { body: { items: [videoItem(VIDEO_ID, '2026-05-01T00:00:00Z')] }, cutOff: { bytes: 60, framing: 'content-length' } }, kind: 'retryable', code: 'network' },
+    { name: 'a 200 cut off and close-delimited', reply: { body: { items: [videoItem(VIDEO_ID, '2026-05-01T00:00:00Z')] }, cutOff: { bytes: 60, framing: 'close' } }, kind: 'retryable', code: 'invalid_json' },
+    { name: 'HTML with 404', reply: { status: 404, body: '<html>Not found</html>', headers: { 'content-type': 'text/html' } }, kind: 'not_found' },
+    { name: 'HTML with 403', reply: { status: 403, body: '<html>Forbidden</html>', headers: { 'content-type': 'text/html' } }, kind: 'reauth' },
     { name: 'HTML with 502', reply: { status: 502, body: '<html>Bad gateway</html>', headers: { 'content-type': 'text/html' } }, kind: 'retryable' },
     { name: 'a wrong shape (items not a list)', reply: { body: { items: { id: VIDEO_ID } } }, kind: 'bad_input', code: 'unexpected_shape' },
     { name: 'a count that is not digits', reply: { body: { items: [videoItem(VIDEO_ID, '2026-05-01T00:00:00Z', { statistics: { viewCount: 'lots' } })] } }, kind: 'bad_input', message: /statistics\.viewCount/ },
@@ -90,14 +96,14 @@ describe('youtube error classification', () => {
     assert.equal((await h.ledger.usage(units)).used, 1);
   });
 
-  it('when the body is larger than maxBytes (declared or streamed), then the error is bad_input', async () => {
+  it('when the body is larger than maxBytes (declared or streamed), then the error is retryable', async () => {
     const huge = { body: { items: [videoItem(VIDEO_ID, '2026-05-01T00:00:00Z', { topicDetails: { topicCategories: Array(500).fill('https://en.wikipedia.org/wiki/Music') } })] } };
     const declared = await errorFor(huge, { maxBytes: 4096 });
-    assert.equal(declared.kind, 'bad_input');
+    assert.equal(declared.kind, 'retryable');
     assert.match(declared.message, /response of \d+ bytes exceeds the 4096-byte limit/);
     await h.cleanup();
     const streamed = await errorFor({ ...huge, chunked: true }, { maxBytes: 4096 });
-    assert.equal(streamed.kind, 'bad_input');
+    assert.equal(streamed.kind, 'retryable');
     assert.match(streamed.message, /response exceeds the 4096-byte limit/);
   });
 

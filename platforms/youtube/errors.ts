@@ -47,7 +47,8 @@ export function youTubeError(endpoint: string, answer: ErrorAnswer, resetAt?: st
   const code = reasons[0] ?? `http_${answer.status}`;
   // Google's messages never echo the key; cap them anyway, gateways can send whole pages.
   const detail = message ? `: ${message.slice(0, 200)}` : '';
-  return new PlatformError('youtube', kind, `${endpoint} answered ${answer.status} ${code}${detail}`, {
+  const hint = kind === 'reauth' ? ' (an operator must check YOUTUBE_API_KEY and the project\'s YouTube Data API access)' : '';
+  return new PlatformError('youtube', kind, `${endpoint} answered ${answer.status} ${code}${detail}${hint}`, {
     status: answer.status,
     code,
     ...(kind === 'retryable' && answer.retryAfterMs !== undefined ? { retryAfterMs: answer.retryAfterMs } : {}),

@@ -43,7 +43,8 @@ export function youTubeBuckets(dailyUnits: number, dailySearchCalls: number): Yo
  */
 const COST = 1;
 
-export type YouTubeGet = <S extends z.ZodType>(endpoint: Endpoint, params: Record<string, string>, schema: S) => Promise<z.output<S>>;
+/** One list call for exactly the parts of `call` (schemas.ts): the validated answer and when it arrived. */
+export type YouTubeGet = <S extends z.ZodType>(endpoint: Endpoint, call: { part: string; schema: S }, params: Record<string, string>) => Promise<{ body: z.output<S>; fetchedAt: string }>;
 
 export function createYouTubeGet(opts: YouTubeRequestOptions, buckets: YouTubeBuckets): YouTubeGet {
   const base = opts.baseUrl.replace(/\/+$/, '');
@@ -53,14 +54,15 @@ export function createYouTubeGet(opts: YouTubeRequestOptions, buckets: YouTubeBu
     return err;
   };
 
-  return async (endpoint, params, schema) => {
+  return async (endpoint, { part, schema }, params) => {
     const bucket = endpoint === 'search' ? buckets.search : buckets.units;
     await opts.quota.reserve(bucket, COST);
 
-    const query = new URLSearchParams({ ...params, key: opts.apiKey });
+    // `part` comes with its schema, never from params: the two cannot disagree.
+    const query = new URLSearchParams({ ...params, part, key: opts.apiKey });
     let answer;
     try {
-      answer = await requestJson({ platform: 'youtube', url: `${base}/${endpoint}?${query}`, timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes });
+      answer = await requestJson({ platform: 'youtube', url: `${base}/${endpoint}?${query}`, timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, clock: opts.clock });
     } catch (err) {
       throw err instanceof PlatformError ? redact(err) : err;
     }
@@ -79,8 +81,8 @@ export function createYouTubeGet(opts: YouTubeRequestOptions, buckets: YouTubeBu
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-      throw redact(new PlatformError('youtube', 'bad_input', `unexpected ${endpoint} response: ${where}${issue?.message ?? 'invalid'}`, { status: answer.status, code: 'unexpected_shape' }));
+      throw redact(new PlatformError('youtube', 'bad_input', `unexpected ${endpoint}?part=${part} response: ${where}${issue?.message ?? 'invalid'}`, { status: answer.status, code: 'unexpected_shape' }));
     }
-    return parsed.data;
+    return { body: parsed.data, fetchedAt: answer.receivedAt.toISOString() };
   };
 }

@@ -42,6 +42,18 @@ export function youTubeErrorReply(status: number, reason: string, extra: Record<
   return { status, body: { error: { code: status, message: `${reason} happened`, errors: [{ domain: 'youtube', reason, message: `${reason} happened` }], ...extra } } };
 }
 
+/** Keys every resource carries whatever `part` asks for. */
+const ALWAYS = new Set(['kind', 'etag', 'id']);
+
+/**
+ * A resource as YouTube answers it for `part=…`: only the requested parts (plus kind, etag, id),
+ * e.g. channels.list?part=contentDetails has no snippet. Every fake answer goes through this.
+ */
+export function withParts(resource: Record<string, unknown>, part: string | null): Record<string, unknown> {
+  const parts = new Set((part ?? '').split(',').map((p) => p.trim()).filter(Boolean));
+  return Object.fromEntries(Object.entries(resource).filter(([key]) => ALWAYS.has(key) || parts.has(key)));
+}
+
 export interface FakeYouTube {
   channels: Record<string, unknown>[];
   /** Uploads playlist id → its items' {videoId, videoPublishedAt}, newest first. */
@@ -52,11 +64,16 @@ export interface FakeYouTube {
   pageSize?: number;
 }
 
-/** A handler that answers channels, playlistItems, videos and search from fixed data. */
+/**
+ * A handler that answers channels, playlistItems, videos and search from fixed data, each item
+ * cut to the parts the request asked for (withParts), as the real API does.
+ */
 export function fakeYouTube(data: FakeYouTube): StubHandler {
   const pageSize = data.pageSize ?? 50;
   return (req: StubRequest): StubReply => {
     const q = req.query;
+    if (!q.get('part')) return youTubeErrorReply(400, 'required', { message: 'No filter selected. Expected one of: part' });
+    const cut = (items: Record<string, unknown>[]) => items.map((item) => withParts(item, q.get('part')));
     switch (req.path) {
       case `${BASE_PATH}/channels`: {
         const handle = q.get('forHandle');
@@ -67,22 +84,22 @@ export function fakeYouTube(data: FakeYouTube): StubHandler {
           if (username) return customUrl === `@${username.toLowerCase()}`;
           return c.id === q.get('id');
         });
-        return { body: items.length ? { kind: 'youtube#channelListResponse', items } : { kind: 'youtube#channelListResponse', pageInfo: { totalResults: 0 } } };
+        return { body: items.length ? { kind: 'youtube#channelListResponse', items: cut(items) } : { kind: 'youtube#channelListResponse', pageInfo: { totalResults: 0 } } };
       }
       case `${BASE_PATH}/playlistItems`: {
         const all = data.uploads?.[q.get('playlistId') ?? ''];
         if (!all) return youTubeErrorReply(404, 'playlistNotFound');
         const start = Number(q.get('pageToken') ?? 0);
-        const items = all.slice(start, start + pageSize).map((contentDetails) => ({ kind: 'youtube#playlistItem', contentDetails }));
+        const items = cut(all.slice(start, start + pageSize).map((contentDetails) => ({ kind: 'youtube#playlistItem', id: `PLI${contentDetails.videoId}`, snippet: { title: 'x' }, contentDetails })));
         return { body: { items, ...(start + pageSize < all.length ? { nextPageToken: String(start + pageSize) } : {}) } };
       }
       case `${BASE_PATH}/videos`: {
-        if (q.get('chart') === 'mostPopular') return { body: { items: data.popular ?? [] } };
+        if (q.get('chart') === 'mostPopular') return { body: { kind: 'youtube#videoListResponse', items: cut(data.popular ?? []) } };
         const ids = (q.get('id') ?? '').split(',');
-        return { body: { kind: 'youtube#videoListResponse', items: (data.videos ?? []).filter((v) => ids.includes(v.id as string)) } };
+        return { body: { kind: 'youtube#videoListResponse', items: cut((data.videos ?? []).filter((v) => ids.includes(v.id as string))) } };
       }
       case `${BASE_PATH}/search`:
-        return { body: { items: (data.searchIds ?? []).map((videoId) => ({ kind: 'youtube#searchResult', id: { kind: 'youtube#video', videoId }, snippet: {} })) } };
+        return { body: { kind: 'youtube#searchListResponse', items: cut((data.searchIds ?? []).map((videoId) => ({ kind: 'youtube#searchResult', id: { kind: 'youtube#video', videoId }, snippet: { title: videoId } }))) } };
       default:
         return youTubeErrorReply(404, 'notFound');
     }
