@@ -8,18 +8,26 @@
  * current, so the Web UI can filter monitors.
  */
 import {
-  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, proxyActivities, setHandler,
+  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, patched, proxyActivities, setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { firstWakeAt, slotOffsetMs } from '../lib/domain/trendSettings';
+import { isEndedTrendVideoStatus, TrendVideoState, type EndedTrendVideoStatus, type TrendVideoStatus } from '../lib/domain/trendVideoStatus';
 import type { PlatformName } from '../platforms/types';
 import { PLATFORM, TREND_STATUS } from '../temporal/searchAttributes';
 
-const { takeTrendSnapshot, finishTrendMonitor } = proxyActivities<Activities>({
+const { takeTrendSnapshot, finishTrendMonitor, recordTrendMonitorPause } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
 });
+
+/**
+ * Monitors started before this patch keep their recorded behaviour on replay. With it: a pause or
+ * resume is written to the database and the search attribute at once, a video the database says
+ * has ended ends its monitor, and the final status is the one the database holds.
+ */
+export const STATUS_IN_DB_PATCH = 'trend-monitor-status-in-db';
 
 export interface TrendMonitorInput {
   trendVideoId: string;
@@ -29,7 +37,8 @@ export interface TrendMonitorInput {
   totalSlots: number;
 }
 
-export type MonitorStatus = 'monitoring' | 'trending' | 'paused' | 'stopped' | 'archived' | 'gone';
+/** The same words as the database column and the TrendStatus search attribute. */
+export type MonitorStatus = TrendVideoStatus;
 
 export interface TrendMonitorState {
   status: MonitorStatus;
@@ -53,12 +62,17 @@ function failureType(err: unknown): string | undefined {
 }
 
 export async function trendVideoMonitor(input: TrendMonitorInput): Promise<TrendMonitorState> {
+  const statusInDb = patched(STATUS_IN_DB_PATCH);
   const state: TrendMonitorState = {
-    status: 'monitoring', snapshotsTaken: 0, nextSlot: 0, totalSlots: input.totalSlots,
+    status: TrendVideoState.monitoring, snapshotsTaken: 0, nextSlot: 0, totalSlots: input.totalSlots,
     nextWakeAt: null, lastVelocity: null, lastAcceleration: null, skippedSlots: [],
   };
   let paused = false;
+  /** Whether the database (and search attribute) say paused: follows `paused` through an activity. */
+  let pauseRecorded = false;
   let stopReason: string | undefined;
+  /** Set when the database says the video has ended (cleanup archived or dropped it). */
+  let endedInDb: EndedTrendVideoStatus | undefined;
 
   setHandler(pauseMonitor, () => {
     paused = true;
@@ -69,7 +83,7 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
   setHandler(stopMonitor, (args) => {
     stopReason = args?.reason ?? 'stopped';
   });
-  setHandler(monitorState, () => ({ ...state, status: stopReason ? 'stopped' : paused ? 'paused' : state.status }));
+  setHandler(monitorState, () => ({ ...state, status: paused && !stopReason && !isEndedTrendVideoStatus(state.status) ? TrendVideoState.paused : state.status }));
 
   let shownStatus = '';
   const showStatus = (status: string) => {
@@ -77,45 +91,70 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
     shownStatus = status;
     upsertSearchAttributes([{ key: PLATFORM, value: input.platform }, { key: TREND_STATUS, value: status }]);
   };
-  showStatus('monitoring');
+  showStatus(TrendVideoState.monitoring);
+
+  const pauseChanged = () => statusInDb && paused !== pauseRecorded;
+  const ending = () => Boolean(stopReason) || endedInDb !== undefined;
+  /** Writes a pause or resume to the database, then shows the status the database answers. */
+  const recordPause = async () => {
+    const want = paused;
+    const { status } = await recordTrendMonitorPause({ trendVideoId: input.trendVideoId, paused: want });
+    pauseRecorded = want;
+    if (isEndedTrendVideoStatus(status)) endedInDb = status;
+    else state.status = status;
+    showStatus(status);
+  };
+  /** Sleeps until `at`, recording each pause or resume as it comes; returns early on stop. */
+  const sleepUntil = async (at: number) => {
+    for (;;) {
+      while (pauseChanged() && !ending()) await recordPause();
+      const wait = at - Date.now();
+      if (ending() || wait <= 0) return;
+      await condition(() => ending() || pauseChanged(), wait);
+      if (!statusInDb) return; // the recorded behaviour: one wait per slot
+    }
+  };
 
   const offset = slotOffsetMs(input.platform, input.platformVideoId, input.snapshotIntervalMs);
   // Slot 0 right away (fresh data at discovery); then the video's grid point every interval.
   const anchor = firstWakeAt(Date.now() + 1, input.snapshotIntervalMs, offset);
   const slotTime = (slot: number) => (slot === 0 ? Date.now() : anchor + (slot - 1) * input.snapshotIntervalMs);
 
-  let outcome: 'archived' | 'gone' | 'dropped' = 'archived';
-  for (let slot = 0; slot < input.totalSlots && !stopReason; slot++) {
+  let outcome: EndedTrendVideoStatus = TrendVideoState.archived;
+  for (let slot = 0; slot < input.totalSlots && !ending(); slot++) {
     state.nextSlot = slot;
     const wakeAt = slotTime(slot);
     state.nextWakeAt = new Date(wakeAt).toISOString();
-    const wait = wakeAt - Date.now();
-    if (wait > 0) await condition(() => Boolean(stopReason), wait);
-    if (stopReason) break;
+    await sleepUntil(wakeAt);
+    if (ending()) break;
     if (paused) {
-      showStatus('paused');
+      if (!statusInDb) showStatus(TrendVideoState.paused);
       state.skippedSlots.push(slot);
-      await condition(() => !paused || Boolean(stopReason), Math.max(1, slotTime(slot + 1) - Date.now()));
+      await condition(() => !paused || ending(), Math.max(1, slotTime(slot + 1) - Date.now()));
       continue; // the slot's moment has passed; the next one is taken on its own grid point
     }
     try {
       const result = await takeTrendSnapshot({ trendVideoId: input.trendVideoId, platform: input.platform, platformVideoId: input.platformVideoId, slot });
+      if (statusInDb && isEndedTrendVideoStatus(result.status)) {
+        endedInDb = result.status; // archived or dropped behind the monitor's back: nothing was written
+        break;
+      }
       state.snapshotsTaken++;
       state.lastVelocity = result.velocity;
       state.lastAcceleration = result.acceleration;
-      state.status = result.status === 'trending' ? 'trending' : 'monitoring';
+      state.status = result.status === TrendVideoState.trending ? TrendVideoState.trending : TrendVideoState.monitoring;
       showStatus(state.status);
     } catch (err) {
       const type = failureType(err);
       if (type === 'not_found') {
-        outcome = 'gone'; // deleted or made private: nothing more to watch
+        outcome = TrendVideoState.gone; // deleted or made private: nothing more to watch
         break;
       }
       if (type === 'quota_exhausted') {
         // Wait for the platform's reset (real time, not scaled), then go on with the next slot.
         const resetAt = Date.parse(String(((err as ActivityFailure).cause as ApplicationFailure).details?.[0] ?? ''));
         state.skippedSlots.push(slot);
-        if (Number.isFinite(resetAt) && resetAt > Date.now()) await condition(() => Boolean(stopReason), resetAt - Date.now());
+        if (Number.isFinite(resetAt) && resetAt > Date.now()) await sleepUntil(resetAt);
         continue;
       }
       // Anything else (retries exhausted, bad input, re-auth): record the gap, keep monitoring.
@@ -123,11 +162,14 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
     }
   }
 
-  if (stopReason) outcome = 'dropped';
-  state.status = outcome === 'archived' ? 'archived' : outcome === 'gone' ? 'gone' : 'stopped';
+  // An admin's or cleanup's stop drops the video, unless its row ended first (then that status stands).
+  if (stopReason) outcome = TrendVideoState.dropped;
+  if (endedInDb) outcome = endedInDb;
   state.nextWakeAt = null;
-  await finishTrendMonitor({ trendVideoId: input.trendVideoId, status: outcome, reason: stopReason ?? null });
-  showStatus(outcome);
+  const finished = await finishTrendMonitor({ trendVideoId: input.trendVideoId, status: outcome, reason: stopReason ?? null });
+  // The database has the last word, so the search attribute and the result say what it says.
+  const final = statusInDb && finished.status ? finished.status : outcome;
+  state.status = final;
+  showStatus(final);
   return state;
 }
-
