@@ -168,7 +168,9 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
   state.nextWakeAt = null;
   const finished = await finishTrendMonitor({ trendVideoId: input.trendVideoId, status: outcome, reason: stopReason ?? null });
   // The database has the last word, so the search attribute and the result say what it says.
-  const final = statusInDb && finished.status ? finished.status : outcome;
+  // Also for monitors started before the patch: replay compares the upsert command, not its value,
+  // and histories recorded before it carry no status here (so they fall back to the outcome).
+  const final = isEndedTrendVideoStatus(finished.status) ? finished.status : outcome;
   state.status = final;
   showStatus(final);
   return state;
