@@ -274,10 +274,13 @@ async function recordTrendRun(trx: Knex, g: TrendGroup, previous: DetectedTrend 
   const score = trendScore(totals);
   if (!previous && !g.qualifies) return null;
   if (previous && previous.windowEnd.getTime() === at.getTime()) return null;
+  // An older run (a backfill) has no say on misses: the row has moved on since.
+  if (previous && previous.windowEnd.getTime() > at.getTime() && !g.qualifies) return null;
   const standing = nextTrendStanding(previous ? { status: previous.status, score: previous.score, missedRuns: previous.missedRuns } : null, { score, totalAcceleration: totals.totalAcceleration }, g.qualifies);
   const figures = { score, videoCount: Number(g.videoCount), creatorCount: totals.creatorCount, totalVelocity: totals.totalVelocity, totalAcceleration: totals.totalAcceleration };
 
   let trendId: string;
+  let latest = true;
   if (!previous) {
     trendId = (await DetectedTrend.query(trx).insert({
       kind: g.kind, name: g.name, platforms: g.platforms, ...figures, status: standing.status, previousScore: null, missedRuns: 0,
@@ -285,8 +288,9 @@ async function recordTrendRun(trx: Knex, g: TrendGroup, previous: DetectedTrend 
     })).id;
   } else {
     trendId = previous.id;
-    if (previous.windowEnd.getTime() < at.getTime()) {
-      await DetectedTrend.query(trx).patchAndFetchById(previous.id, {
+    latest = previous.windowEnd.getTime() < at.getTime();
+    if (latest) {
+      await DetectedTrend.query(trx).findById(previous.id).patch({
         ...figures, status: standing.status, previousScore: standing.previousScore, missedRuns: standing.missedRuns,
         ...(g.qualifies ? { platforms: g.platforms, lastDetectedAt: at, endedAt: null } : {}),
         ...(standing.status === 'ended' ? { endedAt: at } : {}),
@@ -295,7 +299,7 @@ async function recordTrendRun(trx: Knex, g: TrendGroup, previous: DetectedTrend 
     }
   }
   await trx('detected_trend_points').insert({ trendId, at, ...figures, status: standing.status }).onConflict(['trendId', 'at']).ignore();
-  return { ...standing, score };
+  return { ...standing, isNew: standing.isNew && latest, score };
 }
 
 /**
