@@ -5,7 +5,10 @@
  * slot number, and the table's UNIQUE (video, slot) makes a retried write a no-op.
  *
  * Signals: pause, resume, stop. Query: state. Search attributes Platform and TrendStatus stay
- * current, so the Web UI can filter monitors.
+ * current, so the Web UI can filter monitors. Statuses are the database's words
+ * (lib/domain/trendVideoStatus): a pause or resume is written to the row at once, a stop ends the
+ * monitor `dropped` (or as the row already says, e.g. `archived` by cleanup), and a row that has
+ * ended behind the monitor's back ends it at its next wake-up without a snapshot.
  */
 import {
   ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, patched, proxyActivities, setHandler,
@@ -81,7 +84,7 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
     paused = false;
   });
   setHandler(stopMonitor, (args) => {
-    stopReason = args?.reason ?? 'stopped';
+    stopReason = args?.reason ?? 'stop signal without a reason';
   });
   setHandler(monitorState, () => ({ ...state, status: paused && !stopReason && !isEndedTrendVideoStatus(state.status) ? TrendVideoState.paused : state.status }));
 
