@@ -3,24 +3,27 @@
  * because Temporal may run an activity again after a crash or a timeout:
  *  - discovery inserts with ON CONFLICT DO NOTHING and starts monitors with a fixed workflow id;
  *  - a snapshot's (video, slot) is unique, so a retry finds its row instead of adding one;
- *  - analysis writes one point per (trend, run time);
- *  - cleanup only moves rows forward (live → archived/dropped).
+ *  - analysis writes one point per (trend, run time) and counts a missed run once per run time;
+ *  - cleanup only moves rows forward (live → archived/dropped), and stopping an ended monitor is fine.
+ * Statuses are the words of lib/domain/trendVideoStatus.ts and lib/domain/trendLifecycle.ts.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { DetectedTrend, TrendSnapshot, TrendVideo } from '../db/models';
-import { acceleration as accelerationOf, sampleAt, trendScore, trendStatus, velocity as velocityOf } from '../lib/domain/metrics';
+import { acceleration as accelerationOf, sampleAt, trendScore, velocity as velocityOf } from '../lib/domain/metrics';
+import { nextTrendStanding, type TrendLifecycleStatus } from '../lib/domain/trendLifecycle';
+import {
+  isLiveTrendVideoStatus, LIVE_TREND_VIDEO_STATUSES, TrendVideoState, type EndedTrendVideoStatus, type TrendVideoStatus,
+} from '../lib/domain/trendVideoStatus';
 import { withQuotaScope } from '../platforms/quota';
 import type { PlatformName, Video } from '../platforms/types';
 import { trendMonitorWorkflowId } from '../temporal/workflowIds';
-import type { TrendMonitorInput } from '../workflows/trendVideoMonitor';
+import { stopMonitor, type TrendMonitorInput } from '../workflows/trendVideoMonitor';
 import type { ActivityDeps } from './deps';
 import { platformCall } from './failures';
 
 /** Redis channel of live events (SSE fans them out to clients). */
 export const EVENTS_CHANNEL = 'blogger-analytics:events';
-
-const LIVE_STATUSES = ['monitoring', 'trending', 'paused'];
 
 function toRow(video: Video) {
   return {
@@ -42,7 +45,7 @@ function toRow(video: Video) {
     currentLikes: video.metrics.likes,
     currentComments: video.metrics.comments,
     currentShares: video.metrics.shares,
-    status: 'monitoring',
+    status: TrendVideoState.monitoring,
   };
 }
 
@@ -69,7 +72,7 @@ export function createTrendActivities({ db, logger, redis, platforms, temporal, 
      * to the running monitor, and "reject duplicate" keeps an ended monitor from coming back.
      */
     async startPendingMonitors({ limit }: { limit: number }) {
-      const pending = await TrendVideo.query(db).where('status', 'monitoring').whereNull('workflowId').orderBy('id').limit(limit);
+      const pending = await TrendVideo.query(db).where('status', TrendVideoState.monitoring).whereNull('workflowId').orderBy('id').limit(limit);
       let started = 0;
       for (const video of pending) {
         const workflowId = trendMonitorWorkflowId(video.platform, video.platformVideoId);
@@ -96,12 +99,18 @@ export function createTrendActivities({ db, logger, redis, platforms, temporal, 
     async takeTrendSnapshot({ trendVideoId, platform, platformVideoId, slot }: { trendVideoId: string; platform: PlatformName; platformVideoId: string; slot: number }) {
       const existing = await TrendSnapshot.query(db).findOne({ videoId: trendVideoId, slot });
       if (existing) return { velocity: existing.velocity ?? null, acceleration: existing.acceleration ?? null, status: await videoStatus(db, trendVideoId), duplicate: true };
+      // The database has the last word: an archived, dropped or gone video costs no platform call.
+      const before = await videoStatus(db, trendVideoId);
+      if (!isLiveTrendVideoStatus(before)) return notLive(before);
 
       const stats = await platformCall(() => platforms.stats(platform).get(platformVideoId));
       // A snapshot's time is when the platform answered (the adapter's clock), however late the
       // write: velocity and acceleration are rates between answer times.
       const takenAt = new Date(stats.fetchedAt);
       return db.transaction(async (trx) => {
+        // Locked, so cleanup cannot archive the row between this check and the insert.
+        const current = await videoStatus(trx, trendVideoId, { lock: true });
+        if (!isLiveTrendVideoStatus(current)) return notLive(current);
         const previous = await TrendSnapshot.query(trx).where('videoId', trendVideoId).where('slot', '<', slot).orderBy('slot', 'desc').first();
         const views = stats.metrics.views;
         const velocity = previous ? velocityOf(sampleAt(previous.views, previous.takenAt), sampleAt(views, takenAt), settings.timeScale) : null;
@@ -112,7 +121,7 @@ export function createTrendActivities({ db, logger, redis, platforms, temporal, 
           .insert({ videoId: trendVideoId, slot, takenAt, views, likes: stats.metrics.likes, comments: stats.metrics.comments, shares: stats.metrics.shares, velocity, acceleration })
           .onConflict(['videoId', 'slot']).ignore().returning('id');
         if (inserted.length > 0) {
-          await TrendVideo.query(trx).whereIn('status', LIVE_STATUSES).where('id', trendVideoId).patch({
+          await TrendVideo.query(trx).whereIn('status', LIVE_TREND_VIDEO_STATUSES).where('id', trendVideoId).patch({
             currentViews: views as unknown as string, currentLikes: stats.metrics.likes as unknown as string,
             currentComments: stats.metrics.comments as unknown as string, currentShares: stats.metrics.shares as unknown as string,
             ...(velocity !== null ? { velocity } : {}), ...(acceleration !== null ? { acceleration } : {}),
@@ -123,77 +132,97 @@ export function createTrendActivities({ db, logger, redis, platforms, temporal, 
       });
     },
 
-    /** Records how a monitor ended: archived after its window, gone (deleted/private), or dropped. */
-    async finishTrendMonitor({ trendVideoId, status, reason }: { trendVideoId: string; status: 'archived' | 'gone' | 'dropped'; reason: string | null }) {
-      const changed = await TrendVideo.query(db).where('id', trendVideoId).whereIn('status', LIVE_STATUSES).patch({ status, archivedAt: new Date() });
+    /**
+     * Records how a monitor ended: archived after its window, gone (deleted/private), or dropped.
+     * A row that ended already (cleanup archived it first) keeps its status; either way the answer
+     * is the status the database holds now, which the monitor shows as its TrendStatus.
+     */
+    async finishTrendMonitor({ trendVideoId, status, reason }: { trendVideoId: string; status: EndedTrendVideoStatus; reason: string | null }) {
+      const changed = await TrendVideo.query(db).where('id', trendVideoId).whereIn('status', LIVE_TREND_VIDEO_STATUSES).patch({ status, archivedAt: new Date() });
       if (changed) logger.info({ trendVideoId, status, reason }, 'trend monitor finished');
-      return { changed };
+      return { changed, status: await videoStatus(db, trendVideoId) };
+    },
+
+    /**
+     * A monitor was paused or resumed (admin signal): `paused` while paused, `monitoring` again
+     * on resume (analysis marks it trending anew if it still is). Only a live row moves; the
+     * answer is the status the database holds now.
+     */
+    async recordTrendMonitorPause({ trendVideoId, paused }: { trendVideoId: string; paused: boolean }): Promise<{ status: TrendVideoStatus }> {
+      const from = paused ? [TrendVideoState.monitoring, TrendVideoState.trending] : [TrendVideoState.paused];
+      const status = paused ? TrendVideoState.paused : TrendVideoState.monitoring;
+      await TrendVideo.query(db).where('id', trendVideoId).whereIn('status', from).patch({ status });
+      return { status: await videoStatus(db, trendVideoId) };
     },
 
     /**
      * Groups the videos seen in the recent window by hashtag, topic, sound and format, in SQL.
-     * A trend needs distinct creators; its score is compared with the previous run's. Marks the
-     * fastest videos trending and publishes an event per newly detected trend.
+     * A trend needs distinct creators; its score is compared with the previous run's. A known
+     * trend this run does not see fades, and ends after a further run (lib/domain/trendLifecycle).
+     * Marks the fastest videos trending and publishes an event per newly detected trend.
      */
     async analyzeTrends({ runAt }: { runAt: string }) {
       const at = new Date(runAt);
       const since = new Date(at.getTime() - settings.analysisWindowMs);
-      const { rows: groups } = await db.raw<{ rows: TrendGroup[] }>(TREND_GROUPS_SQL, { since, minCreators: settings.minCreators });
+      const { rows: groups } = await db.raw<{ rows: TrendGroup[] }>(TREND_GROUPS_SQL, {
+        since, minCreators: settings.minCreators, live: LIVE_TREND_VIDEO_STATUSES, ended: 'ended' satisfies TrendLifecycleStatus,
+      });
       const newTrends: { kind: string; name: string; score: number }[] = [];
+      const outcome = { fading: 0, ended: 0 };
       await db.transaction(async (trx) => {
-        for (const g of groups) {
-          const totals = { totalVelocity: Number(g.totalVelocity), totalAcceleration: Number(g.totalAcceleration), creatorCount: Number(g.creatorCount) };
-          const score = trendScore(totals);
-          const previous = await DetectedTrend.query(trx).findOne({ kind: g.kind, name: g.name });
-          const status = trendStatus(score, previous?.score ?? null, totals.totalAcceleration);
-          const values = {
-            kind: g.kind, name: g.name, platforms: g.platforms, score, videoCount: Number(g.videoCount), creatorCount: totals.creatorCount,
-            totalVelocity: totals.totalVelocity, totalAcceleration: totals.totalAcceleration, status, windowStart: since, windowEnd: at, lastDetectedAt: at,
-          };
-          let trendId: string;
-          if (previous) {
-            // A retried run (same runAt) must not turn its own score into the "previous" one.
-            const isRetry = previous.lastDetectedAt.getTime() === at.getTime();
-            await DetectedTrend.query(trx).patchAndFetchById(previous.id, { ...values, ...(isRetry ? { previousScore: previous.previousScore ?? null, status: previous.status } : { previousScore: previous.score }) });
-            trendId = previous.id;
-          } else {
-            trendId = (await DetectedTrend.query(trx).insert({ ...values, previousScore: null, firstDetectedAt: at })).id;
-            newTrends.push({ kind: g.kind, name: g.name, score });
-          }
-          await trx('detected_trend_points').insert({ trendId, at, score, totalVelocity: totals.totalVelocity, totalAcceleration: totals.totalAcceleration, videoCount: values.videoCount, creatorCount: totals.creatorCount, status })
-            .onConflict(['trendId', 'at']).ignore();
+        const known = new Map((await DetectedTrend.query(trx)).map((t) => [`${t.kind}:${t.name}`, t]));
+        const runs = groups.map((g) => ({ group: g, previous: known.get(`${g.kind}:${g.name}`) }));
+        // Live trends without a single video left in the window: seen by nobody, totals zero.
+        const seen = new Set(groups.map((g) => `${g.kind}:${g.name}`));
+        for (const [key, t] of known) {
+          if (seen.has(key) || t.status === 'ended') continue;
+          runs.push({ group: { kind: t.kind, name: t.name, platforms: t.platforms, videoCount: '0', creatorCount: '0', totalVelocity: '0', totalAcceleration: '0', qualifies: false }, previous: t });
+        }
+        for (const { group, previous } of runs) {
+          const result = await recordTrendRun(trx, group, previous, since, at);
+          if (result?.isNew) newTrends.push({ kind: group.kind, name: group.name, score: result.score });
+          if (result?.status === 'fading' && !group.qualifies) outcome.fading++;
+          if (result?.status === 'ended') outcome.ended++;
         }
         await markTrending(trx, since, at, settings.trendingPercentile);
       });
       for (const trend of newTrends) {
         await redis.publish(EVENTS_CHANNEL, JSON.stringify({ type: 'trend.detected', at: runAt, ...trend })).catch((err: Error) => logger.warn({ err: err.message }, 'event not published'));
       }
-      return { trends: groups.length, newTrends };
+      return { trends: groups.filter((g) => g.qualifies).length, newTrends, ...outcome };
     },
 
-    /** Archives live videos published before the cut-off (past the monitoring window). */
-    async archiveExpiredTrendVideos({ publishedBefore }: { publishedBefore: string }): Promise<{ archived: number }> {
-      const archived = await TrendVideo.query(db).modify('live').where('publishedAt', '<', publishedBefore).patch({ status: 'archived', archivedAt: new Date() });
-      return { archived };
+    /**
+     * Archives live videos published before the cut-off (past the monitoring window) and returns
+     * their monitors, which cleanup then stops: an archived video is watched no more.
+     */
+    async archiveExpiredTrendVideos({ publishedBefore }: { publishedBefore: string }): Promise<{ archived: number; workflowIds: string[] }> {
+      const archived = await TrendVideo.query(db).modify('live').where('publishedAt', '<', publishedBefore)
+        .patch({ status: TrendVideoState.archived, archivedAt: new Date() })
+        .returning(['id', 'workflowId']) as unknown as TrendVideo[];
+      return { archived: archived.length, workflowIds: archived.map((v) => v.workflowId).filter((id): id is string => Boolean(id)) };
     },
 
     /** Marks videos that stayed slow after enough snapshots as dropped; returns their monitors. */
     async dropSlowTrendVideos(): Promise<{ workflowIds: string[] }> {
       const dropped = await TrendVideo.query(db)
-        .whereIn('status', ['monitoring', 'paused'])
+        .whereIn('status', [TrendVideoState.monitoring, TrendVideoState.paused])
         .where('snapshotCount', '>=', settings.dropMinSnapshots)
         .where((q) => q.whereNull('velocity').orWhere('velocity', '<', settings.dropVelocity))
-        .patch({ status: 'dropped', archivedAt: new Date() })
+        .patch({ status: TrendVideoState.dropped, archivedAt: new Date() })
         .returning(['id', 'workflowId']) as unknown as TrendVideo[];
       return { workflowIds: dropped.map((v) => v.workflowId).filter((id): id is string => Boolean(id)) };
     },
 
-    /** Signals monitors to stop; an already ended monitor is fine. */
+    /**
+     * Signals monitors to stop; a monitor that has ended already, or never existed, is fine (so a
+     * retry after a partial run is too). Each monitor then records the status its row holds.
+     */
     async stopTrendMonitors({ workflowIds, reason }: { workflowIds: string[]; reason: string }) {
       let stopped = 0;
       for (const id of workflowIds) {
         try {
-          await temporal.workflow.getHandle(id).signal('stop', { reason });
+          await temporal.workflow.getHandle(id).signal(stopMonitor, { reason });
           stopped++;
         } catch (err) {
           if (!(err instanceof WorkflowNotFoundError)) throw err;
@@ -204,7 +233,7 @@ export function createTrendActivities({ db, logger, redis, platforms, temporal, 
 
     /** Deletes the snapshots of dropped videos: nobody charts an uninteresting video. */
     async pruneDroppedSnapshots(): Promise<{ pruned: number }> {
-      const pruned = await db('trend_snapshots').whereIn('videoId', db('trend_videos').select('id').where('status', 'dropped')).delete();
+      const pruned = await db('trend_snapshots').whereIn('videoId', db('trend_videos').select('id').where('status', TrendVideoState.dropped)).delete();
       return { pruned };
     },
   };
@@ -218,14 +247,17 @@ interface TrendGroup {
   creatorCount: string;
   totalVelocity: string;
   totalAcceleration: string;
+  /** Enough distinct creators this run; false for a known trend that fell short. */
+  qualifies: boolean;
 }
 
 // Raw results are not passed through the camelCase mappers: the aliases are quoted camelCase.
+// Known live trends come back even when they fall short, so their row shows the window's real figures.
 const TREND_GROUPS_SQL = `
   with recent as (
     select id, platform, creator_id, hashtags, topics, sound_id, format, velocity, coalesce(acceleration, 0) as acceleration
     from trend_videos
-    where status in ('monitoring', 'trending', 'paused') and last_snapshot_at >= :since and velocity is not null
+    where status = any(:live::text[]) and last_snapshot_at >= :since and velocity is not null
   ), keyed as (
     select 'hashtag' as kind, unnest(hashtags) as name, id, platform, creator_id, velocity, acceleration from recent
     union all select 'topic', unnest(topics), id, platform, creator_id, velocity, acceleration from recent
@@ -233,28 +265,85 @@ const TREND_GROUPS_SQL = `
     union all select 'format', format, id, platform, creator_id, velocity, acceleration from recent where format is not null
   )
   select kind, name, array_agg(distinct platform) as platforms, count(distinct id) as "videoCount",
-         count(distinct (platform, creator_id)) as "creatorCount", sum(velocity) as "totalVelocity", sum(acceleration) as "totalAcceleration"
+         count(distinct (platform, creator_id)) as "creatorCount", sum(velocity) as "totalVelocity", sum(acceleration) as "totalAcceleration",
+         count(distinct (platform, creator_id)) >= :minCreators as qualifies
   from keyed
   group by kind, name
-  having count(distinct (platform, creator_id)) >= :minCreators`;
+  having count(distinct (platform, creator_id)) >= :minCreators
+      or (kind, name) in (select kind, name from detected_trends where status <> :ended)`;
 
-/** Videos at or above the velocity percentile of the window are trending; the rest monitoring. */
+/**
+ * One analysis run's word on one trend: its row (status, figures, missed runs, end) and one point
+ * of its series. A retried run (the row already speaks for this run time) changes nothing, and a
+ * backfilled older run only adds its point: the row always shows the latest run.
+ */
+async function recordTrendRun(trx: Knex, g: TrendGroup, previous: DetectedTrend | undefined, since: Date, at: Date) {
+  const totals = { totalVelocity: Number(g.totalVelocity), totalAcceleration: Number(g.totalAcceleration), creatorCount: Number(g.creatorCount) };
+  const score = trendScore(totals);
+  if (!previous && !g.qualifies) return null;
+  if (previous && previous.windowEnd.getTime() === at.getTime()) return null;
+  // An older run (a backfill) has no say on misses: the row has moved on since.
+  if (previous && previous.windowEnd.getTime() > at.getTime() && !g.qualifies) return null;
+  const standing = nextTrendStanding(previous ? { status: previous.status, score: previous.score, missedRuns: previous.missedRuns } : null, { score, totalAcceleration: totals.totalAcceleration }, g.qualifies);
+  const figures = { score, videoCount: Number(g.videoCount), creatorCount: totals.creatorCount, totalVelocity: totals.totalVelocity, totalAcceleration: totals.totalAcceleration };
+
+  let trendId: string;
+  let latest = true;
+  if (!previous) {
+    trendId = (await DetectedTrend.query(trx).insert({
+      kind: g.kind, name: g.name, platforms: g.platforms, ...figures, status: standing.status, previousScore: null, missedRuns: 0,
+      windowStart: since, windowEnd: at, firstDetectedAt: at, lastDetectedAt: at,
+    })).id;
+  } else {
+    trendId = previous.id;
+    latest = previous.windowEnd.getTime() < at.getTime();
+    if (latest) {
+      await DetectedTrend.query(trx).findById(previous.id).patch({
+        ...figures, status: standing.status, previousScore: standing.previousScore, missedRuns: standing.missedRuns,
+        ...(g.qualifies ? { platforms: g.platforms, lastDetectedAt: at, endedAt: null } : {}),
+        ...(standing.status === 'ended' ? { endedAt: at } : {}),
+        windowStart: since, windowEnd: at,
+      });
+    }
+  }
+  await trx('detected_trend_points').insert({ trendId, at, ...figures, status: standing.status }).onConflict(['trendId', 'at']).ignore();
+  return { ...standing, isNew: standing.isNew && latest, score };
+}
+
+/**
+ * Videos at or above the velocity percentile of the window are trending; the rest monitoring.
+ * A trending video with no snapshot in the window is no longer among the fastest: monitoring.
+ */
 async function markTrending(trx: Knex, since: Date, at: Date, percentile: number): Promise<void> {
+  const words = { percentile, since, at, monitoring: TrendVideoState.monitoring, trending: TrendVideoState.trending };
   await trx.raw(
     `with threshold as (
        select percentile_cont(:percentile) within group (order by velocity) as v
-       from trend_videos where status in ('monitoring', 'trending') and last_snapshot_at >= :since and velocity is not null
+       from trend_videos where status in (:monitoring, :trending) and last_snapshot_at >= :since and velocity is not null
      )
      update trend_videos t
-        set status = case when t.velocity >= threshold.v and t.velocity > 0 then 'trending' else 'monitoring' end,
+        set status = case when t.velocity >= threshold.v and t.velocity > 0 then :trending else :monitoring end,
             trending_at = case when t.velocity >= threshold.v and t.velocity > 0 then coalesce(t.trending_at, :at) else t.trending_at end,
             updated_at = now()
        from threshold
-      where t.status in ('monitoring', 'trending') and t.last_snapshot_at >= :since and t.velocity is not null`,
-    { percentile, since, at },
+      where t.status in (:monitoring, :trending) and t.last_snapshot_at >= :since and t.velocity is not null`,
+    words,
+  );
+  await trx.raw(
+    `update trend_videos set status = :monitoring, updated_at = now()
+      where status = :trending and (last_snapshot_at is null or last_snapshot_at < :since or velocity is null)`,
+    words,
   );
 }
 
-async function videoStatus(db: Knex, trendVideoId: string): Promise<string> {
-  return (await TrendVideo.query(db).findById(trendVideoId).select('status'))?.status ?? 'gone';
+/** The video's status as the database holds it (`gone` when its row was deleted). */
+async function videoStatus(db: Knex, trendVideoId: string, { lock = false } = {}): Promise<TrendVideoStatus> {
+  const query = TrendVideo.query(db).findById(trendVideoId).select('status');
+  if (lock) query.forShare();
+  return (await query)?.status ?? TrendVideoState.gone;
+}
+
+/** A snapshot's answer for a video the database says has ended: nothing fetched, nothing written. */
+function notLive(status: TrendVideoStatus) {
+  return { velocity: null, acceleration: null, status, duplicate: false };
 }

@@ -1,4 +1,7 @@
-/** trendAnalysis (schedule, every 6 h): groups recent videos into trends, in SQL (see the activity). */
+/**
+ * trendAnalysis (schedule, every 6 h): groups recent videos into trends, in SQL, and moves the
+ * trends it no longer sees to fading and then ended (see the activity and lib/domain/trendLifecycle).
+ */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
@@ -7,7 +10,16 @@ const { analyzeTrends } = proxyActivities<Activities>({
   retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5 },
 });
 
-export async function trendAnalysis(): Promise<{ trends: number; newTrends: { kind: string; name: string; score: number }[] }> {
+export interface TrendAnalysisResult {
+  /** Trends that qualified in this run's window. */
+  trends: number;
+  newTrends: { kind: string; name: string; score: number }[];
+  /** Known trends this run did not see: now fading (first miss) or ended (a further miss). Absent in old histories. */
+  fading?: number;
+  ended?: number;
+}
+
+export async function trendAnalysis(): Promise<TrendAnalysisResult> {
   // The run's time is fixed here, so a retried activity writes the same series point.
   return analyzeTrends({ runAt: new Date(Date.now()).toISOString() });
 }

@@ -1,7 +1,7 @@
 /**
  * trendCleanup (schedule, daily): archives videos past the monitoring window, drops the ones that
- * stayed slow after enough snapshots and stops their monitors, and prunes dropped videos'
- * snapshots. The cut-off is computed from workflow time, so a replay computes the same one.
+ * stayed slow after enough snapshots, stops the monitors of both (so no archived video is watched
+ * on), and prunes dropped videos' snapshots. The cut-off is computed from workflow time, so a replay computes the same one.
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -26,9 +26,12 @@ export interface TrendCleanupResult {
 
 export async function trendCleanup(input: TrendCleanupInput): Promise<TrendCleanupResult> {
   const cutoff = new Date(Date.now() - input.archiveAfterMs).toISOString();
-  const { archived } = await archiveExpiredTrendVideos({ publishedBefore: cutoff });
+  const archive = await archiveExpiredTrendVideos({ publishedBefore: cutoff });
   const { workflowIds } = await dropSlowTrendVideos();
-  const { stopped } = await stopTrendMonitors({ workflowIds, reason: 'dropped by cleanup: velocity stayed under the threshold' });
+  // One stop call for both, as before archived monitors were stopped too (the same commands on
+  // replay). Each monitor then records the status its row holds: archived or dropped.
+  const toStop = [...(archive.workflowIds ?? []), ...workflowIds];
+  const { stopped } = await stopTrendMonitors({ workflowIds: toStop, reason: 'ended by cleanup: past the monitoring window, or too slow' });
   const { pruned } = await pruneDroppedSnapshots();
-  return { archived, dropped: workflowIds.length, monitorsStopped: stopped, snapshotsPruned: pruned, cutoff };
+  return { archived: archive.archived, dropped: workflowIds.length, monitorsStopped: stopped, snapshotsPruned: pruned, cutoff };
 }

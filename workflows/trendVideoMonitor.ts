@@ -5,21 +5,34 @@
  * slot number, and the table's UNIQUE (video, slot) makes a retried write a no-op.
  *
  * Signals: pause, resume, stop. Query: state. Search attributes Platform and TrendStatus stay
- * current, so the Web UI can filter monitors.
+ * current, so the Web UI can filter monitors. Statuses are the database's words
+ * (lib/domain/trendVideoStatus): a pause or resume is written to the row at once, a stop ends the
+ * monitor `dropped` (or as the row already says, e.g. `archived` by cleanup), and a row that has
+ * ended behind the monitor's back ends it at its next wake-up without a snapshot.
  */
 import {
-  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, proxyActivities, setHandler,
+  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, patched, proxyActivities, setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { firstWakeAt, slotOffsetMs } from '../lib/domain/trendSettings';
+import { isEndedTrendVideoStatus, TrendVideoState, type EndedTrendVideoStatus, type TrendVideoStatus } from '../lib/domain/trendVideoStatus';
 import type { PlatformName } from '../platforms/types';
 import { PLATFORM, TREND_STATUS } from '../temporal/searchAttributes';
 
-const { takeTrendSnapshot, finishTrendMonitor } = proxyActivities<Activities>({
+const { takeTrendSnapshot, finishTrendMonitor, recordTrendMonitorPause } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
 });
+
+/**
+ * Monitors started before this patch keep their recorded behaviour on replay. With it: a pause or
+ * resume is written to the database and the search attribute at once, a video the database says
+ * has ended ends its monitor, and the final status is the one the database holds.
+ */
+export const STATUS_IN_DB_PATCH = 'trend-monitor-status-in-db';
+/** Slots whose moment passed while waiting for a quota reset are recorded as gaps instead of taken back to back. */
+export const QUOTA_GAPS_PATCH = 'trend-monitor-quota-gaps';
 
 export interface TrendMonitorInput {
   trendVideoId: string;
@@ -29,7 +42,8 @@ export interface TrendMonitorInput {
   totalSlots: number;
 }
 
-export type MonitorStatus = 'monitoring' | 'trending' | 'paused' | 'stopped' | 'archived' | 'gone';
+/** The same words as the database column and the TrendStatus search attribute. */
+export type MonitorStatus = TrendVideoStatus;
 
 export interface TrendMonitorState {
   status: MonitorStatus;
@@ -53,12 +67,17 @@ function failureType(err: unknown): string | undefined {
 }
 
 export async function trendVideoMonitor(input: TrendMonitorInput): Promise<TrendMonitorState> {
+  const statusInDb = patched(STATUS_IN_DB_PATCH);
   const state: TrendMonitorState = {
-    status: 'monitoring', snapshotsTaken: 0, nextSlot: 0, totalSlots: input.totalSlots,
+    status: TrendVideoState.monitoring, snapshotsTaken: 0, nextSlot: 0, totalSlots: input.totalSlots,
     nextWakeAt: null, lastVelocity: null, lastAcceleration: null, skippedSlots: [],
   };
   let paused = false;
+  /** Whether the database (and search attribute) say paused: follows `paused` through an activity. */
+  let pauseRecorded = false;
   let stopReason: string | undefined;
+  /** Set when the database says the video has ended (cleanup archived or dropped it). */
+  let endedInDb: EndedTrendVideoStatus | undefined;
 
   setHandler(pauseMonitor, () => {
     paused = true;
@@ -67,9 +86,9 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
     paused = false;
   });
   setHandler(stopMonitor, (args) => {
-    stopReason = args?.reason ?? 'stopped';
+    stopReason = args?.reason ?? 'stop signal without a reason';
   });
-  setHandler(monitorState, () => ({ ...state, status: stopReason ? 'stopped' : paused ? 'paused' : state.status }));
+  setHandler(monitorState, () => ({ ...state, status: paused && !stopReason && !isEndedTrendVideoStatus(state.status) ? TrendVideoState.paused : state.status }));
 
   let shownStatus = '';
   const showStatus = (status: string) => {
@@ -77,40 +96,65 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
     shownStatus = status;
     upsertSearchAttributes([{ key: PLATFORM, value: input.platform }, { key: TREND_STATUS, value: status }]);
   };
-  showStatus('monitoring');
+  showStatus(TrendVideoState.monitoring);
+
+  const pauseChanged = () => statusInDb && paused !== pauseRecorded;
+  const ending = () => Boolean(stopReason) || endedInDb !== undefined;
+  /** Writes a pause or resume to the database, then shows the status the database answers. */
+  const recordPause = async () => {
+    const want = paused;
+    const { status } = await recordTrendMonitorPause({ trendVideoId: input.trendVideoId, paused: want });
+    pauseRecorded = want;
+    if (isEndedTrendVideoStatus(status)) endedInDb = status;
+    else state.status = status;
+    showStatus(status);
+  };
+  /** Sleeps until `at`, recording each pause or resume as it comes; returns early on stop. */
+  const sleepUntil = async (at: number) => {
+    for (;;) {
+      while (pauseChanged() && !ending()) await recordPause();
+      const wait = at - Date.now();
+      if (ending() || wait <= 0) return;
+      await condition(() => ending() || pauseChanged(), wait);
+      if (!statusInDb) return; // the recorded behaviour: one wait per slot
+    }
+  };
 
   const offset = slotOffsetMs(input.platform, input.platformVideoId, input.snapshotIntervalMs);
   // Slot 0 right away (fresh data at discovery); then the video's grid point every interval.
   const anchor = firstWakeAt(Date.now() + 1, input.snapshotIntervalMs, offset);
   const slotTime = (slot: number) => (slot === 0 ? Date.now() : anchor + (slot - 1) * input.snapshotIntervalMs);
 
-  let outcome: 'archived' | 'gone' | 'dropped' = 'archived';
-  for (let slot = 0; slot < input.totalSlots && !stopReason; slot++) {
+  let outcome: EndedTrendVideoStatus = TrendVideoState.archived;
+  for (let slot = 0; slot < input.totalSlots && !ending(); slot++) {
     state.nextSlot = slot;
     const wakeAt = slotTime(slot);
     // The real next wake-up: a slot whose moment has passed (after a wait) is taken now.
     state.nextWakeAt = new Date(Math.max(wakeAt, Date.now())).toISOString();
-    const wait = wakeAt - Date.now();
-    if (wait > 0) await condition(() => Boolean(stopReason), wait);
-    if (stopReason) break;
+    await sleepUntil(wakeAt);
+    if (ending()) break;
     if (paused) {
-      showStatus('paused');
+      if (!statusInDb) showStatus(TrendVideoState.paused);
       state.skippedSlots.push(slot);
       state.nextWakeAt = new Date(Math.max(slotTime(slot + 1), Date.now())).toISOString();
-      await condition(() => !paused || Boolean(stopReason), Math.max(1, slotTime(slot + 1) - Date.now()));
+      await condition(() => !paused || ending(), Math.max(1, slotTime(slot + 1) - Date.now()));
       continue; // the slot's moment has passed; the next one is taken on its own grid point
     }
     try {
       const result = await takeTrendSnapshot({ trendVideoId: input.trendVideoId, platform: input.platform, platformVideoId: input.platformVideoId, slot });
+      if (statusInDb && isEndedTrendVideoStatus(result.status)) {
+        endedInDb = result.status; // archived or dropped behind the monitor's back: nothing was written
+        break;
+      }
       state.snapshotsTaken++;
       state.lastVelocity = result.velocity;
       state.lastAcceleration = result.acceleration;
-      state.status = result.status === 'trending' ? 'trending' : 'monitoring';
+      state.status = result.status === TrendVideoState.trending ? TrendVideoState.trending : TrendVideoState.monitoring;
       showStatus(state.status);
     } catch (err) {
       const type = failureType(err);
       if (type === 'not_found') {
-        outcome = 'gone'; // deleted or made private: nothing more to watch
+        outcome = TrendVideoState.gone; // deleted or made private: nothing more to watch
         break;
       }
       if (type === 'quota_exhausted') {
@@ -119,9 +163,10 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
         state.skippedSlots.push(slot);
         if (Number.isFinite(resetAt) && resetAt > Date.now()) {
           state.nextWakeAt = new Date(resetAt).toISOString(); // what the state query shows while waiting
-          await condition(() => Boolean(stopReason), resetAt - Date.now());
+          await sleepUntil(resetAt);
           // Slots whose moment passed during the wait are gaps; go on at the next grid point.
-          while (slot + 1 < input.totalSlots && slotTime(slot + 1) < Date.now()) state.skippedSlots.push(++slot);
+          // (Behind a patch: a monitor that waited before this change took them back to back.)
+          if (patched(QUOTA_GAPS_PATCH)) while (slot + 1 < input.totalSlots && slotTime(slot + 1) < Date.now()) state.skippedSlots.push(++slot);
         }
         continue;
       }
@@ -130,11 +175,16 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
     }
   }
 
-  if (stopReason) outcome = 'dropped';
-  state.status = outcome === 'archived' ? 'archived' : outcome === 'gone' ? 'gone' : 'stopped';
+  // An admin's or cleanup's stop drops the video, unless its row ended first (then that status stands).
+  if (stopReason) outcome = TrendVideoState.dropped;
+  if (endedInDb) outcome = endedInDb;
   state.nextWakeAt = null;
-  await finishTrendMonitor({ trendVideoId: input.trendVideoId, status: outcome, reason: stopReason ?? null });
-  showStatus(outcome);
+  const finished = await finishTrendMonitor({ trendVideoId: input.trendVideoId, status: outcome, reason: stopReason ?? null });
+  // The database has the last word, so the search attribute and the result say what it says.
+  // Also for monitors started before the patch: replay compares the upsert command, not its value,
+  // and histories recorded before it carry no status here (so they fall back to the outcome).
+  const final = isEndedTrendVideoStatus(finished.status) ? finished.status : outcome;
+  state.status = final;
+  showStatus(final);
   return state;
 }
-

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { TrendSnapshot, TrendVideo } from '../db/models';
+import { TREND_STATUS } from '../temporal/searchAttributes';
 import { trendMonitorWorkflowId } from '../temporal/workflowIds';
 import { resetDb, testDb, testTemporal } from '../test/harness';
 import { eventually } from '../test/eventually';
@@ -102,6 +103,35 @@ describe('Trend Watch workflows (real worker, dev server, simulator)', function 
     assert.equal(result.status, 'gone');
     assert.equal(result.snapshotsTaken, 0);
     assert.equal((await TrendVideo.query(testDb()).findById(row.id))?.status, 'gone');
+  });
+
+  it('when the database says a monitored video has ended (no stop signal came), then the monitor writes no further snapshot and ends with the database\'s status', async () => {
+    const { worker, taskQueue, deps } = await createTestWorker();
+    const { client } = await testTemporal();
+    const [video] = await deps.platforms.client('youtube').discoverFresh({ publishedAfter: new Date(Date.now() - 2 * DAY), limit: 1 });
+    const workflowId = trendMonitorWorkflowId('youtube', video!.id);
+    const row = await TrendVideo.query(testDb()).insertAndFetch({ platform: 'youtube', platformVideoId: video!.id, creatorId: video!.creatorId, publishedAt: new Date(), workflowId });
+    const handle = await client.workflow.start(trendVideoMonitor, {
+      taskQueue, workflowId, args: [{ trendVideoId: row.id, platform: 'youtube', platformVideoId: video!.id, snapshotIntervalMs: 500, totalSlots: 84 }],
+    });
+    try {
+      const { result, writtenBefore } = await worker.runUntil(async () => {
+        await eventually(() => handle.query(monitorState), (s) => s.snapshotsTaken >= 2);
+        // Dropped by hand in the database (or by a cleanup whose stop signal was lost).
+        await TrendVideo.query(testDb()).patch({ status: 'dropped', archivedAt: new Date() }).where('id', row.id);
+        const writtenBefore = await TrendSnapshot.query(testDb()).where('videoId', row.id).resultSize();
+        const result = await handle.result();
+        await recordHistory('trendVideoMonitor-ended-in-db', handle);
+        return { result, writtenBefore };
+      });
+      assert.equal(result.status, 'dropped');
+      assert.equal((await handle.describe()).typedSearchAttributes.get(TREND_STATUS), 'dropped');
+      assert.equal((await TrendVideo.query(testDb()).findById(row.id))?.status, 'dropped');
+      assert.equal(await TrendSnapshot.query(testDb()).where('videoId', row.id).resultSize(), writtenBefore, 'no snapshot after the row ended');
+      assert.equal(result.snapshotsTaken, writtenBefore);
+    } finally {
+      await handle.terminate('test over').catch(() => undefined);
+    }
   });
 
   it('when cleanup finds a slow video with enough snapshots, then it is dropped, its monitor stopped and its snapshots pruned', async () => {

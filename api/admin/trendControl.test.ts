@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
 import { AuditLog, TrendVideo, User } from '../../db/models';
 import { ensureTrendSchedules, trendScheduleDefinitions } from '../../temporal/schedules';
+import { TREND_STATUS } from '../../temporal/searchAttributes';
 import { TREND_SCHEDULES, trendMonitorWorkflowId } from '../../temporal/workflowIds';
+import { recordHistory } from '../../test/histories';
 import { startTestApi, type TestApi } from '../../test/api';
 import { eventually } from '../../test/eventually';
 import { testDb, testTemporal } from '../../test/harness';
 import { createUser, type TestUser } from '../../test/users';
 import { createTestWorker } from '../../test/worker';
+import { monitorState } from '../../workflows/trendVideoMonitor';
 
 const deleteSchedules = (client: Client) =>
   Promise.all(Object.values(TREND_SCHEDULES).map((id) => client.schedule.getHandle(id).delete().catch(() => undefined)));
@@ -171,7 +174,7 @@ describe('admin control of Trend Watch', function () {
 
           assert.equal((await post(`${path}/stop`, { reason: 'not interesting' })).status, 202);
           const result = await client.workflow.getHandle(workflowId).result();
-          assert.equal(result.status, 'stopped');
+          assert.equal(result.status, 'dropped', 'the same word as the database');
         });
         assert.equal((await TrendVideo.query(testDb()).findById(row.id))?.status, 'dropped');
         const ended = await post(`${path}/pause`);
@@ -186,6 +189,55 @@ describe('admin control of Trend Watch', function () {
       } finally {
         await client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
         await TrendVideo.query(testDb()).deleteById(row.id);
+      }
+    });
+
+    it('when an admin pauses, resumes and stops a monitor, then the database, the TrendStatus search attribute, the state query and the API say paused, monitoring and dropped alike', async () => {
+      const { worker, taskQueue, deps } = await createTestWorker();
+      const user = await createUser(api, { plan: 'pro' });
+      const [video] = await deps.platforms.client('youtube').discoverFresh({ publishedAfter: new Date(Date.now() - 86_400_000), limit: 1 });
+      const workflowId = trendMonitorWorkflowId('youtube', video!.id);
+      const tag = `vocab${video!.id.toLowerCase().replace(/[^a-z0-9]/g, '')}`;
+      const row = await TrendVideo.query(testDb()).insertAndFetch({
+        platform: 'youtube', platformVideoId: video!.id, creatorId: video!.creatorId, publishedAt: new Date(video!.publishedAt), hashtags: [tag], workflowId,
+      });
+      const path = `/api/admin/monitors/youtube/${video!.id}`;
+      const handle = client.workflow.getHandle(workflowId);
+      /** The video's status as each place tells it. */
+      const everywhere = async () => {
+        const [dbRow, described, listed, monitor] = await Promise.all([
+          TrendVideo.query(testDb()).findById(row.id),
+          handle.describe(),
+          api.request('GET', `/api/trends/videos?hashtag=${tag}`, { token: user.accessToken }),
+          get(path),
+        ]);
+        return { db: dbRow?.status, searchAttribute: described.typedSearchAttributes.get(TREND_STATUS), api: listed.body.data?.[0]?.status, state: monitor.body.state?.status };
+      };
+      const all = (word: string) => ({ db: word, searchAttribute: word, api: word, state: word });
+      try {
+        await worker.runUntil(async () => {
+          await client.workflow.start('trendVideoMonitor', {
+            taskQueue, workflowId, args: [{ trendVideoId: row.id, platform: 'youtube', platformVideoId: video!.id, snapshotIntervalMs: 3_600_000, totalSlots: 84 }],
+          });
+          await eventually(() => handle.query(monitorState), (s) => s.snapshotsTaken === 1);
+          assert.deepEqual(await eventually(everywhere, (s) => s.searchAttribute === 'monitoring'), all('monitoring'));
+
+          assert.equal((await post(`${path}/pause`)).status, 202);
+          assert.deepEqual(await eventually(everywhere, (s) => s.db === 'paused' && s.searchAttribute === 'paused'), all('paused'));
+          assert.equal((await post(`${path}/resume`)).status, 202);
+          assert.deepEqual(await eventually(everywhere, (s) => s.db === 'monitoring' && s.searchAttribute === 'monitoring'), all('monitoring'));
+
+          assert.equal((await post(`${path}/stop`, { reason: 'vocabulary check' })).status, 202);
+          const result = await handle.result();
+          await recordHistory('trendVideoMonitor-paused-resumed-stopped', handle);
+          const ended = await everywhere();
+          assert.deepEqual({ ...ended, state: result.status }, all('dropped'));
+        });
+      } finally {
+        await handle.terminate('test over').catch(() => undefined);
+        await TrendVideo.query(testDb()).deleteById(row.id);
+        await AuditLog.query(testDb()).where({ targetId: workflowId }).delete();
+        await User.query(testDb()).deleteById(user.id);
       }
     });
 

@@ -1,10 +1,19 @@
 /** Query shapes of /api/trends. */
 import { z } from 'zod';
-import { TREND_KINDS, TREND_VIDEO_STATUSES } from '../../db/models';
+import { TREND_KINDS } from '../../db/models';
+import { TREND_STATUSES } from '../../lib/domain/trendLifecycle';
+import { TREND_VIDEO_STATUSES } from '../../lib/domain/trendVideoStatus';
 import { PLATFORM_NAMES } from '../../platforms/types';
 import { pageQuery } from '../pagination';
 
-export const TREND_STATUSES = ['emerging', 'peaking', 'fading'] as const;
+export { TREND_STATUSES };
+
+/**
+ * A trend status, or `live` (every trend that has not ended: the default) or `all`. Live trends
+ * are listed before fading ones, then by score.
+ */
+const trendStatusFilter = z.enum([...TREND_STATUSES, 'live', 'all']).default('live');
+export type TrendStatusFilter = z.infer<typeof trendStatusFilter>;
 
 export const discoveredQuery = z.object({ ...pageQuery, platform: z.enum(PLATFORM_NAMES).optional() });
 export type DiscoveredQuery = z.infer<typeof discoveredQuery>;
@@ -30,12 +39,12 @@ export type VideosQuery = z.infer<typeof videosQuery>;
 export const trendingQuery = z.object({
   ...pageQuery,
   kind: z.enum(TREND_KINDS).optional(),
-  status: z.enum(TREND_STATUSES).optional(),
+  status: trendStatusFilter,
 });
 export type TrendingQuery = z.infer<typeof trendingQuery>;
 
 export const topicsQuery = z.object({
   limit: pageQuery.limit,
-  status: z.enum(TREND_STATUSES).optional(),
+  status: trendStatusFilter,
 });
 export type TopicsQuery = z.infer<typeof topicsQuery>;

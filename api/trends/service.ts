@@ -7,12 +7,13 @@ import type { Knex } from 'knex';
 import { recordAudit, type RequestMeta } from '../../db/queries/audit';
 import { DetectedTrend, PLANS, TrendSnapshot, TrendVideo, UserLimit } from '../../db/models';
 import type { Config } from '../../lib/config';
+import { LIVE_TREND_STATUSES, type TrendLifecycleStatus } from '../../lib/domain/trendLifecycle';
 import { trendSettings } from '../../lib/domain/trendSettings';
 import { ForbiddenError } from '../../lib/errors';
 import type { PlatformName } from '../../platforms/types';
 import type { AuthUser } from '../middleware/auth';
 import { toPage } from '../pagination';
-import type { DiscoveredQuery, TopicsQuery, TrendingQuery, VideosQuery, VideoSortField } from './schema';
+import type { DiscoveredQuery, TopicsQuery, TrendingQuery, TrendStatusFilter, VideosQuery, VideoSortField } from './schema';
 
 /** How long GET /discover waits for Temporal's visibility before answering without the last run. */
 const LAST_RUN_TIMEOUT_MS = 2000;
@@ -109,10 +110,22 @@ interface TrendPointRow {
   trendId: string; at: Date; score: number; totalVelocity: number; totalAcceleration: number; videoCount: number; creatorCount: number; status: string;
 }
 
+/**
+ * Trends of a status filter, the strongest first; an ended trend only when asked for (`ended` or
+ * `all`), and within the list rising and peaking trends come before fading, then ended ones.
+ */
+function trendsByStatus(db: Knex, status: TrendStatusFilter) {
+  const query = DetectedTrend.query(db)
+    .orderByRaw('case status when ? then 1 when ? then 2 else 0 end', ['fading', 'ended'] satisfies TrendLifecycleStatus[])
+    .orderBy('score', 'desc').orderBy('id');
+  if (status === 'live') query.whereIn('status', LIVE_TREND_STATUSES);
+  else if (status !== 'all') query.where('status', status);
+  return query;
+}
+
 export async function detectedTrends(db: Knex, q: TrendingQuery) {
-  const query = DetectedTrend.query(db).orderBy('score', 'desc').orderBy('id');
+  const query = trendsByStatus(db, q.status);
   if (q.kind) query.where('kind', q.kind);
-  if (q.status) query.where('status', q.status);
   const { results, total } = await query.page(q.page - 1, q.limit);
   const points: TrendPointRow[] = results.length
     ? await db('detected_trend_points').whereIn('trendId', results.map((t) => t.id)).orderBy(['trendId', 'at'])
@@ -122,6 +135,7 @@ export async function detectedTrends(db: Knex, q: TrendingQuery) {
     id: Number(t.id), kind: t.kind, name: t.name, platforms: t.platforms, status: t.status, score: t.score, previousScore: t.previousScore ?? null,
     videoCount: t.videoCount, creatorCount: t.creatorCount, totalVelocity: t.totalVelocity, totalAcceleration: t.totalAcceleration,
     windowStart: t.windowStart, windowEnd: t.windowEnd, firstDetectedAt: t.firstDetectedAt, lastDetectedAt: t.lastDetectedAt,
+    missedRuns: t.missedRuns, endedAt: t.endedAt ?? null,
     series: series.get(Number(t.id)) ?? [],
   }));
   return toPage(data, total, q.page, q.limit);
@@ -133,8 +147,7 @@ export async function detectedTrends(db: Knex, q: TrendingQuery) {
  * purpose: topics are what a newcomer to Trend Watch looks at first.
  */
 export async function trendingTopics(db: Knex, q: TopicsQuery) {
-  const query = DetectedTrend.query(db).where('kind', 'topic').orderBy('score', 'desc').orderBy('id').limit(q.limit);
-  if (q.status) query.where('status', q.status);
+  const query = trendsByStatus(db, q.status).where('kind', 'topic').limit(q.limit);
   const topics = await query;
   return {
     data: topics.map((t) => ({

@@ -44,6 +44,10 @@ describe('trends API', function () {
     const [trend] = (await DetectedTrend.query(testDb()).insertAndFetch([
       { kind: 'hashtag', name: tag, platforms: ['youtube', 'tiktok'], score: 9e9, videoCount: 2, creatorCount: 3, totalVelocity: 1400, totalAcceleration: 3, status: 'emerging', windowStart: at(24), windowEnd: at(0) },
       { kind: 'topic', name: `${tag} music`, platforms: ['youtube'], score: 8e9, videoCount: 5, creatorCount: 4, totalVelocity: 100, totalAcceleration: 1, status: 'peaking', windowStart: at(24), windowEnd: at(0) },
+      // Stronger scores than the live ones, from the runs before they stopped qualifying.
+      { kind: 'hashtag', name: `${tag}fading`, platforms: ['youtube'], score: 9.5e9, videoCount: 1, creatorCount: 1, totalVelocity: 10, totalAcceleration: 0, status: 'fading', missedRuns: 1, windowStart: at(24), windowEnd: at(0) },
+      { kind: 'hashtag', name: `${tag}ended`, platforms: ['youtube'], score: 9.9e9, videoCount: 0, creatorCount: 0, totalVelocity: 0, totalAcceleration: 0, status: 'ended', missedRuns: 2, endedAt: at(0), windowStart: at(24), windowEnd: at(0) },
+      { kind: 'topic', name: `${tag} ended topic`, platforms: ['youtube'], score: 9.9e9, videoCount: 0, creatorCount: 0, totalVelocity: 0, totalAcceleration: 0, status: 'ended', missedRuns: 2, endedAt: at(0), windowStart: at(24), windowEnd: at(0) },
     ] as Partial<DetectedTrend>[])) as unknown as DetectedTrend[];
     await testDb()('detected_trend_points').insert([
       { trendId: trend!.id, at: at(0), score: 9e9, totalVelocity: 1400, totalAcceleration: 3, videoCount: 2, creatorCount: 3, status: 'emerging' },
@@ -126,10 +130,37 @@ describe('trends API', function () {
     assert.ok(res.body.data.every((t: { kind: string }) => t.kind === 'hashtag'));
     assert.equal(res.body.data[0].name, tag);
     assert.deepEqual(res.body.data[0].series.map((p: { score: number }) => p.score), [5, 9e9]);
-    const scores = res.body.data.map((t: { score: number }) => t.score);
-    assert.deepEqual(scores, [...scores].sort((x: number, y: number) => y - x));
+    const live = res.body.data.filter((t: { status: string }) => t.status !== 'fading').map((t: { score: number }) => t.score);
+    assert.deepEqual(live, [...live].sort((x: number, y: number) => y - x));
     const peaking = await get('/api/trends/trending?status=peaking&limit=1');
     assert.deepEqual(peaking.body.data.map((t: { name: string }) => t.name), [`${tag} music`]);
+  });
+
+  it('when trends have faded or ended, then /trending lists live trends first, fading ones after them, and ended ones only when asked for', async () => {
+    const names = (res: { body: { data: { name: string }[] } }) => res.body.data.map((t) => t.name).filter((n) => n.startsWith(tag));
+    const byDefault = await get('/api/trends/trending?kind=hashtag&limit=100');
+    assert.deepEqual(names(byDefault), [tag, `${tag}fading`], 'the fading trend follows the live one despite its higher score; the ended one is left out');
+    const statuses = byDefault.body.data.map((t: { status: string }) => t.status);
+    assert.ok(statuses.indexOf('fading') === -1 || statuses.slice(statuses.indexOf('fading')).every((s: string) => s === 'fading'), `live before fading: ${statuses}`);
+    assert.equal(byDefault.body.data.find((t: { name: string }) => t.name === `${tag}fading`).missedRuns, 1);
+
+    const all = await get('/api/trends/trending?kind=hashtag&status=all&limit=100');
+    assert.deepEqual(names(all), [tag, `${tag}fading`, `${tag}ended`]);
+    const ended = await get('/api/trends/trending?status=ended&limit=100');
+    assert.deepEqual(names(ended).sort(), [`${tag} ended topic`, `${tag}ended`]);
+    const endedRow = ended.body.data.find((t: { name: string }) => t.name === `${tag}ended`);
+    assert.deepEqual([endedRow.status, endedRow.missedRuns, typeof endedRow.endedAt], ['ended', 2, 'string']);
+    const live = await get('/api/trends/trending?status=live&kind=hashtag&limit=100');
+    assert.deepEqual(names(live), names(byDefault));
+
+    const topics = await get('/api/trends/topics?limit=100');
+    assert.ok(!topics.body.data.some((t: { name: string }) => t.name === `${tag} ended topic`), 'an ended topic is not trending');
+    const endedTopics = await get('/api/trends/topics?status=ended&limit=100');
+    assert.ok(endedTopics.body.data.some((t: { name: string }) => t.name === `${tag} ended topic`));
+
+    const bad = await get('/api/trends/trending?status=viral');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.details[0].path, 'query.status');
   });
 
   it('when topics are asked for, then only topic trends come, strongest first', async () => {

@@ -1,3 +1,4 @@
+import type { TrendLifecycleStatus } from '../../lib/domain/trendLifecycle';
 import { BaseModel } from './BaseModel';
 
 export const TREND_KINDS = ['hashtag', 'topic', 'sound', 'format'] as const;
@@ -17,7 +18,10 @@ export class DetectedTrend extends BaseModel {
   creatorCount!: number;
   totalVelocity!: number;
   totalAcceleration!: number;
-  status!: 'emerging' | 'peaking' | 'fading';
+  status!: TrendLifecycleStatus;
+  /** Analysis runs in a row that did not see it (1: fading, 2: ended). */
+  missedRuns!: number;
+  endedAt?: Date | null;
   windowStart!: Date;
   windowEnd!: Date;
   firstDetectedAt!: Date;

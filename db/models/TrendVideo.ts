@@ -1,10 +1,10 @@
 import type { RelationMappingsThunk } from 'objection';
 import { BaseModel } from './BaseModel';
 import type { Platform } from './Blogger';
+import { LIVE_TREND_VIDEO_STATUSES, TREND_VIDEO_STATUSES, type TrendVideoStatus } from '../../lib/domain/trendVideoStatus';
 import { TrendSnapshot } from './TrendSnapshot';
 
-export const TREND_VIDEO_STATUSES = ['monitoring', 'trending', 'paused', 'archived', 'dropped', 'gone'] as const;
-export type TrendVideoStatus = (typeof TREND_VIDEO_STATUSES)[number];
+export { TREND_VIDEO_STATUSES, type TrendVideoStatus };
 
 /** A fresh video found by Trend Watch discovery (global, not tenant-owned). */
 export class TrendVideo extends BaseModel {
@@ -41,7 +41,7 @@ export class TrendVideo extends BaseModel {
   static override modifiers = {
     /** Videos whose monitor may still be running. */
     live(query: import('objection').QueryBuilder<TrendVideo>) {
-      query.whereIn('status', ['monitoring', 'trending', 'paused']);
+      query.whereIn('status', LIVE_TREND_VIDEO_STATUSES);
     },
   };
 
