@@ -6,22 +6,18 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import Redis from 'ioredis';
 import { createDb } from '../db';
 import { getConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
+import { createRedis } from '../lib/redis';
 import { buildApp } from './app';
 import type { ApiDeps } from './deps';
 
 /** Opens the API's connections. None of them blocks start-up: readiness reports what is down. */
 export function createApiDeps(config: Config, logger: Logger = createLogger(config, 'api'), overrides: Partial<ApiDeps> = {}): ApiDeps {
-  const redis = overrides.redis ?? new Redis(config.REDIS_URL, {
-    // Fail commands at once while disconnected instead of queueing them (a request must not hang).
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-  });
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  // Commands fail at once while disconnected and after REDIS_COMMAND_TIMEOUT_MS when Redis stalls:
+  // a request never hangs on Redis (see lib/redis.ts).
+  const redis = overrides.redis ?? createRedis(config, logger, 'api');
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: '3s' });
   return {
     config,

@@ -44,6 +44,8 @@ const envSchema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0').describe('Redis connection URL'),
   TEST_REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/15')
     .describe('Redis database that `npm test` uses instead of REDIS_URL'),
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1000)
+    .describe('A Redis command unanswered this long fails (the caller falls back as when Redis is down) and the connection is re-opened'),
 
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233').describe('Temporal frontend (gRPC) host:port'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace of the app'),
