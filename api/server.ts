@@ -26,6 +26,7 @@ export function createApiDeps(config: Config, logger: Logger = createLogger(conf
     db: overrides.db ?? createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'api' }),
     redis,
     temporal: overrides.temporal ?? { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) },
+    ...(overrides.passwords ? { passwords: overrides.passwords } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { AuditLog, RefreshToken, User } from '../../db/models';
 import { startTestApi, type TestApi } from '../../test/api';
 import { testConfig, testDb, testRedis } from '../../test/harness';
 import { createUser } from '../../test/users';
+import { bcryptHasher, type PasswordHasher } from './passwords';
 
 const key = createSecretKey(Buffer.from(testConfig.JWT_SECRET!, 'utf8'));
 
@@ -303,6 +304,47 @@ describe('auth API', () => {
         last = (await guarded.request('POST', '/api/auth/login', { body: { email: `x${i}-${randomUUID()}@example.com`, password: 'whatever1' } })).status;
       }
       assert.equal(last, 429);
+    });
+  });
+  describe('brute force in parallel', () => {
+    let guarded: TestApi;
+    let compares = 0;
+    const counting: PasswordHasher = {
+      hash: (p, r) => bcryptHasher.hash(p, r),
+      compare: (p, h) => {
+        compares++;
+        return bcryptHasher.compare(p, h);
+      },
+    };
+    before(async () => {
+      guarded = await startTestApi({ LOGIN_MAX_FAILURES_PER_EMAIL: 5, LOGIN_MAX_PER_IP: 1000 }, { passwords: counting });
+    });
+    after(() => guarded.close());
+
+    it('when 25 wrong passwords for one email arrive at once (limit 5), then at most 5 reach bcrypt and the rest get 429 saying what to do', async () => {
+      const user = await createUser(api);
+      compares = 0;
+      const results = await Promise.all(Array.from({ length: 25 }, () => guarded.request('POST', '/api/auth/login', { body: { email: user.email, password: 'wrong-password' } })));
+      const statuses = results.map((r) => r.status);
+      assert.ok(compares <= 5, `bcrypt ran ${compares} times`);
+      assert.equal(statuses.filter((s) => s === 401).length, compares, 'every checked attempt was a 401');
+      assert.equal(statuses.filter((s) => s === 429).length, 25 - compares);
+      const refused = results.find((r) => r.status === 429)!;
+      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      assert.match(refused.body.error.message, /Wait \d+ s.*reset your password/);
+      compares = 0;
+      const right = await guarded.request('POST', '/api/auth/login', { body: { email: user.email, password: user.password } });
+      assert.equal(right.status, 429, 'locked even for the right password');
+      assert.equal(compares, 0, 'and bcrypt did not run');
+    });
+
+    it('when the right password follows failures below the limit, then it succeeds and its attempt is refunded', async () => {
+      const user = await createUser(api);
+      const login = (password: string) => guarded.request('POST', '/api/auth/login', { body: { email: user.email, password } });
+      for (let i = 0; i < 4; i++) assert.equal((await login('wrong-password')).status, 401);
+      for (let i = 0; i < 3; i++) assert.equal((await login(user.password)).status, 200, `success ${i + 1} after 4 failures (limit 5)`);
+      assert.equal((await login('wrong-password')).status, 401, 'the fifth failure is still checked');
+      assert.equal((await login(user.password)).status, 429, 'then the email is locked');
     });
   });
 });

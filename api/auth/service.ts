@@ -9,7 +9,6 @@
  * refreshes from one client, e.g. two browser tabs) and gets its own successor in the family.
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
-import bcrypt from 'bcrypt';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { recordAudit, type RequestMeta } from '../../db/queries/audit';
@@ -17,6 +16,7 @@ import { RefreshToken, User, UserLimit } from '../../db/models';
 import type { Config } from '../../lib/config';
 import { ConflictError, UnauthorizedError } from '../../lib/errors';
 import type { LoginGuard } from './loginGuard';
+import { bcryptHasher, type PasswordHasher } from './passwords';
 import type { LoginBody, RefreshBody, RegisterBody } from './schema';
 import { hashRefreshToken, newRefreshToken, signAccessToken } from './tokens';
 import { revokeFamilyAccess, type AccessTokenRef, denyAccessToken } from './revocation';
@@ -27,6 +27,8 @@ export interface AuthDeps {
   config: Config;
   signingKey: KeyObject;
   loginGuard: LoginGuard;
+  /** bcrypt unless a test hands in a spy. */
+  passwords?: PasswordHasher;
 }
 
 export interface TokenPair {
@@ -41,13 +43,13 @@ const INVALID_CREDENTIALS = 'Email or password is wrong.';
 let dummyHash: Promise<string> | undefined;
 
 /** Compares against a throw-away hash when the email is unknown, so timing does not reveal accounts. */
-function dummyPasswordHash(rounds: number): Promise<string> {
-  dummyHash ??= bcrypt.hash('not-a-real-password', rounds);
+function dummyPasswordHash(passwords: PasswordHasher, rounds: number): Promise<string> {
+  dummyHash ??= passwords.hash('not-a-real-password', rounds);
   return dummyHash;
 }
 
 export async function register(deps: AuthDeps, { email, password }: RegisterBody, meta: RequestMeta) {
-  const passwordHash = await bcrypt.hash(password, deps.config.BCRYPT_ROUNDS);
+  const passwordHash = await (deps.passwords ?? bcryptHasher).hash(password, deps.config.BCRYPT_ROUNDS);
   try {
     const user = await User.query(deps.db).insertAndFetch({ email, passwordHash, role: 'user', plan: 'free' });
     await recordAudit(deps.db, { action: 'auth.register', actorId: user.id, actorEmail: email, targetType: 'user', targetId: user.id, ip: meta.ip, requestId: meta.requestId });
@@ -74,25 +76,34 @@ async function issueTokens(deps: AuthDeps, trx: Knex, user: User, familyId: stri
 }
 
 export async function login(deps: AuthDeps, { email, password }: LoginBody, meta: RequestMeta) {
+  // Counted before bcrypt runs (see loginGuard.ts); refused attempts never hash anything.
   await deps.loginGuard.beforeAttempt(meta.ip, email);
-  const user = await User.query(deps.db).findOne({ email });
-  const passwordOk = user
-    ? await bcrypt.compare(password, user.passwordHash)
-    : (await bcrypt.compare(password, await dummyPasswordHash(deps.config.BCRYPT_ROUNDS)), false);
+  const passwords = deps.passwords ?? bcryptHasher;
+  let user: User | undefined;
+  let passwordOk: boolean;
+  try {
+    user = await User.query(deps.db).findOne({ email });
+    passwordOk = user
+      ? await passwords.compare(password, user.passwordHash)
+      : (await passwords.compare(password, await dummyPasswordHash(passwords, deps.config.BCRYPT_ROUNDS)), false);
+  } catch (err) {
+    await deps.loginGuard.refund(email); // our failure, not a wrong guess
+    throw err;
+  }
   if (!user || !passwordOk || !user.isActive) {
-    await deps.loginGuard.failed(email);
     const reason = !user ? 'unknown_email' : !passwordOk ? 'wrong_password' : 'account_disabled';
     await recordAudit(deps.db, { action: 'auth.login_failed', actorId: user?.id ?? null, actorEmail: email, meta: { reason }, ip: meta.ip, requestId: meta.requestId });
     if (user && passwordOk) throw new UnauthorizedError('This account is disabled. Contact an administrator.', 'account_disabled');
     throw new UnauthorizedError(INVALID_CREDENTIALS, 'invalid_credentials');
   }
-  await deps.loginGuard.succeeded(email);
+  await deps.loginGuard.refund(email);
+  const found = user;
   const { pair } = await deps.db.transaction(async (trx) => {
-    await User.query(trx).patch({ lastLogin: new Date() }).where('id', user.id);
-    return issueTokens(deps, trx, user, randomUUID(), meta);
+    await User.query(trx).patch({ lastLogin: new Date() }).where('id', found.id);
+    return issueTokens(deps, trx, found, randomUUID(), meta);
   });
-  await recordAudit(deps.db, { action: 'auth.login', actorId: user.id, actorEmail: user.email, ip: meta.ip, requestId: meta.requestId });
-  return { ...pair, user: await me(deps, user.id) };
+  await recordAudit(deps.db, { action: 'auth.login', actorId: found.id, actorEmail: found.email, ip: meta.ip, requestId: meta.requestId });
+  return { ...pair, user: await me(deps, found.id) };
 }
 
 async function revokeFamily(deps: AuthDeps, trx: Knex, familyId: string, reason: string): Promise<void> {
