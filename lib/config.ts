@@ -73,6 +73,8 @@ const envSchema = z.object({
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12).describe('bcrypt cost factor'),
   LOGIN_MAX_PER_IP: z.coerce.number().int().min(1).default(30).describe('Login attempts per IP per 15 minutes'),
   LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5).describe('Failed logins per email per 15 minutes before it is locked for the rest of the window'),
+  REGISTER_MAX_PER_IP: z.coerce.number().int().min(1).default(10).describe('Registrations per IP per hour (each one is a bcrypt hash)'),
+  REFRESH_MAX_PER_IP: z.coerce.number().int().min(1).default(60).describe('Token refreshes per IP per minute'),
 
   TIME_SCALE: positive.default(1)
     .describe('Divides every workflow interval: 1 = real time, 1440 = a day per minute (demos, tests)'),

@@ -347,4 +347,49 @@ describe('auth API', () => {
       assert.equal((await login(user.password)).status, 429, 'then the email is locked');
     });
   });
+  describe('register and refresh limits per IP', () => {
+    let limited: TestApi;
+    const clearLimits = async () => testRedis().del(...(await testRedis().keys('rl:re*:ip:*')), 'none');
+    before(async () => {
+      limited = await startTestApi({ REGISTER_MAX_PER_IP: 3, REFRESH_MAX_PER_IP: 4 });
+    });
+    after(async () => {
+      await limited.close();
+      await clearLimits();
+    });
+
+    it('when one IP registers too often, then 429 with Retry-After in the error shape, and no account is created', async () => {
+      await clearLimits();
+      const emails = Array.from({ length: 4 }, (_, i) => `reg${i}-${randomUUID()}@example.com`);
+      const statuses = [];
+      let last;
+      for (const email of emails) {
+        last = await limited.request('POST', '/api/auth/register', { body: { email, password: 'password123' } });
+        statuses.push(last.status);
+      }
+      assert.deepEqual(statuses, [201, 201, 201, 429]);
+      assert.equal(last!.body.error.code, 'rate_limited');
+      assert.match(last!.body.error.message, /Too many registrations from this address \(at most 3 per hour\)\. Retry in \d+ s/);
+      assert.ok(Number(last!.headers.get('retry-after')) > 0);
+      assert.equal(await User.query(testDb()).where('email', emails[3]!).resultSize(), 0);
+    });
+
+    it('when one IP refreshes too often, then 429 with Retry-After and the presented token is left untouched', async () => {
+      const user = await createUser(api);
+      await clearLimits();
+      let token = user.refreshToken;
+      for (let i = 0; i < 4; i++) {
+        const res = await limited.request('POST', '/api/auth/refresh', { body: { refreshToken: token } });
+        assert.equal(res.status, 200, `refresh ${i + 1}`);
+        token = res.body.refreshToken;
+      }
+      const refused = await limited.request('POST', '/api/auth/refresh', { body: { refreshToken: token } });
+      assert.equal(refused.status, 429);
+      assert.equal(refused.body.error.code, 'rate_limited');
+      assert.match(refused.body.error.message, /token refreshes/);
+      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      await clearLimits();
+      assert.equal((await limited.request('POST', '/api/auth/refresh', { body: { refreshToken: token } })).status, 200, 'the token still works once the limit allows');
+    });
+  });
 });
