@@ -6,6 +6,7 @@ import { startTestApi, type TestApi } from '../../test/api';
 import { testConfig, testDb, testRedis } from '../../test/harness';
 import { createUser } from '../../test/users';
 import { bcryptHasher, type PasswordHasher } from './passwords';
+import { hashRefreshToken } from './tokens';
 
 const key = createSecretKey(Buffer.from(testConfig.JWT_SECRET!, 'utf8'));
 
@@ -198,16 +199,67 @@ describe('auth API', () => {
       assert.ok(rows.every((r) => r.tokenHash.length === 64 && !r.tokenHash.includes('bart_')), 'only hashes are stored');
     });
 
-    it('when two refreshes of one token run in parallel (within the grace), then both get working pairs', async () => {
+    /** Refresh tokens of the family that still work: neither revoked nor rotated. */
+    async function liveInFamily(familyOf: string): Promise<number> {
+      const { familyId } = (await RefreshToken.query(testDb()).findOne({ tokenHash: hashRefreshToken(familyOf) }))!;
+      return RefreshToken.query(testDb()).where({ familyId }).whereNull('revokedAt').whereNull('rotatedAt').resultSize();
+    }
+
+    it('when 8 refreshes of one token run in parallel (within the grace), then all get the same successor and the family has one live token', async () => {
       const user = await createUser(api);
-      const [a, b] = await Promise.all([
-        api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } }),
-        api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } }),
-      ]);
-      assert.deepEqual([a.status, b.status], [200, 200]);
-      assert.notEqual(a.body.refreshToken, b.body.refreshToken);
-      for (const pair of [a.body, b.body]) {
-        assert.equal((await api.request('POST', '/api/auth/refresh', { body: { refreshToken: pair.refreshToken } })).status, 200);
+      const results = await Promise.all(Array.from({ length: 8 }, () => api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } })));
+      assert.deepEqual(results.map((r) => r.status), Array(8).fill(200));
+      const successors = new Set(results.map((r) => r.body.refreshToken));
+      assert.equal(successors.size, 1, 'one successor for all');
+      assert.notEqual([...successors][0], user.refreshToken);
+      assert.equal(await liveInFamily(user.refreshToken), 1);
+      for (const r of results) assert.equal((await api.request('GET', '/api/auth/me', { token: r.body.accessToken })).status, 200);
+      const next = await api.request('POST', '/api/auth/refresh', { body: { refreshToken: [...successors][0] } });
+      assert.equal(next.status, 200, 'the successor rotates as usual');
+      assert.equal(await liveInFamily(user.refreshToken), 1);
+    });
+
+    it('when a refresh is retried within the grace (its answer was lost), then the same successor comes back', async () => {
+      const user = await createUser(api);
+      const first = await api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } });
+      const retry = await api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } });
+      assert.deepEqual([first.status, retry.status], [200, 200]);
+      assert.equal(retry.body.refreshToken, first.body.refreshToken);
+      assert.equal(retry.body.refreshExpiresAt, first.body.refreshExpiresAt);
+    });
+
+    it('when a rotated token comes back after the grace, then the whole family is revoked', async () => {
+      const user = await createUser(api);
+      const first = await api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } });
+      assert.equal(first.status, 200);
+      // The rotation happened longer ago than the grace (moved back in time, no waiting).
+      await RefreshToken.query(testDb()).patch({ rotatedAt: new Date(Date.now() - (testConfig.REFRESH_REUSE_GRACE_SECONDS + 1) * 1000) })
+        .where('tokenHash', hashRefreshToken(user.refreshToken));
+      const reuse = await api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } });
+      assert.equal(reuse.status, 401);
+      assert.equal(reuse.body.error.code, 'refresh_token_reused');
+      assert.equal((await api.request('POST', '/api/auth/refresh', { body: { refreshToken: first.body.refreshToken } })).status, 401);
+      assert.equal((await api.request('GET', '/api/auth/me', { token: first.body.accessToken })).status, 401);
+      assert.equal(await liveInFamily(user.refreshToken), 0);
+    });
+
+    it('when logout races a refresh of the same login (30 times), then afterwards no token of the family works', async function () {
+      this.timeout(30_000);
+      const user = await createUser(api, { plan: 'enterprise' });
+      for (let i = 0; i < 30; i++) {
+        const login = await api.request('POST', '/api/auth/login', { body: { email: user.email, password: user.password } });
+        const { accessToken, refreshToken } = login.body as { accessToken: string; refreshToken: string };
+        const [refreshed, logout] = await Promise.all([
+          api.request('POST', '/api/auth/refresh', { body: { refreshToken } }),
+          api.request('POST', '/api/auth/logout', { token: accessToken }),
+        ]);
+        assert.equal(logout.status, 204);
+        assert.equal(await liveInFamily(refreshToken), 0, `round ${i}: a live refresh token survived the logout (refresh answered ${refreshed.status})`);
+        if (refreshed.status === 200) {
+          assert.equal((await api.request('POST', '/api/auth/refresh', { body: { refreshToken: refreshed.body.refreshToken } })).status, 401, `round ${i}`);
+          assert.equal((await api.request('GET', '/api/auth/me', { token: refreshed.body.accessToken })).status, 401, `round ${i}`);
+        }
+        assert.equal((await api.request('POST', '/api/auth/refresh', { body: { refreshToken } })).status, 401, `round ${i}`);
       }
     });
 

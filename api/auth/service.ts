@@ -6,7 +6,9 @@
  * means it leaked or a client misbehaves (RFC 9700 §4.14.2): the whole family is revoked, and so
  * are the access tokens issued with it. One exception, the grace: within
  * REFRESH_REUSE_GRACE_SECONDS of its rotation a token may be presented again (two parallel
- * refreshes from one client, e.g. two browser tabs) and gets its own successor in the family.
+ * refreshes from one client, e.g. two browser tabs, or a retry after a lost answer) and gets the
+ * SAME successor again (see successorRefreshToken), with a fresh access token: a family never has
+ * more than one live refresh token. Every change to a family runs under its advisory lock.
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -18,7 +20,7 @@ import { ConflictError, UnauthorizedError } from '../../lib/errors';
 import type { LoginGuard } from './loginGuard';
 import { bcryptHasher, type PasswordHasher } from './passwords';
 import type { LoginBody, RefreshBody, RegisterBody } from './schema';
-import { hashRefreshToken, newRefreshToken, signAccessToken } from './tokens';
+import { hashRefreshToken, newRefreshToken, signAccessToken, successorRefreshToken } from './tokens';
 import { revokeFamilyAccess, type AccessTokenRef, denyAccessToken } from './revocation';
 
 export interface AuthDeps {
@@ -62,17 +64,29 @@ export async function register(deps: AuthDeps, { email, password }: RegisterBody
   }
 }
 
-async function issueTokens(deps: AuthDeps, trx: Knex, user: User, familyId: string, meta: RequestMeta): Promise<{ pair: TokenPair; tokenId: string }> {
-  const refreshToken = newRefreshToken();
+async function issueTokens(
+  deps: AuthDeps, trx: Knex, user: User, familyId: string, meta: RequestMeta, refreshToken = newRefreshToken(),
+): Promise<{ pair: TokenPair; tokenId: string }> {
   const expiresAt = new Date(Date.now() + deps.config.REFRESH_TOKEN_TTL_DAYS * 86_400_000);
   const row = await RefreshToken.query(trx).insert({
     userId: user.id, familyId, tokenHash: hashRefreshToken(refreshToken), expiresAt, ip: meta.ip, userAgent: meta.userAgent ?? null,
   });
+  return { tokenId: row.id, pair: pairOf(deps, user, familyId, refreshToken, expiresAt) };
+}
+
+/** A fresh access token with the given refresh token. */
+function pairOf(deps: AuthDeps, user: User, familyId: string, refreshToken: string, refreshExpiresAt: Date): TokenPair {
   const access = signAccessToken(deps.signingKey, deps.config, user, familyId);
-  return {
-    tokenId: row.id,
-    pair: { tokenType: 'Bearer', accessToken: access.token, expiresIn: access.expiresIn, refreshToken, refreshExpiresAt: expiresAt.toISOString() },
-  };
+  return { tokenType: 'Bearer', accessToken: access.token, expiresIn: access.expiresIn, refreshToken, refreshExpiresAt: refreshExpiresAt.toISOString() };
+}
+
+/**
+ * Serialises every change to one refresh-token family (rotation, logout, reuse revocation) for
+ * the rest of the transaction. A row lock on the presented token is not enough: a logout's
+ * UPDATE cannot see a successor that a concurrent refresh inserts, and would leave it live.
+ */
+async function lockFamily(trx: Knex, familyId: string): Promise<void> {
+  await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`refresh-family:${familyId}`]);
 }
 
 export async function login(deps: AuthDeps, { email, password }: LoginBody, meta: RequestMeta) {
@@ -106,32 +120,41 @@ export async function login(deps: AuthDeps, { email, password }: LoginBody, meta
   return { ...pair, user: await me(deps, found.id) };
 }
 
-async function revokeFamily(deps: AuthDeps, trx: Knex, familyId: string, reason: string): Promise<void> {
+async function revokeFamily(trx: Knex, familyId: string, reason: string): Promise<void> {
   await RefreshToken.query(trx).patch({ revokedAt: new Date(), revokedReason: reason }).where({ familyId }).whereNull('revokedAt');
 }
 
 export async function refresh(deps: AuthDeps, { refreshToken }: RefreshBody, meta: RequestMeta): Promise<TokenPair> {
+  const tokenHash = hashRefreshToken(refreshToken);
+  const successor = successorRefreshToken(deps.signingKey, refreshToken);
   const outcome = await deps.db.transaction(async (trx) => {
-    // The row lock serialises parallel refreshes of one token.
-    const row = await RefreshToken.query(trx).findOne({ tokenHash: hashRefreshToken(refreshToken) }).forUpdate();
-    if (!row) return { error: new UnauthorizedError('Refresh token is not valid. Log in again.', 'invalid_refresh_token') };
+    const known = await RefreshToken.query(trx).select('familyId').findOne({ tokenHash });
+    if (!known) return { error: new UnauthorizedError('Refresh token is not valid. Log in again.', 'invalid_refresh_token') };
+    await lockFamily(trx, known.familyId);
+    // Read again under the family lock: a refresh or logout that held it has committed by now.
+    const row = (await RefreshToken.query(trx).findOne({ tokenHash }))!;
     if (row.revokedAt) return { error: new UnauthorizedError('Refresh token was revoked (logout or suspected reuse). Log in again.', 'refresh_token_revoked') };
     if (row.expiresAt.getTime() <= Date.now()) return { error: new UnauthorizedError('Refresh token expired. Log in again.', 'refresh_token_expired') };
     const user = await User.query(trx).findById(row.userId);
     if (!user || !user.isActive) {
-      await revokeFamily(deps, trx, row.familyId, 'account_disabled');
+      await revokeFamily(trx, row.familyId, 'account_disabled');
       return { error: new UnauthorizedError('This account is disabled. Contact an administrator.', 'account_disabled') };
     }
     if (row.rotatedAt) {
       const sinceRotation = Date.now() - row.rotatedAt.getTime();
       if (sinceRotation > deps.config.REFRESH_REUSE_GRACE_SECONDS * 1000) {
-        await revokeFamily(deps, trx, row.familyId, 'reuse_detected');
+        await revokeFamily(trx, row.familyId, 'reuse_detected');
         return { reuse: { user, familyId: row.familyId, tokenId: row.id } };
       }
-      // Within the grace: a parallel refresh from the same client gets its own successor.
-      return { pair: (await issueTokens(deps, trx, user, row.familyId, meta)).pair };
+      // Within the grace (parallel refreshes, a retried request): the same successor again, so
+      // one rotated token can never fan out into several live tokens.
+      const next = row.replacedById ? await RefreshToken.query(trx).findById(row.replacedById) : undefined;
+      if (!next || next.tokenHash !== hashRefreshToken(successor) || next.revokedAt) {
+        return { error: new UnauthorizedError('Refresh token was already used. Log in again.', 'refresh_token_reused') };
+      }
+      return { pair: pairOf(deps, user, row.familyId, successor, next.expiresAt) };
     }
-    const next = await issueTokens(deps, trx, user, row.familyId, meta);
+    const next = await issueTokens(deps, trx, user, row.familyId, meta, successor);
     await RefreshToken.query(trx).patch({ rotatedAt: new Date(), replacedById: next.tokenId }).where('id', row.id);
     return { pair: next.pair };
   });
@@ -151,7 +174,10 @@ export async function refresh(deps: AuthDeps, { refreshToken }: RefreshBody, met
 
 /** Revokes the login's refresh-token family and the presented access token right away. */
 export async function logout(deps: AuthDeps, user: { id: number; email: string }, token: AccessTokenRef, meta: RequestMeta): Promise<void> {
-  await revokeFamily(deps, deps.db, token.familyId, 'logout');
+  await deps.db.transaction(async (trx) => {
+    await lockFamily(trx, token.familyId); // waits for a refresh in flight, whose successor is then revoked too
+    await revokeFamily(trx, token.familyId, 'logout');
+  });
   await Promise.all([denyAccessToken(deps, token), revokeFamilyAccess(deps, token.familyId)]);
   await recordAudit(deps.db, { action: 'auth.logout', actorId: user.id, actorEmail: user.email, ip: meta.ip, requestId: meta.requestId });
 }
