@@ -112,10 +112,16 @@ export async function login(deps: AuthDeps, { email, password }: LoginBody, meta
   }
   await deps.loginGuard.refund(email);
   const found = user;
-  const { pair } = await deps.db.transaction(async (trx) => {
+  const issued = await deps.db.transaction(async (trx) => {
+    // The hash we checked must still be the account's: a password reset (which signs out every
+    // session) holds this row while it revokes, so a login cannot slip a session past it.
+    const current = await User.query(trx).findById(found.id).forShare();
+    if (!current || current.passwordHash !== found.passwordHash || !current.isActive) return undefined;
     await User.query(trx).patch({ lastLogin: new Date() }).where('id', found.id);
-    return issueTokens(deps, trx, found, randomUUID(), meta);
+    return issueTokens(deps, trx, current, randomUUID(), meta);
   });
+  if (!issued) throw new UnauthorizedError(INVALID_CREDENTIALS, 'invalid_credentials');
+  const { pair } = issued;
   await recordAudit(deps.db, { action: 'auth.login', actorId: found.id, actorEmail: found.email, ip: meta.ip, requestId: meta.requestId });
   return { ...pair, user: await me(deps, found.id) };
 }
@@ -128,14 +134,18 @@ export async function refresh(deps: AuthDeps, { refreshToken }: RefreshBody, met
   const tokenHash = hashRefreshToken(refreshToken);
   const successor = successorRefreshToken(deps.signingKey, refreshToken);
   const outcome = await deps.db.transaction(async (trx) => {
-    const known = await RefreshToken.query(trx).select('familyId').findOne({ tokenHash });
-    if (!known) return { error: new UnauthorizedError('Refresh token is not valid. Log in again.', 'invalid_refresh_token') };
+    const invalid = { error: new UnauthorizedError('Refresh token is not valid. Log in again.', 'invalid_refresh_token') };
+    const known = await RefreshToken.query(trx).select('familyId', 'userId').findOne({ tokenHash });
+    if (!known) return invalid;
     await lockFamily(trx, known.familyId);
-    // Read again under the family lock: a refresh or logout that held it has committed by now.
-    const row = (await RefreshToken.query(trx).findOne({ tokenHash }))!;
+    // The account's row too (shared): a password reset that revokes every session waits for this
+    // rotation to commit, and a rotation that starts after it sees the revocation.
+    const user = await User.query(trx).findById(known.userId).forShare();
+    // Read again under the locks: a refresh or logout that held them has committed by now.
+    const row = await RefreshToken.query(trx).findOne({ tokenHash });
+    if (!row) return invalid;
     if (row.revokedAt) return { error: new UnauthorizedError('Refresh token was revoked (logout or suspected reuse). Log in again.', 'refresh_token_revoked') };
     if (row.expiresAt.getTime() <= Date.now()) return { error: new UnauthorizedError('Refresh token expired. Log in again.', 'refresh_token_expired') };
-    const user = await User.query(trx).findById(row.userId);
     if (!user || !user.isActive) {
       await revokeFamily(trx, row.familyId, 'account_disabled');
       return { error: new UnauthorizedError('This account is disabled. Contact an administrator.', 'account_disabled') };
