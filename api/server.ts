@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../db';
+import { refuseUnsafeDatabaseRole } from '../db/startupCheck';
 import { getConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRedis } from '../lib/redis';
@@ -61,8 +62,11 @@ export async function startApi(deps: ApiDeps, port = deps.config.PORT, host = de
 async function main(): Promise<void> {
   const config = getConfig();
   const logger = createLogger(config, 'api');
-  const api = await startApi(createApiDeps(config, logger));
+  const deps = createApiDeps(config, logger);
+  const api = await startApi(deps);
   logger.info({ url: api.url }, 'API listening');
+  // Tenant isolation must not be silently off: exit when the app role could bypass it.
+  void refuseUnsafeDatabaseRole(deps.db, logger, 'API');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -40,7 +40,9 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10)
     .describe('Connections per process in the PostgreSQL pool'),
   APP_DATABASE_URL: z.string().url().optional()
-    .describe('Connection of the API and worker: a role that neither owns the tables nor bypasses row-level security (default: DATABASE_URL as role blogger_app)'),
+    .describe('Connection of the API and worker: a role that neither owns the tables nor bypasses row-level security (default: DATABASE_URL as role blogger_app with APP_DATABASE_PASSWORD)'),
+  APP_DATABASE_PASSWORD: z.string().regex(/^[\x21-\x7e]{12,128}$/, 'use 12 to 128 printable ASCII characters without spaces (e.g. `openssl rand -hex 24`)').optional()
+    .describe('Password of the app role blogger_app: set on the role by `npm run migrate`, used in the default APP_DATABASE_URL; needed wherever PostgreSQL asks for passwords (docker compose)'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0').describe('Redis connection URL'),
   TEST_REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/15')
     .describe('Redis database that `npm test` uses instead of REDIS_URL'),
@@ -140,10 +142,10 @@ export interface Config extends Env {
 /** The role the API and worker connect as; created by the row-level security migration. */
 export const APP_DB_ROLE = 'blogger_app';
 
-function withUser(url: string, user: string): string {
+function withUser(url: string, user: string, password = ''): string {
   const u = new URL(url);
   u.username = user;
-  u.password = '';
+  u.password = encodeURIComponent(password);
   return u.toString();
 }
 
@@ -166,7 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     ...cfg,
     logPretty: cfg.LOG_PRETTY ?? cfg.NODE_ENV === 'development',
-    appDatabaseUrl: cfg.APP_DATABASE_URL ?? withUser(cfg.DATABASE_URL, APP_DB_ROLE),
+    appDatabaseUrl: cfg.APP_DATABASE_URL ?? withUser(cfg.DATABASE_URL, APP_DB_ROLE, cfg.APP_DATABASE_PASSWORD),
   });
 }
 

@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createDb } from '../db';
+import { refuseUnsafeDatabaseRole } from '../db/startupCheck';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
 import { trendSettings } from '../lib/domain/trendSettings';
 import { createLogger, type Logger } from '../lib/logger';
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config, 'worker');
   installSdkLogger(logger);
   const db = createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'worker' });
+  await refuseUnsafeDatabaseRole(db, logger, 'worker');
   const redis = createRedis(config, logger, 'worker');
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
