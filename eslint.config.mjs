@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const IO_MODULES = ['knex', 'pg', 'objection', 'ioredis', 'koa', '@koa/*', 'pino', 'pino-*', 'bcrypt', 'nodemailer', 'undici', 'axios', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'];
-const IO_FOLDERS = ['**/db', '**/db/**', '**/api/**', '**/activities', '**/activities/**', '**/platforms/**', '**/lib/config', '**/lib/logger', '**/temporal/client', '**/temporal/worker', '**/temporal/devServer'];
+const IO_FOLDERS = ['**/db', '**/db/**', '**/api/**', '**/activities', '**/activities/**', '**/platforms/**', '**/lib/config', '**/lib/logger', '**/lib/redis', '**/temporal/client', '**/temporal/worker', '**/temporal/devServer'];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.data/', 'test/fixtures/'] },

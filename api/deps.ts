@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import type { PasswordHasher } from './auth/passwords';
 
 export interface ApiDeps {
   config: Config;
@@ -11,4 +12,6 @@ export interface ApiDeps {
   db: Knex;
   redis: Redis;
   temporal: { connection: Connection; client: Client };
+  /** Password hashing (bcrypt); tests hand in a counting spy. */
+  passwords?: PasswordHasher;
 }

@@ -6,22 +6,19 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import Redis from 'ioredis';
 import { createDb } from '../db';
+import { refuseUnsafeDatabaseRole } from '../db/startupCheck';
 import { getConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
+import { createRedis } from '../lib/redis';
 import { buildApp } from './app';
 import type { ApiDeps } from './deps';
 
 /** Opens the API's connections. None of them blocks start-up: readiness reports what is down. */
 export function createApiDeps(config: Config, logger: Logger = createLogger(config, 'api'), overrides: Partial<ApiDeps> = {}): ApiDeps {
-  const redis = overrides.redis ?? new Redis(config.REDIS_URL, {
-    // Fail commands at once while disconnected instead of queueing them (a request must not hang).
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-  });
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  // Commands fail at once while disconnected and after REDIS_COMMAND_TIMEOUT_MS when Redis stalls:
+  // a request never hangs on Redis (see lib/redis.ts).
+  const redis = overrides.redis ?? createRedis(config, logger, 'api');
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: '3s' });
   return {
     config,
@@ -30,6 +27,7 @@ export function createApiDeps(config: Config, logger: Logger = createLogger(conf
     db: overrides.db ?? createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'api' }),
     redis,
     temporal: overrides.temporal ?? { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) },
+    ...(overrides.passwords ? { passwords: overrides.passwords } : {}),
   };
 }
 
@@ -64,8 +62,11 @@ export async function startApi(deps: ApiDeps, port = deps.config.PORT, host = de
 async function main(): Promise<void> {
   const config = getConfig();
   const logger = createLogger(config, 'api');
-  const api = await startApi(createApiDeps(config, logger));
+  const deps = createApiDeps(config, logger);
+  const api = await startApi(deps);
   logger.info({ url: api.url }, 'API listening');
+  // Tenant isolation must not be silently off: exit when the app role could bypass it.
+  void refuseUnsafeDatabaseRole(deps.db, logger, 'API');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -40,10 +40,14 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10)
     .describe('Connections per process in the PostgreSQL pool'),
   APP_DATABASE_URL: z.string().url().optional()
-    .describe('Connection of the API and worker: a role that neither owns the tables nor bypasses row-level security (default: DATABASE_URL as role blogger_app)'),
+    .describe('Connection of the API and worker: a role that neither owns the tables nor bypasses row-level security (default: DATABASE_URL as role blogger_app with APP_DATABASE_PASSWORD)'),
+  APP_DATABASE_PASSWORD: z.string().regex(/^[\x21-\x7e]{12,128}$/, 'use 12 to 128 printable ASCII characters without spaces (e.g. `openssl rand -hex 24`)').optional()
+    .describe('Password of the app role blogger_app: set on the role by `npm run migrate`, used in the default APP_DATABASE_URL; needed wherever PostgreSQL asks for passwords (docker compose)'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0').describe('Redis connection URL'),
   TEST_REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/15')
     .describe('Redis database that `npm test` uses instead of REDIS_URL'),
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1000)
+    .describe('A Redis command unanswered this long fails (the caller falls back as when Redis is down) and the connection is re-opened'),
 
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233').describe('Temporal frontend (gRPC) host:port'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace of the app'),
@@ -71,6 +75,8 @@ const envSchema = z.object({
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12).describe('bcrypt cost factor'),
   LOGIN_MAX_PER_IP: z.coerce.number().int().min(1).default(30).describe('Login attempts per IP per 15 minutes'),
   LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5).describe('Failed logins per email per 15 minutes before it is locked for the rest of the window'),
+  REGISTER_MAX_PER_IP: z.coerce.number().int().min(1).default(10).describe('Registrations per IP per hour (each one is a bcrypt hash)'),
+  REFRESH_MAX_PER_IP: z.coerce.number().int().min(1).default(60).describe('Token refreshes per IP per minute'),
 
   TIME_SCALE: positive.default(1)
     .describe('Divides every workflow interval: 1 = real time, 1440 = a day per minute (demos, tests)'),
@@ -140,10 +146,10 @@ export interface Config extends Env {
 /** The role the API and worker connect as; created by the row-level security migration. */
 export const APP_DB_ROLE = 'blogger_app';
 
-function withUser(url: string, user: string): string {
+function withUser(url: string, user: string, password = ''): string {
   const u = new URL(url);
   u.username = user;
-  u.password = '';
+  u.password = encodeURIComponent(password);
   return u.toString();
 }
 
@@ -166,7 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     ...cfg,
     logPretty: cfg.LOG_PRETTY ?? cfg.NODE_ENV === 'development',
-    appDatabaseUrl: cfg.APP_DATABASE_URL ?? withUser(cfg.DATABASE_URL, APP_DB_ROLE),
+    appDatabaseUrl: cfg.APP_DATABASE_URL ?? withUser(cfg.DATABASE_URL, APP_DB_ROLE, cfg.APP_DATABASE_PASSWORD),
   });
 }
 

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { User } from '../db/models';
 import { PROJECT_ROOT } from '../lib/config';
-import { startTestApi } from '../test/api';
+import { startTestApi, type TestApi } from '../test/api';
 import { testConfig, testDb } from '../test/harness';
+import { createUser } from '../test/users';
 
 const run = promisify(execFile);
 
@@ -42,6 +43,59 @@ describe('npm run admin:create', function () {
       assert.equal(err.code, 1);
       assert.match(err.stderr, /Usage: npm run admin:create -- --email/);
       return true;
+    });
+  });
+  describe('when the email already has an account', () => {
+    let api: TestApi;
+    before(async () => {
+      api = await startTestApi();
+    });
+    after(() => api.close());
+
+    it('when --promote is not given, then it exits non-zero saying so, and the account is unchanged', async () => {
+      const owner = await createUser(api);
+      const before = await User.query(testDb()).findById(owner.id);
+      await assert.rejects(createAdmin(['--email', owner.email, '--password', 'admin-password-1']), (err: { code: number; stderr: string }) => {
+        assert.equal(err.code, 1);
+        assert.match(err.stderr, /already exists .*left unchanged/);
+        assert.match(err.stderr, /--promote/);
+        return true;
+      });
+      const after = await User.query(testDb()).findById(owner.id);
+      assert.equal(after?.role, 'user');
+      assert.equal(after?.passwordHash, before?.passwordHash);
+      assert.equal((await api.request('GET', '/api/auth/me', { token: owner.accessToken })).status, 200, 'the owner\'s session is untouched');
+    });
+
+    it('when --promote is given, then it becomes an admin with the new password only, and every earlier session is signed out', async () => {
+      const owner = await createUser(api);
+      const second = await api.request('POST', '/api/auth/login', { body: { email: owner.email, password: owner.password } });
+      const { stdout } = await createAdmin(['--email', owner.email, '--promote', '--password', 'admin-password-1']);
+      assert.match(stdout, /Promoted .* to admin: its password was replaced and its sessions signed out \(2 refresh token/);
+
+      assert.equal((await User.query(testDb()).findById(owner.id))?.role, 'admin');
+      assert.equal((await api.request('POST', '/api/auth/login', { body: { email: owner.email, password: owner.password } })).status, 401, 'the old password is gone');
+      for (const token of [owner.accessToken, second.body.accessToken as string]) {
+        const me = await api.request('GET', '/api/admin/stats', { token });
+        assert.equal(me.status, 401, 'an earlier access token does not get the new admin rights');
+      }
+      for (const refreshToken of [owner.refreshToken, second.body.refreshToken as string]) {
+        assert.equal((await api.request('POST', '/api/auth/refresh', { body: { refreshToken } })).status, 401);
+      }
+      const login = await api.request('POST', '/api/auth/login', { body: { email: owner.email, password: 'admin-password-1' } });
+      assert.equal(login.status, 200);
+      assert.equal((await api.request('GET', '/api/admin/stats', { token: login.body.accessToken })).status, 200);
+      await User.query(testDb()).deleteById(owner.id);
+    });
+
+    it('when --promote is given without a password, then a generated one is printed and is the only one that works', async () => {
+      const owner = await createUser(api);
+      const { stdout } = await createAdmin(['--email', owner.email, '--promote']);
+      const password = stdout.match(/Generated password \(shown once\): (\S+)/)?.[1];
+      assert.ok(password, stdout);
+      assert.equal((await api.request('POST', '/api/auth/login', { body: { email: owner.email, password: owner.password } })).status, 401);
+      assert.equal((await api.request('POST', '/api/auth/login', { body: { email: owner.email, password } })).status, 200);
+      await User.query(testDb()).deleteById(owner.id);
     });
   });
 });

@@ -1,11 +1,13 @@
 /**
  * Database migrations on DATABASE_URL.
  *
- *   npm run migrate            apply every pending migration
+ *   npm run migrate            apply every pending migration (and set the app role's password
+ *                              when APP_DATABASE_PASSWORD is configured)
  *   npm run migrate:rollback   undo the last batch
  */
 import { createDb } from '../db';
-import { getConfig } from '../lib/config';
+import { setRolePassword } from '../db/appRole';
+import { APP_DB_ROLE, getConfig } from '../lib/config';
 import { exitWithReason } from './services';
 
 async function main(command: string | undefined): Promise<void> {
@@ -18,6 +20,11 @@ async function main(command: string | undefined): Promise<void> {
     } else {
       const [batch, names] = (await db.migrate.latest()) as [number, string[]];
       console.log(names.length ? `applied batch ${batch}: ${names.join(', ')}` : 'already up to date');
+      if (config.APP_DATABASE_PASSWORD) {
+        // Every run, not only the migration that first set it: a changed password takes effect.
+        await setRolePassword(db, APP_DB_ROLE, config.APP_DATABASE_PASSWORD);
+        console.log(`password of role ${APP_DB_ROLE} set from APP_DATABASE_PASSWORD`);
+      }
     }
   } finally {
     await db.destroy();

@@ -8,12 +8,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
-import Redis from 'ioredis';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createDb } from '../db';
+import { refuseUnsafeDatabaseRole } from '../db/startupCheck';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
 import { trendSettings } from '../lib/domain/trendSettings';
 import { createLogger, type Logger } from '../lib/logger';
+import { createRedis } from '../lib/redis';
 import { createPlatforms, type PlatformName, type Platforms } from '../platforms';
 import { ensureTrendSchedules, trendScheduleDefinitions } from './schedules';
 
@@ -62,7 +63,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config, 'worker');
   installSdkLogger(logger);
   const db = createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'worker' });
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  await refuseUnsafeDatabaseRole(db, logger, 'worker');
+  const redis = createRedis(config, logger, 'worker');
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {

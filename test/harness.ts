@@ -31,6 +31,8 @@ export const testConfig: Config = loadConfig({
   // High enough that only the brute-force tests (with their own limits) ever hit them.
   LOGIN_MAX_PER_IP: '100000',
   LOGIN_MAX_FAILURES_PER_EMAIL: '1000',
+  REGISTER_MAX_PER_IP: '100000',
+  REFRESH_MAX_PER_IP: '100000',
 });
 
 const closers: (() => Promise<unknown>)[] = [];

@@ -5,6 +5,8 @@ import { AuditLog, RefreshToken, User } from '../../db/models';
 import { startTestApi, type TestApi } from '../../test/api';
 import { testConfig, testDb, testRedis } from '../../test/harness';
 import { createUser } from '../../test/users';
+import { bcryptHasher, type PasswordHasher } from './passwords';
+import { hashRefreshToken } from './tokens';
 
 const key = createSecretKey(Buffer.from(testConfig.JWT_SECRET!, 'utf8'));
 
@@ -197,16 +199,67 @@ describe('auth API', () => {
       assert.ok(rows.every((r) => r.tokenHash.length === 64 && !r.tokenHash.includes('bart_')), 'only hashes are stored');
     });
 
-    it('when two refreshes of one token run in parallel (within the grace), then both get working pairs', async () => {
+    /** Refresh tokens of the family that still work: neither revoked nor rotated. */
+    async function liveInFamily(familyOf: string): Promise<number> {
+      const { familyId } = (await RefreshToken.query(testDb()).findOne({ tokenHash: hashRefreshToken(familyOf) }))!;
+      return RefreshToken.query(testDb()).where({ familyId }).whereNull('revokedAt').whereNull('rotatedAt').resultSize();
+    }
+
+    it('when 8 refreshes of one token run in parallel (within the grace), then all get the same successor and the family has one live token', async () => {
       const user = await createUser(api);
-      const [a, b] = await Promise.all([
-        api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } }),
-        api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } }),
-      ]);
-      assert.deepEqual([a.status, b.status], [200, 200]);
-      assert.notEqual(a.body.refreshToken, b.body.refreshToken);
-      for (const pair of [a.body, b.body]) {
-        assert.equal((await api.request('POST', '/api/auth/refresh', { body: { refreshToken: pair.refreshToken } })).status, 200);
+      const results = await Promise.all(Array.from({ length: 8 }, () => api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } })));
+      assert.deepEqual(results.map((r) => r.status), Array(8).fill(200));
+      const successors = new Set(results.map((r) => r.body.refreshToken));
+      assert.equal(successors.size, 1, 'one successor for all');
+      assert.notEqual([...successors][0], user.refreshToken);
+      assert.equal(await liveInFamily(user.refreshToken), 1);
+      for (const r of results) assert.equal((await api.request('GET', '/api/auth/me', { token: r.body.accessToken })).status, 200);
+      const next = await api.request('POST', '/api/auth/refresh', { body: { refreshToken: [...successors][0] } });
+      assert.equal(next.status, 200, 'the successor rotates as usual');
+      assert.equal(await liveInFamily(user.refreshToken), 1);
+    });
+
+    it('when a refresh is retried within the grace (its answer was lost), then the same successor comes back', async () => {
+      const user = await createUser(api);
+      const first = await api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } });
+      const retry = await api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } });
+      assert.deepEqual([first.status, retry.status], [200, 200]);
+      assert.equal(retry.body.refreshToken, first.body.refreshToken);
+      assert.equal(retry.body.refreshExpiresAt, first.body.refreshExpiresAt);
+    });
+
+    it('when a rotated token comes back after the grace, then the whole family is revoked', async () => {
+      const user = await createUser(api);
+      const first = await api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } });
+      assert.equal(first.status, 200);
+      // The rotation happened longer ago than the grace (moved back in time, no waiting).
+      await RefreshToken.query(testDb()).patch({ rotatedAt: new Date(Date.now() - (testConfig.REFRESH_REUSE_GRACE_SECONDS + 1) * 1000) })
+        .where('tokenHash', hashRefreshToken(user.refreshToken));
+      const reuse = await api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } });
+      assert.equal(reuse.status, 401);
+      assert.equal(reuse.body.error.code, 'refresh_token_reused');
+      assert.equal((await api.request('POST', '/api/auth/refresh', { body: { refreshToken: first.body.refreshToken } })).status, 401);
+      assert.equal((await api.request('GET', '/api/auth/me', { token: first.body.accessToken })).status, 401);
+      assert.equal(await liveInFamily(user.refreshToken), 0);
+    });
+
+    it('when logout races a refresh of the same login (30 times), then afterwards no token of the family works', async function () {
+      this.timeout(30_000);
+      const user = await createUser(api, { plan: 'enterprise' });
+      for (let i = 0; i < 30; i++) {
+        const login = await api.request('POST', '/api/auth/login', { body: { email: user.email, password: user.password } });
+        const { accessToken, refreshToken } = login.body as { accessToken: string; refreshToken: string };
+        const [refreshed, logout] = await Promise.all([
+          api.request('POST', '/api/auth/refresh', { body: { refreshToken } }),
+          api.request('POST', '/api/auth/logout', { token: accessToken }),
+        ]);
+        assert.equal(logout.status, 204);
+        assert.equal(await liveInFamily(refreshToken), 0, `round ${i}: a live refresh token survived the logout (refresh answered ${refreshed.status})`);
+        if (refreshed.status === 200) {
+          assert.equal((await api.request('POST', '/api/auth/refresh', { body: { refreshToken: refreshed.body.refreshToken } })).status, 401, `round ${i}`);
+          assert.equal((await api.request('GET', '/api/auth/me', { token: refreshed.body.accessToken })).status, 401, `round ${i}`);
+        }
+        assert.equal((await api.request('POST', '/api/auth/refresh', { body: { refreshToken } })).status, 401, `round ${i}`);
       }
     });
 
@@ -303,6 +356,92 @@ describe('auth API', () => {
         last = (await guarded.request('POST', '/api/auth/login', { body: { email: `x${i}-${randomUUID()}@example.com`, password: 'whatever1' } })).status;
       }
       assert.equal(last, 429);
+    });
+  });
+  describe('brute force in parallel', () => {
+    let guarded: TestApi;
+    let compares = 0;
+    const counting: PasswordHasher = {
+      hash: (p, r) => bcryptHasher.hash(p, r),
+      compare: (p, h) => {
+        compares++;
+        return bcryptHasher.compare(p, h);
+      },
+    };
+    before(async () => {
+      guarded = await startTestApi({ LOGIN_MAX_FAILURES_PER_EMAIL: 5, LOGIN_MAX_PER_IP: 1000 }, { passwords: counting });
+    });
+    after(() => guarded.close());
+
+    it('when 25 wrong passwords for one email arrive at once (limit 5), then at most 5 reach bcrypt and the rest get 429 saying what to do', async () => {
+      const user = await createUser(api);
+      compares = 0;
+      const results = await Promise.all(Array.from({ length: 25 }, () => guarded.request('POST', '/api/auth/login', { body: { email: user.email, password: 'wrong-password' } })));
+      const statuses = results.map((r) => r.status);
+      assert.ok(compares <= 5, `bcrypt ran ${compares} times`);
+      assert.equal(statuses.filter((s) => s === 401).length, compares, 'every checked attempt was a 401');
+      assert.equal(statuses.filter((s) => s === 429).length, 25 - compares);
+      const refused = results.find((r) => r.status === 429)!;
+      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      assert.match(refused.body.error.message, /Wait \d+ s.*reset your password/);
+      compares = 0;
+      const right = await guarded.request('POST', '/api/auth/login', { body: { email: user.email, password: user.password } });
+      assert.equal(right.status, 429, 'locked even for the right password');
+      assert.equal(compares, 0, 'and bcrypt did not run');
+    });
+
+    it('when the right password follows failures below the limit, then it succeeds and its attempt is refunded', async () => {
+      const user = await createUser(api);
+      const login = (password: string) => guarded.request('POST', '/api/auth/login', { body: { email: user.email, password } });
+      for (let i = 0; i < 4; i++) assert.equal((await login('wrong-password')).status, 401);
+      for (let i = 0; i < 3; i++) assert.equal((await login(user.password)).status, 200, `success ${i + 1} after 4 failures (limit 5)`);
+      assert.equal((await login('wrong-password')).status, 401, 'the fifth failure is still checked');
+      assert.equal((await login(user.password)).status, 429, 'then the email is locked');
+    });
+  });
+  describe('register and refresh limits per IP', () => {
+    let limited: TestApi;
+    const clearLimits = async () => testRedis().del(...(await testRedis().keys('rl:re*:ip:*')), 'none');
+    before(async () => {
+      limited = await startTestApi({ REGISTER_MAX_PER_IP: 3, REFRESH_MAX_PER_IP: 4 });
+    });
+    after(async () => {
+      await limited.close();
+      await clearLimits();
+    });
+
+    it('when one IP registers too often, then 429 with Retry-After in the error shape, and no account is created', async () => {
+      await clearLimits();
+      const emails = Array.from({ length: 4 }, (_, i) => `reg${i}-${randomUUID()}@example.com`);
+      const statuses = [];
+      let last;
+      for (const email of emails) {
+        last = await limited.request('POST', '/api/auth/register', { body: { email, password: 'password123' } });
+        statuses.push(last.status);
+      }
+      assert.deepEqual(statuses, [201, 201, 201, 429]);
+      assert.equal(last!.body.error.code, 'rate_limited');
+      assert.match(last!.body.error.message, /Too many registrations from this address \(at most 3 per hour\)\. Retry in \d+ s/);
+      assert.ok(Number(last!.headers.get('retry-after')) > 0);
+      assert.equal(await User.query(testDb()).where('email', emails[3]!).resultSize(), 0);
+    });
+
+    it('when one IP refreshes too often, then 429 with Retry-After and the presented token is left untouched', async () => {
+      const user = await createUser(api);
+      await clearLimits();
+      let token = user.refreshToken;
+      for (let i = 0; i < 4; i++) {
+        const res = await limited.request('POST', '/api/auth/refresh', { body: { refreshToken: token } });
+        assert.equal(res.status, 200, `refresh ${i + 1}`);
+        token = res.body.refreshToken;
+      }
+      const refused = await limited.request('POST', '/api/auth/refresh', { body: { refreshToken: token } });
+      assert.equal(refused.status, 429);
+      assert.equal(refused.body.error.code, 'rate_limited');
+      assert.match(refused.body.error.message, /token refreshes/);
+      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      await clearLimits();
+      assert.equal((await limited.request('POST', '/api/auth/refresh', { body: { refreshToken: token } })).status, 200, 'the token still works once the limit allows');
     });
   });
 });

@@ -1,6 +1,7 @@
 /** /api/auth: register, login, refresh (public); logout, me (access token required). */
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
+import { limitPerIp } from '../middleware/rateLimit';
 import { validateBody } from '../middleware/validate';
 import { requestMeta } from '../requestMeta';
 import { loginBody, refreshBody, registerBody, type LoginBody, type RefreshBody, type RegisterBody } from './schema';
@@ -9,8 +10,11 @@ import type { AccessClaims } from './tokens';
 
 export function authRoutes(deps: auth.AuthDeps, protect: Middleware): Router {
   const router = new Router({ prefix: '/api/auth' });
+  // Counted before validation: a malformed request costs the caller an attempt too.
+  const registerLimit = limitPerIp(deps.redis, { keyPrefix: 'rl:register:ip', points: deps.config.REGISTER_MAX_PER_IP, durationSeconds: 3600, what: 'registrations' });
+  const refreshLimit = limitPerIp(deps.redis, { keyPrefix: 'rl:refresh:ip', points: deps.config.REFRESH_MAX_PER_IP, durationSeconds: 60, what: 'token refreshes' });
 
-  router.post('/register', validateBody(registerBody), async (ctx) => {
+  router.post('/register', registerLimit, validateBody(registerBody), async (ctx) => {
     const user = await auth.register(deps, ctx.request.body as RegisterBody, requestMeta(ctx));
     ctx.status = 201;
     ctx.body = { user: await auth.me(deps, user.id) };
@@ -20,7 +24,7 @@ export function authRoutes(deps: auth.AuthDeps, protect: Middleware): Router {
     ctx.body = await auth.login(deps, ctx.request.body as LoginBody, requestMeta(ctx));
   });
 
-  router.post('/refresh', validateBody(refreshBody), async (ctx) => {
+  router.post('/refresh', refreshLimit, validateBody(refreshBody), async (ctx) => {
     ctx.body = await auth.refresh(deps, ctx.request.body as RefreshBody, requestMeta(ctx));
   });
 

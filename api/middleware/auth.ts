@@ -79,6 +79,10 @@ export function authenticate(deps: Pick<ApiDeps, 'config' | 'db' | 'redis'>, sig
     if (!user || !user.isActive) {
       throw new UnauthorizedError('This account is disabled or no longer exists.', 'account_disabled');
     }
+    // iat has whole seconds: a token of the revocation's second is refused (the CLI waits it out).
+    if (user.sessionsRevokedAt && claims.iat <= Math.floor(user.sessionsRevokedAt.getTime() / 1000)) {
+      throw new UnauthorizedError('This session was signed out when an administrator reset the account\'s password. Log in again.', 'token_revoked');
+    }
     const limits = user.limits as UserLimit;
     ctx.state.user = {
       id: user.id, email: user.email, role: user.role, plan: user.plan,

@@ -79,6 +79,32 @@ export function planRateLimit(limiters: PlanRateLimiter): Middleware {
   };
 }
 
+function per(seconds: number): string {
+  if (seconds % 3600 === 0) return seconds === 3600 ? 'hour' : `${seconds / 3600} hours`;
+  if (seconds % 60 === 0) return seconds === 60 ? 'minute' : `${seconds / 60} minutes`;
+  return `${seconds} s`;
+}
+
+/**
+ * A per-IP limit on one public, expensive action (register hashes a password; refresh writes a
+ * token row). ctx.ip is the client address as far as proxy trust allows.
+ */
+export function limitPerIp(redis: Redis, opts: { keyPrefix: string; points: number; durationSeconds: number; what: string }): Middleware {
+  const limiter = redisLimiter(redis, opts.keyPrefix, opts.points, opts.durationSeconds);
+  return async (ctx, next) => {
+    try {
+      await limiter.consume(ctx.ip);
+    } catch (rejected) {
+      if (!(rejected instanceof RateLimiterRes)) throw rejected;
+      throw new TooManyRequestsError(
+        `Too many ${opts.what} from this address (at most ${opts.points} per ${per(opts.durationSeconds)}). Retry in ${Math.ceil(rejected.msBeforeNext / 1000)} s.`,
+        rejected.msBeforeNext / 1000,
+      );
+    }
+    await next();
+  };
+}
+
 /** A per-user limit on one expensive action (e.g. "trigger a discovery run"), on top of the plan rate. */
 export function limitPerUser(redis: Redis, opts: { keyPrefix: string; points: number; durationSeconds: number; what: string }): Middleware {
   const limiter = redisLimiter(redis, opts.keyPrefix, opts.points, opts.durationSeconds);

@@ -15,6 +15,8 @@ export class User extends BaseModel {
   plan!: Plan;
   isActive!: boolean;
   lastLogin?: Date | null;
+  /** Access tokens issued at or before this instant are refused (an account that changed hands). */
+  sessionsRevokedAt?: Date | null;
   limits?: UserLimit;
 
   static override jsonSchema = {
