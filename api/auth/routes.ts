@@ -1,14 +1,15 @@
 /** /api/auth: register, login, refresh (public); logout, me (access token required). */
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { validateBody } from '../middleware/validate';
 import { requestMeta } from '../requestMeta';
+import { apiRouter } from '../router';
 import { loginBody, refreshBody, registerBody, type LoginBody, type RefreshBody, type RegisterBody } from './schema';
 import * as auth from './service';
 import type { AccessClaims } from './tokens';
 
 export function authRoutes(deps: auth.AuthDeps, protect: Middleware): Router {
-  const router = new Router({ prefix: '/api/auth' });
+  const router = apiRouter('/api/auth');
 
   router.post('/register', validateBody(registerBody), async (ctx) => {
     const user = await auth.register(deps, ctx.request.body as RegisterBody, requestMeta(ctx));

@@ -1,11 +1,12 @@
 /** Liveness and readiness probes (for load balancers, nginx and the docker compose health checks). */
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { ServiceUnavailableError } from '../../lib/errors';
 import type { ApiDeps } from '../deps';
+import { apiRouter } from '../router';
 import { checkDependencies } from './service';
 
 export function healthRoutes(deps: ApiDeps): Router {
-  const router = new Router({ prefix: '/api' });
+  const router = apiRouter('/api');
 
   /** The process is alive and serving HTTP; says nothing about dependencies. */
   router.get('/health', (ctx) => {

@@ -1,18 +1,21 @@
 /** GET /api/stats: the caller's usage against the plan, totals and last sync times. */
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { Blogger, UsageDaily } from '../../db/models';
 import { withTenant } from '../../db/tenant';
 import { budgetDay } from '../../lib/domain/syncCadence';
 import type { ApiDeps } from '../deps';
 import type { PlanRateLimiter } from '../middleware/rateLimit';
+import { apiRouter } from '../router';
 
 const limitOf = (value: number) => (value < 0 ? null : value); // -1 = unlimited → null
 
 export function statsRoutes({ db, config }: Pick<ApiDeps, 'db' | 'config'>, protect: Middleware, rateLimiter: PlanRateLimiter): Router {
-  const router = new Router({ prefix: '/api/stats' });
+  // The bare /api/stats under strict routing: the parent prefix, the path spelled out (see router.ts).
+  const router = apiRouter('/api');
+  router.use(protect);
 
-  router.get('/', protect, async (ctx) => {
+  router.get('/stats', async (ctx) => {
     const user = ctx.state.user!;
     const { day } = budgetDay(Date.now(), config.TIME_SCALE);
     const data = await withTenant(db, { userId: user.id }, async (trx) => {
