@@ -24,7 +24,11 @@ import { statsRoutes } from './stats/routes';
 import { trendRoutes } from './trends/routes';
 
 export function buildApp(deps: ApiDeps): Koa {
-  const app = new Koa({ proxy: deps.config.NODE_ENV === 'production' });
+  // ctx.ip: the socket address, or behind TRUST_PROXY_HOPS proxies the address the outermost of
+  // them saw (Koa keeps the last maxIpsCount X-Forwarded-For entries and takes the first of those),
+  // so whatever a client writes into the header itself is never believed.
+  const hops = deps.config.TRUST_PROXY_HOPS;
+  const app = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   // The error middleware answers every error; Koa's default handler would only log it again.
   app.silent = true;
 
