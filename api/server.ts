@@ -5,11 +5,11 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
 import Redis from 'ioredis';
 import { createDb } from '../db';
 import { getConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
+import { RecoveringTemporal } from '../temporal/client';
 import { buildApp } from './app';
 import type { ApiDeps } from './deps';
 
@@ -22,14 +22,14 @@ export function createApiDeps(config: Config, logger: Logger = createLogger(conf
     connectTimeout: 2000,
   });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: '3s' });
   return {
     config,
     logger,
     // The app role: row-level security applies to every tenant query of the API.
     db: overrides.db ?? createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'api' }),
     redis,
-    temporal: overrides.temporal ?? { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) },
+    // Opened on first use, and opened again after Temporal was unreachable (readiness recovers).
+    temporal: overrides.temporal ?? new RecoveringTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }),
   };
 }
 
@@ -56,7 +56,7 @@ export async function startApi(deps: ApiDeps, port = deps.config.PORT, host = de
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await Promise.allSettled([deps.db.destroy(), deps.redis.quit(), deps.temporal.connection.close()]);
+      await Promise.allSettled([deps.db.destroy(), deps.redis.quit(), deps.temporal.close()]);
     },
   };
 }
