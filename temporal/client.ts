@@ -52,7 +52,10 @@ export class RecoveringTemporal implements Temporal {
   private readonly retired = new Set<Connection>();
   private closed = false;
 
-  constructor(private readonly options: TemporalOptions) {}
+  constructor(
+    private readonly options: TemporalOptions,
+    private readonly logger?: { warn(obj: object, msg: string): void },
+  ) {}
 
   get connection(): Connection {
     return this.open().connection;
@@ -80,7 +83,7 @@ export class RecoveringTemporal implements Temporal {
       .withStart((metadata, _listener, next) => next(metadata, new ListenerBuilder()
         .withOnReceiveStatus((status, nextStatus) => {
           const unreachable = status.code === GrpcStatus.UNAVAILABLE || (status.code === GrpcStatus.DEADLINE_EXCEEDED && !own.connection?.channelReady);
-          if (unreachable && own.connection) this.drop(own.connection);
+          if (unreachable && own.connection) this.drop(own.connection, status.details);
           nextStatus(status);
         })
         .build()))
@@ -95,9 +98,10 @@ export class RecoveringTemporal implements Temporal {
     return this.current;
   }
 
-  private drop(connection: ObservedConnection): void {
+  private drop(connection: ObservedConnection, reason: string): void {
     if (this.current?.connection !== connection) return;
     this.current = undefined;
+    this.logger?.warn({ address: this.options.address, reason }, 'Temporal unreachable: connection dropped, the next call reconnects');
     this.retired.add(connection);
     setTimeout(() => {
       this.retired.delete(connection);

@@ -149,7 +149,7 @@ describe('health and readiness', () => {
   describe('when Temporal is down at start-up and comes back later', () => {
     let api: TestApi;
     let temporal: Awaited<ReturnType<typeof temporalSwitch>>;
-    let adminId: number | undefined;
+    const userIds: number[] = [];
 
     before(async () => {
       temporal = await temporalSwitch();
@@ -158,7 +158,7 @@ describe('health and readiness', () => {
     after(async () => {
       await api.close();
       await temporal.close();
-      if (adminId) await User.query(testDb()).deleteById(adminId);
+      if (userIds.length) await User.query(testDb()).whereIn('id', userIds).delete();
     });
 
     it('then /api/ready is 503 naming temporal, routes that need it answer 503 temporal_unavailable, and both recover without a restart', async function () {
@@ -168,11 +168,15 @@ describe('health and readiness', () => {
       assert.deepEqual(down.body.down, ['temporal']);
 
       const admin = await createUser(api, { role: 'admin' });
-      adminId = admin.id;
-      const refused = await api.request('GET', '/api/admin/schedules', { token: admin.accessToken });
-      assert.equal(refused.status, 503, JSON.stringify(refused.body));
-      assert.equal(refused.body.error.code, 'temporal_unavailable');
-      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      const user = await createUser(api, { plan: 'pro' });
+      userIds.push(admin.id, user.id);
+      // An admin route and a user route that both need Temporal.
+      for (const [method, path, token] of [['GET', '/api/admin/schedules', admin.accessToken], ['POST', '/api/trends/discover', user.accessToken]] as const) {
+        const refused = await api.request(method, path, { token });
+        assert.equal(refused.status, 503, `${path}: ${JSON.stringify(refused.body)}`);
+        assert.equal(refused.body.error.code, 'temporal_unavailable');
+        assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      }
 
       temporal.forward = true;
       const ready = await eventually(() => api.request('GET', '/api/ready'), (r) => r.status === 200, 15_000);
