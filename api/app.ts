@@ -16,7 +16,7 @@ import { bloggerRoutes } from './bloggers/routes';
 import { loadSigningKey } from './auth/tokens';
 import type { ApiDeps } from './deps';
 import { healthRoutes } from './health/routes';
-import { authenticate, requireAdmin } from './middleware/auth';
+import { authenticate } from './middleware/auth';
 import { errorHandler } from './middleware/errors';
 import { PlanRateLimiter, planRateLimit } from './middleware/rateLimit';
 import { requestLogging } from './middleware/requestLogging';
@@ -24,7 +24,11 @@ import { statsRoutes } from './stats/routes';
 import { trendRoutes } from './trends/routes';
 
 export function buildApp(deps: ApiDeps): Koa {
-  const app = new Koa({ proxy: deps.config.NODE_ENV === 'production' });
+  // ctx.ip: the socket address, or behind TRUST_PROXY_HOPS proxies the address the outermost of
+  // them saw (Koa keeps the last maxIpsCount X-Forwarded-For entries and takes the first of those),
+  // so whatever a client writes into the header itself is never believed.
+  const hops = deps.config.TRUST_PROXY_HOPS;
+  const app = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   // The error middleware answers every error; Koa's default handler would only log it again.
   app.silent = true;
 
@@ -39,15 +43,13 @@ export function buildApp(deps: ApiDeps): Koa {
   /** Access token, then the plan's rate limit: what every tenant route is behind. */
   const protect = compose([authenticate(deps, signingKey), planRateLimit(rateLimiter)]);
 
-  // Everything under /api/admin, known route or not, is for admins only (403, never a 404 hint).
-  const adminOnly = compose([protect, requireAdmin()]);
-  app.use((ctx, next) => (ctx.path === '/api/admin' || ctx.path.startsWith('/api/admin/') ? adminOnly(ctx, next) : next()));
-
+  // Each router carries its own guard (`router.use(protect)`, plus requireAdmin on the admin
+  // routers); nothing here tests ctx.path. api/routeAccess.test.ts walks every route to prove it.
   const routers = [
     healthRoutes(deps),
     authRoutes({ ...deps, signingKey, loginGuard: new LoginGuard(deps.redis, deps.config) }, protect),
-    adminRoutes(deps),
-    trendControlRoutes(deps),
+    adminRoutes(deps, protect),
+    trendControlRoutes(deps, protect),
     trendRoutes(deps, protect),
     bloggerRoutes(deps, protect),
     statsRoutes(deps, protect, rateLimiter),

@@ -1,9 +1,9 @@
 /** Everything the API needs from the outside world, built once by server.ts (or by a test). */
-import type { Client, Connection } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import type { Temporal } from '../temporal/client';
 import type { PasswordHasher } from './auth/passwords';
 
 export interface ApiDeps {
@@ -11,7 +11,8 @@ export interface ApiDeps {
   logger: Logger;
   db: Knex;
   redis: Redis;
-  temporal: { connection: Connection; client: Client };
+  /** Read `temporal.client` at each use: server.ts gives a RecoveringTemporal, which replaces a lost connection. */
+  temporal: Temporal;
   /** Password hashing (bcrypt); tests hand in a counting spy. */
   passwords?: PasswordHasher;
 }

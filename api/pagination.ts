@@ -2,9 +2,11 @@
 import { z } from 'zod';
 
 export const MAX_PAGE_SIZE = 100;
+/** Far past any last page, and small enough that (page - 1) * limit stays an exact SQL offset. */
+export const MAX_PAGE = 2_147_483_647;
 
 export const pageQuery = {
-  page: z.coerce.number().int().min(1).default(1),
+  page: z.coerce.number().int().min(1).max(MAX_PAGE, `must be at most ${MAX_PAGE}`).default(1),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`).default(20),
 };
 

@@ -5,12 +5,12 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../db';
 import { refuseUnsafeDatabaseRole } from '../db/startupCheck';
 import { getConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRedis } from '../lib/redis';
+import { RecoveringTemporal } from '../temporal/client';
 import { buildApp } from './app';
 import type { ApiDeps } from './deps';
 
@@ -19,14 +19,14 @@ export function createApiDeps(config: Config, logger: Logger = createLogger(conf
   // Commands fail at once while disconnected and after REDIS_COMMAND_TIMEOUT_MS when Redis stalls:
   // a request never hangs on Redis (see lib/redis.ts).
   const redis = overrides.redis ?? createRedis(config, logger, 'api');
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: '3s' });
   return {
     config,
     logger,
     // The app role: row-level security applies to every tenant query of the API.
     db: overrides.db ?? createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'api' }),
     redis,
-    temporal: overrides.temporal ?? { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) },
+    // Opened on first use, and opened again after Temporal was unreachable (readiness recovers).
+    temporal: overrides.temporal ?? new RecoveringTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }, logger),
     ...(overrides.passwords ? { passwords: overrides.passwords } : {}),
   };
 }
@@ -54,7 +54,7 @@ export async function startApi(deps: ApiDeps, port = deps.config.PORT, host = de
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await Promise.allSettled([deps.db.destroy(), deps.redis.quit(), deps.temporal.connection.close()]);
+      await Promise.allSettled([deps.db.destroy(), deps.redis.quit(), deps.temporal.close()]);
     },
   };
 }

@@ -32,6 +32,8 @@ const envSchema = z.object({
   LOG_PRETTY: bool.optional().describe('Human-readable logs (default: on in development)'),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'use a size such as 100kb or 1mb').default('100kb')
     .describe('Largest accepted JSON body; larger bodies get 413'),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0)
+    .describe('Reverse proxies in front of the API whose X-Forwarded-For entries are trusted (nginx in docker compose: 1); 0 = none, the socket address is the client'),
 
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/blogger_analytics')
     .describe('PostgreSQL connection URL (the schema owner; migrations run as this role)'),

@@ -2,10 +2,10 @@
  * Temporal client factory, and the idempotent namespace set-up (namespace plus the custom
  * search attributes the Web UI filters by) shared by the services script and the tests.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, isGrpcServiceError, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { msToTs, type defineSearchAttributeKey } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { connectivityState, InterceptingCall, ListenerBuilder, RequesterBuilder, status as GrpcStatus, type Interceptor } from '@grpc/grpc-js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from './searchAttributes';
 
 export interface TemporalOptions {
@@ -23,6 +23,102 @@ export async function connectTemporal({ address, namespace }: TemporalOptions): 
   const connection = await Connection.connect({ address, connectTimeout: '5s' });
   const client = new Client({ connection, namespace });
   return { connection, client, close: () => connection.close() };
+}
+
+/** How long an API call to Temporal may take when the caller set no deadline of its own. */
+const API_CALL_TIMEOUT_MS = 10_000;
+/** Attempts of one call on UNAVAILABLE: a blip is retried, an outage fails in well under a second (the SDK's default takes ~20 s). */
+const API_CALL_ATTEMPTS = 3;
+/** A dropped connection is closed this much later, so calls still running on it can finish. */
+const RETIRED_CLOSE_DELAY_MS = 30_000;
+
+/** A Connection that can tell whether its gRPC channel is up (the channel is protected in the SDK). */
+class ObservedConnection extends Connection {
+  get channelReady(): boolean {
+    return this.client.getChannel().getConnectivityState(false) === connectivityState.READY;
+  }
+}
+
+/**
+ * The API's Temporal connection, for a process that must outlive Temporal outages. The SDK's
+ * Connection remembers its first failed connect for good, and a gRPC channel that keeps failing
+ * backs off for up to two minutes. So a connection on which a call finds Temporal unreachable
+ * (UNAVAILABLE, or a deadline passed while the channel was not even connected) is dropped, and
+ * the next use (a route or the /api/ready probe) opens a fresh one. Nothing connects at start-up.
+ * Read `client` and `connection` at each use: after a drop they are new objects.
+ */
+export class RecoveringTemporal implements Temporal {
+  private current: { connection: ObservedConnection; client: Client } | undefined;
+  private readonly retired = new Set<Connection>();
+  private closed = false;
+
+  constructor(
+    private readonly options: TemporalOptions,
+    private readonly logger?: { warn(obj: object, msg: string): void },
+  ) {}
+
+  get connection(): Connection {
+    return this.open().connection;
+  }
+
+  get client(): Client {
+    return this.open().client;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.retired, ...(this.current ? [this.current.connection] : [])];
+    this.current = undefined;
+    this.retired.clear();
+    await Promise.allSettled(all.map((c) => c.close()));
+  }
+
+  private open(): { connection: ObservedConnection; client: Client } {
+    if (this.closed) throw new Error('The Temporal client is closed');
+    if (this.current) return this.current;
+    const own: { connection?: ObservedConnection } = {}; // set below; the interceptors run later
+    const withDefaultDeadline: Interceptor = (options, nextCall) =>
+      new InterceptingCall(nextCall(options.deadline === undefined ? { ...options, deadline: Date.now() + API_CALL_TIMEOUT_MS } : options));
+    const dropWhenUnreachable: Interceptor = (options, nextCall) => new InterceptingCall(nextCall(options), new RequesterBuilder()
+      .withStart((metadata, _listener, next) => next(metadata, new ListenerBuilder()
+        .withOnReceiveStatus((status, nextStatus) => {
+          const unreachable = status.code === GrpcStatus.UNAVAILABLE || (status.code === GrpcStatus.DEADLINE_EXCEEDED && !own.connection?.channelReady);
+          if (unreachable && own.connection) this.drop(own.connection, status.details);
+          nextStatus(status);
+        })
+        .build()))
+      .build());
+    const connection = ObservedConnection.lazy({
+      address: this.options.address,
+      // Outermost first: one deadline for all attempts, and every attempt observed.
+      interceptors: [withDefaultDeadline, makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: API_CALL_ATTEMPTS })), dropWhenUnreachable],
+    }) as ObservedConnection;
+    own.connection = connection;
+    this.current = { connection, client: new Client({ connection, namespace: this.options.namespace }) };
+    return this.current;
+  }
+
+  private drop(connection: ObservedConnection, reason: string): void {
+    if (this.current?.connection !== connection) return;
+    this.current = undefined;
+    this.logger?.warn({ address: this.options.address, reason }, 'Temporal unreachable: connection dropped, the next call reconnects');
+    this.retired.add(connection);
+    setTimeout(() => {
+      this.retired.delete(connection);
+      void connection.close().catch(() => undefined);
+    }, RETIRED_CLOSE_DELAY_MS).unref();
+  }
+}
+
+/**
+ * True when an error (or its cause) says Temporal could not be reached or did not answer in time,
+ * as opposed to Temporal refusing the request: the API answers 503 for these, not 500.
+ */
+export function isTemporalUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e) && (e.code === GrpcStatus.UNAVAILABLE || e.code === GrpcStatus.DEADLINE_EXCEEDED)) return true;
+  }
+  return false;
 }
 
 /** True when the frontend answers its gRPC health check within the deadline. */

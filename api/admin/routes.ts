@@ -1,15 +1,20 @@
-/** /api/admin: users, stats, audit log. app.ts puts everything under /api/admin behind admin auth. */
-import Router from '@koa/router';
-import { parseParams, validateBody, validateQuery } from '../middleware/validate';
+/** /api/admin: users, stats, audit log. Admins only: the router carries its own guard. */
+import type Router from '@koa/router';
+import type { Middleware } from 'koa';
 import type { ApiDeps } from '../deps';
+import { existingId } from '../ids';
+import { requireAdmin } from '../middleware/auth';
+import { parseParams, validateBody, validateQuery } from '../middleware/validate';
 import { requestMeta } from '../requestMeta';
 import { listLogsQuery, listUsersQuery, updateUserBody, userIdParam, type ListLogsQuery, type ListUsersQuery, type UpdateUserBody } from './schema';
+import { apiRouter } from '../router';
 import * as admin from './service';
 
-const userId = (params: unknown): number => parseParams(userIdParam, params).id;
+const userId = (params: unknown): number => existingId(parseParams(userIdParam, params).id, 'User');
 
-export function adminRoutes({ db }: Pick<ApiDeps, 'db'>): Router {
-  const router = new Router({ prefix: '/api/admin' });
+export function adminRoutes({ db }: Pick<ApiDeps, 'db'>, protect: Middleware): Router {
+  const router = apiRouter('/api/admin');
+  router.use(protect, requireAdmin());
 
   router.get('/users', validateQuery(listUsersQuery), async (ctx) => {
     ctx.body = await admin.listUsers(db, ctx.state.query as ListUsersQuery);

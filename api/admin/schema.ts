@@ -1,6 +1,7 @@
 /** Request shapes of /api/admin. */
 import { z } from 'zod';
 import { PLANS, ROLES } from '../../db/models';
+import { rowId } from '../ids';
 import { pageQuery } from '../pagination';
 
 const booleanParam = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -22,12 +23,13 @@ export const updateUserBody = z
   .refine((b) => Object.keys(b).length > 0, 'give at least one of role, plan, isActive');
 export type UpdateUserBody = z.infer<typeof updateUserBody>;
 
-export const userIdParam = z.object({ id: z.coerce.number().int().positive('must be a positive integer') });
+export const userIdParam = z.object({ id: rowId });
 
 export const listLogsQuery = z.object({
   ...pageQuery,
   action: z.string().trim().min(1).max(100).optional(),
-  actorId: z.coerce.number().int().positive().optional(),
+  /** null: an id too large to exist, which no entry matches. */
+  actorId: rowId.optional(),
   targetType: z.string().trim().min(1).max(50).optional(),
   targetId: z.string().trim().min(1).max(100).optional(),
   from: z.coerce.date().optional(),

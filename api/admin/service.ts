@@ -92,7 +92,8 @@ export async function systemStats(db: Knex) {
 export async function listAuditLogs(db: Knex, q: ListLogsQuery) {
   const query = AuditLog.query(db);
   if (q.action) query.where('action', q.action);
-  if (q.actorId) query.where('actorId', q.actorId);
+  if (q.actorId === null) query.whereRaw('false'); // an actor id too large to exist
+  else if (q.actorId !== undefined) query.where('actorId', q.actorId);
   if (q.targetType) query.where('targetType', q.targetType);
   if (q.targetId) query.where('targetId', q.targetId);
   if (q.from) query.where('createdAt', '>=', q.from);

@@ -1,23 +1,27 @@
 /**
  * /api/admin/schedules and /api/admin/monitors: steer Trend Watch's schedules and per-video
- * monitors, as the Temporal Web UI does, from scripts (app.ts keeps /api/admin admin-only).
+ * monitors, as the Temporal Web UI does, from scripts. Admins only: the router carries its own guard.
  */
-import Router from '@koa/router';
-import type { Context } from 'koa';
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
 import type { ApiDeps } from '../deps';
+import { requireAdmin } from '../middleware/auth';
 import { parseParams, validateBody } from '../middleware/validate';
 import { requestMeta } from '../requestMeta';
 import {
   backfillBody, MONITOR_SIGNALS, monitorParams, monitorSignalBody, resetBody, scheduleNoteBody, scheduleParams, triggerBody,
   type BackfillBody, type MonitorSignalBody, type ResetBody, type ScheduleNoteBody, type TriggerBody,
 } from './trendControlSchema';
+import { apiRouter } from '../router';
 import * as control from './trendControlService';
 
 const actor = (ctx: Context): control.Actor => ({ user: ctx.state.user!, meta: requestMeta(ctx) });
 
-export function trendControlRoutes({ db, config, temporal }: Pick<ApiDeps, 'db' | 'config' | 'temporal'>): Router {
-  const deps: control.TrendControlDeps = { db, client: temporal.client, namespace: config.TEMPORAL_NAMESPACE };
-  const router = new Router({ prefix: '/api/admin' });
+export function trendControlRoutes({ db, config, temporal }: Pick<ApiDeps, 'db' | 'config' | 'temporal'>, protect: Middleware): Router {
+  // A getter: the API's Temporal client is replaced after a lost connection, so never keep one.
+  const deps: control.TrendControlDeps = { db, get client() { return temporal.client; }, namespace: config.TEMPORAL_NAMESPACE };
+  const router = apiRouter('/api/admin');
+  router.use(protect, requireAdmin());
 
   router.get('/schedules', async (ctx) => {
     ctx.body = { data: await control.listSchedules(deps.client) };

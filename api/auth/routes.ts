@@ -1,15 +1,16 @@
 /** /api/auth: register, login, refresh (public); logout, me (access token required). */
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { limitPerIp } from '../middleware/rateLimit';
 import { validateBody } from '../middleware/validate';
 import { requestMeta } from '../requestMeta';
+import { apiRouter } from '../router';
 import { loginBody, refreshBody, registerBody, type LoginBody, type RefreshBody, type RegisterBody } from './schema';
 import * as auth from './service';
 import type { AccessClaims } from './tokens';
 
 export function authRoutes(deps: auth.AuthDeps, protect: Middleware): Router {
-  const router = new Router({ prefix: '/api/auth' });
+  const router = apiRouter('/api/auth');
   // Counted before validation: a malformed request costs the caller an attempt too.
   const registerLimit = limitPerIp(deps.redis, { keyPrefix: 'rl:register:ip', points: deps.config.REGISTER_MAX_PER_IP, durationSeconds: 3600, what: 'registrations' });
   const refreshLimit = limitPerIp(deps.redis, { keyPrefix: 'rl:refresh:ip', points: deps.config.REFRESH_MAX_PER_IP, durationSeconds: 60, what: 'token refreshes' });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { PLATFORM_NAMES } from '../../platforms/types';
+import { rowId } from '../ids';
 import { pageQuery } from '../pagination';
 
 const url = z.string().trim().min(1, 'must not be empty').max(2048);
@@ -53,4 +54,4 @@ export const listBloggersQuery = z.object({
 });
 export type ListBloggersQuery = z.infer<typeof listBloggersQuery>;
 
-export const bloggerIdParam = z.object({ id: z.coerce.number().int().positive('must be a positive integer') });
+export const bloggerIdParam = z.object({ id: rowId });

@@ -1,9 +1,48 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Client, Connection } from '@temporalio/client';
 import Redis from 'ioredis';
 import { createDb } from '../../db';
+import { RecoveringTemporal } from '../../temporal/client';
 import { startTestApi, type TestApi } from '../../test/api';
+import { eventually } from '../../test/eventually';
+import { testConfig, testDb } from '../../test/harness';
+import { createUser } from '../../test/users';
+import { User } from '../../db/models';
+
+/**
+ * A TCP port in front of the real Temporal frontend that refuses service (accepts, then hangs up)
+ * until `forward` is set: Temporal "down" and "back" at one unchanged address.
+ */
+async function temporalSwitch(): Promise<{ address: string; forward: boolean; close(): Promise<void> }> {
+  const [host, port] = testConfig.TEMPORAL_ADDRESS.split(':');
+  const sockets = new Set<net.Socket>();
+  const state = { forward: false };
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => undefined);
+    if (!state.forward) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(Number(port), host);
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    get forward() { return state.forward; },
+    set forward(on: boolean) { state.forward = on; },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
 
 describe('health and readiness', () => {
   describe('with every dependency up', () => {
@@ -83,7 +122,7 @@ describe('health and readiness', () => {
       assert.equal(res.status, 503);
       assert.equal(res.body.error.code, 'service_unavailable');
       assert.match(res.body.error.message, /postgres/);
-      assert.deepEqual(res.body.error.details.down, ['postgres'], JSON.stringify(res.body.error.details.checks));
+      assert.deepEqual(res.body.error.details.down, ['postgres']);
     });
   });
 
@@ -91,17 +130,59 @@ describe('health and readiness', () => {
     let api: TestApi;
     before(async () => {
       const redis = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' });
-      api = await startTestApi({}, { redis, temporal: { connection, client: new Client({ connection }) } });
+      api = await startTestApi({}, { redis, temporal: new RecoveringTemporal({ address: '127.0.0.1:1', namespace: testConfig.TEMPORAL_NAMESPACE }) });
     });
     after(() => api.close());
 
-    it('when /api/ready is asked, then 503 names both and PostgreSQL is still reported up', async function () {
+    it('when an anonymous caller asks /api/ready, then 503 names both and says nothing more (no addresses, no driver messages)', async function () {
       this.timeout(8000);
       const res = await api.request('GET', '/api/ready');
       assert.equal(res.status, 503);
-      assert.deepEqual(res.body.error.details.down, ['redis', 'temporal']);
-      assert.equal(res.body.error.details.checks.postgres.ok, true);
+      assert.equal(res.body.status, 'unavailable');
+      assert.deepEqual(res.body.down, ['redis', 'temporal']);
+      assert.deepEqual(res.body.error.details, { down: ['redis', 'temporal'] });
+      assert.equal(res.headers.get('retry-after'), '5');
+      assert.doesNotMatch(JSON.stringify(res.body), /127\.0\.0\.1|ECONNREFUSED|connect|14 UNAVAILABLE|No connection|latency/i);
+    });
+  });
+
+  describe('when Temporal is down at start-up and comes back later', () => {
+    let api: TestApi;
+    let temporal: Awaited<ReturnType<typeof temporalSwitch>>;
+    const userIds: number[] = [];
+
+    before(async () => {
+      temporal = await temporalSwitch();
+      api = await startTestApi({ TEMPORAL_ADDRESS: temporal.address });
+    });
+    after(async () => {
+      await api.close();
+      await temporal.close();
+      if (userIds.length) await User.query(testDb()).whereIn('id', userIds).delete();
+    });
+
+    it('then /api/ready is 503 naming temporal, routes that need it answer 503 temporal_unavailable, and both recover without a restart', async function () {
+      this.timeout(30_000);
+      const down = await api.request('GET', '/api/ready');
+      assert.equal(down.status, 503, JSON.stringify(down.body));
+      assert.deepEqual(down.body.down, ['temporal']);
+
+      const admin = await createUser(api, { role: 'admin' });
+      const user = await createUser(api, { plan: 'pro' });
+      userIds.push(admin.id, user.id);
+      // An admin route and a user route that both need Temporal.
+      for (const [method, path, token] of [['GET', '/api/admin/schedules', admin.accessToken], ['POST', '/api/trends/discover', user.accessToken]] as const) {
+        const refused = await api.request(method, path, { token });
+        assert.equal(refused.status, 503, `${path}: ${JSON.stringify(refused.body)}`);
+        assert.equal(refused.body.error.code, 'temporal_unavailable');
+        assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      }
+
+      temporal.forward = true;
+      const ready = await eventually(() => api.request('GET', '/api/ready'), (r) => r.status === 200, 15_000);
+      assert.equal(ready.status, 200, JSON.stringify(ready.body));
+      const schedules = await eventually(() => api.request('GET', '/api/admin/schedules', { token: admin.accessToken }), (r) => r.status === 200, 15_000);
+      assert.equal(schedules.status, 200, JSON.stringify(schedules.body));
     });
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Readiness of the API's dependencies. Each probe has its own short deadline, so a stopped
  * PostgreSQL or an unreachable Temporal makes /api/ready answer 503 quickly instead of hanging.
+ * `error` is for the log only: it may carry addresses and driver messages.
  */
 import type { ApiDeps } from '../deps';
 
@@ -41,8 +42,9 @@ export async function checkDependencies({ db, redis, temporal }: Pick<ApiDeps, '
       await redis.ping();
     }),
     probe(async () => {
+      // Not ensureConnected(): the SDK memoizes its first failure, so a probe through it would
+      // stay down after Temporal came back. A failed call makes RecoveringTemporal reconnect.
       const { connection } = temporal;
-      await connection.ensureConnected();
       const res = await connection.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () => connection.healthService.check({}));
       if (res.status !== 1) throw new Error('frontend is not serving');
     }),

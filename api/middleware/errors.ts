@@ -11,6 +11,10 @@ import {
 } from 'objection';
 import { ZodError } from 'zod';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
+import { isTemporalUnavailable } from '../../temporal/client';
+
+/** How soon to try again after Temporal was unreachable (the API reconnects on the next call). */
+const TEMPORAL_RETRY_AFTER_SECONDS = 10;
 
 /** Codes for framework errors that carry only a status (body parser, router, koa-jwt). */
 const CODE_BY_STATUS: Record<number, string> = {
@@ -35,6 +39,10 @@ export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof ForeignKeyViolationError) return new ConflictError('A referenced record does not exist or is still in use.');
   if ((err as { nativeError?: { code?: string } }).nativeError?.code === '23505') return new ConflictError('This already exists.');
   if (err instanceof DBError) return undefined;
+  if (isTemporalUnavailable(err)) {
+    return new AppError(503, 'temporal_unavailable', 'The workflow engine (Temporal) is unreachable just now. Try again shortly.',
+      { retryAfterSeconds: TEMPORAL_RETRY_AFTER_SECONDS }, { 'Retry-After': String(TEMPORAL_RETRY_AFTER_SECONDS) });
+  }
   const status = (err as { status?: unknown })?.status;
   const expose = (err as { expose?: unknown })?.expose;
   if (typeof status === 'number' && status >= 400 && status < 500 && expose !== false) {

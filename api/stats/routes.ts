@@ -1,5 +1,5 @@
 /** GET /api/stats: the caller's usage against the plan, totals and last sync times. */
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
@@ -12,6 +12,7 @@ import type { ApiDeps } from '../deps';
 import type { PlanRateLimiter } from '../middleware/rateLimit';
 import { quotaBucketOf } from '../../platforms';
 import { QuotaLedger } from '../../platforms/quota';
+import { apiRouter } from '../router';
 
 const limitOf = (value: number) => (value < 0 ? null : value); // -1 = unlimited → null
 
@@ -29,9 +30,11 @@ async function platformQuota(db: Knex, redis: Redis, config: Config, userId: num
 }
 
 export function statsRoutes({ db, redis, config }: Pick<ApiDeps, 'db' | 'redis' | 'config'>, protect: Middleware, rateLimiter: PlanRateLimiter): Router {
-  const router = new Router({ prefix: '/api/stats' });
+  // The bare /api/stats under strict routing: the parent prefix, the path spelled out (see router.ts).
+  const router = apiRouter('/api');
+  router.use(protect);
 
-  router.get('/', protect, async (ctx) => {
+  router.get('/stats', async (ctx) => {
     const user = ctx.state.user!;
     const { day } = budgetDay(Date.now(), config.TIME_SCALE);
     const data = await withTenant(db, { userId: user.id }, async (trx) => {

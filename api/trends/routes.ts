@@ -1,10 +1,11 @@
 /** /api/trends: Trend Watch for the plans that include it (403 plan_required otherwise). */
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { ApiDeps } from '../deps';
 import { limitPerUser } from '../middleware/rateLimit';
 import { validateQuery } from '../middleware/validate';
 import { requestMeta } from '../requestMeta';
+import { apiRouter } from '../router';
 import {
   discoveredQuery, topicsQuery, trendingQuery, videosQuery, type DiscoveredQuery, type TopicsQuery, type TrendingQuery, type VideosQuery,
 } from './schema';
@@ -14,7 +15,7 @@ import * as trends from './service';
 const DISCOVER_LIMIT = { keyPrefix: 'rl:trends:discover', points: 1, durationSeconds: 60, what: 'start a discovery run' };
 
 export function trendRoutes(deps: ApiDeps, protect: Middleware): Router {
-  const router = new Router({ prefix: '/api/trends' });
+  const router = apiRouter('/api/trends');
   // The plan check runs before validation, so a free plan learns about the plan first.
   router.use(protect, async (ctx, next) => {
     await trends.assertTrendWatch(deps.db, ctx.state.user!);
