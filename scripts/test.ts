@@ -1,7 +1,7 @@
 /**
  * `npm test`: everything the suite needs, then the suite.
  *   1. PostgreSQL, Redis and the Temporal dev server up (started when needed; see services.ts),
- *   2. a fresh test database, migrated to the latest schema,
+ *   2. a fresh test database, migrated to the latest schema, and an empty test Redis database,
  *   3. mocha over every suite, type-check and lint included (test/staticChecks.test.ts),
  *      ending with the line "N passed, N failed",
  *   4. the dev server stopped again if this run started it.
@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import Redis from 'ioredis';
 import { Client as PgClient } from 'pg';
 import { migrateLatest, createDb } from '../db';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
@@ -40,6 +41,10 @@ async function main(): Promise<number> {
   });
   try {
     await recreateDatabase(config.TEST_DATABASE_URL);
+    // The test Redis database starts empty too: its keys name ids that the fresh database reuses.
+    const redis = new Redis(config.TEST_REDIS_URL, { lazyConnect: true });
+    await redis.connect();
+    await redis.flushdb().finally(() => redis.quit());
     const db = createDb({ url: config.TEST_DATABASE_URL, poolMax: 1, applicationName: 'test-migrate' });
     try {
       await migrateLatest(db);

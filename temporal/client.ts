@@ -51,6 +51,9 @@ export class RecoveringTemporal implements Temporal {
   private current: { connection: ObservedConnection; client: Client } | undefined;
   private readonly retired = new Set<Connection>();
   private closed = false;
+  /** Calls still running (retries included), so close() does not pull the channel from under them. */
+  private inFlight = 0;
+  private readonly idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly options: TemporalOptions,
@@ -67,6 +70,13 @@ export class RecoveringTemporal implements Temporal {
 
   async close(): Promise<void> {
     this.closed = true;
+    // A retry scheduled on a closed channel would throw from its timer; every call ends by its deadline.
+    if (this.inFlight > 0) {
+      await Promise.race([
+        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => setTimeout(resolve, API_CALL_TIMEOUT_MS + 1000).unref()),
+      ]);
+    }
     const all = [...this.retired, ...(this.current ? [this.current.connection] : [])];
     this.current = undefined;
     this.retired.clear();
@@ -77,8 +87,17 @@ export class RecoveringTemporal implements Temporal {
     if (this.closed) throw new Error('The Temporal client is closed');
     if (this.current) return this.current;
     const own: { connection?: ObservedConnection } = {}; // set below; the interceptors run later
-    const withDefaultDeadline: Interceptor = (options, nextCall) =>
-      new InterceptingCall(nextCall(options.deadline === undefined ? { ...options, deadline: Date.now() + API_CALL_TIMEOUT_MS } : options));
+    const withDefaultDeadline: Interceptor = (options, nextCall) => {
+      this.inFlight++;
+      return new InterceptingCall(nextCall(options.deadline === undefined ? { ...options, deadline: Date.now() + API_CALL_TIMEOUT_MS } : options), new RequesterBuilder()
+        .withStart((metadata, _listener, next) => next(metadata, new ListenerBuilder()
+          .withOnReceiveStatus((status, nextStatus) => {
+            if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+            nextStatus(status);
+          })
+          .build()))
+        .build());
+    };
     const dropWhenUnreachable: Interceptor = (options, nextCall) => new InterceptingCall(nextCall(options), new RequesterBuilder()
       .withStart((metadata, _listener, next) => next(metadata, new ListenerBuilder()
         .withOnReceiveStatus((status, nextStatus) => {

@@ -88,8 +88,13 @@ export const testAppDb = memo<Knex>(
   (db) => db.destroy(),
 );
 
-/** Empties every table but the plan table and Knex's own, for tests that need a clean slate. */
+/**
+ * Empties every table but the plan table and Knex's own, for tests that need a clean slate, and the
+ * test Redis database with them: ids restart at 1, so Redis state keyed by a user or blogger id
+ * (rate limits, caches, quota shares) would otherwise meet the next suite's rows of the same id.
+ */
 export async function resetDb(db: Knex = testDb()): Promise<void> {
+  await testRedis().flushdb();
   const { rows } = await db.raw<{ rows: { tablename: string }[] }>(
     "select tablename from pg_tables where schemaname = 'public' and tablename not in ('user_limits', 'knex_migrations', 'knex_migrations_lock')",
   );
