@@ -27,6 +27,8 @@ export interface SyncRequest {
 export interface SyncOutcome {
   /** The blogger (or its owner) no longer exists: the workflow ends. */
   deleted: boolean;
+  /** The blogger is deactivated or its owner disabled: no platform was called, the workflow ends. */
+  inactive?: boolean;
   fetched: number;
   due: number;
   budgetLeft: number | null;
@@ -51,6 +53,22 @@ const CALLS_PER_SYNC = { youtube: (videos: number) => 2 + Math.ceil(videos / 50)
 
 async function loadBlogger(trx: Knex, bloggerId: number, userId: number): Promise<Blogger | undefined> {
   return Blogger.query(trx).findById(bloggerId).where('userId', userId);
+}
+
+/**
+ * Loads the blogger for a sync step and tells whether it may call platforms: a deactivated
+ * blogger or a disabled owner stops syncing (the workflow ends; the reconciler restarts it once
+ * both are active again), and its next sync time is cleared.
+ */
+async function loadForSync(db: Knex, bloggerId: number, userId: number): Promise<{ blogger?: Blogger; inactive: boolean }> {
+  return withTenant(db, { userId }, async (trx) => {
+    const blogger = await loadBlogger(trx, bloggerId, userId);
+    if (!blogger) return { inactive: false };
+    const owner = await User.query(trx).findById(userId).select('isActive');
+    if (blogger.isActive && owner?.isActive) return { blogger, inactive: false };
+    await Blogger.query(trx).where({ id: bloggerId, userId }).patch({ nextSyncAt: null, syncStatus: 'idle' });
+    return { blogger, inactive: true };
+  });
 }
 
 /** Reserves up to `wanted` videos of today's budget for the user (row-locked, so parallel syncs share it). */
@@ -117,9 +135,10 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
 
   return {
     /** Resolves pending platform links; a link that cannot resolve is marked broken with the platform's reason. */
-    async resolveBloggerLinks({ bloggerId, userId }: { bloggerId: number; userId: number }): Promise<{ deleted: boolean; ok: Platform[] }> {
-      const blogger = await withTenant(db, { userId }, (trx) => loadBlogger(trx, bloggerId, userId));
+    async resolveBloggerLinks({ bloggerId, userId }: { bloggerId: number; userId: number }): Promise<{ deleted: boolean; inactive?: boolean; ok: Platform[] }> {
+      const { blogger, inactive } = await loadForSync(db, bloggerId, userId);
       if (!blogger) return { deleted: true, ok: [] };
+      if (inactive) return { deleted: false, inactive: true, ok: [] };
       const links = { ...blogger.platformLinks } as Record<Platform, PlatformLink & { ref?: CreatorRef }>;
       for (const [platform, link] of Object.entries(links) as [Platform, PlatformLink & { ref?: CreatorRef }][]) {
         if (link.state !== 'pending' || !link.ref) continue;
@@ -142,8 +161,8 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
     /** Pulls the blogger's recent videos and writes a history row for each one that is due. */
     async syncBloggerVideos(req: SyncRequest): Promise<SyncOutcome> {
       const syncAt = new Date(req.syncAt);
-      const blogger = await withTenant(db, { userId: req.userId }, (trx) => loadBlogger(trx, req.bloggerId, req.userId));
-      if (!blogger) return { deleted: true, fetched: 0, due: 0, budgetLeft: null, budgetResetsAt: null, linkErrors: {}, deferred: {} };
+      const { blogger, inactive } = await loadForSync(db, req.bloggerId, req.userId);
+      if (!blogger || inactive) return { deleted: !blogger, inactive, fetched: 0, due: 0, budgetLeft: null, budgetResetsAt: null, linkErrors: {}, deferred: {} };
 
       const videos: Video[] = [];
       const linkErrors: SyncOutcome['linkErrors'] = {};
