@@ -233,7 +233,11 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
 
     /** Records when the next sync is planned (shown by GET /api/bloggers/:id). */
     async planNextBloggerSync({ bloggerId, userId, nextSyncAt, status }: { bloggerId: number; userId: number; nextSyncAt: string | null; status: Blogger['syncStatus'] }) {
-      await withTenant(db, { userId }, (trx) => Blogger.query(trx).where({ id: bloggerId, userId }).patch({ nextSyncAt: nextSyncAt ? new Date(nextSyncAt) : null, syncStatus: status }));
+      await withTenant(db, { userId }, async (trx) => {
+        await Blogger.query(trx).where({ id: bloggerId, userId }).patch({ nextSyncAt: nextSyncAt ? new Date(nextSyncAt) : null, syncStatus: status });
+        // A blogger deactivated meanwhile announces no next sync (its workflow is ending).
+        await Blogger.query(trx).where({ id: bloggerId, userId, isActive: false }).patch({ nextSyncAt: null });
+      });
     },
   };
 }

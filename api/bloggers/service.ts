@@ -194,6 +194,7 @@ export async function updateBlogger(deps: BloggerDeps, owner: Owner, id: number,
         ...columns,
         ...(body.name !== undefined ? { name: body.name } : {}),
         ...(body.isActive !== undefined ? { isActive: body.isActive } : {}),
+        ...(body.isActive === false ? { nextSyncAt: null } : {}),
         platformLinks: links,
       });
       return publicBlogger(updated);
