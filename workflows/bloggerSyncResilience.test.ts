@@ -20,11 +20,12 @@ import { bloggerScheduleDefinitions, ensureTrendSchedules } from '../temporal/sc
 import { BLOGGER_SYNC_RECONCILE_SCHEDULE, bloggerSyncWorkflowId } from '../temporal/workflowIds';
 import { startTestApi, type TestApi } from '../test/api';
 import { eventually } from '../test/eventually';
+import { recordHistory } from '../test/histories';
 import { callsFor, faultyDb, faultyPlatforms, newFaults, type Faults } from '../test/faults';
 import { resetDb, terminateRunning, testAppDb, testConfig, testDb, testRedis, testTemporal } from '../test/harness';
 import { createUser, type TestUser } from '../test/users';
 import { createTestWorker } from '../test/worker';
-import { bloggerSync, pauseSync, resumeSync, syncState } from './bloggerSync';
+import { bloggerSync, pauseSync, resumeSync, stopSync, syncState } from './bloggerSync';
 
 describe('bloggerSync resilience (outages, pause, active state, reconciler)', function () {
   this.timeout(120_000);
@@ -84,7 +85,7 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     faults.platformDown = true;
     const id = await addBlogger(user, `outage${randomInt(1e9)}`);
     await eventually(() => Promise.resolve(faults.failures.platform), (n) => n >= 12, 40_000);
-    assert.ok(faults.failures.platform >= 12, `${faults.failures.platform} platform failures`);
+    assert.ok(faults.failures.platform >= 12, `${faults.failures.platform} platform failures, then the workflow was ${await statusOf(id)}`);
     assert.equal(await statusOf(id), 'RUNNING', 'a platform outage does not end the sync');
     faults.platformDown = false;
     const linked = await eventually(() => Blogger.query(testDb()).findById(id), (b) => b?.platformLinks.youtube?.state === 'ok', 30_000);
@@ -93,7 +94,7 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
 
     faults.dbDown = true;
     await eventually(() => Promise.resolve(faults.failures.db), (n) => n >= 12, 40_000);
-    assert.ok(faults.failures.db >= 12, `${faults.failures.db} database failures`);
+    assert.ok(faults.failures.db >= 12, `${faults.failures.db} database failures, then the workflow was ${await statusOf(id)}`);
     assert.equal(await statusOf(id), 'RUNNING', 'a database outage does not end the sync');
     faults.dbDown = false;
     await waitForSyncs(id, 2);
@@ -126,6 +127,9 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     await handle.signal(resumeSync);
     const resumed = await eventually(() => handle.query(syncState), (s) => s.syncs > syncsWhilePaused, 20_000);
     assert.ok(resumed.syncs > syncsWhilePaused, 'syncing again after resume');
+    await handle.signal(stopSync);
+    await handle.result();
+    await recordHistory('bloggerSync-started-paused', handle);
   });
 
   it('when a blogger is deactivated, then its sync makes no more platform calls; re-activated, it syncs again', async () => {
@@ -214,6 +218,9 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     const described = await eventually(() => schedule.describe(), (d) => d.info.recentActions.some(isNew));
     const action = described.info.recentActions.find(isNew);
     assert.ok(action, 'the trigger ran the reconciler');
-    return client.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId).result();
+    const run = client.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId);
+    const result = await run.result();
+    await recordHistory('bloggerSyncReconciler', run);
+    return result;
   }
 });
