@@ -32,6 +32,8 @@ export interface SyncRequest {
 export interface SyncOutcome {
   /** The blogger (or its owner) no longer exists: the workflow ends. */
   deleted: boolean;
+  /** The blogger is deactivated or its owner disabled: no platform was called, the workflow ends. */
+  inactive?: boolean;
   fetched: number;
   due: number;
   budgetLeft: number | null;
@@ -79,6 +81,22 @@ function healthy(link: PlatformLink, patch: Partial<PlatformLink>): PlatformLink
 
 async function loadBlogger(trx: Knex, bloggerId: number, userId: number): Promise<Blogger | undefined> {
   return Blogger.query(trx).findById(bloggerId).where('userId', userId);
+}
+
+/**
+ * Loads the blogger for a sync step and tells whether it may call platforms: a deactivated
+ * blogger or a disabled owner stops syncing (the workflow ends; the reconciler restarts it once
+ * both are active again), and its next sync time is cleared.
+ */
+async function loadForSync(db: Knex, bloggerId: number, userId: number): Promise<{ blogger?: Blogger; inactive: boolean }> {
+  return withTenant(db, { userId }, async (trx) => {
+    const blogger = await loadBlogger(trx, bloggerId, userId);
+    if (!blogger) return { inactive: false };
+    const owner = await User.query(trx).findById(userId).select('isActive');
+    if (blogger.isActive && owner?.isActive) return { blogger, inactive: false };
+    await Blogger.query(trx).where({ id: bloggerId, userId }).patch({ nextSyncAt: null, syncStatus: 'idle' });
+    return { blogger, inactive: true };
+  });
 }
 
 /** Reserves up to `wanted` videos of today's budget for the user (row-locked, so parallel syncs share it). */
@@ -178,9 +196,10 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
      * credentials once their retry time has come; a link that cannot resolve is marked broken with
      * the platform's reason (and a retry time unless the creator is really not found).
      */
-    async resolveBloggerLinks({ bloggerId, userId }: { bloggerId: number; userId: number }): Promise<{ deleted: boolean; ok: Platform[] }> {
-      const blogger = await withTenant(db, { userId }, (trx) => loadBlogger(trx, bloggerId, userId));
+    async resolveBloggerLinks({ bloggerId, userId }: { bloggerId: number; userId: number }): Promise<{ deleted: boolean; inactive?: boolean; ok: Platform[] }> {
+      const { blogger, inactive } = await loadForSync(db, bloggerId, userId);
       if (!blogger) return { deleted: true, ok: [] };
+      if (inactive) return { deleted: false, inactive: true, ok: [] };
       const now = new Date();
       const links = { ...blogger.platformLinks } as Record<Platform, PlatformLink & { ref?: CreatorRef }>;
       for (const [platform, link] of Object.entries(links) as [Platform, PlatformLink & { ref?: CreatorRef }][]) {
@@ -209,8 +228,8 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
     /** Pulls the blogger's recent videos and writes a history row for each one that is due. */
     async syncBloggerVideos(req: SyncRequest): Promise<SyncOutcome> {
       const syncAt = new Date(req.syncAt);
-      const blogger = await withTenant(db, { userId: req.userId }, (trx) => loadBlogger(trx, req.bloggerId, req.userId));
-      if (!blogger) return { deleted: true, fetched: 0, due: 0, budgetLeft: null, budgetResetsAt: null, linkErrors: {}, deferred: {} };
+      const { blogger, inactive } = await loadForSync(db, req.bloggerId, req.userId);
+      if (!blogger || inactive) return { deleted: !blogger, inactive, fetched: 0, due: 0, budgetLeft: null, budgetResetsAt: null, linkErrors: {}, deferred: {} };
 
       const { day, nextDayAt } = budgetDay(syncAt.getTime(), scale);
       // Nothing can be written today: spend no platform quota finding out what is new.
@@ -289,7 +308,11 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
 
     /** Records when the next sync is planned (shown by GET /api/bloggers/:id). */
     async planNextBloggerSync({ bloggerId, userId, nextSyncAt, status }: { bloggerId: number; userId: number; nextSyncAt: string | null; status: Blogger['syncStatus'] }) {
-      await withTenant(db, { userId }, (trx) => Blogger.query(trx).where({ id: bloggerId, userId }).patch({ nextSyncAt: nextSyncAt ? new Date(nextSyncAt) : null, syncStatus: status }));
+      await withTenant(db, { userId }, async (trx) => {
+        await Blogger.query(trx).where({ id: bloggerId, userId }).patch({ nextSyncAt: nextSyncAt ? new Date(nextSyncAt) : null, syncStatus: status });
+        // A blogger deactivated meanwhile announces no next sync (its workflow is ending).
+        await Blogger.query(trx).where({ id: bloggerId, userId, isActive: false }).patch({ nextSyncAt: null });
+      });
     },
   };
 }

@@ -1,4 +1,5 @@
 /** createActivities(deps): every activity the worker registers, built once per worker. */
+import { createBloggerReconcilerActivities } from './bloggerReconciler';
 import { createBloggerActivities } from './bloggers';
 import type { ActivityDeps } from './deps';
 import { createTrendActivities } from './trends';
@@ -9,6 +10,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createTrendActivities(deps),
     ...createBloggerActivities(deps),
+    ...createBloggerReconcilerActivities(deps),
   };
 }
 

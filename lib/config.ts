@@ -101,6 +101,11 @@ const envSchema = z.object({
   BLOGGER_MAX_VIDEOS_PER_SYNC: z.coerce.number().int().min(1).max(1000).default(100).describe('Most videos one sync of one blogger fetches'),
   BLOGGER_MANUAL_SYNC_MINUTES: positive.default(15)
     .describe('A blogger synced less than this many minutes ago is not due for a manual sync, and manual syncs of one blogger are at most this often'),
+  BLOGGER_SYNC_RETRY_INITIAL_SECONDS: positive.default(5)
+    .describe('First retry delay of a failed sync step (database or platform down); doubles on each attempt, without an attempt limit'),
+  BLOGGER_SYNC_RETRY_MAX_SECONDS: positive.default(300).describe('... up to this delay between two attempts'),
+  BLOGGER_RECONCILE_MINUTES: positive.default(10)
+    .describe('Minutes between two runs of the reconciler that starts a sync for every active blogger that has none (not scaled by TIME_SCALE)'),
   SCHEDULE_CATCHUP_HOURS: positive.default(1).describe('Missed schedule runs within this window are caught up after downtime'),
   SCHEDULES_ENABLED: bool.default(true).describe('Create/update the Trend Watch schedules when the worker starts'),
 

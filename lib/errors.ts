@@ -67,3 +67,13 @@ export class ServiceUnavailableError extends AppError {
     (this as { expose: boolean }).expose = true;
   }
 }
+
+/** Temporal (the workflow engine) cannot be reached: the request did nothing and may be retried. */
+export class TemporalUnavailableError extends ServiceUnavailableError {
+  override readonly code = 'temporal_unavailable';
+
+  constructor(message = 'The workflow engine is unreachable right now; nothing was changed. Retry shortly.', retryAfterSeconds = 30) {
+    super(message, { retryAfterSeconds });
+    Object.assign(this.headers, { 'Retry-After': String(retryAfterSeconds) });
+  }
+}

@@ -9,12 +9,13 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { TrendSettings } from '../lib/domain/trendSettings';
 import type { PlatformName } from '../platforms/types';
-import { TREND_SCHEDULES, type TrendScheduleName } from './workflowIds';
+import type { BloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
+import { BLOGGER_SYNC_RECONCILE_SCHEDULE, TREND_SCHEDULES, type TrendScheduleName } from './workflowIds';
 
 export interface TrendScheduleDefinition {
-  name: TrendScheduleName;
+  name: TrendScheduleName | 'bloggerSyncReconcile';
   scheduleId: string;
-  workflowType: 'trendDiscovery' | 'trendAnalysis' | 'trendCleanup';
+  workflowType: 'trendDiscovery' | 'trendAnalysis' | 'trendCleanup' | 'bloggerSyncReconciler';
   everyMs: number;
   args: unknown[];
   memo: string;
@@ -36,6 +37,14 @@ export function trendScheduleDefinitions(settings: TrendSettings, platforms: Pla
       args: [{ archiveAfterMs: settings.monitorWindowMs }], memo: 'Archives old videos, drops slow ones and stops their monitors',
     },
   ];
+}
+
+/** The blogger-sync reconciler: every active blogger without a running sync gets one. */
+export function bloggerScheduleDefinitions(settings: BloggerSyncSettings, reconcileEveryMs: number): TrendScheduleDefinition[] {
+  return [{
+    name: 'bloggerSyncReconcile', scheduleId: BLOGGER_SYNC_RECONCILE_SCHEDULE, workflowType: 'bloggerSyncReconciler', everyMs: reconcileEveryMs,
+    args: [{ settings }], memo: 'Starts a sync for every active blogger whose sync workflow is missing',
+  }];
 }
 
 function scheduleOptions(def: TrendScheduleDefinition, taskQueue: string, catchupWindowMs: number): ScheduleOptions {

@@ -16,7 +16,9 @@ import { trendSettings } from '../lib/domain/trendSettings';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRedis } from '../lib/redis';
 import { createPlatforms, type PlatformName, type Platforms } from '../platforms';
-import { ensureTrendSchedules, trendScheduleDefinitions } from './schedules';
+import { bloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
+import { reconcileBloggerSyncs } from './bloggerSyncs';
+import { bloggerScheduleDefinitions, ensureTrendSchedules, trendScheduleDefinitions } from './schedules';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 /** Prebuilt by `npm run build:workflows`; used in production so start-up does not bundle. */
@@ -73,11 +75,19 @@ async function main(): Promise<void> {
     const platforms = createPlatforms(config, { redis });
     logger.info({ platforms: platforms.describe().map((p) => `${p.platform}:${p.source}`) }, 'platforms');
     if (config.SCHEDULES_ENABLED) {
-      const done = await ensureTrendSchedules(temporal, trendScheduleDefinitions(settings, discoveryPlatforms(platforms)), {
+      const syncSettings = bloggerSyncSettings(config);
+      const done = await ensureTrendSchedules(temporal, [
+        ...trendScheduleDefinitions(settings, discoveryPlatforms(platforms)),
+        ...bloggerScheduleDefinitions(syncSettings, config.BLOGGER_RECONCILE_MINUTES * 60_000),
+      ], {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         catchupWindowMs: settings.catchupWindowMs,
       });
-      logger.info({ schedules: done }, 'Trend Watch schedules ready');
+      logger.info({ schedules: done }, 'schedules ready');
+      // Syncs lost while the system was down come back now, not at the reconciler's next run.
+      await reconcileBloggerSyncs({ db, client: temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, settings: syncSettings })
+        .then((r) => logger.info(r, 'blogger syncs reconciled'))
+        .catch((err: unknown) => logger.warn({ err }, 'blogger sync reconcile at start-up failed; the schedule retries'));
     }
     const prebuilt = config.NODE_ENV === 'production' && existsSync(PREBUILT_BUNDLE);
     const worker = await createWorker({

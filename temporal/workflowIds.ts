@@ -13,3 +13,6 @@ export const TREND_SCHEDULES = {
   cleanup: 'trend-cleanup',
 } as const;
 export type TrendScheduleName = keyof typeof TREND_SCHEDULES;
+
+/** The schedule of the blogger-sync reconciler (restarts missing syncs). */
+export const BLOGGER_SYNC_RECONCILE_SCHEDULE = 'blogger-sync-reconcile';

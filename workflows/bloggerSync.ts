@@ -3,20 +3,31 @@
  * blogger's platform links, then on every interval pulls new videos and fresh metrics for the ones
  * that are due (young videos often, old ones rarely), within the owner's daily video budget: over
  * budget it waits for the next budget day instead of failing. Ends when the blogger or its owner
- * is deleted, or on the `stop` signal; continues as new before its history grows large.
+ * is deleted, when the blogger is deactivated or its owner disabled (the reconciler starts it again
+ * once both are active), or on the `stop` signal; continues as new before its history grows large.
+ *
+ * Outages never end it: every activity retries transient failures without an attempt limit
+ * (capped exponential backoff), and a step that fails for good only ends the current cycle.
  *
  * Signals: syncNow, pause, resume, stop. Query: state.
  */
 import {
-  ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, log, proxyActivities, setHandler, workflowInfo,
+  ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, isCancellation, log, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
-const activities = proxyActivities<Activities>({
-  // A sync is a few platform pages and one transaction; a lost worker's attempt is retried soon.
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
-});
+/**
+ * One retry profile for every activity of a sync. A sync is a few platform pages and one
+ * transaction; a lost worker's attempt is retried after the 1-minute timeout. No maximumAttempts:
+ * a database, Redis or platform outage of any length is waited out; failures that retrying cannot
+ * fix are thrown non-retryable and handled by the workflow.
+ */
+function syncActivities(retry: BloggerSyncInput['retry']) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: retry?.initialIntervalMs ?? '5s', backoffCoefficient: 2, maximumInterval: retry?.maximumIntervalMs ?? '5 minutes' },
+  });
+}
 
 export interface BloggerSyncInput {
   bloggerId: number;
@@ -24,12 +35,18 @@ export interface BloggerSyncInput {
   syncIntervalMs: number;
   lookbackMs: number;
   maxVideos: number;
+  /** Activity retry backoff (BLOGGER_SYNC_RETRY_*); absent in runs started before it existed. */
+  retry?: { initialIntervalMs: number; maximumIntervalMs: number };
+  /** Start paused (a paused blogger restarted by the reconciler); carried across continueAsNew. */
+  paused?: boolean;
+  /** Syncs per run before continuing as new (tests lower it). */
+  syncsPerRun?: number;
   /** Carried across continueAsNew. */
   carried?: { syncs: number; videosFetched: number; lastSyncAt: string | null };
 }
 
 export interface BloggerSyncState {
-  status: 'resolving' | 'syncing' | 'waiting' | 'paused' | 'budget_exhausted' | 'stopped' | 'deleted';
+  status: 'resolving' | 'syncing' | 'waiting' | 'paused' | 'budget_exhausted' | 'stopped' | 'deleted' | 'inactive';
   syncs: number;
   videosFetched: number;
   lastSyncAt: string | null;
@@ -49,13 +66,25 @@ export const syncState = defineQuery<BloggerSyncState>('state');
 /** Syncs per run before continuing as new (each is a handful of events). */
 const SYNCS_PER_RUN = 200;
 
+/**
+ * How long to wait after a step failed for good (retries exhausted only by non-retryable
+ * failures): until the platform's quota resets, otherwise one sync interval.
+ */
+function waitAfterFailure(err: unknown, intervalMs: number): { waitMs: number; message: string } {
+  const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+  const resetAt = cause?.type === 'quota_exhausted' ? Date.parse(String(cause.details?.[0] ?? '')) : NaN;
+  const waitMs = Number.isFinite(resetAt) && resetAt > Date.now() ? resetAt - Date.now() : intervalMs;
+  return { waitMs, message: cause?.message ?? (err instanceof Error ? err.message : String(err)) };
+}
+
 export async function bloggerSync(input: BloggerSyncInput): Promise<BloggerSyncState> {
+  const activities = syncActivities(input.retry);
   const state: BloggerSyncState = {
     status: 'resolving', syncs: input.carried?.syncs ?? 0, videosFetched: input.carried?.videosFetched ?? 0,
     lastSyncAt: input.carried?.lastSyncAt ?? null, nextSyncAt: null, budgetLeft: null, brokenLinks: {}, deferred: {},
   };
   let wake = false;
-  let paused = false;
+  let paused = input.paused ?? false;
   let stopped = false;
   setHandler(syncNow, () => {
     wake = true;
@@ -72,34 +101,51 @@ export async function bloggerSync(input: BloggerSyncInput): Promise<BloggerSyncS
   });
   setHandler(syncState, () => ({ ...state, status: stopped ? 'stopped' : paused ? 'paused' : state.status }));
 
-  for (let run = 0; run < SYNCS_PER_RUN && !stopped; run++) {
+  /** A cycle that failed for good: record it, wait (quota reset or one interval), go on. */
+  const failedCycle = async (step: string, err: unknown) => {
+    if (isCancellation(err)) throw err; // the workflow itself was cancelled
+    const { waitMs, message } = waitAfterFailure(err, input.syncIntervalMs);
+    log.warn('blogger sync step failed; retrying later', { bloggerId: input.bloggerId, step, error: message, waitMs });
+    state.status = 'waiting';
+    state.nextSyncAt = new Date(Date.now() + waitMs).toISOString();
+    await condition(() => wake || stopped, waitMs);
+    wake = false;
+  };
+
+  for (let run = 0; run < (input.syncsPerRun ?? SYNCS_PER_RUN) && !stopped; run++) {
     if (paused) {
-      await activities.planNextBloggerSync({ bloggerId: input.bloggerId, userId: input.userId, nextSyncAt: null, status: 'paused' });
+      try {
+        await activities.planNextBloggerSync({ bloggerId: input.bloggerId, userId: input.userId, nextSyncAt: null, status: 'paused' });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        log.warn('could not record the pause', { bloggerId: input.bloggerId, error: waitAfterFailure(err, 0).message });
+      }
       await condition(() => !paused || stopped);
       if (stopped) break;
     }
     // Links added or changed since the last sync (PUT with a new URL) are resolved first.
-    const { deleted } = await activities.resolveBloggerLinks({ bloggerId: input.bloggerId, userId: input.userId });
-    if (deleted) return { ...state, status: 'deleted', nextSyncAt: null };
+    let links;
+    try {
+      links = await activities.resolveBloggerLinks({ bloggerId: input.bloggerId, userId: input.userId });
+    } catch (err) {
+      await failedCycle('resolve', err);
+      continue;
+    }
+    if (links.deleted) return { ...state, status: 'deleted', nextSyncAt: null };
+    if (links.inactive) return { ...state, status: 'inactive', nextSyncAt: null };
     state.status = 'syncing';
     const syncAt = new Date(Date.now()).toISOString();
     let outcome;
     try {
       outcome = await activities.syncBloggerVideos({ bloggerId: input.bloggerId, userId: input.userId, syncAt, lookbackMs: input.lookbackMs, maxVideos: input.maxVideos, syncIntervalMs: input.syncIntervalMs });
     } catch (err) {
-      // The platform's quota is spent: wait for its reset. Anything else (retries exhausted): try
-      // again at the next interval rather than ending the blogger's sync.
-      const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
-      const resetAt = cause?.type === 'quota_exhausted' ? Date.parse(String(cause.details?.[0] ?? '')) : NaN;
-      const waitMs = Number.isFinite(resetAt) && resetAt > Date.now() ? resetAt - Date.now() : input.syncIntervalMs;
-      log.warn('blogger sync failed; retrying later', { bloggerId: input.bloggerId, error: cause?.message ?? String(err), waitMs });
-      state.status = 'waiting';
-      state.nextSyncAt = new Date(Date.now() + waitMs).toISOString();
-      await condition(() => wake || stopped, waitMs);
-      wake = false;
+      // The platform's quota is spent: wait for its reset. Anything else that failed for good:
+      // try again at the next interval rather than ending the blogger's sync.
+      await failedCycle('sync', err);
       continue;
     }
     if (outcome.deleted) return { ...state, status: 'deleted', nextSyncAt: null };
+    if (outcome.inactive) return { ...state, status: 'inactive', nextSyncAt: null };
     state.syncs++;
     state.videosFetched += outcome.fetched;
     state.lastSyncAt = syncAt;
@@ -112,11 +158,19 @@ export async function bloggerSync(input: BloggerSyncInput): Promise<BloggerSyncS
     const waitMs = Math.max(input.syncIntervalMs, budgetWait);
     state.status = outcome.budgetResetsAt ? 'budget_exhausted' : 'waiting';
     state.nextSyncAt = new Date(Date.now() + waitMs).toISOString();
-    await activities.planNextBloggerSync({ bloggerId: input.bloggerId, userId: input.userId, nextSyncAt: state.nextSyncAt, status: 'idle' });
+    try {
+      await activities.planNextBloggerSync({ bloggerId: input.bloggerId, userId: input.userId, nextSyncAt: state.nextSyncAt, status: 'idle' });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('could not record the next sync time', { bloggerId: input.bloggerId, error: waitAfterFailure(err, 0).message });
+    }
     wake = false;
     await condition(() => wake || stopped || paused, waitMs);
     if (workflowInfo().continueAsNewSuggested) break;
   }
   if (stopped) return { ...state, status: 'stopped', nextSyncAt: null };
-  return continueAsNew<typeof bloggerSync>({ ...input, carried: { syncs: state.syncs, videosFetched: state.videosFetched, lastSyncAt: state.lastSyncAt } });
+  // The pause is part of the input, so a paused sync stays paused in its next run.
+  return continueAsNew<typeof bloggerSync>({
+    ...input, paused, carried: { syncs: state.syncs, videosFetched: state.videosFetched, lastSyncAt: state.lastSyncAt },
+  });
 }

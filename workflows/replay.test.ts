@@ -10,7 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { testWorkflowBundle } from '../test/harness';
 import { HISTORIES_DIR } from '../test/histories';
 
-const WORKFLOW_TYPES = ['trendCleanup', 'trendDiscovery', 'trendVideoMonitor', 'trendAnalysis', 'bloggerSync'];
+const WORKFLOW_TYPES = ['trendCleanup', 'trendDiscovery', 'trendVideoMonitor', 'trendAnalysis', 'bloggerSync', 'bloggerSyncReconciler'];
 
 describe('workflow replay of recorded histories', function () {
   this.timeout(60_000);

@@ -7,16 +7,18 @@ import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { UniqueViolationError } from 'objection';
 import type { Config } from '../../lib/config';
-import { BLOGGER_ID, USER_ID } from '../../temporal/searchAttributes';
+import { bloggerSyncSettings } from '../../lib/domain/bloggerSyncSettings';
+import { signalOrStartBloggerSync, startBloggerSync } from '../../temporal/bloggerSyncs';
+import { isTemporalUnavailable } from '../../temporal/client';
 import { bloggerSyncWorkflowId } from '../../temporal/workflowIds';
-import type { BloggerSyncInput } from '../../workflows/bloggerSync';
+import { stopSync, syncNow } from '../../workflows/bloggerSync';
 import { createWithinPlanLimit } from '../../db/queries/planLimits';
 import { Blogger, UsageDaily, type Platform, type PlatformLink } from '../../db/models';
 import { tenantQuota, type TenantQuota } from '../../db/queries/platformQuota';
 import { withTenant } from '../../db/tenant';
 import { parseCreatorUrl, PlatformUrlError } from '../../lib/domain/platformUrls';
 import { budgetDay, syncCallEstimate } from '../../lib/domain/syncCadence';
-import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from '../../lib/errors';
+import { ConflictError, NotFoundError, TemporalUnavailableError, TooManyRequestsError, ValidationError } from '../../lib/errors';
 import { quotaBucketOf } from '../../platforms';
 import { QuotaLedger } from '../../platforms/quota';
 import type { AuthUser } from '../middleware/auth';
@@ -102,41 +104,48 @@ export interface BloggerDeps {
   temporal: { client: Client };
 }
 
-/** The sync workflow's settings from configuration (intervals scaled by TIME_SCALE). */
-export function bloggerSyncInput(config: Config, bloggerId: number, userId: number): BloggerSyncInput {
-  return {
-    bloggerId, userId,
-    syncIntervalMs: Math.max(1, (config.BLOGGER_SYNC_MINUTES * 60_000) / config.TIME_SCALE),
-    lookbackMs: (config.BLOGGER_LOOKBACK_DAYS * 86_400_000) / config.TIME_SCALE,
-    maxVideos: config.BLOGGER_MAX_VIDEOS_PER_SYNC,
-  };
-}
+/** A Temporal call from a request waits this long at most (its client otherwise retries ~20 s). */
+const TEMPORAL_CALL_DEADLINE_MS = 5000;
 
-/** Starts (or finds) the blogger's sync workflow; the first data follows asynchronously. */
-async function startSync({ config, temporal }: BloggerDeps, bloggerId: number, userId: number): Promise<void> {
-  await temporal.client.workflow.start('bloggerSync', {
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowId: bloggerSyncWorkflowId(bloggerId),
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [bloggerSyncInput(config, bloggerId, userId)],
-    typedSearchAttributes: [{ key: USER_ID, value: userId }, { key: BLOGGER_ID, value: bloggerId }],
-  });
-}
-
-export async function createBlogger({ db, ...rest }: BloggerDeps, owner: Owner, body: CreateBloggerBody) {
-  const { columns, links } = applyUrls(body, {});
+/** Runs a Temporal call with a deadline; an unreachable Temporal becomes a 503 temporal_unavailable. */
+async function temporalCall<T>({ temporal }: BloggerDeps, call: (client: Client) => Promise<T>): Promise<T> {
   try {
-    const blogger = await withTenant(db, { userId: owner.id }, (trx) =>
+    return await temporal.client.connection.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, () => call(temporal.client));
+  } catch (err) {
+    if (isTemporalUnavailable(err)) throw new TemporalUnavailableError();
+    throw err;
+  }
+}
+
+const syncOptions = (config: Config) => ({ taskQueue: config.TEMPORAL_TASK_QUEUE, settings: bloggerSyncSettings(config) });
+
+/**
+ * Adds a blogger and starts its sync; the first data follows asynchronously. When the sync cannot
+ * be started (Temporal unreachable: 503 temporal_unavailable) the row is rolled back, so the
+ * same request can simply be retried. (Should the roll-back itself fail, the reconciler starts
+ * the sync of the row that stayed.)
+ */
+export async function createBlogger(deps: BloggerDeps, owner: Owner, body: CreateBloggerBody) {
+  const { db, config } = deps;
+  const { columns, links } = applyUrls(body, {});
+  let blogger: Blogger;
+  try {
+    blogger = await withTenant(db, { userId: owner.id }, (trx) =>
       createWithinPlanLimit(trx, {
         userId: owner.id, plan: owner.plan, resource: 'bloggers', limit: owner.limits.maxBloggers, noun: 'bloggers',
         count: (t) => Blogger.query(t).where('userId', owner.id).resultSize(),
         create: (t) => Blogger.query(t).insertAndFetch({ ...columns, userId: owner.id, name: body.name, platformLinks: links, syncStatus: 'pending' }),
       }));
-    await startSync({ db, ...rest }, blogger.id, owner.id);
-    return publicBlogger(blogger);
   } catch (err) {
     return duplicate(err);
   }
+  try {
+    await temporalCall(deps, (client) => startBloggerSync(client, syncOptions(config), { bloggerId: blogger.id, userId: owner.id }));
+  } catch (err) {
+    await withTenant(db, { userId: owner.id }, (trx) => Blogger.query(trx).deleteById(blogger.id).where('userId', owner.id)).catch(() => undefined);
+    throw err;
+  }
+  return publicBlogger(blogger);
 }
 
 async function findOwned(trx: Knex, owner: Owner, id: number): Promise<Blogger> {
@@ -163,11 +172,24 @@ export async function listBloggers(db: Knex, owner: Owner, q: ListBloggersQuery)
   });
 }
 
+/**
+ * A signal that only hurries the workflow along (it would notice by itself at its next step):
+ * a missing workflow or an unreachable Temporal is not the caller's problem.
+ */
+async function nudge(deps: BloggerDeps, call: (client: Client) => Promise<void>): Promise<void> {
+  await temporalCall(deps, call).catch((err: unknown) => {
+    if (!(err instanceof WorkflowNotFoundError) && !(err instanceof TemporalUnavailableError)) throw err;
+  });
+}
+
 export async function updateBlogger(deps: BloggerDeps, owner: Owner, id: number, body: UpdateBloggerBody) {
   const { db } = deps;
+  let wasActive = true;
+  let updated;
   try {
-    const updated = await withTenant(db, { userId: owner.id }, async (trx) => {
+    updated = await withTenant(db, { userId: owner.id }, async (trx) => {
       const current = await findOwned(trx, owner, id);
+      wasActive = current.isActive;
       const { columns, links } = applyUrls(body, current.platformLinks ?? {});
       const next = { ...current, ...columns };
       if (!next.youtubeUrl && !next.tiktokUrl && !next.instagramUrl) {
@@ -177,33 +199,35 @@ export async function updateBlogger(deps: BloggerDeps, owner: Owner, id: number,
         ...columns,
         ...(body.name !== undefined ? { name: body.name } : {}),
         ...(body.isActive !== undefined ? { isActive: body.isActive } : {}),
+        ...(body.isActive === false ? { nextSyncAt: null } : {}),
         platformLinks: links,
       });
       return publicBlogger(updated);
     });
-    // A changed URL is resolved by the next sync: ask for it now.
-    if (body.youtube_url !== undefined || body.tiktok_url !== undefined || body.instagram_url !== undefined) {
-      await deps.temporal.client.workflow.getHandle(bloggerSyncWorkflowId(id)).signal('syncNow').catch((err: unknown) => {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-      });
-    }
-    return updated;
   } catch (err) {
     return duplicate(err);
   }
+  const handle = (client: Client) => client.workflow.getHandle(bloggerSyncWorkflowId(id));
+  if (!updated.isActive) {
+    // Deactivated: the sync ends now (each sync step also checks, should this signal be lost).
+    if (wasActive) await nudge(deps, (client) => handle(client).signal(stopSync));
+  } else if (!wasActive) {
+    // Re-activated: the sync starts again (or, with Temporal unreachable, at the reconciler's next run).
+    await nudge(deps, (client) => startBloggerSync(client, syncOptions(deps.config), { bloggerId: id, userId: owner.id }));
+  } else if (body.youtube_url !== undefined || body.tiktok_url !== undefined || body.instagram_url !== undefined) {
+    // A changed URL is resolved by the next sync: ask for it now.
+    await nudge(deps, (client) => handle(client).signal(syncNow));
+  }
+  return updated;
 }
 
-export async function deleteBlogger({ db, temporal }: BloggerDeps, owner: Owner, id: number): Promise<void> {
-  await withTenant(db, { userId: owner.id }, async (trx) => {
+export async function deleteBlogger(deps: BloggerDeps, owner: Owner, id: number): Promise<void> {
+  await withTenant(deps.db, { userId: owner.id }, async (trx) => {
     await findOwned(trx, owner, id);
     await Blogger.query(trx).deleteById(id); // its video history cascades
   });
-  try {
-    await temporal.client.workflow.getHandle(bloggerSyncWorkflowId(id)).signal('stop');
-  } catch (err) {
-    // Already ended: nothing to stop. (A sync that runs anyway finds the blogger gone and ends.)
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-  }
+  // Already ended: nothing to stop. A sync that runs anyway finds the blogger gone and ends.
+  await nudge(deps, (client) => client.workflow.getHandle(bloggerSyncWorkflowId(id)).signal(stopSync));
 }
 
 export interface ManualSyncAnswer {
@@ -259,7 +283,7 @@ export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: O
   let unlimited = false;
   for (const [platform] of links.filter(([, l]) => usableLink(l, now))) {
     const bucket = quotaBucketOf(config, platform);
-    const demand = { callsPerSync: syncCallEstimate(platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC), syncIntervalMs: bloggerSyncInput(config, id, owner.id).syncIntervalMs };
+    const demand = { callsPerSync: syncCallEstimate(platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC), syncIntervalMs: bloggerSyncSettings(config).syncIntervalMs };
     if (bucket) quota.push(await tenantQuota(db, ledger, bucket, owner.id, demand));
     else unlimited = true;
   }
@@ -282,10 +306,10 @@ export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: O
   }
   await claimManualSync(redis, id, minGapMs, config.BLOGGER_MANUAL_SYNC_MINUTES);
   try {
-    await deps.temporal.client.workflow.getHandle(bloggerSyncWorkflowId(id)).signal('syncNow');
+    // A blogger whose workflow is missing gets one started, with the sync asked of it.
+    await temporalCall(deps, (client) => signalOrStartBloggerSync(client, syncOptions(config), { bloggerId: id, userId: owner.id }, 'syncNow'));
   } catch (err) {
     await redis.del(manualSyncKey(id)).catch(() => undefined);
-    if (err instanceof WorkflowNotFoundError) throw new ConflictError('This blogger has no running sync; it starts again when the blogger is re-created.');
     throw err;
   }
   return { queued: true, message: 'A sync of this blogger starts now.', ...times, ...(quota.length ? { quota } : {}) };
@@ -309,13 +333,13 @@ async function claimManualSync(redis: Redis, bloggerId: number, windowMs: number
   );
 }
 
-/** Pause or resume the blogger's sync workflow (404 for another tenant's blogger). */
-export async function signalSync({ db, temporal }: BloggerDeps, owner: Owner, id: number, action: 'sync' | 'pause' | 'resume'): Promise<void> {
-  await getBlogger(db, owner, id);
-  try {
-    await temporal.client.workflow.getHandle(bloggerSyncWorkflowId(id)).signal(action === 'sync' ? 'syncNow' : action);
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new ConflictError('This blogger has no running sync; it starts again when the blogger is re-created.');
-    throw err;
-  }
+/**
+ * Sync now, pause or resume the blogger's sync workflow (404 for another tenant's blogger). A
+ * blogger whose workflow is missing gets one started, with the signal delivered to it; an
+ * inactive blogger has no sync to steer (409).
+ */
+export async function signalSync(deps: BloggerDeps, owner: Owner, id: number, action: 'sync' | 'pause' | 'resume'): Promise<void> {
+  const blogger = await getBlogger(deps.db, owner, id);
+  if (!blogger.isActive) throw new ConflictError('This blogger is inactive: set isActive to true to sync it again.');
+  await temporalCall(deps, (client) => signalOrStartBloggerSync(client, syncOptions(deps.config), { bloggerId: id, userId: owner.id }, action === 'sync' ? 'syncNow' : action));
 }

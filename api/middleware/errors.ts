@@ -10,7 +10,7 @@ import {
   ValidationError as ObjectionValidation,
 } from 'objection';
 import { ZodError } from 'zod';
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
+import { AppError, ConflictError, NotFoundError, TemporalUnavailableError, ValidationError } from '../../lib/errors';
 import { isTemporalUnavailable } from '../../temporal/client';
 
 /** How soon to try again after Temporal was unreachable (the API reconnects on the next call). */
@@ -40,8 +40,7 @@ export function toAppError(err: unknown): AppError | undefined {
   if ((err as { nativeError?: { code?: string } }).nativeError?.code === '23505') return new ConflictError('This already exists.');
   if (err instanceof DBError) return undefined;
   if (isTemporalUnavailable(err)) {
-    return new AppError(503, 'temporal_unavailable', 'The workflow engine (Temporal) is unreachable just now. Try again shortly.',
-      { retryAfterSeconds: TEMPORAL_RETRY_AFTER_SECONDS }, { 'Retry-After': String(TEMPORAL_RETRY_AFTER_SECONDS) });
+    return new TemporalUnavailableError('The workflow engine (Temporal) is unreachable just now. Try again shortly.', TEMPORAL_RETRY_AFTER_SECONDS);
   }
   const status = (err as { status?: unknown })?.status;
   const expose = (err as { expose?: unknown })?.expose;
