@@ -233,7 +233,7 @@ export async function deleteBlogger(deps: BloggerDeps, owner: Owner, id: number)
 export interface ManualSyncAnswer {
   /** Whether a sync was woken; when not, `reason` says why and nothing was spent. */
   queued: boolean;
-  reason?: 'inactive' | 'budget_exhausted' | 'quota_share_spent' | 'not_due';
+  reason?: 'budget_exhausted' | 'quota_share_spent' | 'not_due';
   message: string;
   lastSyncedAt: Date | null;
   nextSyncAt: Date | null;
@@ -251,8 +251,8 @@ const usableLink = (link: PlatformLink, now: number) =>
 const linkNeedsResolving = (link: PlatformLink, now: number) => link.state === 'pending' || (link.state === 'broken' && usableLink(link, now));
 
 /**
- * POST /api/bloggers/:id/sync — a manual sync, cheap unless it has work to do. It answers without
- * waking the sync when the blogger is inactive, the owner's video budget for the day is spent,
+ * POST /api/bloggers/:id/sync — a manual sync, cheap unless it has work to do. An inactive blogger
+ * is a 409. It answers 202 without waking the sync when the owner's video budget for the day is spent,
  * the owner's share of every platform quota it needs is spent, or the blogger was synced within
  * BLOGGER_MANUAL_SYNC_MINUTES (and no new link waits); otherwise it wakes the sync, at most once
  * per BLOGGER_MANUAL_SYNC_MINUTES per blogger (429 with Retry-After in between).
@@ -269,7 +269,8 @@ export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: O
   const links = Object.entries(blogger.platformLinks ?? {}) as [Platform, PlatformLink][];
 
   if (!blogger.isActive) {
-    return { queued: false, reason: 'inactive', message: 'This blogger is inactive: set isActive to true to sync it again.', ...times };
+    // Not a sync that is merely not due: there is no sync to wake until the blogger is active again.
+    throw new ConflictError('This blogger is inactive: set isActive to true to sync it again.');
   }
   const budget = owner.limits.maxVideosPerDay;
   if (budget >= 0 && videosToday >= budget) {
