@@ -61,8 +61,8 @@ export class TooManyRequestsError extends AppError {
 }
 
 export class ServiceUnavailableError extends AppError {
-  constructor(message: string, details?: unknown) {
-    super(503, 'service_unavailable', message, details);
+  constructor(message: string, details?: unknown, code = 'service_unavailable', headers: Record<string, string> = {}) {
+    super(503, code, message, details, headers);
     // 503 is a server-side state, but its message (what is down) is meant for the caller.
     (this as { expose: boolean }).expose = true;
   }
@@ -70,10 +70,7 @@ export class ServiceUnavailableError extends AppError {
 
 /** Temporal (the workflow engine) cannot be reached: the request did nothing and may be retried. */
 export class TemporalUnavailableError extends ServiceUnavailableError {
-  override readonly code = 'temporal_unavailable';
-
   constructor(message = 'The workflow engine is unreachable right now; nothing was changed. Retry shortly.', retryAfterSeconds = 30) {
-    super(message, { retryAfterSeconds });
-    Object.assign(this.headers, { 'Retry-After': String(retryAfterSeconds) });
+    super(message, { retryAfterSeconds }, 'temporal_unavailable', { 'Retry-After': String(retryAfterSeconds) });
   }
 }

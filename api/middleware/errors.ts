@@ -10,11 +10,31 @@ import {
   ValidationError as ObjectionValidation,
 } from 'objection';
 import { ZodError } from 'zod';
-import { AppError, ConflictError, NotFoundError, TemporalUnavailableError, ValidationError } from '../../lib/errors';
+import { AppError, ConflictError, NotFoundError, ServiceUnavailableError, TemporalUnavailableError, ValidationError } from '../../lib/errors';
 import { isTemporalUnavailable } from '../../temporal/client';
 
 /** How soon to try again after Temporal was unreachable (the API reconnects on the next call). */
 const TEMPORAL_RETRY_AFTER_SECONDS = 10;
+/** How soon to try again after PostgreSQL was unreachable (the pool opens new connections on demand). */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** Socket errors, SQLSTATE classes 08 (connection) and 57P (shutting down / starting up). */
+const DB_UNREACHABLE_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|08\w{3}|57P0[123])$/;
+
+/**
+ * True when PostgreSQL could not be reached or dropped the connection (as opposed to refusing a
+ * statement): the pool timing out, the driver losing its socket, the server shutting down.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const { name, code, message } = e as { name?: unknown; code?: unknown; message?: unknown };
+    if (name === 'KnexTimeoutError') return true;
+    if (typeof code === 'string' && DB_UNREACHABLE_CODES.test(code)) return true;
+    if (typeof message === 'string' && /^Connection terminated/.test(message)) return true;
+    e = (e as { nativeError?: unknown; cause?: unknown }).nativeError ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
 
 /** Codes for framework errors that carry only a status (body parser, router, koa-jwt). */
 const CODE_BY_STATUS: Record<number, string> = {
@@ -38,6 +58,10 @@ export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof UniqueViolationError) return new ConflictError('This already exists.', { constraint: err.constraint });
   if (err instanceof ForeignKeyViolationError) return new ConflictError('A referenced record does not exist or is still in use.');
   if ((err as { nativeError?: { code?: string } }).nativeError?.code === '23505') return new ConflictError('This already exists.');
+  if (isDatabaseUnavailable(err)) {
+    return new ServiceUnavailableError('The database is unreachable just now; nothing was changed. Try again shortly.',
+      { down: ['postgres'], retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS }, 'database_unavailable', { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) });
+  }
   if (err instanceof DBError) return undefined;
   if (isTemporalUnavailable(err)) {
     return new TemporalUnavailableError('The workflow engine (Temporal) is unreachable just now. Try again shortly.', TEMPORAL_RETRY_AFTER_SECONDS);
