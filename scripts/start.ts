@@ -12,7 +12,6 @@ import { getConfig, PROJECT_ROOT } from '../lib/config';
 import { ensureServices, exitWithReason } from './services';
 import { Supervisor } from './supervisor';
 
-const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 const log = (line: string) => console.log(`[start] ${line}`);
 
 async function waitUntilReady(url: string, timeoutMs: number): Promise<boolean> {
@@ -42,7 +41,9 @@ async function main(): Promise<void> {
 
   const supervisor = new Supervisor({ log });
   for (const [name, entry] of [['api', 'api/server.ts'], ['worker', 'temporal/worker.ts']] as const) {
-    supervisor.start({ name, command: TSX, args: [path.join(PROJECT_ROOT, entry)], options: { cwd: PROJECT_ROOT, env: process.env } });
+    // One process per child (tsx as a loader, not the tsx launcher with a node child of its own), so
+    // a crash or `kill -9` of that process is what the supervisor sees, and no orphan is left behind.
+    supervisor.start({ name, command: process.execPath, args: ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], options: { cwd: PROJECT_ROOT, env: process.env } });
   }
   let stopping = false;
   const stopAll = async () => {
