@@ -6,7 +6,8 @@
  * (video, fetched_at) backs it up. Only rows really written count against the daily budget.
  */
 import type { Knex } from 'knex';
-import { Blogger, UsageDaily, UserLimit, User, type Platform, type PlatformLink } from '../db/models';
+import { Blogger, UsageDaily, UserLimit, User, type PlatformLink } from '../db/models';
+import type { PlatformName } from '../lib/domain/platforms';
 import { tenantQuota } from '../db/queries/platformQuota';
 import { withTenant } from '../db/tenant';
 import { bloggerCacheVersionKey } from '../lib/domain/cacheKeys';
@@ -39,9 +40,9 @@ export interface SyncOutcome {
   budgetLeft: number | null;
   /** Over the daily budget: wait until this instant (the next budget day). */
   budgetResetsAt: string | null;
-  linkErrors: Partial<Record<Platform, string>>;
+  linkErrors: Partial<Record<PlatformName, string>>;
   /** Platforms skipped this time to leave other tenants their share of the quota, with why. */
-  deferred: Partial<Record<Platform, string>>;
+  deferred: Partial<Record<PlatformName, string>>;
 }
 
 interface VideoHistoryRow {
@@ -131,7 +132,7 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
    * platforms/quota.ts: an equal split per tenant, bounded by what the tenant already used, plus
    * what the others are not owed). Returns why the platform must wait, or null when it may be called.
    */
-  async function planCalls(platform: Platform, req: SyncRequest): Promise<string | null> {
+  async function planCalls(platform: PlatformName, req: SyncRequest): Promise<string | null> {
     const bucket = platforms.quotaBucket(platform);
     if (!bucket) return null;
     const needed = syncCallEstimate(platform, req.maxVideos);
@@ -149,8 +150,8 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
    * that call is made outside the tenant's quota scope, and each tenant is charged its part.
    */
   async function batchedStats(userId: number, rows: VideoHistoryRow[]) {
-    const settled = await outsideQuotaScope(() => Promise.allSettled(rows.map((r) => platforms.stats(r.platform as Platform).get(r.platformVideoId))));
-    for (const platform of new Set(rows.map((r) => r.platform as Platform))) {
+    const settled = await outsideQuotaScope(() => Promise.allSettled(rows.map((r) => platforms.stats(r.platform as PlatformName).get(r.platformVideoId))));
+    for (const platform of new Set(rows.map((r) => r.platform as PlatformName))) {
       const bucket = platforms.quotaBucket(platform);
       const ids = rows.filter((r) => r.platform === platform).length;
       if (bucket) await platforms.ledger.chargeTenant(bucket, userId, Math.ceil(ids / platforms.client(platform).capabilities.maxBatchSize));
@@ -168,7 +169,7 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
       trx('video_history').distinctOn(['platform', 'platformVideoId']).where('bloggerId', req.bloggerId)
         .orderBy([{ column: 'platform' }, { column: 'platformVideoId' }, { column: 'fetchedAt', order: 'desc' }])) as VideoHistoryRow[];
     const due = known.filter((r) => {
-      const platform = r.platform as Platform;
+      const platform = r.platform as PlatformName;
       if (listedKeys.has(`${platform}:${r.platformVideoId}`) || deferred[platform] || blogger.platformLinks?.[platform]?.state !== 'ok') return false;
       const ageMs = (syncAt.getTime() - new Date(r.publishedAt ?? r.fetchedAt).getTime()) * scale;
       return isDue(ageMs, (syncAt.getTime() - new Date(r.fetchedAt).getTime()) * scale);
@@ -196,13 +197,13 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
      * credentials once their retry time has come; a link that cannot resolve is marked broken with
      * the platform's reason (and a retry time unless the creator is really not found).
      */
-    async resolveBloggerLinks({ bloggerId, userId }: { bloggerId: number; userId: number }): Promise<{ deleted: boolean; inactive?: boolean; ok: Platform[] }> {
+    async resolveBloggerLinks({ bloggerId, userId }: { bloggerId: number; userId: number }): Promise<{ deleted: boolean; inactive?: boolean; ok: PlatformName[] }> {
       const { blogger, inactive } = await loadForSync(db, bloggerId, userId);
       if (!blogger) return { deleted: true, ok: [] };
       if (inactive) return { deleted: false, inactive: true, ok: [] };
       const now = new Date();
-      const links = { ...blogger.platformLinks } as Record<Platform, PlatformLink & { ref?: CreatorRef }>;
-      for (const [platform, link] of Object.entries(links) as [Platform, PlatformLink & { ref?: CreatorRef }][]) {
+      const links = { ...blogger.platformLinks } as Record<PlatformName, PlatformLink & { ref?: CreatorRef }>;
+      for (const [platform, link] of Object.entries(links) as [PlatformName, PlatformLink & { ref?: CreatorRef }][]) {
         if (!needsResolving(link, now) || (!link.ref && !link.resolvedId)) continue;
         if (!platforms.enabled.includes(platform)) {
           links[platform] = { ...link, state: 'broken', reason: `${platform} is not enabled on this server` };
@@ -222,7 +223,7 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
         }
       }
       await withTenant(db, { userId }, (trx) => Blogger.query(trx).patch({ platformLinks: links }).where({ id: bloggerId, userId }));
-      return { deleted: false, ok: (Object.keys(links) as Platform[]).filter((p) => links[p]!.state === 'ok') };
+      return { deleted: false, ok: (Object.keys(links) as PlatformName[]).filter((p) => links[p]!.state === 'ok') };
     },
 
     /** Pulls the blogger's recent videos and writes a history row for each one that is due. */
@@ -239,9 +240,9 @@ export function createBloggerActivities({ db, redis, platforms, settings, logger
 
       const videos: Video[] = [];
       const linkErrors: SyncOutcome['linkErrors'] = {};
-      const brokenLinks: Partial<Record<Platform, PlatformLink>> = {};
+      const brokenLinks: Partial<Record<PlatformName, PlatformLink>> = {};
       const deferred: SyncOutcome['deferred'] = {};
-      for (const [platform, link] of Object.entries(blogger.platformLinks ?? {}) as [Platform, PlatformLink][]) {
+      for (const [platform, link] of Object.entries(blogger.platformLinks ?? {}) as [PlatformName, PlatformLink][]) {
         if (link.state !== 'ok' || !link.resolvedId || !platforms.enabled.includes(platform)) continue;
         const plan = await planCalls(platform, req);
         if (plan) {

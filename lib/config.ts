@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { PLATFORM_NAMES } from './domain/platforms';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -110,9 +111,9 @@ const envSchema = z.object({
   SCHEDULES_ENABLED: bool.default(true).describe('Create/update the Trend Watch schedules when the worker starts'),
 
   // --- platforms (a platform without credentials is served by the simulator) ---------------
-  PLATFORMS_ENABLED: z.string().default('youtube,tiktok,instagram')
+  PLATFORMS_ENABLED: z.string().default(PLATFORM_NAMES.join(','))
     .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(['youtube', 'tiktok', 'instagram'])))
+    .pipe(z.array(z.enum(PLATFORM_NAMES)))
     .describe('Comma-separated platforms to track and discover on'),
   PLATFORM_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000)
     .describe('Deadline for one platform HTTP call, body included'),

@@ -5,6 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Config } from '../lib/config';
+import { PLATFORMS } from '../lib/domain/platforms';
 import { StatsBatcher } from './batcher';
 import { instagramClientFromConfig } from './instagram';
 import { QuotaLedger, type QuotaBucket } from './quota';
@@ -41,7 +42,7 @@ export function quotaBucketOf(config: Config, platform: PlatformName): QuotaBuck
 
 function mainBucket(config: Config, platform: PlatformName): QuotaBucket | null {
   if (platform === 'youtube') return youTubeBuckets(config.YOUTUBE_DAILY_QUOTA_UNITS, config.YOUTUBE_DAILY_SEARCH_CALLS).units;
-  if (platform === 'tiktok') return { platform: 'tiktok', name: 'requests', limit: config.TIKTOK_DAILY_REQUESTS, resetTimeZone: 'UTC' };
+  if (platform === 'tiktok') return { platform: 'tiktok', name: 'requests', limit: config.TIKTOK_DAILY_REQUESTS, resetTimeZone: PLATFORMS.tiktok.quotaResetTimeZone };
   return null;
 }
 

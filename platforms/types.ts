@@ -6,23 +6,16 @@
  *  - every data point carries when it was fetched and where it came from.
  */
 
+import type { CreatorRef, PlatformName } from '../lib/domain/platforms';
 import type { PlatformError } from './errors';
 
-export const PLATFORM_NAMES = ['youtube', 'tiktok', 'instagram'] as const;
-export type PlatformName = (typeof PLATFORM_NAMES)[number];
+// The names and the parsed URL shape belong to the ground floor (lib/ never imports platforms/).
+export { PLATFORM_NAMES, type CreatorRef, type PlatformName } from '../lib/domain/platforms';
 
 /** Where a data point came from. */
 export type DataSource = 'youtube-data-api-v3' | 'tiktok-research-api' | 'instagram-graph-api' | 'simulator';
 
 export type VideoFormat = 'short' | 'long' | 'live' | 'reel' | 'photo' | 'carousel' | 'video';
-
-/** What a user's URL identified, as parsed by lib/domain/platformUrls.ts (never fetched). */
-export type CreatorRef =
-  | { platform: 'youtube'; kind: 'channelId'; value: string }
-  | { platform: 'youtube'; kind: 'handle'; value: string }
-  | { platform: 'youtube'; kind: 'username'; value: string }
-  | { platform: 'tiktok'; kind: 'username'; value: string }
-  | { platform: 'instagram'; kind: 'username'; value: string };
 
 export interface Creator {
   platform: PlatformName;

@@ -1,14 +1,16 @@
 /**
  * Request shapes of /api/bloggers. The profile URLs are named as in the original design
- * (`youtube_url`, `tiktok_url`, `instagram_url`); camelCase aliases are accepted too.
+ * (`youtube_url`, `tiktok_url`, `instagram_url`: one per platform of lib/domain/platforms.ts);
+ * camelCase aliases are accepted too.
  */
 import { z } from 'zod';
-import { PLATFORM_NAMES } from '../../platforms/types';
+import { PLATFORM_NAMES, PLATFORM_URL_FIELDS, PLATFORMS, type PlatformUrlField } from '../../lib/domain/platforms';
 import { rowId } from '../ids';
 import { pageQuery } from '../pagination';
 
 const url = z.string().trim().min(1, 'must not be empty').max(2048);
-const URL_ALIASES = { youtubeUrl: 'youtube_url', tiktokUrl: 'tiktok_url', instagramUrl: 'instagram_url' } as const;
+/** camelCase spelling → URL field, e.g. youtubeUrl → youtube_url. */
+const URL_ALIASES = Object.fromEntries(PLATFORM_NAMES.map((p) => [PLATFORMS[p].columns.url, PLATFORMS[p].urlField]));
 
 /** Accepts the camelCase spelling of the URL fields by renaming it before validation. */
 const withUrlAliases = (value: unknown) => {
@@ -21,18 +23,17 @@ const withUrlAliases = (value: unknown) => {
   return out;
 };
 
+const urlField = url.nullable().optional();
 const fields = {
   name: z.string().trim().min(1, 'is required').max(200),
-  youtube_url: url.nullable().optional(),
-  tiktok_url: url.nullable().optional(),
-  instagram_url: url.nullable().optional(),
+  ...(Object.fromEntries(PLATFORM_URL_FIELDS.map((f) => [f, urlField])) as Record<PlatformUrlField, typeof urlField>),
 };
 
 export const createBloggerBody = z.preprocess(
   withUrlAliases,
-  z.object(fields).strict().refine((b) => Boolean(b.youtube_url || b.tiktok_url || b.instagram_url), {
-    message: 'give at least one of youtube_url, tiktok_url, instagram_url',
-    path: ['youtube_url'],
+  z.object(fields).strict().refine((b) => PLATFORM_URL_FIELDS.some((f) => Boolean(b[f])), {
+    message: `give at least one of ${PLATFORM_URL_FIELDS.join(', ')}`,
+    path: [PLATFORM_URL_FIELDS[0]],
   }),
 );
 export type CreateBloggerBody = z.infer<typeof createBloggerBody>;

@@ -13,9 +13,10 @@ import { isTemporalUnavailable } from '../../temporal/client';
 import { bloggerSyncWorkflowId } from '../../temporal/workflowIds';
 import { stopSync, syncNow } from '../../workflows/bloggerSync';
 import { createWithinPlanLimit } from '../../db/queries/planLimits';
-import { Blogger, UsageDaily, type Platform, type PlatformLink } from '../../db/models';
+import { Blogger, UsageDaily, type PlatformLink } from '../../db/models';
 import { tenantQuota, type TenantQuota } from '../../db/queries/platformQuota';
 import { withTenant } from '../../db/tenant';
+import { PLATFORM_NAMES, PLATFORM_URL_FIELDS, PLATFORMS, type PlatformName, type PlatformUrlColumn, type PlatformUrlField } from '../../lib/domain/platforms';
 import { parseCreatorUrl, PlatformUrlError } from '../../lib/domain/platformUrls';
 import { budgetDay, syncCallEstimate } from '../../lib/domain/syncCadence';
 import { ConflictError, NotFoundError, TemporalUnavailableError, TooManyRequestsError, ValidationError } from '../../lib/errors';
@@ -27,40 +28,29 @@ import type { CreateBloggerBody, ListBloggersQuery, UpdateBloggerBody } from './
 
 type Owner = Pick<AuthUser, 'id' | 'plan' | 'limits'>;
 
-const PLATFORM_LABEL: Record<Platform, string> = { youtube: 'YouTube channel', tiktok: 'TikTok account', instagram: 'Instagram account' };
-const URL_FIELD = { youtube: 'youtube_url', tiktok: 'tiktok_url', instagram: 'instagram_url' } as const;
-
 /** The columns one platform's URL sets (or clears, for null). */
-function platformColumns(platform: Platform, url: string | null): { columns: Partial<Blogger>; link?: PlatformLink & { ref: unknown } } {
+function platformColumns(platform: PlatformName, url: string | null): { columns: Partial<Blogger>; link?: PlatformLink & { ref: unknown } } {
+  const { urlField, columns } = PLATFORMS[platform];
   if (url === null) {
-    const cleared = { youtube: { youtubeUrl: null, youtubeChannelId: null, youtubeHandle: null }, tiktok: { tiktokUrl: null, tiktokUsername: null }, instagram: { instagramUrl: null, instagramUsername: null } };
-    return { columns: cleared[platform] };
+    return { columns: Object.fromEntries([columns.url, ...columns.ids].map((c) => [c, null])) };
   }
   let parsed;
   try {
     parsed = parseCreatorUrl(platform, url);
   } catch (err) {
-    if (err instanceof PlatformUrlError) throw new ValidationError(`Invalid request: body.${URL_FIELD[platform]}: ${err.message}`, [{ path: `body.${URL_FIELD[platform]}`, message: err.message }]);
+    if (err instanceof PlatformUrlError) throw new ValidationError(`Invalid request: body.${urlField}: ${err.message}`, [{ path: `body.${urlField}`, message: err.message }]);
     throw err;
   }
   const { ref, canonicalUrl } = parsed;
-  const link = { state: 'pending' as const, ref };
-  switch (ref.platform) {
-    case 'youtube':
-      return { link, columns: { youtubeUrl: canonicalUrl, youtubeChannelId: ref.kind === 'channelId' ? ref.value : null, youtubeHandle: ref.kind === 'channelId' ? null : ref.value } };
-    case 'tiktok':
-      return { link, columns: { tiktokUrl: canonicalUrl, tiktokUsername: ref.value } };
-    case 'instagram':
-      return { link, columns: { instagramUrl: canonicalUrl, instagramUsername: ref.value } };
-  }
+  return { link: { state: 'pending', ref }, columns: { [columns.url]: canonicalUrl, ...PLATFORMS[ref.platform].idColumns(ref) } };
 }
 
 /** Parses every URL the body names; the links of changed platforms start over as pending. */
-function applyUrls(body: Partial<Record<(typeof URL_FIELD)[Platform], string | null | undefined>>, links: Blogger['platformLinks']) {
+function applyUrls(body: Partial<Record<PlatformUrlField, string | null | undefined>>, links: Blogger['platformLinks']) {
   const columns: Partial<Blogger> = {};
   const nextLinks = { ...links };
-  for (const platform of Object.keys(URL_FIELD) as Platform[]) {
-    const value = body[URL_FIELD[platform]];
+  for (const platform of PLATFORM_NAMES) {
+    const value = body[PLATFORMS[platform].urlField];
     if (value === undefined) continue;
     const { columns: set, link } = platformColumns(platform, value);
     Object.assign(columns, set);
@@ -74,9 +64,7 @@ export function publicBlogger(b: Blogger) {
   return {
     id: b.id,
     name: b.name,
-    youtubeUrl: b.youtubeUrl ?? null,
-    tiktokUrl: b.tiktokUrl ?? null,
-    instagramUrl: b.instagramUrl ?? null,
+    ...(Object.fromEntries(PLATFORM_NAMES.map((p) => [PLATFORMS[p].columns.url, b[PLATFORMS[p].columns.url] ?? null])) as Record<PlatformUrlColumn, string | null>),
     platforms: Object.fromEntries(Object.entries(b.platformLinks ?? {}).map(([p, link]) => [p, { state: link.state, reason: link.reason ?? null, resolvedId: link.resolvedId ?? null, ...(link.retryAt ? { retryAt: link.retryAt } : {}) }])),
     isActive: b.isActive,
     sync: { status: b.syncStatus, lastSyncedAt: b.lastSyncedAt ?? null, nextSyncAt: b.nextSyncAt ?? null },
@@ -92,8 +80,8 @@ function duplicate(err: unknown): never {
   const native = (err as { nativeError?: { code?: string; constraint?: string } }).nativeError;
   if (err instanceof UniqueViolationError || native?.code === '23505') {
     const constraint = native?.constraint ?? (err as { constraint?: string }).constraint ?? '';
-    const platform = (['youtube', 'tiktok', 'instagram'] as Platform[]).find((p) => constraint.includes(p)) ?? 'youtube';
-    throw new ConflictError(`You already track this ${PLATFORM_LABEL[platform]} in another blogger.`, { platform });
+    const platform = PLATFORM_NAMES.find((p) => constraint.includes(p)) ?? PLATFORM_NAMES[0];
+    throw new ConflictError(`You already track this ${PLATFORMS[platform].label} in another blogger.`, { platform });
   }
   throw err;
 }
@@ -163,7 +151,7 @@ const SORTS = { created: 'createdAt', name: 'name' } as const;
 export async function listBloggers(db: Knex, owner: Owner, q: ListBloggersQuery) {
   return withTenant(db, { userId: owner.id }, async (trx) => {
     const query = Blogger.query(trx).where('userId', owner.id);
-    if (q.platform) query.whereNotNull(`${q.platform}Url`);
+    if (q.platform) query.whereNotNull(PLATFORMS[q.platform].columns.url);
     if (q.active !== undefined) query.where('isActive', q.active);
     const descending = q.sort.startsWith('-');
     query.orderBy(SORTS[q.sort.replace(/^-/, '') as keyof typeof SORTS], descending ? 'desc' : 'asc').orderBy('id');
@@ -192,8 +180,8 @@ export async function updateBlogger(deps: BloggerDeps, owner: Owner, id: number,
       wasActive = current.isActive;
       const { columns, links } = applyUrls(body, current.platformLinks ?? {});
       const next = { ...current, ...columns };
-      if (!next.youtubeUrl && !next.tiktokUrl && !next.instagramUrl) {
-        throw new ValidationError('A blogger needs at least one of youtube_url, tiktok_url, instagram_url.', [{ path: 'body', message: 'no profile URL would be left' }]);
+      if (!PLATFORM_NAMES.some((p) => next[PLATFORMS[p].columns.url])) {
+        throw new ValidationError(`A blogger needs at least one of ${PLATFORM_URL_FIELDS.join(', ')}.`, [{ path: 'body', message: 'no profile URL would be left' }]);
       }
       const updated = await Blogger.query(trx).patchAndFetchById(id, {
         ...columns,
@@ -214,7 +202,7 @@ export async function updateBlogger(deps: BloggerDeps, owner: Owner, id: number,
   } else if (!wasActive) {
     // Re-activated: the sync starts again (or, with Temporal unreachable, at the reconciler's next run).
     await nudge(deps, (client) => startBloggerSync(client, syncOptions(deps.config), { bloggerId: id, userId: owner.id }));
-  } else if (body.youtube_url !== undefined || body.tiktok_url !== undefined || body.instagram_url !== undefined) {
+  } else if (PLATFORM_URL_FIELDS.some((f) => body[f] !== undefined)) {
     // A changed URL is resolved by the next sync: ask for it now.
     await nudge(deps, (client) => handle(client).signal(syncNow));
   }
@@ -266,7 +254,7 @@ export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: O
     videosToday: (await UsageDaily.query(trx).findOne({ userId: owner.id, day }))?.videosFetched ?? 0,
   }));
   const times = { lastSyncedAt: blogger.lastSyncedAt ?? null, nextSyncAt: blogger.nextSyncAt ?? null };
-  const links = Object.entries(blogger.platformLinks ?? {}) as [Platform, PlatformLink][];
+  const links = Object.entries(blogger.platformLinks ?? {}) as [PlatformName, PlatformLink][];
 
   if (!blogger.isActive) {
     // Not a sync that is merely not due: there is no sync to wake until the blogger is active again.

@@ -4,7 +4,8 @@ import type { Middleware } from 'koa';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Config } from '../../lib/config';
-import { Blogger, PLATFORMS, UsageDaily } from '../../db/models';
+import { Blogger, UsageDaily } from '../../db/models';
+import { PLATFORM_NAMES } from '../../lib/domain/platforms';
 import { tenantQuota, type TenantQuota } from '../../db/queries/platformQuota';
 import { withTenant } from '../../db/tenant';
 import { budgetDay, syncCallEstimate } from '../../lib/domain/syncCadence';
@@ -22,7 +23,7 @@ const limitOf = (value: number) => (value < 0 ? null : value); // -1 = unlimited
  */
 async function platformQuota(db: Knex, redis: Redis, config: Config, userId: number): Promise<TenantQuota[]> {
   const ledger = new QuotaLedger(redis);
-  const buckets = PLATFORMS.filter((p) => config.PLATFORMS_ENABLED.includes(p)).map((p) => quotaBucketOf(config, p)).filter((b) => b !== null);
+  const buckets = PLATFORM_NAMES.filter((p) => config.PLATFORMS_ENABLED.includes(p)).map((p) => quotaBucketOf(config, p)).filter((b) => b !== null);
   const syncIntervalMs = (config.BLOGGER_SYNC_MINUTES * 60_000) / config.TIME_SCALE;
   return Promise.all(buckets.map((bucket) => tenantQuota(db, ledger, bucket, userId, {
     callsPerSync: syncCallEstimate(bucket.platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC), syncIntervalMs,

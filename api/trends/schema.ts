@@ -1,9 +1,9 @@
 /** Query shapes of /api/trends. */
 import { z } from 'zod';
 import { TREND_KINDS } from '../../db/models';
+import { PLATFORM_NAMES } from '../../lib/domain/platforms';
 import { TREND_STATUSES } from '../../lib/domain/trendLifecycle';
 import { TREND_VIDEO_STATUSES } from '../../lib/domain/trendVideoStatus';
-import { PLATFORM_NAMES } from '../../platforms/types';
 import { pageQuery } from '../pagination';
 
 export { TREND_STATUSES };

@@ -7,10 +7,10 @@ import type { Knex } from 'knex';
 import { recordAudit, type RequestMeta } from '../../db/queries/audit';
 import { DetectedTrend, PLANS, TrendSnapshot, TrendVideo, UserLimit } from '../../db/models';
 import type { Config } from '../../lib/config';
+import { PLATFORMS } from '../../lib/domain/platforms';
 import { LIVE_TREND_STATUSES, type TrendLifecycleStatus } from '../../lib/domain/trendLifecycle';
 import { trendSettings } from '../../lib/domain/trendSettings';
 import { ForbiddenError } from '../../lib/errors';
-import type { PlatformName } from '../../platforms/types';
 import type { AuthUser } from '../middleware/auth';
 import { toPage } from '../pagination';
 import type { DiscoveredQuery, TopicsQuery, TrendingQuery, TrendStatusFilter, VideosQuery, VideoSortField } from './schema';
@@ -158,13 +158,13 @@ export async function trendingTopics(db: Knex, q: TopicsQuery) {
 
 /**
  * Starts a discovery run now. Two requests in the same minute share one run: the workflow id is
- * the minute, with "use existing" on conflict. Instagram is left out: its API cannot discover
- * (business discovery needs a known username), and the API process builds no platform clients to
- * ask their capabilities.
+ * the minute, with "use existing" on conflict. Only platforms whose API can discover are asked
+ * (lib/domain/platforms.ts: not Instagram): the API process builds no platform clients to ask
+ * their capabilities.
  */
 export async function triggerDiscovery(deps: { db: Knex; config: Config; temporal: { client: Client } }, user: AuthUser, meta: RequestMeta) {
   const settings = trendSettings(deps.config);
-  const platforms = deps.config.PLATFORMS_ENABLED.filter((p): p is PlatformName => p !== 'instagram');
+  const platforms = deps.config.PLATFORMS_ENABLED.filter((p) => PLATFORMS[p].discovers);
   const minute = new Date().toISOString().slice(0, 16);
   const handle = await deps.temporal.client.workflow.start('trendDiscovery', {
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,

@@ -1,10 +1,12 @@
 import type { RelationMappingsThunk } from 'objection';
 import { BaseModel } from './BaseModel';
 import { User } from './User';
+import type { PlatformIdColumn, PlatformName, PlatformUrlColumn } from '../../lib/domain/platforms';
 import { VideoHistory } from './VideoHistory';
 
-export const PLATFORMS = ['youtube', 'tiktok', 'instagram'] as const;
-export type Platform = (typeof PLATFORMS)[number];
+/** What a blogger's sync_status says: new (never synced), between two syncs, or paused by its owner. */
+const BLOGGER_SYNC_STATUSES = ['pending', 'idle', 'paused'] as const;
+type BloggerSyncStatus = (typeof BLOGGER_SYNC_STATUSES)[number];
 
 /** State of one platform link of a blogger, e.g. broken with the platform's reason. */
 export interface PlatformLink {
@@ -19,23 +21,23 @@ export interface PlatformLink {
   checkedAt?: string;
 }
 
+/** Each platform's URL and id columns (youtubeUrl, youtubeChannelId, …), named in lib/domain/platforms.ts. */
+type PlatformColumns = { [C in PlatformUrlColumn | PlatformIdColumn]?: string | null };
+// Declaration merging gives the class the platform columns without listing them a second time.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface Blogger extends PlatformColumns {}
+
 /** A creator tracked by one user (tenant-owned). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Blogger extends BaseModel {
   static override tableName = 'bloggers';
 
   id!: number;
   userId!: number;
   name!: string;
-  youtubeUrl?: string | null;
-  tiktokUrl?: string | null;
-  instagramUrl?: string | null;
-  youtubeChannelId?: string | null;
-  youtubeHandle?: string | null;
-  tiktokUsername?: string | null;
-  instagramUsername?: string | null;
   isActive!: boolean;
-  syncStatus!: 'pending' | 'syncing' | 'idle' | 'paused' | 'error';
-  platformLinks!: Partial<Record<Platform, PlatformLink>>;
+  syncStatus!: BloggerSyncStatus;
+  platformLinks!: Partial<Record<PlatformName, PlatformLink>>;
   lastSyncedAt?: Date | null;
   nextSyncAt?: Date | null;
 
@@ -47,7 +49,7 @@ export class Blogger extends BaseModel {
       userId: { type: 'integer' },
       name: { type: 'string', minLength: 1, maxLength: 200 },
       isActive: { type: 'boolean' },
-      syncStatus: { type: 'string', enum: ['pending', 'syncing', 'idle', 'paused', 'error'] },
+      syncStatus: { type: 'string', enum: [...BLOGGER_SYNC_STATUSES] },
       platformLinks: { type: 'object' },
     },
   };

@@ -1,6 +1,6 @@
 import type { RelationMappingsThunk } from 'objection';
 import { BaseModel } from './BaseModel';
-import type { Platform } from './Blogger';
+import type { PlatformName } from '../../lib/domain/platforms';
 import { LIVE_TREND_VIDEO_STATUSES, TREND_VIDEO_STATUSES, type TrendVideoStatus } from '../../lib/domain/trendVideoStatus';
 import { TrendSnapshot } from './TrendSnapshot';
 
@@ -11,7 +11,7 @@ export class TrendVideo extends BaseModel {
   static override tableName = 'trend_videos';
 
   id!: string;
-  platform!: Platform;
+  platform!: PlatformName;
   platformVideoId!: string;
   creatorId!: string;
   creatorName?: string | null;

@@ -1,5 +1,5 @@
 import { BaseModel } from './BaseModel';
-import type { Platform } from './Blogger';
+import type { PlatformName } from '../../lib/domain/platforms';
 
 /** One fetch of one video's metrics for a tracked blogger (tenant-owned, append-only). */
 export class VideoHistory extends BaseModel {
@@ -9,7 +9,7 @@ export class VideoHistory extends BaseModel {
   id!: string;
   userId!: number;
   bloggerId!: number;
-  platform!: Platform;
+  platform!: PlatformName;
   platformVideoId!: string;
   videoUrl?: string | null;
   title?: string | null;

@@ -1,6 +1,6 @@
 export { BaseModel } from './BaseModel';
 export { AuditLog } from './AuditLog';
-export { Blogger, PLATFORMS, type Platform, type PlatformLink } from './Blogger';
+export { Blogger, type PlatformLink } from './Blogger';
 export { DetectedTrend, TREND_KINDS, type TrendKind } from './DetectedTrend';
 export { RefreshToken } from './RefreshToken';
 export { TrendSnapshot } from './TrendSnapshot';

@@ -4,12 +4,12 @@
  * wait?). The tenants owed a share are the users with active bloggers linked on the platform.
  */
 import type { Knex } from 'knex';
-import type { Platform } from '../models';
+import type { PlatformName } from '../../lib/domain/platforms';
 import { withTenant } from '../tenant';
 import { fairShare, type QuotaBucket, type QuotaLedger } from '../../platforms/quota';
 
 export interface TenantQuota {
-  platform: Platform;
+  platform: PlatformName;
   /** The daily bucket, e.g. 'units' (YouTube) or 'requests' (TikTok). */
   bucket: string;
   /** The whole day's budget and what everyone (Trend Watch included) has used of it. */
@@ -24,7 +24,7 @@ export interface TenantQuota {
 }
 
 /** Users with active bloggers whose link on the platform is in use or will be retried, and how many such bloggers each has. */
-export async function tenantsOnPlatform(db: Knex, platform: Platform): Promise<Map<number, number>> {
+export async function tenantsOnPlatform(db: Knex, platform: PlatformName): Promise<Map<number, number>> {
   const rows = await withTenant(db, { admin: true }, (trx) =>
     trx('bloggers').join('users', 'users.id', 'bloggers.userId').select('bloggers.userId as userId').count('* as bloggers').groupBy('bloggers.userId')
       .where('bloggers.isActive', true).where('users.isActive', true)

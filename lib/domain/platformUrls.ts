@@ -14,7 +14,7 @@
  *    they are returned in lowercase without "@"; YouTube channel ids and legacy usernames keep
  *    their case. A `/c/name` custom URL is treated as the handle `name` (a best guess).
  */
-import type { CreatorRef, PlatformName } from '../../platforms/types';
+import type { CreatorRef, PlatformName } from './platforms';
 import { ValidationError } from '../errors';
 
 export interface ParsedCreatorUrl {

@@ -3,6 +3,8 @@
  * cost little. Ages and gaps are in simulated time (real ms × TIME_SCALE), so compressed demos and
  * tests follow the same rules. Pure: used by the sync activity, testable on its own.
  */
+import { PLATFORMS, type PlatformName } from './platforms';
+
 const HOUR = 3_600_000;
 
 export interface Cadence {
@@ -31,8 +33,8 @@ export function isDue(ageMs: number, sinceFetchMs: number | null, cadence: Caden
  * Rough platform calls one sync of one creator costs (listing pages plus stats batches): what a
  * tenant's quota share must still hold for a sync to call the platform.
  */
-export function syncCallEstimate(platform: 'youtube' | 'tiktok' | 'instagram', maxVideos: number): number {
-  return platform === 'youtube' ? 2 + Math.ceil(maxVideos / 50) : platform === 'tiktok' ? 1 + Math.ceil(maxVideos / 100) : 1;
+export function syncCallEstimate(platform: PlatformName, maxVideos: number): number {
+  return PLATFORMS[platform].syncCalls(maxVideos);
 }
 
 /**

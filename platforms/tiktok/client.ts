@@ -19,6 +19,7 @@
  * - Video ids are 64-bit: kept as strings end to end (lossless JSON).
  */
 import { z } from 'zod';
+import { PLATFORMS } from '../../lib/domain/platforms';
 import { PlatformError } from '../errors';
 import { requestJson, retryAfterMs } from '../http';
 import { quotaDay, type QuotaBucket, type QuotaLedger } from '../quota';
@@ -100,7 +101,7 @@ function errorFor(code: string, message: string, status: number, headers: Header
     case 'invalid_params':
       return new PlatformError('tiktok', 'bad_input', `${code}: ${message}`, info);
     case 'daily_quota_limit_exceeded': // not in the v2 error table, but what the Research API answers (429)
-      return new PlatformError('tiktok', 'quota_exhausted', `${code}: ${message}`, { ...info, resetAt: quotaDay(now, 'UTC').resetAt.toISOString() });
+      return new PlatformError('tiktok', 'quota_exhausted', `${code}: ${message}`, { ...info, resetAt: quotaDay(now, PLATFORMS.tiktok.quotaResetTimeZone).resetAt.toISOString() });
     case 'rate_limit_exceeded':
     case 'internal_error':
       return new PlatformError('tiktok', 'retryable', `${code}: ${message}`, info);
@@ -120,8 +121,8 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
   const base = opts.baseUrl.replace(/\/+$/, '');
   const clock = opts.clock ?? (() => new Date());
   const buckets: Record<'requests' | 'records', QuotaBucket> = {
-    requests: { platform: 'tiktok', name: 'requests', limit: opts.dailyRequests, resetTimeZone: 'UTC' },
-    records: { platform: 'tiktok', name: 'records', limit: opts.dailyRecords, resetTimeZone: 'UTC' },
+    requests: { platform: 'tiktok', name: 'requests', limit: opts.dailyRequests, resetTimeZone: PLATFORMS.tiktok.quotaResetTimeZone },
+    records: { platform: 'tiktok', name: 'records', limit: opts.dailyRecords, resetTimeZone: PLATFORMS.tiktok.quotaResetTimeZone },
   };
   let token: { value: string; refreshAt: number } | undefined;
   let tokenRequest: Promise<string> | undefined;
@@ -185,7 +186,7 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
       let failure = errorFor(code, error.success ? error.data.message : '', res.status, res.headers, now);
       if ((res.status === 429 || code === 'rate_limit_exceeded') && failure.kind === 'retryable' && (await isDailyCap(failure, now))) {
         failure = new PlatformError('tiktok', 'quota_exhausted', `${code || 'HTTP 429'}: ${failure.message.replace(/^tiktok: /, '')} (read as the Research API's daily cap: calls wait for 00:00 UTC)`,
-          { status: 429, code: code || 'http_429', resetAt: quotaDay(now, 'UTC').resetAt.toISOString() });
+          { status: 429, code: code || 'http_429', resetAt: quotaDay(now, PLATFORMS.tiktok.quotaResetTimeZone).resetAt.toISOString() });
       }
       if (failure.kind === 'quota_exhausted') await Promise.all([opts.quota.exhaust(buckets.requests), opts.quota.exhaust(buckets.records)]);
       throw failure;

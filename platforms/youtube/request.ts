@@ -4,6 +4,7 @@
  * HTTP guards of platforms/http.ts, error classification, and zod validation of the answer.
  */
 import type { z } from 'zod';
+import { PLATFORMS } from '../../lib/domain/platforms';
 import { PlatformError } from '../errors';
 import { requestJson, retryAfterMs } from '../http';
 import type { QuotaBucket, QuotaLedger } from '../quota';
@@ -31,7 +32,7 @@ export interface YouTubeBuckets {
 }
 
 export function youTubeBuckets(dailyUnits: number, dailySearchCalls: number): YouTubeBuckets {
-  const bucket = (name: string, limit: number): QuotaBucket => ({ platform: 'youtube', name, limit, resetTimeZone: 'America/Los_Angeles' });
+  const bucket = (name: string, limit: number): QuotaBucket => ({ platform: 'youtube', name, limit, resetTimeZone: PLATFORMS.youtube.quotaResetTimeZone });
   return { units: bucket('units', dailyUnits), search: bucket('search', dailySearchCalls) };
 }
 
