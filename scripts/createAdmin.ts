@@ -19,6 +19,7 @@ import { createDb } from '../db';
 import { recordAudit } from '../db/queries/audit';
 import { RefreshToken, User } from '../db/models';
 import { getConfig } from '../lib/config';
+import { LARGEST_PLAN } from '../lib/domain/plans';
 
 const USAGE = 'Usage: npm run admin:create -- --email you@example.com [--password ...] [--promote]';
 
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
       });
       console.log(`Promoted ${email.data} (id ${existing.id}) to admin: its password was replaced and its sessions signed out (${signedOut} refresh token(s) revoked).`);
     } else {
-      const user = await User.query(db).insertAndFetch({ email: email.data, passwordHash, role: 'admin', plan: 'enterprise' });
+      const user = await User.query(db).insertAndFetch({ email: email.data, passwordHash, role: 'admin', plan: LARGEST_PLAN });
       await recordAudit(db, { action: 'admin.create_cli', actorEmail: 'cli', targetType: 'user', targetId: user.id, after: { email: user.email, role: user.role } });
       console.log(`Created admin ${user.email} (id ${user.id}).`);
     }

@@ -1,6 +1,7 @@
 /** Test users: created through the real API (register + login), with role/plan set directly. */
 import { randomUUID } from 'node:crypto';
-import { User, type Plan, type Role } from '../db/models';
+import { User, type Role } from '../db/models';
+import type { Plan } from '../lib/domain/plans';
 import type { TestApi } from './api';
 import { testDb } from './harness';
 

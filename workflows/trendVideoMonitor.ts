@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { firstWakeAt, slotOffsetMs } from '../lib/domain/trendSettings';
-import { isEndedTrendVideoStatus, TrendVideoState, type EndedTrendVideoStatus, type TrendVideoStatus } from '../lib/domain/trendVideoStatus';
+import { isEndedTrendVideoStatus, monitorEndStatus, TrendVideoState, type EndedTrendVideoStatus, type TrendVideoStatus } from '../lib/domain/trendVideoStatus';
 import type { PlatformName } from '../platforms/types';
 import { PLATFORM, TREND_STATUS } from '../temporal/searchAttributes';
 
@@ -125,7 +125,7 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
   const anchor = firstWakeAt(Date.now() + 1, input.snapshotIntervalMs, offset);
   const slotTime = (slot: number) => (slot === 0 ? Date.now() : anchor + (slot - 1) * input.snapshotIntervalMs);
 
-  let outcome: EndedTrendVideoStatus = TrendVideoState.archived;
+  let vanished = false;
   for (let slot = 0; slot < input.totalSlots && !ending(); slot++) {
     state.nextSlot = slot;
     const wakeAt = slotTime(slot);
@@ -154,7 +154,7 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
     } catch (err) {
       const type = failureType(err);
       if (type === 'not_found') {
-        outcome = TrendVideoState.gone; // deleted or made private: nothing more to watch
+        vanished = true; // deleted or made private: nothing more to watch
         break;
       }
       if (type === 'quota_exhausted') {
@@ -176,8 +176,7 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
   }
 
   // An admin's or cleanup's stop drops the video, unless its row ended first (then that status stands).
-  if (stopReason) outcome = TrendVideoState.dropped;
-  if (endedInDb) outcome = endedInDb;
+  const outcome = monitorEndStatus({ endedInDb, stopped: Boolean(stopReason), vanished });
   state.nextWakeAt = null;
   const finished = await finishTrendMonitor({ trendVideoId: input.trendVideoId, status: outcome, reason: stopReason ?? null });
   // The database has the last word, so the search attribute and the result say what it says.

@@ -1,6 +1,7 @@
 /** Request shapes of /api/admin. */
 import { z } from 'zod';
-import { PLANS, ROLES } from '../../db/models';
+import { ROLES } from '../../db/models';
+import { PLANS } from '../../lib/domain/plans';
 import { rowId } from '../ids';
 import { pageQuery } from '../pagination';
 

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { recordAudit, type RequestMeta } from '../../db/queries/audit';
 import { AuditLog, Blogger, TrendVideo, User } from '../../db/models';
 import { withTenant } from '../../db/tenant';
+import { PLANS } from '../../lib/domain/plans';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import type { AuthUser } from '../middleware/auth';
 import { toPage } from '../pagination';
@@ -77,7 +78,7 @@ export async function systemStats(db: Knex) {
   return {
     users: {
       total: byPlan.reduce((sum, r) => sum + Number(r.count), 0),
-      byPlan: Object.fromEntries(['free', 'pro', 'enterprise'].map((p) => [p, Number(byPlan.find((r) => r.plan === p)?.count ?? 0)])),
+      byPlan: Object.fromEntries(PLANS.map((p) => [p, Number(byPlan.find((r) => r.plan === p)?.count ?? 0)])),
       activeLast24h: active24h,
     },
     bloggers: tenantCounts.bloggers,

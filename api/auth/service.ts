@@ -16,6 +16,7 @@ import type { Knex } from 'knex';
 import { recordAudit, type RequestMeta } from '../../db/queries/audit';
 import { RefreshToken, User, UserLimit } from '../../db/models';
 import type { Config } from '../../lib/config';
+import { SIGNUP_PLAN } from '../../lib/domain/plans';
 import { ConflictError, UnauthorizedError } from '../../lib/errors';
 import type { LoginGuard } from './loginGuard';
 import { bcryptHasher, type PasswordHasher } from './passwords';
@@ -53,7 +54,7 @@ function dummyPasswordHash(passwords: PasswordHasher, rounds: number): Promise<s
 export async function register(deps: AuthDeps, { email, password }: RegisterBody, meta: RequestMeta) {
   const passwordHash = await (deps.passwords ?? bcryptHasher).hash(password, deps.config.BCRYPT_ROUNDS);
   try {
-    const user = await User.query(deps.db).insertAndFetch({ email, passwordHash, role: 'user', plan: 'free' });
+    const user = await User.query(deps.db).insertAndFetch({ email, passwordHash, role: 'user', plan: SIGNUP_PLAN });
     await recordAudit(deps.db, { action: 'auth.register', actorId: user.id, actorEmail: email, targetType: 'user', targetId: user.id, ip: meta.ip, requestId: meta.requestId });
     return user;
   } catch (err) {

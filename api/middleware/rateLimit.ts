@@ -10,6 +10,7 @@
 import type { Redis } from 'ioredis';
 import type { Middleware } from 'koa';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { LARGEST_PLAN } from '../../lib/domain/plans';
 import { TooManyRequestsError } from '../../lib/errors';
 
 const WINDOW_SECONDS = 60;
@@ -69,7 +70,7 @@ export function planRateLimit(limiters: PlanRateLimiter): Middleware {
     } catch (rejected) {
       if (!(rejected instanceof RateLimiterRes)) throw rejected;
       throw new TooManyRequestsError(
-        `Rate limit reached: the ${user.plan} plan allows ${limit} requests per minute. Retry in ${Math.ceil(rejected.msBeforeNext / 1000)} s${user.plan === 'enterprise' ? '' : ', or move to a larger plan'}.`,
+        `Rate limit reached: the ${user.plan} plan allows ${limit} requests per minute. Retry in ${Math.ceil(rejected.msBeforeNext / 1000)} s${user.plan === LARGEST_PLAN ? '' : ', or move to a larger plan'}.`,
         rejected.msBeforeNext / 1000,
         headers(limit, rejected),
       );

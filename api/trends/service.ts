@@ -5,8 +5,9 @@
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { recordAudit, type RequestMeta } from '../../db/queries/audit';
-import { DetectedTrend, PLANS, TrendSnapshot, TrendVideo, UserLimit } from '../../db/models';
+import { DetectedTrend, TrendSnapshot, TrendVideo, UserLimit } from '../../db/models';
 import type { Config } from '../../lib/config';
+import { PLANS } from '../../lib/domain/plans';
 import { PLATFORMS } from '../../lib/domain/platforms';
 import { LIVE_TREND_STATUSES, type TrendLifecycleStatus } from '../../lib/domain/trendLifecycle';
 import { trendSettings } from '../../lib/domain/trendSettings';

@@ -1,6 +1,7 @@
 import type { RelationMappingsThunk } from 'objection';
 import { BaseModel } from './BaseModel';
-import { PLANS, type Plan, UserLimit } from './UserLimit';
+import { PLANS, type Plan } from '../../lib/domain/plans';
+import { UserLimit } from './UserLimit';
 
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,7 +1,5 @@
+import { PLANS, type Plan } from '../../lib/domain/plans';
 import { BaseModel } from './BaseModel';
-
-export const PLANS = ['free', 'pro', 'enterprise'] as const;
-export type Plan = (typeof PLANS)[number];
 
 /** A plan's limits; -1 means unlimited. */
 export class UserLimit extends BaseModel {

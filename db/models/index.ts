@@ -7,5 +7,5 @@ export { TrendSnapshot } from './TrendSnapshot';
 export { TREND_VIDEO_STATUSES, TrendVideo, type TrendVideoStatus } from './TrendVideo';
 export { UsageDaily } from './UsageDaily';
 export { User, ROLES, type Role } from './User';
-export { PLANS, type Plan, UserLimit } from './UserLimit';
+export { UserLimit } from './UserLimit';
 export { VideoHistory } from './VideoHistory';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { acceleration, engagementRate, followerEngagementRate, median, trendScore, trendStatus, velocity, viralScore } from './metrics';
+import { acceleration, engagementRate, followerEngagementRate, median, trendScore, velocity, viralScore } from './metrics';
 
 const H = 3_600_000;
 
@@ -57,17 +57,11 @@ describe('metrics (DESIGN.md §6)', () => {
     });
   });
 
-  describe('trend score and status', () => {
+  describe('trend score', () => {
     it('when the same speed is spread over more creators, then the score is higher', () => {
       const one = trendScore({ totalVelocity: 10_000, totalAcceleration: 100, creatorCount: 1 });
       const five = trendScore({ totalVelocity: 10_000, totalAcceleration: 100, creatorCount: 5 });
       assert.ok(five > one * 2);
-    });
-    it('when the score rises with positive acceleration it is emerging, flat is peaking, falling is fading', () => {
-      assert.equal(trendStatus(10, null, 1), 'emerging');
-      assert.equal(trendStatus(15, 10, 5), 'emerging');
-      assert.equal(trendStatus(10.5, 10, -1), 'peaking');
-      assert.equal(trendStatus(5, 10, -3), 'fading');
     });
   });
 });

@@ -96,13 +96,3 @@ export function trendScore({ totalVelocity, totalAcceleration, creatorCount }: T
   const lift = Math.log10(1 + Math.max(0, totalAcceleration));
   return (speed + lift) * Math.sqrt(Math.max(0, creatorCount));
 }
-
-export type TrendStatus = 'emerging' | 'peaking' | 'fading';
-
-/** Lifecycle from the score against the previous window: rising fast, still high but flat, falling. */
-export function trendStatus(score: number, previousScore: number | null, totalAcceleration: number): TrendStatus {
-  if (previousScore === null) return 'emerging';
-  if (score < previousScore * 0.9) return 'fading';
-  if (score > previousScore * 1.1 && totalAcceleration > 0) return 'emerging';
-  return 'peaking';
-}

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
-import { nextTrendStanding, TREND_END_AFTER_MISSED_RUNS } from './trendLifecycle';
+import { nextTrendStanding, TREND_END_AFTER_MISSED_RUNS, trendStatus } from './trendLifecycle';
 
 describe('trend lifecycle', () => {
+  it('when the score rises with positive acceleration it is emerging, flat is peaking, falling is fading', () => {
+    assert.equal(trendStatus(10, null, 1), 'emerging');
+    assert.equal(trendStatus(15, 10, 5), 'emerging');
+    assert.equal(trendStatus(10.5, 10, -1), 'peaking');
+    assert.equal(trendStatus(5, 10, -3), 'fading');
+  });
   const now = { score: 50, totalAcceleration: 1 };
   it('when a trend is first seen, then it is new and emerging', () => {
     assert.deepEqual(nextTrendStanding(null, now, true), { status: 'emerging', missedRuns: 0, previousScore: null, isNew: true });

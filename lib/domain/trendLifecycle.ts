@@ -11,13 +11,12 @@
  * Counted in runs, not hours, so a run that did not happen (schedule paused, Temporal down) never
  * ends a trend on its own; each run is one look at the window.
  */
-import { trendStatus } from './metrics';
-
 export const TREND_STATUSES = ['emerging', 'peaking', 'fading', 'ended'] as const;
 export type TrendLifecycleStatus = (typeof TREND_STATUSES)[number];
 
 /** Every status but `ended`: what /api/trends/trending shows by default. */
 export const LIVE_TREND_STATUSES = ['emerging', 'peaking', 'fading'] as const satisfies readonly TrendLifecycleStatus[];
+export type LiveTrendStatus = (typeof LIVE_TREND_STATUSES)[number];
 
 /** Consecutive analysis runs a trend may go unseen: the first makes it fading, this many end it. */
 export const TREND_END_AFTER_MISSED_RUNS = 2;
@@ -40,6 +39,14 @@ export interface NextStanding {
   previousScore: number | null;
   /** True when this run starts a wave: a first detection, or a trend that had ended. */
   isNew: boolean;
+}
+
+/** Status from the score against the previous window: rising fast, still high but flat, falling. */
+export function trendStatus(score: number, previousScore: number | null, totalAcceleration: number): LiveTrendStatus {
+  if (previousScore === null) return 'emerging';
+  if (score < previousScore * 0.9) return 'fading';
+  if (score > previousScore * 1.1 && totalAcceleration > 0) return 'emerging';
+  return 'peaking';
 }
 
 /** Where a trend stands after a run that did (`qualifies`) or did not see it. */

@@ -30,6 +30,18 @@ export function isLiveTrendVideoStatus(status: string | null | undefined): statu
   return (LIVE_TREND_VIDEO_STATUSES as readonly string[]).includes(status ?? '');
 }
 
+/**
+ * The status a monitor ends with: its row's, when that ended first (the database has the last
+ * word); else dropped when it was stopped, gone when the platform lost the video, and archived
+ * when its monitoring window ran out.
+ */
+export function monitorEndStatus(end: { endedInDb?: EndedTrendVideoStatus; stopped: boolean; vanished: boolean }): EndedTrendVideoStatus {
+  if (end.endedInDb) return end.endedInDb;
+  if (end.stopped) return TrendVideoState.dropped;
+  if (end.vanished) return TrendVideoState.gone;
+  return TrendVideoState.archived;
+}
+
 export function isEndedTrendVideoStatus(status: string | null | undefined): status is EndedTrendVideoStatus {
   return (ENDED_TREND_VIDEO_STATUSES as readonly string[]).includes(status ?? '');
 }
