@@ -55,8 +55,9 @@ export function buildApp(deps: ApiDeps): Koa {
     statsRoutes(deps, protect, rateLimiter),
   ];
   for (const router of routers) {
-    app.use(router.routes());
-    app.use(router.allowedMethods({ throw: true }));
+    // A router's typed state (UserState behind protect) is its own: Koa mounts plain middleware.
+    app.use(router.routes() as Koa.Middleware);
+    app.use(router.allowedMethods({ throw: true }) as Koa.Middleware);
   }
   return app;
 }

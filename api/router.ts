@@ -9,9 +9,27 @@
  * at the bare prefix (GET /api/bloggers) takes the parent prefix and spells its paths out.
  */
 import Router from '@koa/router';
+import type { DefaultState, Middleware } from 'koa';
+import type { AuthUser } from './middleware/auth';
 
 export const STRICT_ROUTING = { sensitive: true, strict: true } as const;
 
-export function apiRouter(prefix: string): Router {
-  return new Router({ prefix, ...STRICT_ROUTING });
+/** A request's state behind `protect`: the user is always there (no `ctx.state.user!`). */
+export interface UserState extends DefaultState {
+  user: AuthUser;
+}
+
+export function apiRouter<StateT = DefaultState>(prefix: string): Router<StateT> {
+  return new Router<StateT>({ prefix, ...STRICT_ROUTING });
+}
+
+/**
+ * A router whose every route needs a user: it mounts `protect` first (then any further guard,
+ * e.g. requireAdmin()), so its handlers read a typed `ctx.state.user`. A public router with a
+ * few protected routes uses apiRouter() and currentUser(ctx) instead.
+ */
+export function userRouter(prefix: string, protect: Middleware, ...guards: Middleware[]): Router<UserState> {
+  const router = apiRouter<UserState>(prefix);
+  router.use(protect, ...guards);
+  return router;
 }

@@ -4,28 +4,28 @@ import type { Middleware } from 'koa';
 import type { ApiDeps } from '../deps';
 import { existingId } from '../ids';
 import { requireAdmin } from '../middleware/auth';
-import { parseParams, validateBody, validateQuery } from '../middleware/validate';
+import { validate, validateParams, validateQuery } from '../middleware/validate';
 import { requestMeta } from '../requestMeta';
-import { listLogsQuery, listUsersQuery, updateUserBody, userIdParam, type ListLogsQuery, type ListUsersQuery, type UpdateUserBody } from './schema';
-import { apiRouter } from '../router';
+import { listLogsQuery, listUsersQuery, updateUserBody, userIdParam } from './schema';
+import { userRouter, type UserState } from '../router';
 import * as admin from './service';
 
-const userId = (params: unknown): number => existingId(parseParams(userIdParam, params).id, 'User');
+/** The user a validated path names (a 404 for an id too large to exist). */
+const userId = (ctx: { state: { params: { id: number | null } } }): number => existingId(ctx.state.params.id, 'User');
 
-export function adminRoutes({ db }: Pick<ApiDeps, 'db'>, protect: Middleware): Router {
-  const router = apiRouter('/api/admin');
-  router.use(protect, requireAdmin());
+export function adminRoutes({ db }: Pick<ApiDeps, 'db'>, protect: Middleware): Router<UserState> {
+  const router = userRouter('/api/admin', protect, requireAdmin());
 
   router.get('/users', validateQuery(listUsersQuery), async (ctx) => {
-    ctx.body = await admin.listUsers(db, ctx.state.query as ListUsersQuery);
+    ctx.body = await admin.listUsers(db, ctx.state.query);
   });
 
-  router.put('/users/:id', validateBody(updateUserBody), async (ctx) => {
-    ctx.body = { user: await admin.updateUser(db, ctx.state.user!, userId(ctx.params), ctx.request.body as UpdateUserBody, requestMeta(ctx)) };
+  router.put('/users/:id', validate({ body: updateUserBody, params: userIdParam }), async (ctx) => {
+    ctx.body = { user: await admin.updateUser(db, ctx.state.user, userId(ctx), ctx.state.body, requestMeta(ctx)) };
   });
 
-  router.delete('/users/:id', async (ctx) => {
-    await admin.deleteUser(db, ctx.state.user!, userId(ctx.params), requestMeta(ctx));
+  router.delete('/users/:id', validateParams(userIdParam), async (ctx) => {
+    await admin.deleteUser(db, ctx.state.user, userId(ctx), requestMeta(ctx));
     ctx.status = 204;
   });
 
@@ -34,7 +34,7 @@ export function adminRoutes({ db }: Pick<ApiDeps, 'db'>, protect: Middleware): R
   });
 
   router.get('/logs', validateQuery(listLogsQuery), async (ctx) => {
-    ctx.body = await admin.listAuditLogs(db, ctx.state.query as ListLogsQuery);
+    ctx.body = await admin.listAuditLogs(db, ctx.state.query);
   });
 
   return router;

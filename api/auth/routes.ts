@@ -1,11 +1,12 @@
 /** /api/auth: register, login, refresh (public); logout, me (access token required). */
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
+import { currentUser } from '../middleware/auth';
 import { limitPerIp } from '../middleware/rateLimit';
 import { validateBody } from '../middleware/validate';
 import { requestMeta } from '../requestMeta';
 import { apiRouter } from '../router';
-import { loginBody, refreshBody, registerBody, type LoginBody, type RefreshBody, type RegisterBody } from './schema';
+import { loginBody, refreshBody, registerBody } from './schema';
 import * as auth from './service';
 import type { AccessClaims } from './tokens';
 
@@ -16,27 +17,27 @@ export function authRoutes(deps: auth.AuthDeps, protect: Middleware): Router {
   const refreshLimit = limitPerIp(deps.redis, { keyPrefix: 'rl:refresh:ip', points: deps.config.REFRESH_MAX_PER_IP, durationSeconds: 60, what: 'token refreshes' });
 
   router.post('/register', registerLimit, validateBody(registerBody), async (ctx) => {
-    const user = await auth.register(deps, ctx.request.body as RegisterBody, requestMeta(ctx));
+    const user = await auth.register(deps, ctx.state.body, requestMeta(ctx));
     ctx.status = 201;
     ctx.body = { user: await auth.me(deps, user.id) };
   });
 
   router.post('/login', validateBody(loginBody), async (ctx) => {
-    ctx.body = await auth.login(deps, ctx.request.body as LoginBody, requestMeta(ctx));
+    ctx.body = await auth.login(deps, ctx.state.body, requestMeta(ctx));
   });
 
   router.post('/refresh', refreshLimit, validateBody(refreshBody), async (ctx) => {
-    ctx.body = await auth.refresh(deps, ctx.request.body as RefreshBody, requestMeta(ctx));
+    ctx.body = await auth.refresh(deps, ctx.state.body, requestMeta(ctx));
   });
 
   router.post('/logout', protect, async (ctx) => {
     const token = ctx.state.token as AccessClaims;
-    await auth.logout(deps, ctx.state.user!, { jti: token.jti, familyId: token.fid, exp: token.exp }, requestMeta(ctx));
+    await auth.logout(deps, currentUser(ctx), { jti: token.jti, familyId: token.fid, exp: token.exp }, requestMeta(ctx));
     ctx.status = 204;
   });
 
   router.get('/me', protect, async (ctx) => {
-    ctx.body = { user: await auth.me(deps, ctx.state.user!.id) };
+    ctx.body = { user: await auth.me(deps, currentUser(ctx).id) };
   });
 
   return router;

@@ -3,59 +3,56 @@ import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
-import type { AuthUser } from '../middleware/auth';
 import { existingId } from '../ids';
 import { pageQuery } from '../pagination';
-import { apiRouter } from '../router';
+import { userRouter, type UserState } from '../router';
 import * as stats from './stats';
-import { parseParams, validateBody, validateQuery } from '../middleware/validate';
-import { bloggerIdParam, createBloggerBody, listBloggersQuery, updateBloggerBody, type CreateBloggerBody, type ListBloggersQuery, type UpdateBloggerBody } from './schema';
+import { validate, validateBody, validateParams, validateQuery } from '../middleware/validate';
+import { bloggerIdParam, createBloggerBody, listBloggersQuery, updateBloggerBody, videoHistoryParams } from './schema';
 import * as bloggers from './service';
 
-const bloggerId = (params: unknown): number => existingId(parseParams(bloggerIdParam, params).id, 'Blogger');
+/** The blogger a validated path names (a 404 for an id too large to exist). */
+const bloggerId = (ctx: { state: { params: { id: number | null } } }): number => existingId(ctx.state.params.id, 'Blogger');
 
-export function bloggerRoutes(deps: Pick<ApiDeps, 'db' | 'redis' | 'config' | 'temporal'>, protect: Middleware): Router {
+export function bloggerRoutes(deps: Pick<ApiDeps, 'db' | 'redis' | 'config' | 'temporal'>, protect: Middleware): Router<UserState> {
   const { db } = deps;
   // The bare /api/bloggers under strict routing: the parent prefix, the paths spelled out (see router.ts).
-  const router = apiRouter('/api');
-  router.use(protect);
+  const router = userRouter('/api', protect);
 
   router.get('/bloggers', validateQuery(listBloggersQuery), async (ctx) => {
-    ctx.body = await bloggers.listBloggers(db, ctx.state.user!, ctx.state.query as ListBloggersQuery);
+    ctx.body = await bloggers.listBloggers(db, ctx.state.user, ctx.state.query);
   });
 
   router.post('/bloggers', validateBody(createBloggerBody), async (ctx) => {
-    const blogger = await bloggers.createBlogger(deps, ctx.state.user!, ctx.request.body as CreateBloggerBody);
+    const blogger = await bloggers.createBlogger(deps, ctx.state.user, ctx.state.body);
     ctx.status = 201;
     ctx.set('Location', `/api/bloggers/${blogger.id}`);
     ctx.body = { blogger };
   });
 
-  router.get('/bloggers/:id', async (ctx) => {
-    ctx.body = { blogger: await bloggers.getBlogger(db, ctx.state.user!, bloggerId(ctx.params)) };
+  router.get('/bloggers/:id', validateParams(bloggerIdParam), async (ctx) => {
+    ctx.body = { blogger: await bloggers.getBlogger(db, ctx.state.user, bloggerId(ctx)) };
   });
 
-  const owner = (ctx: { state: { user?: AuthUser } }) => ctx.state.user!;
-
-  router.get('/bloggers/:id/stats', async (ctx) => {
-    const id = bloggerId(ctx.params);
+  router.get('/bloggers/:id/stats', validateParams(bloggerIdParam), async (ctx) => {
+    const id = bloggerId(ctx);
     if (ctx.query.format === 'csv') {
       ctx.type = 'text/csv';
       ctx.attachment(`blogger-${id}-daily.csv`);
-      ctx.body = await stats.dailySeriesCsv(deps, owner(ctx), id);
+      ctx.body = await stats.dailySeriesCsv(deps, ctx.state.user, id);
       return;
     }
-    ctx.body = await stats.statsOf(deps, owner(ctx), id);
+    ctx.body = await stats.statsOf(deps, ctx.state.user, id);
   });
 
-  router.get('/bloggers/:id/videos', validateQuery(z.object(pageQuery)), async (ctx) => {
-    const { page, limit } = ctx.state.query as { page: number; limit: number };
-    ctx.body = await stats.videosOf(deps, owner(ctx), bloggerId(ctx.params), page, limit);
+  router.get('/bloggers/:id/videos', validate({ query: z.object(pageQuery), params: bloggerIdParam }), async (ctx) => {
+    const { page, limit } = ctx.state.query;
+    ctx.body = await stats.videosOf(deps, ctx.state.user, bloggerId(ctx), page, limit);
   });
 
-  router.get('/bloggers/:id/videos/:videoId/history', async (ctx) => {
-    const id = bloggerId(ctx.params);
-    const history = await stats.historyOf(deps, owner(ctx), id, String(ctx.params.videoId).slice(0, 100));
+  router.get('/bloggers/:id/videos/:videoId/history', validateParams(videoHistoryParams), async (ctx) => {
+    const id = bloggerId(ctx);
+    const history = await stats.historyOf(deps, ctx.state.user, id, ctx.state.params.videoId);
     if (ctx.query.format === 'csv') {
       ctx.type = 'text/csv';
       ctx.attachment(`blogger-${id}-video-history.csv`);
@@ -66,25 +63,25 @@ export function bloggerRoutes(deps: Pick<ApiDeps, 'db' | 'redis' | 'config' | 't
   });
 
   // 202 either way: `queued` says whether a sync was woken, `reason` why not (see requestSync).
-  router.post('/bloggers/:id/sync', async (ctx) => {
+  router.post('/bloggers/:id/sync', validateParams(bloggerIdParam), async (ctx) => {
     ctx.status = 202;
-    ctx.body = { signal: 'sync', ...(await bloggers.requestSync(deps, owner(ctx), bloggerId(ctx.params))) };
+    ctx.body = { signal: 'sync', ...(await bloggers.requestSync(deps, ctx.state.user, bloggerId(ctx))) };
   });
 
   for (const signal of ['pause', 'resume'] as const) {
-    router.post(`/bloggers/:id/${signal}`, async (ctx) => {
-      await bloggers.signalSync(deps, owner(ctx), bloggerId(ctx.params), signal);
+    router.post(`/bloggers/:id/${signal}`, validateParams(bloggerIdParam), async (ctx) => {
+      await bloggers.signalSync(deps, ctx.state.user, bloggerId(ctx), signal);
       ctx.status = 202;
       ctx.body = { signal };
     });
   }
 
-  router.put('/bloggers/:id', validateBody(updateBloggerBody), async (ctx) => {
-    ctx.body = { blogger: await bloggers.updateBlogger(deps, ctx.state.user!, bloggerId(ctx.params), ctx.request.body as UpdateBloggerBody) };
+  router.put('/bloggers/:id', validate({ body: updateBloggerBody, params: bloggerIdParam }), async (ctx) => {
+    ctx.body = { blogger: await bloggers.updateBlogger(deps, ctx.state.user, bloggerId(ctx), ctx.state.body) };
   });
 
-  router.delete('/bloggers/:id', async (ctx) => {
-    await bloggers.deleteBlogger(deps, ctx.state.user!, bloggerId(ctx.params));
+  router.delete('/bloggers/:id', validateParams(bloggerIdParam), async (ctx) => {
+    await bloggers.deleteBlogger(deps, ctx.state.user, bloggerId(ctx));
     ctx.status = 204;
   });
 

@@ -56,3 +56,6 @@ export const listBloggersQuery = z.object({
 export type ListBloggersQuery = z.infer<typeof listBloggersQuery>;
 
 export const bloggerIdParam = z.object({ id: rowId });
+
+/** A video id is the platform's: not checked, only cut to a length no platform exceeds. */
+export const videoHistoryParams = bloggerIdParam.extend({ videoId: z.string().transform((v) => v.slice(0, 100)) });

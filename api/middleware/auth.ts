@@ -6,7 +6,7 @@
  * says what to do next.
  */
 import type { KeyObject } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { DefaultState, Middleware } from 'koa';
 import compose from 'koa-compose';
 import koaJwt from 'koa-jwt';
 import { User, UserLimit, type Role } from '../../db/models';
@@ -98,6 +98,12 @@ export function authenticate(deps: Pick<ApiDeps, 'config' | 'db' | 'redis'>, sig
     await next();
   };
   return compose([verified, loadUser]);
+}
+
+/** The user of a route that mounts `protect` itself (on a public router); a 401 should it be missing. */
+export function currentUser(ctx: { state: DefaultState }): AuthUser {
+  if (!ctx.state.user) throw new UnauthorizedError();
+  return ctx.state.user;
 }
 
 export function requireAdmin(): Middleware {

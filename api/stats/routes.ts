@@ -13,7 +13,7 @@ import type { ApiDeps } from '../deps';
 import type { PlanRateLimiter } from '../middleware/rateLimit';
 import { quotaBucketOf } from '../../platforms';
 import { QuotaLedger } from '../../platforms/quota';
-import { apiRouter } from '../router';
+import { userRouter, type UserState } from '../router';
 
 const limitOf = (value: number) => (value < 0 ? null : value); // -1 = unlimited → null
 
@@ -30,13 +30,12 @@ async function platformQuota(db: Knex, redis: Redis, config: Config, userId: num
   }))).catch(() => []);
 }
 
-export function statsRoutes({ db, redis, config }: Pick<ApiDeps, 'db' | 'redis' | 'config'>, protect: Middleware, rateLimiter: PlanRateLimiter): Router {
+export function statsRoutes({ db, redis, config }: Pick<ApiDeps, 'db' | 'redis' | 'config'>, protect: Middleware, rateLimiter: PlanRateLimiter): Router<UserState> {
   // The bare /api/stats under strict routing: the parent prefix, the path spelled out (see router.ts).
-  const router = apiRouter('/api');
-  router.use(protect);
+  const router = userRouter('/api', protect);
 
   router.get('/stats', async (ctx) => {
-    const user = ctx.state.user!;
+    const user = ctx.state.user;
     const { day } = budgetDay(Date.now(), config.TIME_SCALE);
     const data = await withTenant(db, { userId: user.id }, async (trx) => {
       const bloggers = await Blogger.query(trx).where('userId', user.id).select('id', 'name', 'lastSyncedAt', 'nextSyncAt', 'syncStatus').orderBy('id');

@@ -5,42 +5,40 @@ import type { ApiDeps } from '../deps';
 import { limitPerUser } from '../middleware/rateLimit';
 import { validateQuery } from '../middleware/validate';
 import { requestMeta } from '../requestMeta';
-import { apiRouter } from '../router';
-import {
-  discoveredQuery, topicsQuery, trendingQuery, videosQuery, type DiscoveredQuery, type TopicsQuery, type TrendingQuery, type VideosQuery,
-} from './schema';
+import { userRouter, type UserState } from '../router';
+import { discoveredQuery, topicsQuery, trendingQuery, videosQuery } from './schema';
 import * as trends from './service';
 
 /** One manual discovery run per user per minute: each run costs platform quota. */
 const DISCOVER_LIMIT = { keyPrefix: 'rl:trends:discover', points: 1, durationSeconds: 60, what: 'start a discovery run' };
 
-export function trendRoutes(deps: ApiDeps, protect: Middleware): Router {
-  const router = apiRouter('/api/trends');
+export function trendRoutes(deps: ApiDeps, protect: Middleware): Router<UserState> {
+  const router = userRouter('/api/trends', protect);
   // The plan check runs before validation, so a free plan learns about the plan first.
-  router.use(protect, async (ctx, next) => {
-    await trends.assertTrendWatch(deps.db, ctx.state.user!);
+  router.use(async (ctx, next) => {
+    await trends.assertTrendWatch(deps.db, ctx.state.user);
     await next();
   });
 
   router.get('/discover', validateQuery(discoveredQuery), async (ctx) => {
-    ctx.body = await trends.latestDiscovered(deps, ctx.state.query as DiscoveredQuery);
+    ctx.body = await trends.latestDiscovered(deps, ctx.state.query);
   });
 
   router.post('/discover', limitPerUser(deps.redis, DISCOVER_LIMIT), async (ctx) => {
     ctx.status = 202;
-    ctx.body = await trends.triggerDiscovery(deps, ctx.state.user!, requestMeta(ctx));
+    ctx.body = await trends.triggerDiscovery(deps, ctx.state.user, requestMeta(ctx));
   });
 
   router.get('/videos', validateQuery(videosQuery), async (ctx) => {
-    ctx.body = await trends.monitoredVideos(deps.db, ctx.state.query as VideosQuery);
+    ctx.body = await trends.monitoredVideos(deps.db, ctx.state.query);
   });
 
   router.get('/trending', validateQuery(trendingQuery), async (ctx) => {
-    ctx.body = await trends.detectedTrends(deps.db, ctx.state.query as TrendingQuery);
+    ctx.body = await trends.detectedTrends(deps.db, ctx.state.query);
   });
 
   router.get('/topics', validateQuery(topicsQuery), async (ctx) => {
-    ctx.body = await trends.trendingTopics(deps.db, ctx.state.query as TopicsQuery);
+    ctx.body = await trends.trendingTopics(deps.db, ctx.state.query);
   });
 
   return router;
