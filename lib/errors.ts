@@ -1,7 +1,7 @@
 /**
  * Application errors. Every error a client may see is an AppError: status, a stable machine
  * code, a message that says what to fix, and optional details (e.g. field paths). The API's error
- * middleware renders them as `{ error: { code, message, details } }` (DESIGN.md §7).
+ * middleware renders them as `{ error: { code, message, details } }`, as the README says.
  */
 export class AppError extends Error {
   override name = 'AppError';

@@ -1,5 +1,5 @@
 /**
- * Every platform failure is one PlatformError of one class (PLATFORMS.md "Error classes"), so
+ * Every platform failure is one PlatformError of one class (README "Platforms"), so
  * activities decide without knowing the platform: retry, wait for the quota reset, surface to
  * admins, mark the video/creator, or treat as a bug.
  */

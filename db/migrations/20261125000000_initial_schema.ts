@@ -1,5 +1,5 @@
 /**
- * The whole data model of DESIGN.md §4: accounts and plans, tracked bloggers with per-video
+ * The whole data model (README "Database"): accounts and plans, tracked bloggers with per-video
  * history, the global Trend Watch tables, refresh tokens, the audit log and daily usage.
  * Tenant-owned tables carry user_id (row-level security builds on it).
  */

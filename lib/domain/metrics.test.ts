@@ -3,7 +3,7 @@ import { acceleration, engagementRate, followerEngagementRate, median, trendScor
 
 const H = 3_600_000;
 
-describe('metrics (DESIGN.md §6)', () => {
+describe('metrics', () => {
   describe('engagement rate', () => {
     it('when all counts are known, then (likes + comments + shares) / views', () => {
       assert.equal(engagementRate({ views: 1000, likes: 50, comments: 7, shares: 3 }), 0.06);

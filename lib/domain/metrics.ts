@@ -1,5 +1,5 @@
 /**
- * The metrics of DESIGN.md §6, as pure functions (used by the API, activities and analysis, and
+ * The metrics of the README's "Bloggers" section, as pure functions (used by the API, activities and analysis, and
  * documented in the API docs). Unknown inputs give unknown (null) results, never a made-up 0.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Platform URLs users paste, turned into canonical ids (PLATFORMS.md "URLs users submit").
+ * Platform URLs users paste, turned into canonical ids (README "Platforms").
  * Pure: nothing here fetches, and nothing may — a URL is only read, never followed.
  *
  * Safety comes from one rule: parse with the WHATWG URL class (which normalises every IP

@@ -1,7 +1,7 @@
 /**
  * Shapes for the Instagram adapter tests, as business discovery answers them: the media edge's
  * `paging` carries `cursors.before/after` and NO `next` URL, and the last page has no `after`
- * (PLATFORMS.md "Instagram Graph API"). Times come from the caller's clock, never a fixed date.
+ * (as the Instagram Graph API documents them; README "Platforms"). Times come from the caller's clock, never a fixed date.
  */
 import type { StubReply, StubRequest } from '../../test/stubServer';
 

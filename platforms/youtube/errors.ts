@@ -1,5 +1,5 @@
 /**
- * A non-2xx YouTube answer → one PlatformError class (PLATFORMS.md "Error classes"). Google puts
+ * A non-2xx YouTube answer → one PlatformError class (README "Platforms"). Google puts
  * the cause in error.errors[].reason ("quotaExceeded") and, for key problems, in
  * error.details[].reason ("API_KEY_INVALID"); the status code alone is the fallback.
  */

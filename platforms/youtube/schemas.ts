@@ -1,5 +1,5 @@
 /**
- * The parts of YouTube Data API v3 responses we read (PLATFORMS.md "Shapes"), validated with zod
+ * The parts of YouTube Data API v3 responses we read (as documented by Google; README "Platforms"), validated with zod
  * so a changed or broken response becomes a classified 'bad_input' error, never a crash.
  * Unknown keys are dropped; fields YouTube may omit (hidden likes, no tags) are optional.
  */

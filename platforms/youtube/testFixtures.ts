@@ -1,6 +1,5 @@
 /**
- * Test helpers for the YouTube adapter: item builders in the documented shapes (PLATFORMS.md
- * "Shapes"), a small fake YouTube for the stub server, and a client wired to a stub and to a
+ * Test helpers for the YouTube adapter: item builders in the shapes Google documents, a small fake YouTube for the stub server, and a client wired to a stub and to a
  * QuotaLedger with its own Redis key prefix (removed by cleanup()).
  */
 import { randomUUID } from 'node:crypto';
