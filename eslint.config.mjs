@@ -23,6 +23,16 @@ export default tseslint.config(
     },
   },
   {
+    // The ground floor: everything may import lib/, and lib/ imports none of the layers above it
+    // (platform names and shapes live in lib/domain/platforms.ts; platforms/ imports them from there).
+    files: ['lib/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{ regex: '^(\\.\\./)+(platforms|db|api|activities|workflows|temporal|scripts)(/|$)', message: 'lib/ is the ground floor: it imports nothing from the layers above it.' }],
+      }],
+    },
+  },
+  {
     files: ['workflows/**/*.ts'],
     ignores: ['workflows/**/*.test.ts'],
     rules: {

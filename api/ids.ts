@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { NotFoundError } from '../lib/errors';
 
-export const MAX_ROW_ID = 2_147_483_647;
+const MAX_ROW_ID = 2_147_483_647;
 
 /** An id from a path, query string or JSON body: the number, or null when it is too large to exist. */
 export const rowId = z

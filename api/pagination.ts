@@ -1,9 +1,9 @@
 /** Page-based pagination shared by every list endpoint: ?page=1&limit=20 (limit at most 100). */
 import { z } from 'zod';
 
-export const MAX_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 100;
 /** Far past any last page, and small enough that (page - 1) * limit stays an exact SQL offset. */
-export const MAX_PAGE = 2_147_483_647;
+const MAX_PAGE = 2_147_483_647;
 
 export const pageQuery = {
   page: z.coerce.number().int().min(1).max(MAX_PAGE, `must be at most ${MAX_PAGE}`).default(1),

@@ -12,7 +12,7 @@ import Router from '@koa/router';
 import type { DefaultState, Middleware } from 'koa';
 import type { AuthUser } from './middleware/auth';
 
-export const STRICT_ROUTING = { sensitive: true, strict: true } as const;
+const STRICT_ROUTING = { sensitive: true, strict: true } as const;
 
 /** A request's state behind `protect`: the user is always there (no `ctx.state.user!`). */
 export interface UserState extends DefaultState {

@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 
 export type TenantScope = { userId: number } | { admin: true };
 
-export async function setTenantScope(trx: Knex.Transaction, scope: TenantScope): Promise<void> {
+async function setTenantScope(trx: Knex.Transaction, scope: TenantScope): Promise<void> {
   if ('userId' in scope) {
     if (!Number.isSafeInteger(scope.userId) || scope.userId <= 0) throw new Error(`invalid tenant user id: ${scope.userId}`);
     await trx.raw("select set_config('app.user_id', ?, true), set_config('app.admin', '', true)", [String(scope.userId)]);

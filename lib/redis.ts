@@ -14,7 +14,7 @@ import type { Logger } from './logger';
 
 export type RedisRole = 'api' | 'worker';
 
-export function redisOptions(config: Pick<Config, 'REDIS_COMMAND_TIMEOUT_MS'>, role: RedisRole): RedisOptions {
+function redisOptions(config: Pick<Config, 'REDIS_COMMAND_TIMEOUT_MS'>, role: RedisRole): RedisOptions {
   return {
     commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: Math.max(config.REDIS_COMMAND_TIMEOUT_MS, 2000),
@@ -37,7 +37,7 @@ export function createRedis(config: Pick<Config, 'REDIS_URL' | 'REDIS_COMMAND_TI
 }
 
 /** After a command timeout the connection is presumed stalled: drop it and reconnect. */
-export function dropConnectionOnTimeout(redis: Redis, logger?: Logger): void {
+function dropConnectionOnTimeout(redis: Redis, logger?: Logger): void {
   const send = redis.sendCommand.bind(redis);
   redis.sendCommand = (...args: Parameters<Redis['sendCommand']>) => {
     const result = send(...args) as Promise<unknown>;

@@ -36,7 +36,7 @@ export interface HttpResponse {
 }
 
 /** Lossless parse: safe numbers become numbers, anything larger (64-bit ids) stays a string. */
-export function parseJsonLossless(text: string): unknown {
+function parseJsonLossless(text: string): unknown {
   return parse(text, null, (value: string) => (isSafeNumber(value) ? Number(value) : value));
 }
 

@@ -46,7 +46,7 @@ function mainBucket(config: Config, platform: PlatformName): QuotaBucket | null 
   return null;
 }
 
-export function hasCredentials(config: Config, platform: PlatformName): boolean {
+function hasCredentials(config: Config, platform: PlatformName): boolean {
   switch (platform) {
     case 'youtube':
       return Boolean(config.YOUTUBE_API_KEY);

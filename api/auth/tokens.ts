@@ -10,7 +10,7 @@ import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import type { Config } from '../../lib/config';
 
-export const ACCESS_ALGORITHM = 'HS256' as const;
+const ACCESS_ALGORITHM = 'HS256' as const;
 
 export interface AccessClaims {
   sub: string;

@@ -25,7 +25,7 @@ const DB_UNREACHABLE_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|E
  * True when PostgreSQL could not be reached or dropped the connection (as opposed to refusing a
  * statement): the pool timing out, the driver losing its socket, the server shutting down.
  */
-export function isDatabaseUnavailable(err: unknown): boolean {
+function isDatabaseUnavailable(err: unknown): boolean {
   for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
     const { name, code, message } = e as { name?: unknown; code?: unknown; message?: unknown };
     if (name === 'KnexTimeoutError') return true;

@@ -6,7 +6,6 @@ import { TREND_STATUSES } from '../../lib/domain/trendLifecycle';
 import { TREND_VIDEO_STATUSES } from '../../lib/domain/trendVideoStatus';
 import { pageQuery } from '../pagination';
 
-export { TREND_STATUSES };
 
 /**
  * A trend status, or `live` (every trend that has not ended: the default) or `all`. Live trends
@@ -19,7 +18,7 @@ export const discoveredQuery = z.object({ ...pageQuery, platform: z.enum(PLATFOR
 export type DiscoveredQuery = z.infer<typeof discoveredQuery>;
 
 /** The video fields a list can be sorted by. */
-export const VIDEO_SORT_FIELDS = ['velocity', 'acceleration', 'views', 'published'] as const;
+const VIDEO_SORT_FIELDS = ['velocity', 'acceleration', 'views', 'published'] as const;
 export type VideoSortField = (typeof VIDEO_SORT_FIELDS)[number];
 const VIDEO_SORTS = VIDEO_SORT_FIELDS.flatMap((f) => [f, `-${f}`]) as [string, ...string[]];
 

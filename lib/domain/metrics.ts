@@ -50,7 +50,7 @@ export function sampleAt(value: number | string | null | undefined, fetchedAt: D
  * average "views / hours since publish", which flatters old videos. `timeScale` > 1 means the
  * samples were taken in compressed time (demos, tests): real ms × timeScale = simulated ms.
  */
-export function ratePerHour(previous: Sample, current: Sample, timeScale = 1): number | null {
+function ratePerHour(previous: Sample, current: Sample, timeScale = 1): number | null {
   if (previous.value === null || current.value === null) return null;
   const hours = ((current.at - previous.at) * timeScale) / HOUR_MS;
   if (hours <= 0) return null;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { CreatorRef, PlatformName } from '../../platforms/types';
+import type { CreatorRef, PlatformName } from './platforms';
 import { ValidationError } from '../errors';
 import { canonicalCreatorUrl, parseCreatorUrl, parseVideoUrl, PlatformUrlError } from './platformUrls';
 

@@ -12,7 +12,7 @@ export interface Cadence {
   steps: { maxAgeMs: number; everyMs: number }[];
 }
 
-export const DEFAULT_CADENCE: Cadence = {
+const DEFAULT_CADENCE: Cadence = {
   steps: [
     { maxAgeMs: 48 * HOUR, everyMs: 1 * HOUR },
     { maxAgeMs: 30 * 24 * HOUR, everyMs: 6 * HOUR },

@@ -23,7 +23,7 @@ export const LIVE_TREND_VIDEO_STATUSES = ['monitoring', 'trending', 'paused'] as
 export type LiveTrendVideoStatus = (typeof LIVE_TREND_VIDEO_STATUSES)[number];
 
 /** Final statuses: the monitor has ended (or must end) and nothing is written for the video any more. */
-export const ENDED_TREND_VIDEO_STATUSES = ['archived', 'dropped', 'gone'] as const satisfies readonly TrendVideoStatus[];
+const ENDED_TREND_VIDEO_STATUSES = ['archived', 'dropped', 'gone'] as const satisfies readonly TrendVideoStatus[];
 export type EndedTrendVideoStatus = (typeof ENDED_TREND_VIDEO_STATUSES)[number];
 
 export function isLiveTrendVideoStatus(status: string | null | undefined): status is LiveTrendVideoStatus {

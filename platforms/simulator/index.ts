@@ -69,7 +69,7 @@ function codec(platform: PlatformName, seed: number): IdCodec {
 }
 
 /** YouTube channel ids: "UC" + 22 characters, the first four encoding the creator key. */
-export function simulatedChannelId(seed: number, key: number): string {
+function simulatedChannelId(seed: number, key: number): string {
   let tail = '';
   for (let i = 0; i < 18; i++) tail += B64[Math.floor(unit(seed, 'channel', key, i) * 64)];
   return `UC${toB64(key, 4)}${tail}`;

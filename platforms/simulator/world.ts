@@ -27,7 +27,7 @@ const ANCHOR = Date.UTC(2026, 0, 1);
 export const MAX_CREATOR_KEY = 0xffffff;
 
 /** The one hash everything in the world derives from. */
-export const hash32 = fnv1a;
+const hash32 = fnv1a;
 
 /** A deterministic uniform number in [0, 1) for a key. */
 export function unit(...key: (string | number)[]): number {

@@ -18,7 +18,7 @@ export interface ErrorAnswer {
 }
 
 /** Reasons found in Google's error body, first the classic ones, then ErrorInfo details. */
-export function errorReasons(json: unknown): { reasons: string[]; message?: string } {
+function errorReasons(json: unknown): { reasons: string[]; message?: string } {
   const parsed = errorBodySchema.safeParse(json);
   if (!parsed.success) return { reasons: [] };
   const { errors = [], details = [], message } = parsed.data.error;

@@ -48,7 +48,7 @@ const ALWAYS = new Set(['kind', 'etag', 'id']);
  * A resource as YouTube answers it for `part=…`: only the requested parts (plus kind, etag, id),
  * e.g. channels.list?part=contentDetails has no snippet. Every fake answer goes through this.
  */
-export function withParts(resource: Record<string, unknown>, part: string | null): Record<string, unknown> {
+function withParts(resource: Record<string, unknown>, part: string | null): Record<string, unknown> {
   const parts = new Set((part ?? '').split(',').map((p) => p.trim()).filter(Boolean));
   return Object.fromEntries(Object.entries(resource).filter(([key]) => ALWAYS.has(key) || parts.has(key)));
 }
