@@ -2,10 +2,11 @@
  * Platform errors as Temporal sees them: a retryable class is thrown as a retryable failure
  * (honouring the platform's Retry-After), every other class as a non-retryable failure whose
  * `type` names the class, so workflows decide: wait for the quota reset, end a monitor of a
- * deleted video, or record a gap.
+ * deleted video, or record a gap. The encoding is the contract's (temporal/contract/failures.ts).
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { PlatformError } from '../platforms/errors';
+import { FAILURE_TYPES, quotaFailureDetails } from '../temporal/contract';
 
 export function toActivityFailure(err: unknown): unknown {
   if (!(err instanceof PlatformError)) return err;
@@ -21,7 +22,7 @@ export function toActivityFailure(err: unknown): unknown {
     message: err.message,
     type: err.kind,
     nonRetryable: true,
-    details: err.kind === 'quota_exhausted' ? [err.info.resetAt ?? null] : [],
+    details: err.kind === FAILURE_TYPES.quotaExhausted ? quotaFailureDetails(err.info.resetAt) : [],
   });
 }
 

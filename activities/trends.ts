@@ -7,7 +7,6 @@
  *  - cleanup only moves rows forward (live → archived/dropped), and stopping an ended monitor is fine.
  * Statuses are the words of lib/domain/trendVideoStatus.ts and lib/domain/trendLifecycle.ts.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { DetectedTrend, TrendSnapshot, TrendVideo } from '../db/models';
 import { acceleration as accelerationOf, sampleAt, trendScore, velocity as velocityOf } from '../lib/domain/metrics';
@@ -17,8 +16,8 @@ import {
 } from '../lib/domain/trendVideoStatus';
 import { withQuotaScope } from '../platforms/quota';
 import type { PlatformName, Video } from '../platforms/types';
-import { trendMonitorWorkflowId } from '../temporal/workflowIds';
-import { stopMonitor, type TrendMonitorInput } from '../workflows/trendVideoMonitor';
+import { trendMonitorWorkflowId } from '../temporal/contract';
+import { startTrendMonitor, stopTrendMonitor, trendMonitorInput } from '../temporal/starters';
 import type { ActivityDeps } from './deps';
 import { platformCall } from './failures';
 
@@ -76,20 +75,7 @@ export function createTrendActivities({ db, logger, redis, platforms, temporal, 
       let started = 0;
       for (const video of pending) {
         const workflowId = trendMonitorWorkflowId(video.platform, video.platformVideoId);
-        const input: TrendMonitorInput = {
-          trendVideoId: video.id, platform: video.platform, platformVideoId: video.platformVideoId,
-          snapshotIntervalMs: settings.snapshotIntervalMs, totalSlots: settings.totalSlots,
-        };
-        try {
-          await temporal.workflow.start('trendVideoMonitor', {
-            workflowId, taskQueue, args: [input],
-            workflowIdConflictPolicy: 'USE_EXISTING',
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          });
-          started++;
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        }
+        if (await startTrendMonitor(temporal, { taskQueue }, trendMonitorInput(settings, video))) started++;
         await TrendVideo.query(db).patch({ workflowId }).where('id', video.id);
       }
       return { started, pending: pending.length };
@@ -220,14 +206,7 @@ export function createTrendActivities({ db, logger, redis, platforms, temporal, 
      */
     async stopTrendMonitors({ workflowIds, reason }: { workflowIds: string[]; reason: string }) {
       let stopped = 0;
-      for (const id of workflowIds) {
-        try {
-          await temporal.workflow.getHandle(id).signal(stopMonitor, { reason });
-          stopped++;
-        } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-        }
-      }
+      for (const id of workflowIds) if (await stopTrendMonitor(temporal, id, reason)) stopped++;
       return { stopped };
     },
 

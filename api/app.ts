@@ -9,7 +9,7 @@ import Koa from 'koa';
 import compose from 'koa-compose';
 import helmet from 'koa-helmet';
 import { adminRoutes } from './admin/routes';
-import { trendControlRoutes } from './admin/trendControl';
+import { trendControlRoutes } from './admin/trendControl/routes';
 import { LoginGuard } from './auth/loginGuard';
 import { authRoutes } from './auth/routes';
 import { bloggerRoutes } from './bloggers/routes';

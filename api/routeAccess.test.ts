@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type Router from '@koa/router';
 import { User } from '../db/models';
+import { WORKFLOW_TYPES } from '../temporal/contract';
 import { startTestApi, type TestApi, type TestResponse } from '../test/api';
 import { terminateRunning, testDb } from '../test/harness';
 import { createUser, type TestUser } from '../test/users';
@@ -131,7 +132,7 @@ describe('route access', () => {
     admin = await createUser(api, { role: 'admin', plan: 'enterprise' });
   });
   after(async () => {
-    await terminateRunning('trendDiscovery'); // POST /api/trends/discover starts one
+    await terminateRunning(WORKFLOW_TYPES.trendDiscovery); // POST /api/trends/discover starts one
     await User.query(testDb()).whereIn('email', [user, admin].filter(Boolean).map((u) => u.email)).delete();
     await api.close();
   });

@@ -16,10 +16,10 @@ import { getConfig } from '../lib/config';
 import { StatsBatcher } from '../platforms/batcher';
 import { ensureServices, exitWithReason } from '../scripts/services';
 import { installSdkLogger } from '../temporal/worker';
-import { trendMonitorWorkflowId } from '../temporal/workflowIds';
+import { trendMonitorWorkflowId, type TrendMonitorInput } from '../temporal/contract';
+import { startTrendMonitor } from '../temporal/starters';
 import { closeTestResources, testDb, testLogger, testTemporal } from '../test/harness';
 import { createTestWorker } from '../test/worker';
-import type { TrendMonitorInput } from '../workflows/trendVideoMonitor';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -55,7 +55,8 @@ async function main(): Promise<void> {
       for (let i = 0; i < rows.length; i += 50) {
         handles.push(...(await Promise.all(rows.slice(i, i + 50).map((row) => {
           const input: TrendMonitorInput = { trendVideoId: row.id, platform: 'youtube', platformVideoId: row.platformVideoId, snapshotIntervalMs: intervalMs, totalSlots: slots };
-          return client.workflow.start('trendVideoMonitor', { taskQueue, workflowId: `${trendMonitorWorkflowId('youtube', row.platformVideoId)}-bench-${taskQueue}`, args: [input] });
+          const workflowId = `${trendMonitorWorkflowId('youtube', row.platformVideoId)}-bench-${taskQueue}`;
+          return startTrendMonitor(client, { taskQueue, workflowId }, input).then((handle) => handle!); // a fresh id: never rejected
         }))));
       }
       console.log(`started ${handles.length} monitors in ${((Date.now() - started) / 1000).toFixed(1)} s`);

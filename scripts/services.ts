@@ -14,7 +14,7 @@ import Redis from 'ioredis';
 import { Client as PgClient } from 'pg';
 import { ConfigError, getConfig, type Config } from '../lib/config';
 import { connectTemporal, ensureNamespace, ensureSearchAttributes, isTemporalServing } from '../temporal/client';
-import { cliVersion, devServerFiles, MissingToolError, resolveTemporalCli, startDevServer, stopDevServer } from '../temporal/devServer';
+import { cliVersion, devServerFiles, MissingToolError, resolveTemporalCli, startDevServer, stopDevServer } from './devServer';
 
 const log = (line: string) => console.log(`[services] ${line}`);
 

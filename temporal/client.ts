@@ -6,7 +6,7 @@ import { Client, Connection, defaultGrpcRetryOptions, isGrpcServiceError, makeGr
 import { msToTs, type defineSearchAttributeKey } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import { connectivityState, InterceptingCall, ListenerBuilder, RequesterBuilder, status as GrpcStatus, type Interceptor } from '@grpc/grpc-js';
-import { CUSTOM_SEARCH_ATTRIBUTES } from './searchAttributes';
+import { CUSTOM_SEARCH_ATTRIBUTES } from './contract';
 
 export interface TemporalOptions {
   address: string;

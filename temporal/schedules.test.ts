@@ -5,7 +5,7 @@ import { eventually } from '../test/eventually';
 import { resetDb, testConfig, testTemporal } from '../test/harness';
 import { createTestWorker } from '../test/worker';
 import { ensureTrendSchedules, trendScheduleDefinitions } from './schedules';
-import { TREND_SCHEDULES } from './workflowIds';
+import { TREND_SCHEDULES } from './contract';
 
 async function deleteSchedules(client: Client): Promise<void> {
   for (const id of Object.values(TREND_SCHEDULES)) await client.schedule.getHandle(id).delete().catch(() => undefined);

@@ -10,30 +10,34 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, t
 import type { TrendSettings } from '../lib/domain/trendSettings';
 import type { PlatformName } from '../platforms/types';
 import type { BloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
-import { BLOGGER_SYNC_RECONCILE_SCHEDULE, TREND_SCHEDULES, type TrendScheduleName } from './workflowIds';
+import { BLOGGER_SYNC_RECONCILE_SCHEDULE, TREND_SCHEDULES, WORKFLOW_TYPES, type TrendScheduleName, type WorkflowType, type Workflows } from './contract';
+import { trendDiscoveryInput } from './starters';
 
-export interface TrendScheduleDefinition {
-  name: TrendScheduleName | 'bloggerSyncReconcile';
-  scheduleId: string;
-  workflowType: 'trendDiscovery' | 'trendAnalysis' | 'trendCleanup' | 'bloggerSyncReconciler';
-  everyMs: number;
-  args: unknown[];
-  memo: string;
-}
+/** A schedule that starts one workflow type, with that workflow's args (typed by the contract). */
+export type TrendScheduleDefinition = {
+  [K in WorkflowType]: {
+    name: TrendScheduleName | 'bloggerSyncReconcile';
+    scheduleId: string;
+    workflowType: K;
+    everyMs: number;
+    args: Parameters<Workflows[K]>;
+    memo: string;
+  };
+}[WorkflowType];
 
 export function trendScheduleDefinitions(settings: TrendSettings, platforms: PlatformName[]): TrendScheduleDefinition[] {
   return [
     {
-      name: 'discovery', scheduleId: TREND_SCHEDULES.discovery, workflowType: 'trendDiscovery', everyMs: settings.discoveryIntervalMs,
-      args: [{ platforms, freshWindowMs: settings.freshWindowMs, cap: settings.discoveryCap }],
+      name: 'discovery', scheduleId: TREND_SCHEDULES.discovery, workflowType: WORKFLOW_TYPES.trendDiscovery, everyMs: settings.discoveryIntervalMs,
+      args: [trendDiscoveryInput(settings, platforms)],
       memo: 'Finds fresh videos on each platform and starts a 7-day monitor for each',
     },
     {
-      name: 'analysis', scheduleId: TREND_SCHEDULES.analysis, workflowType: 'trendAnalysis', everyMs: settings.analysisIntervalMs,
+      name: 'analysis', scheduleId: TREND_SCHEDULES.analysis, workflowType: WORKFLOW_TYPES.trendAnalysis, everyMs: settings.analysisIntervalMs,
       args: [], memo: 'Groups recent videos by hashtag, topic, sound and format into trends',
     },
     {
-      name: 'cleanup', scheduleId: TREND_SCHEDULES.cleanup, workflowType: 'trendCleanup', everyMs: settings.cleanupIntervalMs,
+      name: 'cleanup', scheduleId: TREND_SCHEDULES.cleanup, workflowType: WORKFLOW_TYPES.trendCleanup, everyMs: settings.cleanupIntervalMs,
       args: [{ archiveAfterMs: settings.monitorWindowMs }], memo: 'Archives old videos, drops slow ones and stops their monitors',
     },
   ];
@@ -42,7 +46,7 @@ export function trendScheduleDefinitions(settings: TrendSettings, platforms: Pla
 /** The blogger-sync reconciler: every active blogger without a running sync gets one. */
 export function bloggerScheduleDefinitions(settings: BloggerSyncSettings, reconcileEveryMs: number): TrendScheduleDefinition[] {
   return [{
-    name: 'bloggerSyncReconcile', scheduleId: BLOGGER_SYNC_RECONCILE_SCHEDULE, workflowType: 'bloggerSyncReconciler', everyMs: reconcileEveryMs,
+    name: 'bloggerSyncReconcile', scheduleId: BLOGGER_SYNC_RECONCILE_SCHEDULE, workflowType: WORKFLOW_TYPES.bloggerSyncReconciler, everyMs: reconcileEveryMs,
     args: [{ settings }], memo: 'Starts a sync for every active blogger whose sync workflow is missing',
   }];
 }

@@ -13,6 +13,7 @@ import { createDb } from '../db';
 import { getConfig, loadConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { connectTemporal, type Temporal } from '../temporal/client';
+import { workflowsOfType, type WorkflowType } from '../temporal/contract';
 import { WORKFLOWS_PATH } from '../temporal/worker';
 
 const base = getConfig();
@@ -109,9 +110,9 @@ export async function closeTestResources(): Promise<void> {
  * Terminates every running workflow of a type in the test namespace. Tables restart their ids on
  * each run, so business ids such as blogger-sync:1 would otherwise meet an earlier run's workflow.
  */
-export async function terminateRunning(workflowType: string): Promise<void> {
+export async function terminateRunning(workflowType: WorkflowType): Promise<void> {
   const { client } = await testTemporal();
   const ids: string[] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowType = "${workflowType}" AND ExecutionStatus = "Running"` })) ids.push(wf.workflowId);
+  for await (const wf of client.workflow.list({ query: workflowsOfType(workflowType, { running: true }) })) ids.push(wf.workflowId);
   await Promise.all(ids.map((id) => client.workflow.getHandle(id).terminate('test clean-up').catch(() => undefined)));
 }

@@ -11,7 +11,7 @@ import { bloggerCacheVersionKey } from '../lib/domain/cacheKeys';
 import { resetDb, terminateRunning, testDb, testRedis, testTemporal } from '../test/harness';
 import { createUser } from '../test/users';
 import { createTestWorker } from '../test/worker';
-import { syncState } from './bloggerSync';
+import { stopSync, syncState, WORKFLOW_TYPES } from '../temporal/contract';
 
 describe('bloggerSync (API + worker + dev server + simulator)', function () {
   this.timeout(90_000);
@@ -24,7 +24,7 @@ describe('bloggerSync (API + worker + dev server + simulator)', function () {
 
   before(async () => {
     await resetDb();
-    await terminateRunning('bloggerSync');
+    await terminateRunning(WORKFLOW_TYPES.bloggerSync);
     savedFreeBudget = (await UserLimit.query(testDb()).findById('free'))!.maxVideosPerDay;
     await UserLimit.query(testDb()).patch({ maxVideosPerDay: 8 }).where('plan', 'free');
     worker = await createTestWorker({ config: timing });
@@ -32,7 +32,7 @@ describe('bloggerSync (API + worker + dev server + simulator)', function () {
     running = worker.worker.run();
   });
   after(async () => {
-    await terminateRunning('bloggerSync');
+    await terminateRunning(WORKFLOW_TYPES.bloggerSync);
     worker.worker.shutdown();
     await running;
     await api.close();
@@ -119,7 +119,7 @@ describe('bloggerSync (API + worker + dev server + simulator)', function () {
     const { client } = await testTemporal();
     const handle = client.workflow.getHandle(`blogger-sync:${id}`);
     const result = await handle.result();
-    await recordHistory('bloggerSync', handle);
+    await recordHistory(WORKFLOW_TYPES.bloggerSync, handle);
     assert.ok(['stopped', 'deleted'].includes(result.status), result.status);
     assert.equal(await VideoHistory.query(testDb()).where('bloggerId', id).resultSize(), 0);
   });
@@ -143,7 +143,7 @@ describe('bloggerSync (API + worker + dev server + simulator)', function () {
 
     const later = await eventually(() => UsageDaily.query(testDb()).where('userId', user.id).where('day', '>', fullDay.day).where('videosFetched', '>', 0), (u) => u.length > 0, 20_000);
     assert.ok(later.length > 0, 'a new budget day began and fetching resumed');
-    await handle.signal('stop'); // hold the data still before counting
+    await handle.signal(stopSync); // hold the data still before counting
     await handle.result();
     const all = await UsageDaily.query(testDb()).where('userId', user.id);
     assert.ok(all.every((d) => d.videosFetched <= 8));

@@ -9,12 +9,13 @@
  * Outages never end it: every activity retries transient failures without an attempt limit
  * (capped exponential backoff), and a step that fails for good only ends the current cycle.
  *
- * Signals: syncNow, pause, resume, stop. Query: state.
+ * Signals: syncNow, pause, resume, stop. Query: state (definitions and types: temporal/contract).
  */
-import {
-  ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, isCancellation, log, proxyActivities, setHandler, workflowInfo,
-} from '@temporalio/workflow';
+import { condition, continueAsNew, isCancellation, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import {
+  failureMessage, pauseSync, quotaResetAt, resumeSync, stopSync, syncNow, syncState, type BloggerSyncInput, type BloggerSyncState,
+} from '../temporal/contract';
 
 /**
  * One retry profile for every activity of a sync. A sync is a few platform pages and one
@@ -29,40 +30,6 @@ function syncActivities(retry: BloggerSyncInput['retry']) {
   });
 }
 
-export interface BloggerSyncInput {
-  bloggerId: number;
-  userId: number;
-  syncIntervalMs: number;
-  lookbackMs: number;
-  maxVideos: number;
-  /** Activity retry backoff (BLOGGER_SYNC_RETRY_*); absent in runs started before it existed. */
-  retry?: { initialIntervalMs: number; maximumIntervalMs: number };
-  /** Start paused (a paused blogger restarted by the reconciler); carried across continueAsNew. */
-  paused?: boolean;
-  /** Syncs per run before continuing as new (tests lower it). */
-  syncsPerRun?: number;
-  /** Carried across continueAsNew. */
-  carried?: { syncs: number; videosFetched: number; lastSyncAt: string | null };
-}
-
-export interface BloggerSyncState {
-  status: 'resolving' | 'syncing' | 'waiting' | 'paused' | 'budget_exhausted' | 'stopped' | 'deleted' | 'inactive';
-  syncs: number;
-  videosFetched: number;
-  lastSyncAt: string | null;
-  nextSyncAt: string | null;
-  budgetLeft: number | null;
-  brokenLinks: Record<string, string>;
-  /** Platforms the last sync left out to keep other tenants' share of the quota. */
-  deferred: Record<string, string>;
-}
-
-export const syncNow = defineSignal('syncNow');
-export const pauseSync = defineSignal('pause');
-export const resumeSync = defineSignal('resume');
-export const stopSync = defineSignal('stop');
-export const syncState = defineQuery<BloggerSyncState>('state');
-
 /** Syncs per run before continuing as new (each is a handful of events). */
 const SYNCS_PER_RUN = 200;
 
@@ -71,10 +38,9 @@ const SYNCS_PER_RUN = 200;
  * failures): until the platform's quota resets, otherwise one sync interval.
  */
 function waitAfterFailure(err: unknown, intervalMs: number): { waitMs: number; message: string } {
-  const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
-  const resetAt = cause?.type === 'quota_exhausted' ? Date.parse(String(cause.details?.[0] ?? '')) : NaN;
-  const waitMs = Number.isFinite(resetAt) && resetAt > Date.now() ? resetAt - Date.now() : intervalMs;
-  return { waitMs, message: cause?.message ?? (err instanceof Error ? err.message : String(err)) };
+  const resetAt = quotaResetAt(err);
+  const waitMs = resetAt !== undefined && resetAt > Date.now() ? resetAt - Date.now() : intervalMs;
+  return { waitMs, message: failureMessage(err) };
 }
 
 export async function bloggerSync(input: BloggerSyncInput): Promise<BloggerSyncState> {

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { UsageDaily, VideoHistory } from '../db/models';
 import { PROJECT_ROOT } from '../lib/config';
+import { stopSync, WORKFLOW_TYPES } from '../temporal/contract';
 import { startTestApi } from '../test/api';
 import { eventually } from '../test/eventually';
 import { resetDb, terminateRunning, testDb, testTemporal, uniqueTaskQueue } from '../test/harness';
@@ -18,9 +19,9 @@ describe('bloggerSync survives a killed worker', function () {
   this.timeout(240_000);
   before(async () => {
     await resetDb();
-    await terminateRunning('bloggerSync');
+    await terminateRunning(WORKFLOW_TYPES.bloggerSync);
   });
-  after(() => terminateRunning('bloggerSync'));
+  after(() => terminateRunning(WORKFLOW_TYPES.bloggerSync));
 
   it('when the worker process is killed mid-sync and another takes over, then nothing is lost or doubled', async () => {
     const timing = { TIME_SCALE: '14400', BLOGGER_SYNC_MINUTES: '60', BLOGGER_LOOKBACK_DAYS: '10' };
@@ -48,7 +49,7 @@ describe('bloggerSync survives a killed worker', function () {
         const after = await eventually(syncsOf, (n) => n >= before + 3, 150_000);
         assert.ok(after >= before + 3, 'syncs went on after the takeover');
         const { client } = await testTemporal();
-        await client.workflow.getHandle(`blogger-sync:${id}`).signal('stop');
+        await client.workflow.getHandle(`blogger-sync:${id}`).signal(stopSync);
         await client.workflow.getHandle(`blogger-sync:${id}`).result();
       });
 

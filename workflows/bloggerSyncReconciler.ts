@@ -4,7 +4,7 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { BloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
+import type { BloggerSyncReconcilerInput, ReconcileResult } from '../temporal/contract';
 
 const { startMissingBloggerSyncs } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
@@ -12,11 +12,6 @@ const { startMissingBloggerSyncs } = proxyActivities<Activities>({
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 
-export interface BloggerSyncReconcilerInput {
-  /** The input of every sync it starts (from configuration, like the API's). */
-  settings: BloggerSyncSettings;
-}
-
-export async function bloggerSyncReconciler(input: BloggerSyncReconcilerInput) {
+export async function bloggerSyncReconciler(input: BloggerSyncReconcilerInput): Promise<ReconcileResult> {
   return startMissingBloggerSyncs({ settings: input.settings });
 }

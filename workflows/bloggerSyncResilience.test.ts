@@ -15,9 +15,11 @@ import { Blogger, User, VideoHistory } from '../db/models';
 import { bloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
 import { parseCreatorUrl } from '../lib/domain/platformUrls';
 import { createPlatforms } from '../platforms';
-import { bloggerSyncInput, isBloggerSyncRunning } from '../temporal/bloggerSyncs';
+import { bloggerSyncInput, isBloggerSyncRunning } from '../temporal/starters';
 import { bloggerScheduleDefinitions, ensureTrendSchedules } from '../temporal/schedules';
-import { BLOGGER_SYNC_RECONCILE_SCHEDULE, bloggerSyncWorkflowId } from '../temporal/workflowIds';
+import {
+  BLOGGER_SYNC_RECONCILE_SCHEDULE, bloggerSyncWorkflowId, pauseSync, resumeSync, stopSync, syncState, WORKFLOW_TYPES,
+} from '../temporal/contract';
 import { startTestApi, type TestApi } from '../test/api';
 import { eventually } from '../test/eventually';
 import { recordHistory } from '../test/histories';
@@ -25,7 +27,7 @@ import { callsFor, faultyDb, faultyPlatforms, newFaults, type Faults } from '../
 import { resetDb, terminateRunning, testAppDb, testConfig, testDb, testRedis, testTemporal } from '../test/harness';
 import { createUser, type TestUser } from '../test/users';
 import { createTestWorker } from '../test/worker';
-import { bloggerSync, pauseSync, resumeSync, stopSync, syncState } from './bloggerSync';
+import { bloggerSync } from './bloggerSync';
 
 describe('bloggerSync resilience (outages, pause, active state, reconciler)', function () {
   this.timeout(120_000);
@@ -42,7 +44,7 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
 
   before(async () => {
     await resetDb();
-    await terminateRunning('bloggerSync');
+    await terminateRunning(WORKFLOW_TYPES.bloggerSync);
     client = (await testTemporal()).client;
     faults = newFaults();
     const platforms = createPlatforms({ ...testConfig, TIME_SCALE: Number(timing.TIME_SCALE), SIMULATOR_SEED: randomInt(1, 2 ** 31) }, { redis: testRedis() });
@@ -53,7 +55,7 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
   afterEach(async () => {
     faults.platformDown = false;
     faults.dbDown = false;
-    await terminateRunning('bloggerSync');
+    await terminateRunning(WORKFLOW_TYPES.bloggerSync);
   });
   after(async () => {
     await client.schedule.getHandle(BLOGGER_SYNC_RECONCILE_SCHEDULE).delete().catch(() => undefined);
@@ -190,7 +192,7 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     await eventually(() => Blogger.query(testDb()).findById(paused), (b) => b?.syncStatus === 'paused');
     await Blogger.query(testDb()).patch({ isActive: false }).where('id', inactive);
     await User.query(testDb()).patch({ isActive: false }).where('id', disabled.id);
-    await terminateRunning('bloggerSync');
+    await terminateRunning(WORKFLOW_TYPES.bloggerSync);
     for (const id of [plain, paused, inactive, ofDisabled]) assert.equal(await isBloggerSyncRunning(client, id), false);
 
     const result = await triggerReconciler();
@@ -220,7 +222,7 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     assert.ok(action, 'the trigger ran the reconciler');
     const run = client.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId);
     const result = await run.result();
-    await recordHistory('bloggerSyncReconciler', run);
+    await recordHistory(WORKFLOW_TYPES.bloggerSyncReconciler, run);
     return result;
   }
 });

@@ -1,7 +1,13 @@
 /** The worker's workflowsPath: every workflow type the worker hosts. Deterministic code only. */
-export { bloggerSync } from './bloggerSync';
-export { bloggerSyncReconciler } from './bloggerSyncReconciler';
-export { trendAnalysis } from './trendAnalysis';
-export { trendCleanup } from './trendCleanup';
-export { trendDiscovery } from './trendDiscovery';
-export { trendVideoMonitor } from './trendVideoMonitor';
+import type { Workflows } from '../temporal/contract';
+import { bloggerSync } from './bloggerSync';
+import { bloggerSyncReconciler } from './bloggerSyncReconciler';
+import { trendAnalysis } from './trendAnalysis';
+import { trendCleanup } from './trendCleanup';
+import { trendDiscovery } from './trendDiscovery';
+import { trendVideoMonitor } from './trendVideoMonitor';
+
+export { bloggerSync, bloggerSyncReconciler, trendAnalysis, trendCleanup, trendDiscovery, trendVideoMonitor };
+
+/** Compile-time check: exactly the workflows the contract names (temporal/contract), with its signatures. */
+const _hostsTheContract: Workflows = { bloggerSync, bloggerSyncReconciler, trendAnalysis, trendCleanup, trendDiscovery, trendVideoMonitor };

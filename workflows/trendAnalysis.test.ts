@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { DetectedTrend, TrendVideo } from '../db/models';
 import { personalTag, type SimulatorClient } from '../platforms/simulator';
+import { WORKFLOW_TYPES } from '../temporal/contract';
 import { resetDb, testDb, testRedis, testTemporal } from '../test/harness';
 import { recordHistory } from '../test/histories';
 import { createTestWorker } from '../test/worker';
@@ -46,7 +47,7 @@ describe('trendAnalysis on monitored simulator videos', function () {
         for (const v of await TrendVideo.query(testDb()).whereNotNull('workflowId')) await client.workflow.getHandle(v.workflowId!).terminate('test: data frozen').catch(() => undefined);
         const handle = await client.workflow.start(trendAnalysis, { taskQueue, workflowId: `test-analysis-${taskQueue}` });
         const result = await handle.result();
-        await recordHistory('trendAnalysis', handle);
+        await recordHistory(WORKFLOW_TYPES.trendAnalysis, handle);
         assert.ok(result.trends > 0);
 
         // Simulated hours pass quickly here: a wave that was rising at the start counts too.

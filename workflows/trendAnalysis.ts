@@ -4,20 +4,12 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { TrendAnalysisResult } from '../temporal/contract';
 
 const { analyzeTrends } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5 },
 });
-
-export interface TrendAnalysisResult {
-  /** Trends that qualified in this run's window. */
-  trends: number;
-  newTrends: { kind: string; name: string; score: number }[];
-  /** Known trends this run did not see: now fading (first miss) or ended (a further miss). Absent in old histories. */
-  fading?: number;
-  ended?: number;
-}
 
 export async function trendAnalysis(): Promise<TrendAnalysisResult> {
   // The run's time is fixed here, so a retried activity writes the same series point.

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { TrendSnapshot, TrendVideo } from '../db/models';
-import { TREND_STATUS } from '../temporal/searchAttributes';
-import { trendMonitorWorkflowId } from '../temporal/workflowIds';
+import { monitorState, TREND_STATUS, trendMonitorWorkflowId } from '../temporal/contract';
 import { eventually } from '../test/eventually';
 import { resetDb, testDb, testTemporal } from '../test/harness';
 import { recordHistory } from '../test/histories';
 import { createTestWorker } from '../test/worker';
 import { trendCleanup } from './trendCleanup';
-import { monitorState, trendVideoMonitor } from './trendVideoMonitor';
+import { trendVideoMonitor } from './trendVideoMonitor';
 
 const HOUR = 3600_000;
 

@@ -5,24 +5,12 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { TrendCleanupInput, TrendCleanupResult } from '../temporal/contract';
 
 const { archiveExpiredTrendVideos, dropSlowTrendVideos, stopTrendMonitors, pruneDroppedSnapshots } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
-
-export interface TrendCleanupInput {
-  /** Videos published longer ago than this are archived (7 days, scaled in tests and demos). */
-  archiveAfterMs: number;
-}
-
-export interface TrendCleanupResult {
-  archived: number;
-  dropped: number;
-  monitorsStopped: number;
-  snapshotsPruned: number;
-  cutoff: string;
-}
 
 export async function trendCleanup(input: TrendCleanupInput): Promise<TrendCleanupResult> {
   const cutoff = new Date(Date.now() - input.archiveAfterMs).toISOString();

@@ -5,27 +5,12 @@
  */
 import { ActivityFailure, log, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { PlatformName } from '../platforms/types';
+import type { TrendDiscoveryInput, TrendDiscoveryResult } from '../temporal/contract';
 
 const { discoverTrendVideos, startPendingMonitors } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5 },
 });
-
-export interface TrendDiscoveryInput {
-  platforms: PlatformName[];
-  /** Videos published longer ago than this are not fresh. */
-  freshWindowMs: number;
-  /** Most new videos per platform and run. */
-  cap: number;
-  /** Triggered by a user (POST /api/trends/discover): spends only the manual share of each quota. */
-  manual?: boolean;
-}
-
-export interface TrendDiscoveryResult {
-  perPlatform: Record<string, { found: number; inserted: number } | { error: string }>;
-  monitorsStarted: number;
-}
 
 export async function trendDiscovery(input: TrendDiscoveryInput): Promise<TrendDiscoveryResult> {
   const publishedAfter = new Date(Date.now() - input.freshWindowMs).toISOString();

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { TrendSnapshot, TrendVideo } from '../db/models';
 import { PROJECT_ROOT } from '../lib/config';
-import { trendMonitorWorkflowId } from '../temporal/workflowIds';
+import { trendMonitorWorkflowId } from '../temporal/contract';
 import { resetDb, testDb, testTemporal, uniqueTaskQueue } from '../test/harness';
 import { recordHistory } from '../test/histories';
 import { createTestWorker, testWorkerProcessEnv } from '../test/worker';

@@ -10,7 +10,8 @@ import { eventually } from '../test/eventually';
 import { resetDb, testDb, testRedis, testTemporal } from '../test/harness';
 import { startStubServer, type StubServer } from '../test/stubServer';
 import { createTestWorker } from '../test/worker';
-import { monitorState, trendVideoMonitor } from './trendVideoMonitor';
+import { monitorState } from '../temporal/contract';
+import { trendVideoMonitor } from './trendVideoMonitor';
 
 describe('trendVideoMonitor waiting for a quota reset', function () {
   this.timeout(60_000);

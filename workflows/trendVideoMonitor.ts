@@ -4,21 +4,21 @@
  * monitoring window (84 snapshots for 7 days every 2 h), and ends archived. Each snapshot has a
  * slot number, and the table's UNIQUE (video, slot) makes a retried write a no-op.
  *
- * Signals: pause, resume, stop. Query: state. Search attributes Platform and TrendStatus stay
- * current, so the Web UI can filter monitors. Statuses are the database's words
- * (lib/domain/trendVideoStatus): a pause or resume is written to the row at once, a stop ends the
- * monitor `dropped` (or as the row already says, e.g. `archived` by cleanup), and a row that has
- * ended behind the monitor's back ends it at its next wake-up without a snapshot.
+ * Signals: pause, resume, stop. Query: state (definitions and types: temporal/contract). Search
+ * attributes Platform and TrendStatus stay current, so the Web UI can filter monitors. Statuses
+ * are the database's words (lib/domain/trendVideoStatus): a pause or resume is written to the row
+ * at once, a stop ends the monitor `dropped` (or as the row already says, e.g. `archived` by
+ * cleanup), and a row that has ended behind the monitor's back ends it at its next wake-up
+ * without a snapshot.
  */
-import {
-  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, patched, proxyActivities, setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { firstWakeAt, slotOffsetMs } from '../lib/domain/trendSettings';
-import { isEndedTrendVideoStatus, monitorEndStatus, TrendVideoState, type EndedTrendVideoStatus, type TrendVideoStatus } from '../lib/domain/trendVideoStatus';
-import type { PlatformName } from '../platforms/types';
-import { PLATFORM, TREND_STATUS } from '../temporal/searchAttributes';
+import { isEndedTrendVideoStatus, monitorEndStatus, TrendVideoState, type EndedTrendVideoStatus } from '../lib/domain/trendVideoStatus';
+import {
+  FAILURE_TYPES, failureType, monitorState, pauseMonitor, PLATFORM, quotaResetAt, resumeMonitor, stopMonitor, TREND_STATUS,
+  type TrendMonitorInput, type TrendMonitorState,
+} from '../temporal/contract';
 
 const { takeTrendSnapshot, finishTrendMonitor, recordTrendMonitorPause } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -33,38 +33,6 @@ const { takeTrendSnapshot, finishTrendMonitor, recordTrendMonitorPause } = proxy
 export const STATUS_IN_DB_PATCH = 'trend-monitor-status-in-db';
 /** Slots whose moment passed while waiting for a quota reset are recorded as gaps instead of taken back to back. */
 export const QUOTA_GAPS_PATCH = 'trend-monitor-quota-gaps';
-
-export interface TrendMonitorInput {
-  trendVideoId: string;
-  platform: PlatformName;
-  platformVideoId: string;
-  snapshotIntervalMs: number;
-  totalSlots: number;
-}
-
-/** The same words as the database column and the TrendStatus search attribute. */
-export type MonitorStatus = TrendVideoStatus;
-
-export interface TrendMonitorState {
-  status: MonitorStatus;
-  snapshotsTaken: number;
-  nextSlot: number;
-  totalSlots: number;
-  nextWakeAt: string | null;
-  lastVelocity: number | null;
-  lastAcceleration: number | null;
-  skippedSlots: number[];
-}
-
-export const pauseMonitor = defineSignal('pause');
-export const resumeMonitor = defineSignal('resume');
-export const stopMonitor = defineSignal<[{ reason?: string }?]>('stop');
-export const monitorState = defineQuery<TrendMonitorState>('state');
-
-/** The failure type an activity raised (ApplicationFailure.type), if any. */
-function failureType(err: unknown): string | undefined {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
-}
 
 export async function trendVideoMonitor(input: TrendMonitorInput): Promise<TrendMonitorState> {
   const statusInDb = patched(STATUS_IN_DB_PATCH);
@@ -153,15 +121,15 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
       showStatus(state.status);
     } catch (err) {
       const type = failureType(err);
-      if (type === 'not_found') {
+      if (type === FAILURE_TYPES.notFound) {
         vanished = true; // deleted or made private: nothing more to watch
         break;
       }
-      if (type === 'quota_exhausted') {
+      if (type === FAILURE_TYPES.quotaExhausted) {
         // Wait for the platform's reset (real time, not scaled), then go on with the next slot.
-        const resetAt = Date.parse(String(((err as ActivityFailure).cause as ApplicationFailure).details?.[0] ?? ''));
+        const resetAt = quotaResetAt(err);
         state.skippedSlots.push(slot);
-        if (Number.isFinite(resetAt) && resetAt > Date.now()) {
+        if (resetAt !== undefined && resetAt > Date.now()) {
           state.nextWakeAt = new Date(resetAt).toISOString(); // what the state query shows while waiting
           await sleepUntil(resetAt);
           // Slots whose moment passed during the wait are gaps; go on at the next grid point.

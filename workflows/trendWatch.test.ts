@@ -4,22 +4,21 @@
  */
 import assert from 'node:assert/strict';
 import { TrendSnapshot, TrendVideo } from '../db/models';
-import { TREND_STATUS } from '../temporal/searchAttributes';
-import { trendMonitorWorkflowId } from '../temporal/workflowIds';
+import { monitorState, TREND_STATUS, trendMonitorWorkflowId, WORKFLOW_TYPES, workflowsOfType, type TrendMonitorInput } from '../temporal/contract';
 import { resetDb, testDb, testTemporal } from '../test/harness';
 import { eventually } from '../test/eventually';
 import { recordHistory } from '../test/histories';
 import { createTestWorker } from '../test/worker';
 import { trendCleanup } from './trendCleanup';
 import { trendDiscovery } from './trendDiscovery';
-import { monitorState, trendVideoMonitor, type TrendMonitorInput } from './trendVideoMonitor';
+import { trendVideoMonitor } from './trendVideoMonitor';
 
 const DAY = 86_400_000;
 
 async function monitorIdsOn(taskQueue: string): Promise<string[]> {
   const { client } = await testTemporal();
   const ids: string[] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowType = "trendVideoMonitor" AND TaskQueue = "${taskQueue}"` })) ids.push(wf.workflowId);
+  for await (const wf of client.workflow.list({ query: workflowsOfType(WORKFLOW_TYPES.trendVideoMonitor, { taskQueue }) })) ids.push(wf.workflowId);
   return ids;
 }
 
@@ -35,7 +34,7 @@ describe('Trend Watch workflows (real worker, dev server, simulator)', function 
     await worker.runUntil(async () => {
       const firstHandle = await client.workflow.start(trendDiscovery, { taskQueue, workflowId: `test-discovery-1-${taskQueue}`, args: [input] });
       const first = await firstHandle.result();
-      await recordHistory('trendDiscovery', firstHandle);
+      await recordHistory(WORKFLOW_TYPES.trendDiscovery, firstHandle);
 
       const inserted = (first.perPlatform.youtube as { inserted: number }).inserted;
       assert.ok(inserted > 0 && inserted <= 5, JSON.stringify(first));
@@ -78,7 +77,7 @@ describe('Trend Watch workflows (real worker, dev server, simulator)', function 
     const { client } = await testTemporal();
     const handle = await client.workflow.start(trendVideoMonitor, { taskQueue, workflowId: trendMonitorWorkflowId('youtube', video.id), args: [input] });
     const result = await worker.runUntil(handle.result());
-    await recordHistory('trendVideoMonitor', handle);
+    await recordHistory(WORKFLOW_TYPES.trendVideoMonitor, handle);
 
     assert.equal(result.status, 'archived');
     assert.equal(result.snapshotsTaken, 5);
@@ -158,7 +157,7 @@ describe('Trend Watch workflows (real worker, dev server, simulator)', function 
       const cleanupHandle = await client.workflow.start(trendCleanup, { taskQueue, workflowId: `test-cleanup-${taskQueue}`, args: [{ archiveAfterMs: 7 * DAY }] });
       const cleanup = await cleanupHandle.result();
       await handle.result();
-      await recordHistory('trendCleanup', cleanupHandle);
+      await recordHistory(WORKFLOW_TYPES.trendCleanup, cleanupHandle);
       await recordHistory('trendVideoMonitor-stopped', handle);
       return cleanup;
     });

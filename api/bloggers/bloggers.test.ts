@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Blogger } from '../../db/models';
-import { USER_ID } from '../../temporal/searchAttributes';
+import { USER_ID, WORKFLOW_TYPES } from '../../temporal/contract';
 import { startTestApi, type TestApi } from '../../test/api';
 import { resetDb, terminateRunning, testDb, testTemporal } from '../../test/harness';
 import { createUser, type TestUser } from '../../test/users';
@@ -12,12 +12,12 @@ describe('bloggers API', () => {
 
   before(async () => {
     await resetDb();
-    await terminateRunning('bloggerSync');
+    await terminateRunning(WORKFLOW_TYPES.bloggerSync);
     api = await startTestApi();
     [alice, bob] = await Promise.all([createUser(api, { plan: 'pro' }), createUser(api, { plan: 'pro' })]);
   });
   after(async () => {
-    await terminateRunning('bloggerSync');
+    await terminateRunning(WORKFLOW_TYPES.bloggerSync);
     await api.close();
   });
 
@@ -33,7 +33,7 @@ describe('bloggers API', () => {
     assert.equal(res.body.blogger.sync.status, 'pending');
     const { client } = await testTemporal();
     const sync = await client.workflow.getHandle(`blogger-sync:${res.body.blogger.id}`).describe();
-    assert.equal(sync.type, 'bloggerSync', 'creating a blogger starts its sync workflow');
+    assert.equal(sync.type, WORKFLOW_TYPES.bloggerSync, 'creating a blogger starts its sync workflow');
     assert.equal(sync.typedSearchAttributes.get(USER_ID), alice.id);
     const row = await Blogger.query(testDb()).findById(res.body.blogger.id);
     assert.deepEqual([row?.youtubeHandle, row?.tiktokUsername, row?.userId], ['adacodes', 'ada.codes', alice.id]);

@@ -8,6 +8,7 @@ import { Blogger, UsageDaily } from '../../db/models';
 import { budgetDay } from '../../lib/domain/syncCadence';
 import { youTubeBuckets } from '../../platforms/youtube';
 import { QuotaLedger, withQuotaScope } from '../../platforms/quota';
+import { WORKFLOW_TYPES } from '../../temporal/contract';
 import { startTestApi, type TestApi } from '../../test/api';
 import { resetDb, terminateRunning, testDb, testRedis, testTemporal } from '../../test/harness';
 import { createUser, type TestUser } from '../../test/users';
@@ -22,13 +23,13 @@ describe('manual blogger sync (POST /api/bloggers/:id/sync) and the quota it may
 
   before(async () => {
     await resetDb();
-    await terminateRunning('bloggerSync');
+    await terminateRunning(WORKFLOW_TYPES.bloggerSync);
     await clearKeys();
     // A YouTube key makes YouTube quota-limited (10 units a day); the API itself never calls it.
     api = await startTestApi({ YOUTUBE_API_KEY: 'test-key', YOUTUBE_DAILY_QUOTA_UNITS: 10 });
   });
   after(async () => {
-    await terminateRunning('bloggerSync');
+    await terminateRunning(WORKFLOW_TYPES.bloggerSync);
     await clearKeys();
     await api.close();
   });

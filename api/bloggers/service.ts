@@ -8,10 +8,9 @@ import type { Knex } from 'knex';
 import { UniqueViolationError } from 'objection';
 import type { Config } from '../../lib/config';
 import { bloggerSyncSettings } from '../../lib/domain/bloggerSyncSettings';
-import { signalOrStartBloggerSync, startBloggerSync } from '../../temporal/bloggerSyncs';
 import { isTemporalUnavailable } from '../../temporal/client';
-import { bloggerSyncWorkflowId } from '../../temporal/workflowIds';
-import { stopSync, syncNow } from '../../workflows/bloggerSync';
+import { bloggerSyncWorkflowId, pauseSync, resumeSync, stopSync, syncNow } from '../../temporal/contract';
+import { signalOrStartBloggerSync, startBloggerSync } from '../../temporal/starters';
 import { createWithinPlanLimit } from '../../db/queries/planLimits';
 import { Blogger, UsageDaily, type PlatformLink } from '../../db/models';
 import { tenantQuota, type TenantQuota } from '../../db/queries/platformQuota';
@@ -296,7 +295,7 @@ export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: O
   await claimManualSync(redis, id, minGapMs, config.BLOGGER_MANUAL_SYNC_MINUTES);
   try {
     // A blogger whose workflow is missing gets one started, with the sync asked of it.
-    await temporalCall(deps, (client) => signalOrStartBloggerSync(client, syncOptions(config), { bloggerId: id, userId: owner.id }, 'syncNow'));
+    await temporalCall(deps, (client) => signalOrStartBloggerSync(client, syncOptions(config), { bloggerId: id, userId: owner.id }, syncNow));
   } catch (err) {
     await redis.del(manualSyncKey(id)).catch(() => undefined);
     throw err;
@@ -330,5 +329,6 @@ async function claimManualSync(redis: Redis, bloggerId: number, windowMs: number
 export async function signalSync(deps: BloggerDeps, owner: Owner, id: number, action: 'sync' | 'pause' | 'resume'): Promise<void> {
   const blogger = await getBlogger(deps.db, owner, id);
   if (!blogger.isActive) throw new ConflictError('This blogger is inactive: set isActive to true to sync it again.');
-  await temporalCall(deps, (client) => signalOrStartBloggerSync(client, syncOptions(deps.config), { bloggerId: id, userId: owner.id }, action === 'sync' ? 'syncNow' : action));
+  const signal = { sync: syncNow, pause: pauseSync, resume: resumeSync }[action];
+  await temporalCall(deps, (client) => signalOrStartBloggerSync(client, syncOptions(deps.config), { bloggerId: id, userId: owner.id }, signal));
 }

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { RecoveringTemporal } from '../../temporal/client';
 import { Blogger } from '../../db/models';
-import { isBloggerSyncRunning } from '../../temporal/bloggerSyncs';
-import { bloggerSyncWorkflowId } from '../../temporal/workflowIds';
+import { bloggerSyncWorkflowId, WORKFLOW_TYPES } from '../../temporal/contract';
+import { isBloggerSyncRunning } from '../../temporal/starters';
 import { startTestApi, type TestApi } from '../../test/api';
 import { resetDb, terminateRunning, testConfig, testDb, testTemporal } from '../../test/harness';
 import { createUser, type TestUser } from '../../test/users';
@@ -21,13 +21,13 @@ describe('bloggers API when Temporal is unreachable or a sync is missing', funct
 
   before(async () => {
     await resetDb();
-    await terminateRunning('bloggerSync');
+    await terminateRunning(WORKFLOW_TYPES.bloggerSync);
     api = await startTestApi();
     cutOff = await startTestApi({}, { temporal: new RecoveringTemporal({ address: '127.0.0.1:1', namespace: testConfig.TEMPORAL_NAMESPACE }) });
     user = await createUser(api, { plan: 'pro' });
   });
   after(async () => {
-    await terminateRunning('bloggerSync');
+    await terminateRunning(WORKFLOW_TYPES.bloggerSync);
     await Promise.all([api.close(), cutOff.close()]);
   });
 

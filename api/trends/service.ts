@@ -12,6 +12,8 @@ import { PLATFORMS } from '../../lib/domain/platforms';
 import { LIVE_TREND_STATUSES, type TrendLifecycleStatus } from '../../lib/domain/trendLifecycle';
 import { trendSettings } from '../../lib/domain/trendSettings';
 import { ForbiddenError } from '../../lib/errors';
+import { WORKFLOW_TYPES, workflowsOfType } from '../../temporal/contract';
+import { startManualTrendDiscovery, trendDiscoveryInput } from '../../temporal/starters';
 import type { AuthUser } from '../middleware/auth';
 import { toPage } from '../pagination';
 import type { DiscoveredQuery, TopicsQuery, TrendingQuery, TrendStatusFilter, VideosQuery, VideoSortField } from './schema';
@@ -71,7 +73,7 @@ function groupBy<T, V>(rows: T[], key: (row: T) => number, map: (row: T) => V): 
 async function lastDiscoveryRun(client: Client) {
   try {
     return await client.withDeadline(Date.now() + LAST_RUN_TIMEOUT_MS, async () => {
-      for await (const run of client.workflow.list({ query: 'WorkflowType = "trendDiscovery"', pageSize: 1 })) {
+      for await (const run of client.workflow.list({ query: workflowsOfType(WORKFLOW_TYPES.trendDiscovery), pageSize: 1 })) {
         return { workflowId: run.workflowId, runId: run.runId, status: run.status.name, startTime: run.startTime, closeTime: run.closeTime ?? null };
       }
       return null;
@@ -166,13 +168,9 @@ export async function trendingTopics(db: Knex, q: TopicsQuery) {
 export async function triggerDiscovery(deps: { db: Knex; config: Config; temporal: { client: Client } }, user: AuthUser, meta: RequestMeta) {
   const settings = trendSettings(deps.config);
   const platforms = deps.config.PLATFORMS_ENABLED.filter((p) => PLATFORMS[p].discovers);
-  const minute = new Date().toISOString().slice(0, 16);
-  const handle = await deps.temporal.client.workflow.start('trendDiscovery', {
-    taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-    workflowId: `trend-discovery-manual-${minute}`,
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [{ platforms, freshWindowMs: settings.freshWindowMs, cap: settings.discoveryCap, manual: true }],
-  });
+  const handle = await startManualTrendDiscovery(
+    deps.temporal.client, { taskQueue: deps.config.TEMPORAL_TASK_QUEUE, at: new Date() }, trendDiscoveryInput(settings, platforms, { manual: true }),
+  );
   await recordAudit(deps.db, {
     action: 'trends.discover_triggered', actorId: user.id, actorEmail: user.email, targetType: 'workflow', targetId: handle.workflowId,
     meta: { runId: handle.firstExecutionRunId, platforms }, ip: meta.ip, requestId: meta.requestId,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { AuditLog, DetectedTrend, TrendVideo, User } from '../../db/models';
+import { WORKFLOW_TYPES } from '../../temporal/contract';
 import { startTestApi, type TestApi } from '../../test/api';
 import { eventually } from '../../test/eventually';
 import { testDb, testRedis, testTemporal } from '../../test/harness';
@@ -188,7 +189,7 @@ describe('trends API', function () {
     assert.ok(!res.body.platforms.includes('instagram'), 'Instagram cannot discover');
     const { client } = await testTemporal();
     const description = await client.workflow.getHandle(res.body.workflowId).describe();
-    assert.equal(description.type, 'trendDiscovery');
+    assert.equal(description.type, WORKFLOW_TYPES.trendDiscovery);
     assert.equal(description.runId, res.body.runId);
     const started = (await client.workflow.getHandle(res.body.workflowId).fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
     const input = JSON.parse(Buffer.from(started?.input?.payloads?.[0]?.data ?? []).toString('utf8'));

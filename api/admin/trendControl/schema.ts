@@ -1,7 +1,7 @@
 /** Request shapes of the admin control of Trend Watch (schedules and monitors). */
 import { z } from 'zod';
-import { PLATFORM_NAMES } from '../../platforms/types';
-import { TREND_SCHEDULES, type TrendScheduleName } from '../../temporal/workflowIds';
+import { PLATFORM_NAMES } from '../../../platforms/types';
+import { TREND_SCHEDULES, type TrendScheduleName } from '../../../temporal/contract';
 
 const SCHEDULE_NAMES = Object.keys(TREND_SCHEDULES) as [TrendScheduleName, ...TrendScheduleName[]];
 /** What a schedule does when a run is still going (Temporal's ScheduleOverlapPolicy). */

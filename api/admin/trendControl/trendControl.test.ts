@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
-import { AuditLog, TrendVideo, User } from '../../db/models';
-import { ensureTrendSchedules, trendScheduleDefinitions } from '../../temporal/schedules';
-import { TREND_STATUS } from '../../temporal/searchAttributes';
-import { TREND_SCHEDULES, trendMonitorWorkflowId } from '../../temporal/workflowIds';
-import { recordHistory } from '../../test/histories';
-import { startTestApi, type TestApi } from '../../test/api';
-import { eventually } from '../../test/eventually';
-import { testDb, testTemporal } from '../../test/harness';
-import { createUser, type TestUser } from '../../test/users';
-import { createTestWorker } from '../../test/worker';
-import { monitorState } from '../../workflows/trendVideoMonitor';
+import { AuditLog, TrendVideo, User } from '../../../db/models';
+import { monitorState, TREND_SCHEDULES, TREND_STATUS, trendMonitorWorkflowId, WORKFLOW_TYPES, type Workflows } from '../../../temporal/contract';
+import { ensureTrendSchedules, trendScheduleDefinitions } from '../../../temporal/schedules';
+import { recordHistory } from '../../../test/histories';
+import { startTestApi, type TestApi } from '../../../test/api';
+import { eventually } from '../../../test/eventually';
+import { testDb, testTemporal } from '../../../test/harness';
+import { createUser, type TestUser } from '../../../test/users';
+import { createTestWorker } from '../../../test/worker';
 
 const deleteSchedules = (client: Client) =>
   Promise.all(Object.values(TREND_SCHEDULES).map((id) => client.schedule.getHandle(id).delete().catch(() => undefined)));
@@ -147,7 +145,7 @@ describe('admin control of Trend Watch', function () {
       let resetTo = { runId: '', fromEventId: 0 };
       try {
         await worker.runUntil(async () => {
-          const handle = await client.workflow.start('trendVideoMonitor', {
+          const handle = await client.workflow.start<Workflows['trendVideoMonitor']>(WORKFLOW_TYPES.trendVideoMonitor, {
             taskQueue, workflowId, args: [{ trendVideoId: row.id, platform: 'youtube', platformVideoId: video!.id, snapshotIntervalMs: 3_600_000, totalSlots: 84 }],
           });
           const started = await eventually(() => get(path), (r) => r.body.state?.snapshotsTaken === 1);
@@ -216,7 +214,7 @@ describe('admin control of Trend Watch', function () {
       const all = (word: string) => ({ db: word, searchAttribute: word, api: word, state: word });
       try {
         await worker.runUntil(async () => {
-          await client.workflow.start('trendVideoMonitor', {
+          await client.workflow.start<Workflows['trendVideoMonitor']>(WORKFLOW_TYPES.trendVideoMonitor, {
             taskQueue, workflowId, args: [{ trendVideoId: row.id, platform: 'youtube', platformVideoId: video!.id, snapshotIntervalMs: 3_600_000, totalSlots: 84 }],
           });
           await eventually(() => handle.query(monitorState), (s) => s.snapshotsTaken === 1);

@@ -6,6 +6,9 @@ export const trendMonitorWorkflowId = (platform: string, platformVideoId: string
 
 export const bloggerSyncWorkflowId = (bloggerId: number | string) => `blogger-sync:${bloggerId}`;
 
+/** A user's discovery run: requests in the same minute share one run. */
+export const manualTrendDiscoveryWorkflowId = (at: Date) => `trend-discovery-manual-${at.toISOString().slice(0, 16)}`;
+
 /** Trend Watch schedules; each run's workflow id is the schedule id plus the run's time. */
 export const TREND_SCHEDULES = {
   discovery: 'trend-discovery',

@@ -4,16 +4,16 @@
  */
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import type { ApiDeps } from '../deps';
-import { requireAdmin } from '../middleware/auth';
-import { parseParams, validateBody } from '../middleware/validate';
-import { requestMeta } from '../requestMeta';
+import type { ApiDeps } from '../../deps';
+import { requireAdmin } from '../../middleware/auth';
+import { parseParams, validateBody } from '../../middleware/validate';
+import { requestMeta } from '../../requestMeta';
 import {
   backfillBody, MONITOR_SIGNALS, monitorParams, monitorSignalBody, resetBody, scheduleNoteBody, scheduleParams, triggerBody,
   type BackfillBody, type MonitorSignalBody, type ResetBody, type ScheduleNoteBody, type TriggerBody,
-} from './trendControlSchema';
-import { apiRouter } from '../router';
-import * as control from './trendControlService';
+} from './schema';
+import { apiRouter } from '../../router';
+import * as control from './service';
 
 const actor = (ctx: Context): control.Actor => ({ user: ctx.state.user!, meta: requestMeta(ctx) });
 

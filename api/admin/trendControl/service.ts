@@ -10,13 +10,13 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { temporal as proto } from '@temporalio/proto';
 import type { Knex } from 'knex';
 import Long from 'long';
-import { recordAudit, type RequestMeta } from '../../db/queries/audit';
-import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
-import { TREND_SCHEDULES, trendMonitorWorkflowId, type TrendScheduleName } from '../../temporal/workflowIds';
-import { TREND_STATUS } from '../../temporal/searchAttributes';
-import type { TrendMonitorState } from '../../workflows/trendVideoMonitor';
-import type { AuthUser } from '../middleware/auth';
-import type { BackfillBody, MonitorParams, MonitorSignal, ResetBody, TriggerBody } from './trendControlSchema';
+import { recordAudit, type RequestMeta } from '../../../db/queries/audit';
+import { ConflictError, NotFoundError, ValidationError } from '../../../lib/errors';
+import {
+  monitorState, pauseMonitor, resumeMonitor, stopMonitor, TREND_SCHEDULES, TREND_STATUS, trendMonitorWorkflowId, type TrendMonitorState, type TrendScheduleName,
+} from '../../../temporal/contract';
+import type { AuthUser } from '../../middleware/auth';
+import type { BackfillBody, MonitorParams, MonitorSignal, ResetBody, TriggerBody } from './schema';
 
 export interface TrendControlDeps {
   db: Knex;
@@ -120,7 +120,7 @@ async function describeExisting(client: Client, { platform, videoId }: MonitorPa
 
 async function queryState(client: Client, handle: WorkflowHandle): Promise<TrendMonitorState | null> {
   try {
-    return await client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => handle.query<TrendMonitorState>('state'));
+    return await client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => handle.query(monitorState));
   } catch {
     return null; // no worker answered in time
   }
@@ -144,7 +144,7 @@ export async function signalMonitor(deps: TrendControlDeps, actor: Actor, params
     throw new ConflictError(`Monitor ${workflowId} has ended (${description.status.name}); only a running monitor takes signals.`);
   }
   const why = reason ?? `${signal} by ${actor.user.email}`;
-  await (signal === 'stop' ? handle.signal('stop', { reason: why }) : handle.signal(signal));
+  await (signal === 'stop' ? handle.signal(stopMonitor, { reason: why }) : handle.signal({ pause: pauseMonitor, resume: resumeMonitor }[signal]));
   await audit(deps, actor, `admin.monitor_${signal}`, { type: 'workflow', id: workflowId }, {
     before: { trendStatus: description.typedSearchAttributes.get(TREND_STATUS) ?? null },
     meta: { runId: description.runId, reason: why },

@@ -1,0 +1,69 @@
+/** The Trend Watch workflows (monitor, discovery, analysis, cleanup) as their callers see them. Workflow-safe. */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { TrendVideoStatus } from '../../lib/domain/trendVideoStatus';
+import type { PlatformName } from '../../platforms/types';
+
+export interface TrendMonitorInput {
+  trendVideoId: string;
+  platform: PlatformName;
+  platformVideoId: string;
+  snapshotIntervalMs: number;
+  totalSlots: number;
+}
+
+/** The same words as the database column and the TrendStatus search attribute. */
+export type MonitorStatus = TrendVideoStatus;
+
+export interface TrendMonitorState {
+  status: MonitorStatus;
+  snapshotsTaken: number;
+  nextSlot: number;
+  totalSlots: number;
+  nextWakeAt: string | null;
+  lastVelocity: number | null;
+  lastAcceleration: number | null;
+  skippedSlots: number[];
+}
+
+// The names are on the wire (running monitors and recorded histories): never rename them.
+export const pauseMonitor = defineSignal('pause');
+export const resumeMonitor = defineSignal('resume');
+export const stopMonitor = defineSignal<[{ reason?: string }?]>('stop');
+export const monitorState = defineQuery<TrendMonitorState>('state');
+
+export interface TrendDiscoveryInput {
+  platforms: PlatformName[];
+  /** Videos published longer ago than this are not fresh. */
+  freshWindowMs: number;
+  /** Most new videos per platform and run. */
+  cap: number;
+  /** Triggered by a user (POST /api/trends/discover): spends only the manual share of each quota. */
+  manual?: boolean;
+}
+
+export interface TrendDiscoveryResult {
+  perPlatform: Record<string, { found: number; inserted: number } | { error: string }>;
+  monitorsStarted: number;
+}
+
+export interface TrendAnalysisResult {
+  /** Trends that qualified in this run's window. */
+  trends: number;
+  newTrends: { kind: string; name: string; score: number }[];
+  /** Known trends this run did not see: now fading (first miss) or ended (a further miss). Absent in old histories. */
+  fading?: number;
+  ended?: number;
+}
+
+export interface TrendCleanupInput {
+  /** Videos published longer ago than this are archived (7 days, scaled in tests and demos). */
+  archiveAfterMs: number;
+}
+
+export interface TrendCleanupResult {
+  archived: number;
+  dropped: number;
+  monitorsStopped: number;
+  snapshotsPruned: number;
+  cutoff: string;
+}
