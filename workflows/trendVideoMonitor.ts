@@ -35,7 +35,8 @@ export const STATUS_IN_DB_PATCH = 'trend-monitor-status-in-db';
 export const QUOTA_GAPS_PATCH = 'trend-monitor-quota-gaps';
 
 export interface TrendMonitorInput {
-  trendVideoId: string;
+  /** The trend_videos row id (histories recorded before ids were numbers carry it as text; both work). */
+  trendVideoId: number;
   platform: PlatformName;
   platformVideoId: string;
   snapshotIntervalMs: number;

@@ -66,7 +66,7 @@ export async function register(deps: AuthDeps, { email, password }: RegisterBody
 
 async function issueTokens(
   deps: AuthDeps, trx: Knex, user: User, familyId: string, meta: RequestMeta, refreshToken = newRefreshToken(),
-): Promise<{ pair: TokenPair; tokenId: string }> {
+): Promise<{ pair: TokenPair; tokenId: number }> {
   const expiresAt = new Date(Date.now() + deps.config.REFRESH_TOKEN_TTL_DAYS * 86_400_000);
   const row = await RefreshToken.query(trx).insert({
     userId: user.id, familyId, tokenHash: hashRefreshToken(refreshToken), expiresAt, ip: meta.ip, userAgent: meta.userAgent ?? null,
