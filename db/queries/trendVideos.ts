@@ -1,10 +1,10 @@
 /**
  * Questions about Trend Watch's videos and their snapshots (global tables, not tenant-owned).
- * "Live" is one word: the TrendVideo model's `live` modifier (LIVE_TREND_VIDEO_STATUSES), which
+ * "Live" is one word (LIVE_TREND_VIDEO_STATUSES): the TrendVideo model's `live` modifier, which
  * every query below that must not touch an ended video goes through.
  */
 import type { Knex } from 'knex';
-import { LIVE_TREND_VIDEO_STATUSES, TrendVideoState, type EndedTrendVideoStatus, type TrendVideoStatus } from '../../lib/domain/trendVideoStatus';
+import { isLiveTrendVideoStatus, TrendVideoState, type EndedTrendVideoStatus, type TrendVideoStatus } from '../../lib/domain/trendVideoStatus';
 import { TrendSnapshot, TrendVideo } from '../models';
 
 export type NewTrendVideo = Pick<TrendVideo, 'platform' | 'platformVideoId' | 'creatorId' | 'hashtags' | 'topics' | 'publishedAt' | 'status'>
@@ -127,5 +127,5 @@ export async function markTrendingVideos(trx: Knex, { since, at, percentile }: {
 export async function trendVideosByStatus(db: Knex): Promise<{ byStatus: Record<string, number>; live: number }> {
   const rows = (await TrendVideo.query(db).select('status').count('* as count').groupBy('status')) as unknown as { status: TrendVideoStatus; count: number }[];
   const byStatus = Object.fromEntries(rows.map((r) => [r.status, r.count]));
-  return { byStatus, live: rows.filter((r) => (LIVE_TREND_VIDEO_STATUSES as readonly string[]).includes(r.status)).reduce((sum, r) => sum + r.count, 0) };
+  return { byStatus, live: rows.filter((r) => isLiveTrendVideoStatus(r.status)).reduce((sum, r) => sum + r.count, 0) };
 }
