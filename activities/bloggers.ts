@@ -5,10 +5,12 @@
  * already wrote (fetched at or after syncAt) and skips those videos; the unique key
  * (video, fetched_at) backs it up. Only rows really written count against the daily budget.
  */
-import type { Knex } from 'knex';
-import { Blogger, UsageDaily, UserLimit, User, type PlatformLink } from '../db/models';
+import type { Blogger, PlatformLink } from '../db/models';
 import type { PlatformName } from '../lib/domain/platforms';
+import { clearNextSyncIfInactive, findOwnedBlogger, isUserActive, patchOwnedBlogger } from '../db/queries/bloggers';
 import { tenantQuota } from '../db/queries/platformQuota';
+import { countFetchedVideos, reserveVideoBudget, videoBudgetSpent } from '../db/queries/usage';
+import { insertVideoHistory, latestHistoryPerVideo, type VideoHistoryRow } from '../db/queries/videoHistory';
 import { withTenant } from '../db/tenant';
 import { bloggerCacheVersionKey } from '../lib/domain/cacheKeys';
 import { engagementRate, viralScore } from '../lib/domain/metrics';
@@ -45,15 +47,6 @@ export interface SyncOutcome {
   deferred: Partial<Record<PlatformName, string>>;
 }
 
-interface VideoHistoryRow {
-  platform: string;
-  platformVideoId: string;
-  publishedAt: Date | null;
-  fetchedAt: Date;
-  title: string | null;
-  videoUrl: string | null;
-}
-
 /** A link refused for its credentials is tried again this often (simulated time), until an operator fixes them. */
 const REAUTH_RETRY_MS = 3_600_000;
 
@@ -80,240 +73,228 @@ function healthy(link: PlatformLink, patch: Partial<PlatformLink>): PlatformLink
 }
 
 
-async function loadBlogger(trx: Knex, bloggerId: number, userId: number): Promise<Blogger | undefined> {
-  return Blogger.query(trx).findById(bloggerId).where('userId', userId);
-}
-
 /**
  * Loads the blogger for a sync step and tells whether it may call platforms: a deactivated
  * blogger or a disabled owner stops syncing (the workflow ends; the reconciler restarts it once
  * both are active again), and its next sync time is cleared.
  */
-async function loadForSync(db: Knex, bloggerId: number, userId: number): Promise<{ blogger?: Blogger; inactive: boolean }> {
+async function loadForSync(db: ActivityDeps['db'], bloggerId: number, userId: number): Promise<{ blogger?: Blogger; inactive: boolean }> {
   return withTenant(db, { userId }, async (trx) => {
-    const blogger = await loadBlogger(trx, bloggerId, userId);
+    const blogger = await findOwnedBlogger(trx, userId, bloggerId);
     if (!blogger) return { inactive: false };
-    const owner = await User.query(trx).findById(userId).select('isActive');
-    if (blogger.isActive && owner?.isActive) return { blogger, inactive: false };
-    await Blogger.query(trx).where({ id: bloggerId, userId }).patch({ nextSyncAt: null, syncStatus: 'idle' });
+    if (blogger.isActive && (await isUserActive(trx, userId))) return { blogger, inactive: false };
+    await patchOwnedBlogger(trx, userId, bloggerId, { nextSyncAt: null, syncStatus: 'idle' });
     return { blogger, inactive: true };
   });
 }
 
-/** Reserves up to `wanted` videos of today's budget for the user (row-locked, so parallel syncs share it). */
-async function reserveBudget(trx: Knex, userId: number, day: string, wanted: number): Promise<{ granted: number; left: number | null }> {
-  const user = await User.query(trx).findById(userId).select('plan');
-  const limits = user ? await UserLimit.query(trx).findById(user.plan) : undefined;
-  const limit = limits?.maxVideosPerDay ?? 0;
-  await trx.raw('insert into usage_daily (user_id, day) values (?, ?) on conflict (user_id, day) do nothing', [userId, day]);
-  const usage = await UsageDaily.query(trx).where({ userId, day }).forUpdate().first();
-  const used = usage?.videosFetched ?? 0;
-  if (limit < 0) return { granted: wanted, left: null };
-  const granted = Math.max(0, Math.min(wanted, limit - used));
-  return { granted, left: limit - used - granted };
+type PlatformDeps = Pick<ActivityDeps, 'db' | 'platforms'>;
+
+/**
+ * Plans a sync's platform calls against the tenant's fair share of the day's quota (fairShare in
+ * platforms/quota.ts: an equal split per tenant, bounded by what the tenant already used, plus
+ * what the others are not owed). Returns why the platform must wait, or null when it may be called.
+ */
+async function planCalls({ db, platforms }: PlatformDeps, platform: PlatformName, req: SyncRequest): Promise<string | null> {
+  const bucket = platforms.quotaBucket(platform);
+  if (!bucket) return null;
+  const needed = syncCallEstimate(platform, req.maxVideos);
+  const quota = await tenantQuota(db, platforms.ledger, bucket, req.userId, req.syncIntervalMs ? { callsPerSync: needed, syncIntervalMs: req.syncIntervalMs } : undefined);
+  if (quota.yourAllowance >= needed) return null;
+  return `${platform}: your share of today's ${quota.limit} ${quota.bucket} is spent (you used ${quota.usedByYou}; ${quota.tenants} tenant${quota.tenants === 1 ? '' : 's'} share them, ` +
+    `${quota.equalSplit} each; ${quota.yourAllowance} left for you, a sync needs about ${needed}); it resumes after ${quota.resetAt}, or sooner if others leave spare`;
 }
 
-/** Whether the user's video budget for the day is already spent (a sync then calls no platform at all). */
-async function budgetSpent(db: Knex, userId: number, day: string): Promise<boolean> {
-  return withTenant(db, { userId }, async (trx) => {
-    const user = await User.query(trx).findById(userId).select('plan');
-    const limit = user ? (await UserLimit.query(trx).findById(user.plan))?.maxVideosPerDay ?? 0 : 0;
-    if (limit < 0) return false;
-    const usage = await UsageDaily.query(trx).findOne({ userId, day });
-    return (usage?.videosFetched ?? 0) >= limit;
+/** Platform calls of a tenant's sync, counted for that tenant in the quota ledger. */
+const asTenant = <T>(userId: number, work: () => Promise<T>): Promise<T> => withQuotaScope({ tenantId: userId }, work);
+
+/**
+ * Stats for known videos go through the batcher, which packs several tenants' ids into one call:
+ * that call is made outside the tenant's quota scope, and each tenant is charged its part.
+ */
+async function batchedStats({ platforms }: Pick<ActivityDeps, 'platforms'>, userId: number, rows: VideoHistoryRow[]) {
+  const settled = await outsideQuotaScope(() => Promise.allSettled(rows.map((r) => platforms.stats(r.platform).get(r.platformVideoId))));
+  for (const platform of new Set(rows.map((r) => r.platform))) {
+    const bucket = platforms.quotaBucket(platform);
+    const ids = rows.filter((r) => r.platform === platform).length;
+    if (bucket) await platforms.ledger.chargeTenant(bucket, userId, Math.ceil(ids / platforms.client(platform).capabilities.maxBatchSize));
+  }
+  return settled;
+}
+
+/**
+ * Videos older than the listing window still get their (daily) refresh: known videos that are
+ * due are fetched by id through the batcher, which packs them into few platform calls.
+ */
+async function refreshOlderVideos(
+  { db, platforms, settings }: Pick<ActivityDeps, 'db' | 'platforms' | 'settings'>,
+  req: SyncRequest, syncAt: Date, listed: Video[], blogger: Blogger, deferred: SyncOutcome['deferred'],
+): Promise<Video[]> {
+  const scale = settings.timeScale;
+  const listedKeys = new Set(listed.map((v) => `${v.platform}:${v.id}`));
+  const known = await withTenant(db, { userId: req.userId }, (trx) => latestHistoryPerVideo(trx, req.bloggerId));
+  const due = known.filter((r) => {
+    if (listedKeys.has(`${r.platform}:${r.platformVideoId}`) || deferred[r.platform] || blogger.platformLinks?.[r.platform]?.state !== 'ok') return false;
+    const ageMs = (syncAt.getTime() - new Date(r.publishedAt ?? r.fetchedAt).getTime()) * scale;
+    return isDue(ageMs, (syncAt.getTime() - new Date(r.fetchedAt).getTime()) * scale);
+  }).slice(0, req.maxVideos);
+  const settled = await batchedStats({ platforms }, req.userId, due);
+  const refreshed: Video[] = [];
+  settled.forEach((result, i) => {
+    const row = due[i]!;
+    if (result.status === 'rejected') {
+      // Deleted or private, or out of the platform's reach this time (Instagram: beyond the pages read): nothing to add now.
+      if (result.reason instanceof PlatformError && (result.reason.kind === 'not_found' || result.reason.kind === 'unavailable')) return;
+      throw toActivityFailure(result.reason);
+    }
+    refreshed.push({
+      ...result.value, creatorId: '', creatorName: null, title: row.title ?? null, description: null, url: row.videoUrl ?? null,
+      publishedAt: new Date(row.publishedAt ?? row.fetchedAt).toISOString(), durationSeconds: null, hashtags: [], topics: [], soundId: null, format: null,
+    });
+  });
+  return refreshed;
+}
+
+/**
+ * Resolves pending platform links, and retries links broken by a spent quota or refused
+ * credentials once their retry time has come; a link that cannot resolve is marked broken with
+ * the platform's reason (and a retry time unless the creator is really not found).
+ */
+export async function resolveBloggerLinks(
+  { db, platforms, settings }: Pick<ActivityDeps, 'db' | 'platforms' | 'settings'>, { bloggerId, userId }: { bloggerId: number; userId: number },
+): Promise<{ deleted: boolean; inactive?: boolean; ok: PlatformName[] }> {
+  const { blogger, inactive } = await loadForSync(db, bloggerId, userId);
+  if (!blogger) return { deleted: true, ok: [] };
+  if (inactive) return { deleted: false, inactive: true, ok: [] };
+  const now = new Date();
+  const links = { ...blogger.platformLinks } as Record<PlatformName, PlatformLink & { ref?: CreatorRef }>;
+  for (const [platform, link] of Object.entries(links) as [PlatformName, PlatformLink & { ref?: CreatorRef }][]) {
+    if (!needsResolving(link, now) || (!link.ref && !link.resolvedId)) continue;
+    if (!platforms.enabled.includes(platform)) {
+      links[platform] = { ...link, state: 'broken', reason: `${platform} is not enabled on this server` };
+      continue;
+    }
+    if (!link.ref) {
+      // A resolved link that broke while listing: the sync's own calls show whether it works again.
+      links[platform] = healthy(link, {});
+      continue;
+    }
+    try {
+      const creator = await asTenant(userId, () => platforms.client(platform).resolveCreator(link.ref!));
+      links[platform] = healthy(link, { resolvedId: creator.id, checkedAt: creator.fetchedAt });
+    } catch (err) {
+      if (!(err instanceof PlatformError) || err.retryable) throw toActivityFailure(err);
+      links[platform] = brokenLink(link, err, now, settings.timeScale);
+    }
+  }
+  await withTenant(db, { userId }, (trx) => patchOwnedBlogger(trx, userId, bloggerId, { platformLinks: links }));
+  return { deleted: false, ok: (Object.keys(links) as PlatformName[]).filter((p) => links[p]!.state === 'ok') };
+}
+
+/** Lists each usable link's recent videos; a platform over the tenant's share waits, a link the platform refuses breaks. */
+async function listRecentVideos(deps: PlatformDeps & Pick<ActivityDeps, 'settings'>, req: SyncRequest, syncAt: Date, blogger: Blogger) {
+  const { platforms } = deps;
+  const videos: Video[] = [];
+  const linkErrors: SyncOutcome['linkErrors'] = {};
+  const brokenLinks: Partial<Record<PlatformName, PlatformLink>> = {};
+  const deferred: SyncOutcome['deferred'] = {};
+  for (const [platform, link] of Object.entries(blogger.platformLinks ?? {}) as [PlatformName, PlatformLink][]) {
+    if (link.state !== 'ok' || !link.resolvedId || !platforms.enabled.includes(platform)) continue;
+    const plan = await planCalls(deps, platform, req);
+    if (plan) {
+      deferred[platform] = plan;
+      continue;
+    }
+    try {
+      const since = new Date(syncAt.getTime() - req.lookbackMs);
+      videos.push(...(await asTenant(req.userId, () => platforms.client(platform).listCreatorVideos(link.resolvedId!, { since, limit: req.maxVideos }))));
+    } catch (err) {
+      if (!(err instanceof PlatformError) || err.retryable || err.kind === 'quota_exhausted') throw toActivityFailure(err);
+      linkErrors[platform] = err.message;
+      brokenLinks[platform] = brokenLink(link, err, new Date(), deps.settings.timeScale);
+    }
+  }
+  return { videos, linkErrors, brokenLinks, deferred };
+}
+
+/** The history rows of a sync's videos; the viral score compares views with the blogger's videos of a comparable age. */
+function historyRows(req: SyncRequest, syncAt: Date, taken: Video[], videos: Video[]) {
+  const ageOf = (v: Video) => syncAt.getTime() - Date.parse(v.publishedAt);
+  return taken.map((v) => {
+    const peers = videos.filter((p) => p !== v && p.metrics.views !== null && ageOf(p) >= ageOf(v) / 2 && ageOf(p) <= ageOf(v) * 2).map((p) => p.metrics.views!);
+    return {
+      userId: req.userId, bloggerId: req.bloggerId, platform: v.platform, platformVideoId: v.id, videoUrl: v.url, title: v.title ?? v.description?.slice(0, 300) ?? null,
+      publishedAt: new Date(v.publishedAt), views: v.metrics.views, likes: v.metrics.likes, comments: v.metrics.comments, shares: v.metrics.shares,
+      // The moment the platform answered these numbers (the adapter's clock), never the
+      // sync's planned time or the write time: growth between rows is measured by it.
+      engagementRate: engagementRate(v.metrics), viralScore: viralScore(v.metrics.views, peers), fetchedAt: new Date(v.fetchedAt),
+    };
   });
 }
 
-export function createBloggerActivities({ db, redis, platforms, settings, logger }: ActivityDeps) {
+/** Pulls the blogger's recent videos and writes a history row for each one that is due. */
+export async function syncBloggerVideos(
+  deps: Pick<ActivityDeps, 'db' | 'redis' | 'platforms' | 'settings' | 'logger'>, req: SyncRequest,
+): Promise<SyncOutcome> {
+  const { db, redis, settings, logger } = deps;
   const scale = settings.timeScale;
+  const syncAt = new Date(req.syncAt);
+  const { blogger, inactive } = await loadForSync(db, req.bloggerId, req.userId);
+  if (!blogger || inactive) return { deleted: !blogger, inactive, fetched: 0, due: 0, budgetLeft: null, budgetResetsAt: null, linkErrors: {}, deferred: {} };
 
-  /**
-   * Plans a sync's platform calls against the tenant's fair share of the day's quota (fairShare in
-   * platforms/quota.ts: an equal split per tenant, bounded by what the tenant already used, plus
-   * what the others are not owed). Returns why the platform must wait, or null when it may be called.
-   */
-  async function planCalls(platform: PlatformName, req: SyncRequest): Promise<string | null> {
-    const bucket = platforms.quotaBucket(platform);
-    if (!bucket) return null;
-    const needed = syncCallEstimate(platform, req.maxVideos);
-    const quota = await tenantQuota(db, platforms.ledger, bucket, req.userId, req.syncIntervalMs ? { callsPerSync: needed, syncIntervalMs: req.syncIntervalMs } : undefined);
-    if (quota.yourAllowance >= needed) return null;
-    return `${platform}: your share of today's ${quota.limit} ${quota.bucket} is spent (you used ${quota.usedByYou}; ${quota.tenants} tenant${quota.tenants === 1 ? '' : 's'} share them, ` +
-      `${quota.equalSplit} each; ${quota.yourAllowance} left for you, a sync needs about ${needed}); it resumes after ${quota.resetAt}, or sooner if others leave spare`;
+  const { day, nextDayAt } = budgetDay(syncAt.getTime(), scale);
+  // Nothing can be written today: spend no platform quota finding out what is new.
+  if (await withTenant(db, { userId: req.userId }, (trx) => videoBudgetSpent(trx, req.userId, day))) {
+    return { deleted: false, fetched: 0, due: 0, budgetLeft: 0, budgetResetsAt: new Date(nextDayAt).toISOString(), linkErrors: {}, deferred: {} };
   }
 
-  /** Platform calls of a tenant's sync, counted for that tenant in the quota ledger. */
-  const asTenant = <T>(userId: number, work: () => Promise<T>): Promise<T> => withQuotaScope({ tenantId: userId }, work);
+  const { videos, linkErrors, brokenLinks, deferred } = await listRecentVideos(deps, req, syncAt, blogger);
+  videos.push(...(await refreshOlderVideos(deps, req, syncAt, videos, blogger, deferred)));
 
-  /**
-   * Stats for known videos go through the batcher, which packs several tenants' ids into one call:
-   * that call is made outside the tenant's quota scope, and each tenant is charged its part.
-   */
-  async function batchedStats(userId: number, rows: VideoHistoryRow[]) {
-    const settled = await outsideQuotaScope(() => Promise.allSettled(rows.map((r) => platforms.stats(r.platform as PlatformName).get(r.platformVideoId))));
-    for (const platform of new Set(rows.map((r) => r.platform as PlatformName))) {
-      const bucket = platforms.quotaBucket(platform);
-      const ids = rows.filter((r) => r.platform === platform).length;
-      if (bucket) await platforms.ledger.chargeTenant(bucket, userId, Math.ceil(ids / platforms.client(platform).capabilities.maxBatchSize));
-    }
-    return settled;
-  }
-
-  /**
-   * Videos older than the listing window still get their (daily) refresh: known videos that are
-   * due are fetched by id through the batcher, which packs them into few platform calls.
-   */
-  async function refreshOlderVideos(req: SyncRequest, syncAt: Date, listed: Video[], blogger: Blogger, deferred: SyncOutcome['deferred']): Promise<Video[]> {
-    const listedKeys = new Set(listed.map((v) => `${v.platform}:${v.id}`));
-    const known = await withTenant(db, { userId: req.userId }, (trx) =>
-      trx('video_history').distinctOn(['platform', 'platformVideoId']).where('bloggerId', req.bloggerId)
-        .orderBy([{ column: 'platform' }, { column: 'platformVideoId' }, { column: 'fetchedAt', order: 'desc' }])) as VideoHistoryRow[];
-    const due = known.filter((r) => {
-      const platform = r.platform as PlatformName;
-      if (listedKeys.has(`${platform}:${r.platformVideoId}`) || deferred[platform] || blogger.platformLinks?.[platform]?.state !== 'ok') return false;
-      const ageMs = (syncAt.getTime() - new Date(r.publishedAt ?? r.fetchedAt).getTime()) * scale;
-      return isDue(ageMs, (syncAt.getTime() - new Date(r.fetchedAt).getTime()) * scale);
-    }).slice(0, req.maxVideos);
-    const settled = await batchedStats(req.userId, due);
-    const refreshed: Video[] = [];
-    settled.forEach((result, i) => {
-      const row = due[i]!;
-      if (result.status === 'rejected') {
-        // Deleted or private, or out of the platform's reach this time (Instagram: beyond the pages read): nothing to add now.
-        if (result.reason instanceof PlatformError && (result.reason.kind === 'not_found' || result.reason.kind === 'unavailable')) return;
-        throw toActivityFailure(result.reason);
-      }
-      refreshed.push({
-        ...result.value, creatorId: '', creatorName: null, title: row.title ?? null, description: null, url: row.videoUrl ?? null,
-        publishedAt: new Date(row.publishedAt ?? row.fetchedAt).toISOString(), durationSeconds: null, hashtags: [], topics: [], soundId: null, format: null,
-      });
+  return withTenant(db, { userId: req.userId }, async (trx) => {
+    const last = await latestHistoryPerVideo(trx, req.bloggerId).select('platform', 'platformVideoId', 'fetchedAt');
+    const lastFetch = new Map(last.map((r) => [`${r.platform}:${r.platformVideoId}`, new Date(r.fetchedAt).getTime()]));
+    const due = videos.filter((v) => {
+      const previous = lastFetch.get(`${v.platform}:${v.id}`);
+      if (previous !== undefined && previous >= syncAt.getTime()) return false; // this sync already wrote it
+      const ageMs = (syncAt.getTime() - Date.parse(v.publishedAt)) * scale;
+      return isDue(ageMs, previous === undefined ? null : (syncAt.getTime() - previous) * scale);
     });
-    return refreshed;
-  }
+    const { granted, left } = await reserveVideoBudget(trx, req.userId, day, due.length);
+    const written = await insertVideoHistory(trx, historyRows(req, syncAt, due.slice(0, granted), videos));
+    await countFetchedVideos(trx, req.userId, day, written);
+    // New data retires the blogger's cached responses (a failed bump only leaves them until their TTL).
+    if (written) await redis.incr(bloggerCacheVersionKey(req.bloggerId)).catch(() => undefined);
 
+    const exhausted = granted < due.length;
+    await patchOwnedBlogger(trx, req.userId, req.bloggerId, {
+      lastSyncedAt: syncAt,
+      syncStatus: 'idle',
+      ...(Object.keys(brokenLinks).length ? { platformLinks: { ...blogger.platformLinks, ...brokenLinks } } : {}),
+    });
+    logger.info({ bloggerId: req.bloggerId, due: due.length, written, budgetLeft: left }, 'blogger sync');
+    return {
+      deleted: false, fetched: written, due: due.length, budgetLeft: left,
+      budgetResetsAt: exhausted ? new Date(nextDayAt).toISOString() : null, linkErrors, deferred,
+    };
+  });
+}
+
+/** Records when the next sync is planned (shown by GET /api/bloggers/:id). */
+export async function planNextBloggerSync(
+  { db }: Pick<ActivityDeps, 'db'>,
+  { bloggerId, userId, nextSyncAt, status }: { bloggerId: number; userId: number; nextSyncAt: string | null; status: Blogger['syncStatus'] },
+): Promise<void> {
+  await withTenant(db, { userId }, async (trx) => {
+    await patchOwnedBlogger(trx, userId, bloggerId, { nextSyncAt: nextSyncAt ? new Date(nextSyncAt) : null, syncStatus: status });
+    await clearNextSyncIfInactive(trx, userId, bloggerId); // deactivated meanwhile: its workflow is ending
+  });
+}
+
+export function createBloggerActivities(deps: ActivityDeps) {
   return {
-    /**
-     * Resolves pending platform links, and retries links broken by a spent quota or refused
-     * credentials once their retry time has come; a link that cannot resolve is marked broken with
-     * the platform's reason (and a retry time unless the creator is really not found).
-     */
-    async resolveBloggerLinks({ bloggerId, userId }: { bloggerId: number; userId: number }): Promise<{ deleted: boolean; inactive?: boolean; ok: PlatformName[] }> {
-      const { blogger, inactive } = await loadForSync(db, bloggerId, userId);
-      if (!blogger) return { deleted: true, ok: [] };
-      if (inactive) return { deleted: false, inactive: true, ok: [] };
-      const now = new Date();
-      const links = { ...blogger.platformLinks } as Record<PlatformName, PlatformLink & { ref?: CreatorRef }>;
-      for (const [platform, link] of Object.entries(links) as [PlatformName, PlatformLink & { ref?: CreatorRef }][]) {
-        if (!needsResolving(link, now) || (!link.ref && !link.resolvedId)) continue;
-        if (!platforms.enabled.includes(platform)) {
-          links[platform] = { ...link, state: 'broken', reason: `${platform} is not enabled on this server` };
-          continue;
-        }
-        if (!link.ref) {
-          // A resolved link that broke while listing: the sync's own calls show whether it works again.
-          links[platform] = healthy(link, {});
-          continue;
-        }
-        try {
-          const creator = await asTenant(userId, () => platforms.client(platform).resolveCreator(link.ref!));
-          links[platform] = healthy(link, { resolvedId: creator.id, checkedAt: creator.fetchedAt });
-        } catch (err) {
-          if (!(err instanceof PlatformError) || err.retryable) throw toActivityFailure(err);
-          links[platform] = brokenLink(link, err, now, scale);
-        }
-      }
-      await withTenant(db, { userId }, (trx) => Blogger.query(trx).patch({ platformLinks: links }).where({ id: bloggerId, userId }));
-      return { deleted: false, ok: (Object.keys(links) as PlatformName[]).filter((p) => links[p]!.state === 'ok') };
-    },
-
-    /** Pulls the blogger's recent videos and writes a history row for each one that is due. */
-    async syncBloggerVideos(req: SyncRequest): Promise<SyncOutcome> {
-      const syncAt = new Date(req.syncAt);
-      const { blogger, inactive } = await loadForSync(db, req.bloggerId, req.userId);
-      if (!blogger || inactive) return { deleted: !blogger, inactive, fetched: 0, due: 0, budgetLeft: null, budgetResetsAt: null, linkErrors: {}, deferred: {} };
-
-      const { day, nextDayAt } = budgetDay(syncAt.getTime(), scale);
-      // Nothing can be written today: spend no platform quota finding out what is new.
-      if (await budgetSpent(db, req.userId, day)) {
-        return { deleted: false, fetched: 0, due: 0, budgetLeft: 0, budgetResetsAt: new Date(nextDayAt).toISOString(), linkErrors: {}, deferred: {} };
-      }
-
-      const videos: Video[] = [];
-      const linkErrors: SyncOutcome['linkErrors'] = {};
-      const brokenLinks: Partial<Record<PlatformName, PlatformLink>> = {};
-      const deferred: SyncOutcome['deferred'] = {};
-      for (const [platform, link] of Object.entries(blogger.platformLinks ?? {}) as [PlatformName, PlatformLink][]) {
-        if (link.state !== 'ok' || !link.resolvedId || !platforms.enabled.includes(platform)) continue;
-        const plan = await planCalls(platform, req);
-        if (plan) {
-          deferred[platform] = plan;
-          continue;
-        }
-        try {
-          const since = new Date(syncAt.getTime() - req.lookbackMs);
-          videos.push(...(await asTenant(req.userId, () => platforms.client(platform).listCreatorVideos(link.resolvedId!, { since, limit: req.maxVideos }))));
-        } catch (err) {
-          if (!(err instanceof PlatformError) || err.retryable || err.kind === 'quota_exhausted') throw toActivityFailure(err);
-          linkErrors[platform] = err.message;
-          brokenLinks[platform] = brokenLink(link, err, new Date(), scale);
-        }
-      }
-
-      videos.push(...(await refreshOlderVideos(req, syncAt, videos, blogger, deferred)));
-
-      return withTenant(db, { userId: req.userId }, async (trx) => {
-        const last = await trx('video_history').select('platform', 'platformVideoId').max('fetchedAt as lastFetchedAt')
-          .where('bloggerId', req.bloggerId).groupBy('platform', 'platformVideoId') as { platform: string; platformVideoId: string; lastFetchedAt: Date }[];
-        const lastFetch = new Map(last.map((r) => [`${r.platform}:${r.platformVideoId}`, new Date(r.lastFetchedAt).getTime()]));
-        const due = videos.filter((v) => {
-          const previous = lastFetch.get(`${v.platform}:${v.id}`);
-          if (previous !== undefined && previous >= syncAt.getTime()) return false; // this sync already wrote it
-          const ageMs = (syncAt.getTime() - Date.parse(v.publishedAt)) * scale;
-          return isDue(ageMs, previous === undefined ? null : (syncAt.getTime() - previous) * scale);
-        });
-        const { granted, left } = await reserveBudget(trx, req.userId, day, due.length);
-        const taken = due.slice(0, granted);
-
-        // Viral score: views against the median of the blogger's videos of a comparable age.
-        const ageOf = (v: Video) => syncAt.getTime() - Date.parse(v.publishedAt);
-        const rows = taken.map((v) => {
-          const peers = videos.filter((p) => p !== v && p.metrics.views !== null && ageOf(p) >= ageOf(v) / 2 && ageOf(p) <= ageOf(v) * 2).map((p) => p.metrics.views!);
-          return {
-            userId: req.userId, bloggerId: req.bloggerId, platform: v.platform, platformVideoId: v.id, videoUrl: v.url, title: v.title ?? v.description?.slice(0, 300) ?? null,
-            publishedAt: new Date(v.publishedAt), views: v.metrics.views, likes: v.metrics.likes, comments: v.metrics.comments, shares: v.metrics.shares,
-            // The moment the platform answered these numbers (the adapter's clock), never the
-            // sync's planned time or the write time: growth between rows is measured by it.
-            engagementRate: engagementRate(v.metrics), viralScore: viralScore(v.metrics.views, peers), fetchedAt: new Date(v.fetchedAt),
-          };
-        });
-        const inserted = rows.length
-          ? await trx('video_history').insert(rows).onConflict(['bloggerId', 'platform', 'platformVideoId', 'fetchedAt']).ignore().returning('id')
-          : [];
-        if (inserted.length) await trx('usage_daily').where({ userId: req.userId, day }).increment('videosFetched', inserted.length);
-        // New data retires the blogger's cached responses (a failed bump only leaves them until their TTL).
-        if (inserted.length) await redis.incr(bloggerCacheVersionKey(req.bloggerId)).catch(() => undefined);
-
-        const exhausted = granted < due.length;
-        await Blogger.query(trx).where({ id: req.bloggerId, userId: req.userId }).patch({
-          lastSyncedAt: syncAt,
-          syncStatus: 'idle',
-          ...(Object.keys(brokenLinks).length ? { platformLinks: { ...blogger.platformLinks, ...brokenLinks } } : {}),
-        });
-        logger.info({ bloggerId: req.bloggerId, due: due.length, written: inserted.length, budgetLeft: left }, 'blogger sync');
-        return {
-          deleted: false, fetched: inserted.length, due: due.length, budgetLeft: left,
-          budgetResetsAt: exhausted ? new Date(nextDayAt).toISOString() : null, linkErrors, deferred,
-        };
-      });
-    },
-
-    /** Records when the next sync is planned (shown by GET /api/bloggers/:id). */
-    async planNextBloggerSync({ bloggerId, userId, nextSyncAt, status }: { bloggerId: number; userId: number; nextSyncAt: string | null; status: Blogger['syncStatus'] }) {
-      await withTenant(db, { userId }, async (trx) => {
-        await Blogger.query(trx).where({ id: bloggerId, userId }).patch({ nextSyncAt: nextSyncAt ? new Date(nextSyncAt) : null, syncStatus: status });
-        // A blogger deactivated meanwhile announces no next sync (its workflow is ending).
-        await Blogger.query(trx).where({ id: bloggerId, userId, isActive: false }).patch({ nextSyncAt: null });
-      });
-    },
+    resolveBloggerLinks: (input: Parameters<typeof resolveBloggerLinks>[1]) => resolveBloggerLinks(deps, input),
+    syncBloggerVideos: (req: SyncRequest) => syncBloggerVideos(deps, req),
+    planNextBloggerSync: (input: Parameters<typeof planNextBloggerSync>[1]) => planNextBloggerSync(deps, input),
   };
 }

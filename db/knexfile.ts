@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { knexSnakeCaseMappers } from 'objection';
+import { pgTypes } from './bigint';
 
 const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 
@@ -24,6 +25,7 @@ export function knexConfig({ url, poolMax = 10, applicationName = 'blogger-analy
       // A stopped or unreachable server must fail fast, never hang a request.
       connectionTimeoutMillis: 3000,
       statement_timeout: 30_000,
+      types: pgTypes,
     },
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 5000,

@@ -77,7 +77,7 @@ export async function isBloggerSyncRunning(client: Client, bloggerId: number): P
 
 export function trendMonitorInput(
   settings: Pick<TrendSettings, 'snapshotIntervalMs' | 'totalSlots'>,
-  video: { id: string; platform: PlatformName; platformVideoId: string },
+  video: { id: number; platform: PlatformName; platformVideoId: string },
 ): TrendMonitorInput {
   return {
     trendVideoId: video.id, platform: video.platform, platformVideoId: video.platformVideoId,

@@ -15,7 +15,7 @@ import { trendVideoMonitor } from './trendVideoMonitor';
 
 const SLOTS = 8;
 
-async function snapshotCount(videoId: string): Promise<number> {
+async function snapshotCount(videoId: number): Promise<number> {
   return TrendSnapshot.query(testDb()).where('videoId', videoId).resultSize();
 }
 

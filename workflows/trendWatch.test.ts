@@ -44,7 +44,7 @@ describe('Trend Watch workflows (real worker, dev server, simulator)', function 
       for (const v of videos) {
         assert.equal(v.workflowId, trendMonitorWorkflowId('youtube', v.platformVideoId));
         assert.ok(v.publishedAt.getTime() > Date.now() - 7 * DAY - 60_000, 'fresh');
-        assert.equal(typeof v.initialViews, 'string', 'initial metrics recorded');
+        assert.equal(typeof v.initialViews, 'number', 'initial metrics recorded');
       }
       const ids = await eventually(() => monitorIdsOn(taskQueue), (l) => l.length === inserted);
       assert.deepEqual([...ids].sort(), videos.map((v) => v.workflowId!).sort());

@@ -1,7 +1,10 @@
 /** Administration: users, system statistics and the audit log. Every change is audited. */
 import type { Knex } from 'knex';
 import { recordAudit, type RequestMeta } from '../../db/queries/audit';
-import { AuditLog, Blogger, TrendVideo, User } from '../../db/models';
+import { AuditLog, Blogger, User } from '../../db/models';
+import { trendVideosByStatus } from '../../db/queries/trendVideos';
+import { usersByPlan } from '../../db/queries/users';
+import { trackedVideoTotals } from '../../db/queries/videoHistory';
 import { withTenant } from '../../db/tenant';
 import { PLANS } from '../../lib/domain/plans';
 import { ConflictError, NotFoundError } from '../../lib/errors';
@@ -66,26 +69,25 @@ export async function deleteUser(db: Knex, actor: Actor, id: number, meta: Reque
 export async function systemStats(db: Knex) {
   const dayAgo = new Date(Date.now() - 86_400_000);
   const [byPlan, active24h, tenantCounts, trendCounts] = await Promise.all([
-    User.query(db).select('plan').count('* as count').groupBy('plan') as unknown as Promise<{ plan: string; count: string }[]>,
+    usersByPlan(db),
     User.query(db).where('lastLogin', '>=', dayAgo).resultSize(),
     withTenant(db, { admin: true }, async (trx) => ({
       bloggers: await Blogger.query(trx).resultSize(),
-      videosTracked: (await trx.raw<{ rows: { n: number }[] }>('select count(distinct (platform, platform_video_id))::int as n from video_history')).rows[0]?.n ?? 0,
+      videosTracked: (await trackedVideoTotals(trx)).videos,
     })),
-    TrendVideo.query(db).select('status').count('* as count').groupBy('status') as unknown as Promise<{ status: string; count: string }[]>,
+    trendVideosByStatus(db),
   ]);
-  const trendByStatus = Object.fromEntries(trendCounts.map((r) => [r.status, Number(r.count)]));
   return {
     users: {
-      total: byPlan.reduce((sum, r) => sum + Number(r.count), 0),
-      byPlan: Object.fromEntries(PLANS.map((p) => [p, Number(byPlan.find((r) => r.plan === p)?.count ?? 0)])),
+      total: [...byPlan.values()].reduce((sum, n) => sum + n, 0),
+      byPlan: Object.fromEntries(PLANS.map((p) => [p, byPlan.get(p) ?? 0])),
       activeLast24h: active24h,
     },
     bloggers: tenantCounts.bloggers,
     videosTracked: tenantCounts.videosTracked,
     trendWatch: {
-      videosByStatus: trendByStatus,
-      monitorsRunning: (trendByStatus.monitoring ?? 0) + (trendByStatus.trending ?? 0) + (trendByStatus.paused ?? 0),
+      videosByStatus: trendCounts.byStatus,
+      monitorsRunning: trendCounts.live,
     },
   };
 }

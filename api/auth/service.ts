@@ -13,6 +13,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
+import { isUniqueViolation } from '../../db/errors';
 import { recordAudit, type RequestMeta } from '../../db/queries/audit';
 import { RefreshToken, User, UserLimit } from '../../db/models';
 import type { Config } from '../../lib/config';
@@ -58,7 +59,7 @@ export async function register(deps: AuthDeps, { email, password }: RegisterBody
     await recordAudit(deps.db, { action: 'auth.register', actorId: user.id, actorEmail: email, targetType: 'user', targetId: user.id, ip: meta.ip, requestId: meta.requestId });
     return user;
   } catch (err) {
-    if ((err as { name?: string }).name === 'UniqueViolationError') {
+    if (isUniqueViolation(err)) {
       throw new ConflictError('An account with this email already exists. Log in instead, or use another email.');
     }
     throw err;
@@ -67,7 +68,7 @@ export async function register(deps: AuthDeps, { email, password }: RegisterBody
 
 async function issueTokens(
   deps: AuthDeps, trx: Knex, user: User, familyId: string, meta: RequestMeta, refreshToken = newRefreshToken(),
-): Promise<{ pair: TokenPair; tokenId: string }> {
+): Promise<{ pair: TokenPair; tokenId: number }> {
   const expiresAt = new Date(Date.now() + deps.config.REFRESH_TOKEN_TTL_DAYS * 86_400_000);
   const row = await RefreshToken.query(trx).insert({
     userId: user.id, familyId, tokenHash: hashRefreshToken(refreshToken), expiresAt, ip: meta.ip, userAgent: meta.userAgent ?? null,

@@ -5,14 +5,16 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
-import { UniqueViolationError } from 'objection';
 import type { Config } from '../../lib/config';
 import { bloggerSyncSettings } from '../../lib/domain/bloggerSyncSettings';
 import { isTemporalUnavailable } from '../../temporal/client';
 import { bloggerSyncWorkflowId, pauseSync, resumeSync, stopSync, syncNow } from '../../temporal/contract';
 import { signalOrStartBloggerSync, startBloggerSync } from '../../temporal/starters';
 import { createWithinPlanLimit } from '../../db/queries/planLimits';
-import { Blogger, UsageDaily, type PlatformLink } from '../../db/models';
+import { uniqueViolation } from '../../db/errors';
+import { Blogger, type PlatformLink } from '../../db/models';
+import { countBloggers, findOwnedBlogger } from '../../db/queries/bloggers';
+import { videosFetchedOn } from '../../db/queries/usage';
 import { tenantQuota, type TenantQuota } from '../../db/queries/platformQuota';
 import { withTenant } from '../../db/tenant';
 import { PLATFORM_NAMES, PLATFORM_URL_FIELDS, PLATFORMS, type PlatformName, type PlatformUrlColumn, type PlatformUrlField } from '../../lib/domain/platforms';
@@ -74,12 +76,9 @@ export function publicBlogger(b: Blogger) {
 
 /** Turns a unique violation into a 409 that names the creator the user already tracks. */
 function duplicate(err: unknown): never {
-  // The per-user uniques are expression indexes (lower(...)): PostgreSQL reports 23505 with the
-  // index name, which objection surfaces as a plain constraint violation.
-  const native = (err as { nativeError?: { code?: string; constraint?: string } }).nativeError;
-  if (err instanceof UniqueViolationError || native?.code === '23505') {
-    const constraint = native?.constraint ?? (err as { constraint?: string }).constraint ?? '';
-    const platform = PLATFORM_NAMES.find((p) => constraint.includes(p)) ?? PLATFORM_NAMES[0];
+  const violation = uniqueViolation(err);
+  if (violation) {
+    const platform = PLATFORM_NAMES.find((p) => violation.constraint.includes(p)) ?? PLATFORM_NAMES[0];
     throw new ConflictError(`You already track this ${PLATFORMS[platform].label} in another blogger.`, { platform });
   }
   throw err;
@@ -120,7 +119,7 @@ export async function createBlogger(deps: BloggerDeps, owner: Owner, body: Creat
     blogger = await withTenant(db, { userId: owner.id }, (trx) =>
       createWithinPlanLimit(trx, {
         userId: owner.id, plan: owner.plan, resource: 'bloggers', limit: owner.limits.maxBloggers, noun: 'bloggers',
-        count: (t) => Blogger.query(t).where('userId', owner.id).resultSize(),
+        count: (t) => countBloggers(t, owner.id),
         create: (t) => Blogger.query(t).insertAndFetch({ ...columns, userId: owner.id, name: body.name, platformLinks: links, syncStatus: 'pending' }),
       }));
   } catch (err) {
@@ -136,7 +135,7 @@ export async function createBlogger(deps: BloggerDeps, owner: Owner, body: Creat
 }
 
 async function findOwned(trx: Knex, owner: Owner, id: number): Promise<Blogger> {
-  const blogger = await Blogger.query(trx).findById(id).where('userId', owner.id);
+  const blogger = await findOwnedBlogger(trx, owner.id, id);
   if (!blogger) throw new NotFoundError('Blogger');
   return blogger;
 }
@@ -250,7 +249,7 @@ export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: O
   const { day, nextDayAt } = budgetDay(now, config.TIME_SCALE);
   const { blogger, videosToday } = await withTenant(db, { userId: owner.id }, async (trx) => ({
     blogger: await findOwned(trx, owner, id),
-    videosToday: (await UsageDaily.query(trx).findOne({ userId: owner.id, day }))?.videosFetched ?? 0,
+    videosToday: await videosFetchedOn(trx, owner.id, day),
   }));
   const times = { lastSyncedAt: blogger.lastSyncedAt ?? null, nextSyncAt: blogger.nextSyncAt ?? null };
   const links = Object.entries(blogger.platformLinks ?? {}) as [PlatformName, PlatformLink][];

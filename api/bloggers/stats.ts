@@ -7,7 +7,8 @@ import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { stringify } from 'csv-stringify/sync';
 import { bloggerStats, dailySeries } from '../../db/queries/bloggerStats';
-import { Blogger } from '../../db/models';
+import { ownsBlogger } from '../../db/queries/bloggers';
+import { historyOfVideo, latestVideosPage } from '../../db/queries/videoHistory';
 import { withTenant } from '../../db/tenant';
 import { BLOGGER_CACHE_TTL_SECONDS, bloggerCacheKey, bloggerCacheVersionKey } from '../../lib/domain/cacheKeys';
 import { NotFoundError } from '../../lib/errors';
@@ -34,8 +35,7 @@ async function cached<T>(redis: Redis, bloggerId: number, variant: string, compu
 /** Runs `work` for the owner's blogger, or 404 (another tenant's id included). */
 function forOwnBlogger<T>(db: Knex, owner: Owner, bloggerId: number, work: (trx: Knex) => Promise<T>): Promise<T> {
   return withTenant(db, { userId: owner.id }, async (trx) => {
-    const blogger = await Blogger.query(trx).findById(bloggerId).where('userId', owner.id).select('id');
-    if (!blogger) throw new NotFoundError('Blogger');
+    if (!(await ownsBlogger(trx, owner.id, bloggerId))) throw new NotFoundError('Blogger');
     return work(trx);
   });
 }
@@ -49,31 +49,25 @@ export function dailySeriesCsv(deps: { db: Knex }, owner: Owner, bloggerId: numb
     stringify(await dailySeries(trx, bloggerId), { header: true, columns: ['day', 'views', 'likes', 'comments', 'shares'] }));
 }
 
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-
 export function videosOf(deps: { db: Knex; redis: Redis }, owner: Owner, bloggerId: number, page: number, limit: number) {
   return forOwnBlogger(deps.db, owner, bloggerId, (trx) => cached(deps.redis, bloggerId, `videos:${page}:${limit}`, async () => {
-    const latest = trx('video_history').distinctOn(['platform', 'platformVideoId']).where('bloggerId', bloggerId)
-      .orderBy([{ column: 'platform' }, { column: 'platformVideoId' }, { column: 'fetchedAt', order: 'desc' }]);
-    const [counted] = (await trx.from(latest.clone().as('l')).count('* as total')) as { total: string }[];
-    const total = counted?.total ?? 0;
-    const rows = await trx.from(latest.as('l')).orderBy([{ column: 'publishedAt', order: 'desc', nulls: 'last' }, { column: 'platformVideoId' }]).limit(limit).offset((page - 1) * limit);
-    const data = rows.map((r: Record<string, unknown>) => ({
+    const { rows, total } = await latestVideosPage(trx, bloggerId, page, limit);
+    const data = rows.map((r) => ({
       platform: r.platform, videoId: r.platformVideoId, title: r.title ?? null, url: r.videoUrl ?? null, publishedAt: r.publishedAt ?? null,
-      views: num(r.views), likes: num(r.likes), comments: num(r.comments), shares: num(r.shares),
-      engagementRate: num(r.engagementRate), viralScore: num(r.viralScore), lastFetchedAt: r.fetchedAt,
+      views: r.views, likes: r.likes, comments: r.comments, shares: r.shares,
+      engagementRate: r.engagementRate ?? null, viralScore: r.viralScore ?? null, lastFetchedAt: r.fetchedAt,
     }));
-    return toPage(data, Number(total), page, limit);
+    return toPage(data, total, page, limit);
   }));
 }
 
 export function historyOf(deps: { db: Knex }, owner: Owner, bloggerId: number, videoId: string) {
   return forOwnBlogger(deps.db, owner, bloggerId, async (trx) => {
-    const rows = await trx('video_history').where({ bloggerId, platformVideoId: videoId }).orderBy('fetchedAt');
+    const rows = await historyOfVideo(trx, bloggerId, videoId);
     if (rows.length === 0) throw new NotFoundError('Video');
-    return rows.map((r: Record<string, unknown>) => ({
-      fetchedAt: (r.fetchedAt as Date).toISOString(), views: num(r.views), likes: num(r.likes), comments: num(r.comments), shares: num(r.shares),
-      engagementRate: num(r.engagementRate), viralScore: num(r.viralScore),
+    return rows.map((r) => ({
+      fetchedAt: r.fetchedAt.toISOString(), views: r.views, likes: r.likes, comments: r.comments, shares: r.shares,
+      engagementRate: r.engagementRate ?? null, viralScore: r.viralScore ?? null,
     }));
   });
 }

@@ -6,10 +6,11 @@
  */
 import type { Middleware } from 'koa';
 import {
-  DBError, ForeignKeyViolationError, NotFoundError as ObjectionNotFound, UniqueViolationError,
+  DBError, ForeignKeyViolationError, NotFoundError as ObjectionNotFound,
   ValidationError as ObjectionValidation,
 } from 'objection';
 import { ZodError } from 'zod';
+import { uniqueViolation } from '../../db/errors';
 import { AppError, ConflictError, NotFoundError, ServiceUnavailableError, TemporalUnavailableError, ValidationError } from '../../lib/errors';
 import { isTemporalUnavailable } from '../../temporal/client';
 
@@ -55,9 +56,9 @@ export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof ZodError) return zodToValidationError(err);
   if (err instanceof ObjectionValidation) return new ValidationError(err.message, err.data);
   if (err instanceof ObjectionNotFound) return new NotFoundError();
-  if (err instanceof UniqueViolationError) return new ConflictError('This already exists.', { constraint: err.constraint });
+  const unique = uniqueViolation(err);
+  if (unique) return new ConflictError('This already exists.', unique.constraint ? { constraint: unique.constraint } : undefined);
   if (err instanceof ForeignKeyViolationError) return new ConflictError('A referenced record does not exist or is still in use.');
-  if ((err as { nativeError?: { code?: string } }).nativeError?.code === '23505') return new ConflictError('This already exists.');
   if (isDatabaseUnavailable(err)) {
     return new ServiceUnavailableError('The database is unreachable just now; nothing was changed. Try again shortly.',
       { down: ['postgres'], retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS }, 'database_unavailable', { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) });

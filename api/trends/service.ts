@@ -32,17 +32,14 @@ export async function assertTrendWatch(db: Knex, user: AuthUser): Promise<void> 
   throw new ForbiddenError(`Trend Watch is ${which}; your plan is ${user.plan}.`, 'plan_required');
 }
 
-/** bigint columns arrive as strings; counts stay far below 2^53, so numbers are exact. */
-const count = (v: string | number | null | undefined) => (v === null || v === undefined ? null : Number(v));
-
 function publicVideo(v: TrendVideo) {
   return {
-    id: Number(v.id), platform: v.platform, videoId: v.platformVideoId, url: v.videoUrl ?? null, title: v.title ?? null,
+    id: v.id, platform: v.platform, videoId: v.platformVideoId, url: v.videoUrl ?? null, title: v.title ?? null,
     creator: { id: v.creatorId, name: v.creatorName ?? null },
     publishedAt: v.publishedAt, discoveredAt: v.discoveredAt,
     hashtags: v.hashtags, topics: v.topics, soundId: v.soundId ?? null, format: v.format ?? null,
-    views: count(v.currentViews), likes: count(v.currentLikes), comments: count(v.currentComments), shares: count(v.currentShares),
-    initialViews: count(v.initialViews),
+    views: v.currentViews ?? null, likes: v.currentLikes ?? null, comments: v.currentComments ?? null, shares: v.currentShares ?? null,
+    initialViews: v.initialViews ?? null,
     velocity: v.velocity ?? null, acceleration: v.acceleration ?? null,
     status: v.status, snapshotCount: v.snapshotCount, lastSnapshotAt: v.lastSnapshotAt ?? null,
   };
@@ -50,7 +47,7 @@ function publicVideo(v: TrendVideo) {
 
 function publicSnapshot(s: TrendSnapshot) {
   return {
-    slot: s.slot, takenAt: s.takenAt, views: count(s.views), likes: count(s.likes), comments: count(s.comments), shares: count(s.shares),
+    slot: s.slot, takenAt: s.takenAt, views: s.views ?? null, likes: s.likes ?? null, comments: s.comments ?? null, shares: s.shares ?? null,
     velocity: s.velocity ?? null, acceleration: s.acceleration ?? null,
   };
 }
@@ -105,12 +102,12 @@ export async function monitoredVideos(db: Knex, q: VideosQuery) {
   if (q.include !== 'snapshots' || results.length === 0) return toPage(videos, total, q.page, q.limit);
 
   const snapshots = await TrendSnapshot.query(db).whereIn('videoId', results.map((v) => v.id)).orderBy(['videoId', 'slot']);
-  const byVideo = groupBy(snapshots, (s) => Number(s.videoId), publicSnapshot);
+  const byVideo = groupBy(snapshots, (s) => s.videoId, publicSnapshot);
   return toPage(videos.map((v) => ({ ...v, snapshots: byVideo.get(v.id) ?? [] })), total, q.page, q.limit);
 }
 
 interface TrendPointRow {
-  trendId: string; at: Date; score: number; totalVelocity: number; totalAcceleration: number; videoCount: number; creatorCount: number; status: string;
+  trendId: number; at: Date; score: number; totalVelocity: number; totalAcceleration: number; videoCount: number; creatorCount: number; status: string;
 }
 
 /**
@@ -133,13 +130,13 @@ export async function detectedTrends(db: Knex, q: TrendingQuery) {
   const points: TrendPointRow[] = results.length
     ? await db('detected_trend_points').whereIn('trendId', results.map((t) => t.id)).orderBy(['trendId', 'at'])
     : [];
-  const series = groupBy(points, (p) => Number(p.trendId), ({ trendId: _, ...point }) => point);
+  const series = groupBy(points, (p) => p.trendId, ({ trendId: _, ...point }) => point);
   const data = results.map((t) => ({
-    id: Number(t.id), kind: t.kind, name: t.name, platforms: t.platforms, status: t.status, score: t.score, previousScore: t.previousScore ?? null,
+    id: t.id, kind: t.kind, name: t.name, platforms: t.platforms, status: t.status, score: t.score, previousScore: t.previousScore ?? null,
     videoCount: t.videoCount, creatorCount: t.creatorCount, totalVelocity: t.totalVelocity, totalAcceleration: t.totalAcceleration,
     windowStart: t.windowStart, windowEnd: t.windowEnd, firstDetectedAt: t.firstDetectedAt, lastDetectedAt: t.lastDetectedAt,
     missedRuns: t.missedRuns, endedAt: t.endedAt ?? null,
-    series: series.get(Number(t.id)) ?? [],
+    series: series.get(t.id) ?? [],
   }));
   return toPage(data, total, q.page, q.limit);
 }

@@ -5,7 +5,7 @@ export class AuditLog extends BaseModel {
   static override tableName = 'audit_logs';
   static override readonly hasUpdatedAt = false;
 
-  id!: string;
+  id!: number;
   actorId?: number | null;
   actorEmail?: string | null;
   action!: string;

@@ -8,7 +8,7 @@ export type TrendKind = (typeof TREND_KINDS)[number];
 export class DetectedTrend extends BaseModel {
   static override tableName = 'detected_trends';
 
-  id!: string;
+  id!: number;
   kind!: TrendKind;
   name!: string;
   platforms!: string[];

@@ -5,13 +5,13 @@ export class RefreshToken extends BaseModel {
   static override tableName = 'refresh_tokens';
   static override readonly hasUpdatedAt = false;
 
-  id!: string;
+  id!: number;
   userId!: number;
   familyId!: string;
   tokenHash!: string;
   expiresAt!: Date;
   rotatedAt?: Date | null;
-  replacedById?: string | null;
+  replacedById?: number | null;
   revokedAt?: Date | null;
   revokedReason?: string | null;
   ip?: string | null;

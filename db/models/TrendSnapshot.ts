@@ -5,14 +5,14 @@ export class TrendSnapshot extends BaseModel {
   static override tableName = 'trend_snapshots';
   static override readonly hasUpdatedAt = false;
 
-  id!: string;
-  videoId!: string;
+  id!: number;
+  videoId!: number;
   slot!: number;
   takenAt!: Date;
-  views?: string | null;
-  likes?: string | null;
-  comments?: string | null;
-  shares?: string | null;
+  views?: number | null;
+  likes?: number | null;
+  comments?: number | null;
+  shares?: number | null;
   velocity?: number | null;
   acceleration?: number | null;
 }

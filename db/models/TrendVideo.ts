@@ -10,7 +10,7 @@ export { TREND_VIDEO_STATUSES, type TrendVideoStatus };
 export class TrendVideo extends BaseModel {
   static override tableName = 'trend_videos';
 
-  id!: string;
+  id!: number;
   platform!: PlatformName;
   platformVideoId!: string;
   creatorId!: string;
@@ -25,11 +25,11 @@ export class TrendVideo extends BaseModel {
   soundId?: string | null;
   format?: string | null;
   durationSeconds?: number | null;
-  initialViews?: string | null;
-  currentViews?: string | null;
-  currentLikes?: string | null;
-  currentComments?: string | null;
-  currentShares?: string | null;
+  initialViews?: number | null;
+  currentViews?: number | null;
+  currentLikes?: number | null;
+  currentComments?: number | null;
+  currentShares?: number | null;
   velocity?: number | null;
   acceleration?: number | null;
   status!: TrendVideoStatus;

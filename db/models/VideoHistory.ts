@@ -6,7 +6,7 @@ export class VideoHistory extends BaseModel {
   static override tableName = 'video_history';
   static override readonly hasUpdatedAt = false;
 
-  id!: string;
+  id!: number;
   userId!: number;
   bloggerId!: number;
   platform!: PlatformName;
@@ -14,10 +14,10 @@ export class VideoHistory extends BaseModel {
   videoUrl?: string | null;
   title?: string | null;
   publishedAt?: Date | null;
-  views!: string | null;
-  likes!: string | null;
-  comments!: string | null;
-  shares!: string | null;
+  views!: number | null;
+  likes!: number | null;
+  comments!: number | null;
+  shares!: number | null;
   engagementRate?: number | null;
   viralScore?: number | null;
   fetchedAt!: Date;

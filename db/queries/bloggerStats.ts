@@ -4,23 +4,15 @@
  * counts once. Run inside withTenant(): row-level security scopes every query to the owner.
  */
 import type { Knex } from 'knex';
+import { latestHistoryPerVideo, type VideoHistoryRow } from './videoHistory';
 
-const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-
-/** Each video's latest row at or before `asOf`. */
-function latestAsOf(trx: Knex, bloggerId: number, asOf: Date) {
-  return trx('video_history')
-    .distinctOn(['platform', 'platformVideoId'])
-    .where('bloggerId', bloggerId)
-    .where('fetchedAt', '<=', asOf)
-    .orderBy([{ column: 'platform' }, { column: 'platformVideoId' }, { column: 'fetchedAt', order: 'desc' }]);
-}
+const latestAsOf = (trx: Knex, bloggerId: number, asOf: Date) => latestHistoryPerVideo(trx, bloggerId, { asOf });
 
 async function totalsAsOf(trx: Knex, bloggerId: number, asOf: Date) {
-  const row = await trx
+  const row = (await trx
     .from(latestAsOf(trx, bloggerId, asOf).as('latest'))
     .select(
-      trx.raw('count(*)::int as videos'),
+      trx.raw('count(*) as videos'),
       trx.raw('coalesce(sum(views), 0)::bigint as views'),
       trx.raw('coalesce(sum(likes), 0)::bigint as likes'),
       trx.raw('coalesce(sum(comments), 0)::bigint as comments'),
@@ -28,10 +20,10 @@ async function totalsAsOf(trx: Knex, bloggerId: number, asOf: Date) {
       trx.raw('avg(engagement_rate) as avg_engagement'),
       trx.raw('percentile_cont(0.5) within group (order by views) as median_views'),
     )
-    .first();
+    .first()) as { videos: number; views: number; likes: number; comments: number; shares: number; avgEngagement: number | null; medianViews: number | null };
   return {
-    videos: n(row?.videos) ?? 0, views: n(row?.views) ?? 0, likes: n(row?.likes) ?? 0, comments: n(row?.comments) ?? 0, shares: n(row?.shares) ?? 0,
-    averageEngagementRate: n(row?.avgEngagement), medianViews: n(row?.medianViews),
+    videos: row.videos, views: row.views, likes: row.likes, comments: row.comments, shares: row.shares,
+    averageEngagementRate: row.avgEngagement, medianViews: row.medianViews,
   };
 }
 
@@ -44,15 +36,15 @@ export async function bloggerStats(trx: Knex, bloggerId: number, now = new Date(
     const then = await totalsAsOf(trx, bloggerId, new Date(now.getTime() - days * 86_400_000));
     growth[label] = { views: current.views - then.views, likes: current.likes - then.likes, comments: current.comments - then.comments, shares: current.shares - then.shares };
   }
-  const top = await trx.from(latestAsOf(trx, bloggerId, now).as('latest')).whereNotNull('viralScore').orderBy('viralScore', 'desc').limit(5);
+  const top = (await trx.from(latestAsOf(trx, bloggerId, now).as('latest')).whereNotNull('viralScore').orderBy('viralScore', 'desc').limit(5)) as VideoHistoryRow[];
   return {
     totals: { videos: current.videos, views: current.views, likes: current.likes, comments: current.comments, shares: current.shares },
     growth,
     averageEngagementRate: current.averageEngagementRate,
     medianViews: current.medianViews,
-    topVideos: top.map((v: Record<string, unknown>) => ({
+    topVideos: top.map((v) => ({
       platform: v.platform, videoId: v.platformVideoId, title: v.title ?? null, url: v.videoUrl ?? null, publishedAt: v.publishedAt ?? null,
-      views: n(v.views), viralScore: n(v.viralScore), engagementRate: n(v.engagementRate),
+      views: v.views, viralScore: v.viralScore ?? null, engagementRate: v.engagementRate ?? null,
     })),
     daily: await dailySeries(trx, bloggerId, now),
   };
@@ -68,7 +60,7 @@ export interface DailyPoint {
 
 /** End-of-day totals for the last 90 days that have data (latest fetch of each video by then). */
 export async function dailySeries(trx: Knex, bloggerId: number, now = new Date()): Promise<DailyPoint[]> {
-  const { rows } = await trx.raw<{ rows: Record<string, unknown>[] }>(
+  const { rows } = await trx.raw<{ rows: DailyPoint[] }>(
     `with days as (
        select generate_series(greatest(date_trunc('day', min(fetched_at)), date_trunc('day', ?::timestamptz) - interval '89 days'),
                               date_trunc('day', ?::timestamptz), interval '1 day') as day
@@ -87,5 +79,5 @@ export async function dailySeries(trx: Knex, bloggerId: number, now = new Date()
      group by days.day order by days.day`,
     [now.toISOString(), now.toISOString(), bloggerId, bloggerId],
   );
-  return rows.map((r) => ({ day: String(r.day), views: Number(r.views), likes: Number(r.likes), comments: Number(r.comments), shares: Number(r.shares) }));
+  return rows;
 }

@@ -28,8 +28,8 @@ export async function tenantsOnPlatform(db: Knex, platform: PlatformName): Promi
   const rows = await withTenant(db, { admin: true }, (trx) =>
     trx('bloggers').join('users', 'users.id', 'bloggers.userId').select('bloggers.userId as userId').count('* as bloggers').groupBy('bloggers.userId')
       .where('bloggers.isActive', true).where('users.isActive', true)
-      .whereRaw("bloggers.platform_links -> ? is not null and (bloggers.platform_links -> ? ->> 'state' <> 'broken' or bloggers.platform_links -> ? ->> 'retryAt' is not null)", [platform, platform, platform])) as { userId: number; bloggers: string }[];
-  return new Map(rows.map((r) => [Number(r.userId), Number(r.bloggers)]));
+      .whereRaw("bloggers.platform_links -> ? is not null and (bloggers.platform_links -> ? ->> 'state' <> 'broken' or bloggers.platform_links -> ? ->> 'retryAt' is not null)", [platform, platform, platform])) as { userId: number; bloggers: number }[];
+  return new Map(rows.map((r) => [r.userId, r.bloggers]));
 }
 
 /** How a tenant's demand for the rest of the quota day is estimated: each blogger syncs every interval at about this cost. */

@@ -4,7 +4,8 @@ import type { TrendVideoStatus } from '../../lib/domain/trendVideoStatus';
 import type { PlatformName } from '../../platforms/types';
 
 export interface TrendMonitorInput {
-  trendVideoId: string;
+  /** The trend_videos row id (histories recorded before ids were numbers carry it as text; both work). */
+  trendVideoId: number;
   platform: PlatformName;
   platformVideoId: string;
   snapshotIntervalMs: number;
