@@ -46,11 +46,3 @@ function parse<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | '
 export const validateBody = <S extends z.ZodType>(body: S) => validate({ body });
 export const validateQuery = <S extends z.ZodType>(query: S) => validate({ query });
 export const validateParams = <S extends z.ZodType>(params: S) => validate({ params });
-
-/**
- * Route parameters through a schema, inside a handler. Prefer validate({ params }) on the route;
- * this remains for the admin trend-control routes until they move to it.
- */
-export function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.output<S> {
-  return parse(schema, params, 'params');
-}
