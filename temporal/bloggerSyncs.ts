@@ -6,6 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
+import { activeBloggersAfter } from '../db/queries/bloggers';
 import { withTenant } from '../db/tenant';
 import type { BloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
 import { bloggerSyncWorkflowId, WORKFLOW_TYPES, workflowsOfType, type ReconcileResult } from './contract';
@@ -25,11 +26,7 @@ export async function reconcileBloggerSyncs(
   for await (const wf of client.workflow.list({ query: workflowsOfType(WORKFLOW_TYPES.bloggerSync, { running: true }) })) running.add(wf.workflowId);
   const result: ReconcileResult = { active: 0, started: 0, startedIds: [] };
   for (let afterId = 0; ;) {
-    const rows = await withTenant(db, { admin: true }, (trx) => trx('bloggers')
-      .join('users', 'users.id', 'bloggers.userId')
-      .where('bloggers.isActive', true).where('users.isActive', true).where('bloggers.id', '>', afterId)
-      .orderBy('bloggers.id').limit(PAGE)
-      .select('bloggers.id', 'bloggers.userId', 'bloggers.syncStatus')) as { id: number; userId: number; syncStatus: string }[];
+    const rows = await withTenant(db, { admin: true }, (trx) => activeBloggersAfter(trx, afterId, PAGE));
     for (const row of rows) {
       result.active++;
       if (running.has(bloggerSyncWorkflowId(row.id)) || (await isBloggerSyncRunning(client, row.id))) continue;

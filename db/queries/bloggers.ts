@@ -39,3 +39,12 @@ export async function isUserActive(trx: Knex, userId: number): Promise<boolean> 
 export async function clearNextSyncIfInactive(trx: Knex, userId: number, bloggerId: number): Promise<void> {
   await Blogger.query(trx).where({ id: bloggerId, userId, isActive: false }).patch({ nextSyncAt: null });
 }
+
+/** A page of active bloggers of active users, in id order after `afterId` (the sync reconciler's list; run with admin scope). */
+export function activeBloggersAfter(trx: Knex, afterId: number, limit: number): PromiseLike<{ id: number; userId: number; syncStatus: string }[]> {
+  return trx('bloggers')
+    .join('users', 'users.id', 'bloggers.userId')
+    .where('bloggers.isActive', true).where('users.isActive', true).where('bloggers.id', '>', afterId)
+    .orderBy('bloggers.id').limit(limit)
+    .select('bloggers.id', 'bloggers.userId', 'bloggers.syncStatus');
+}

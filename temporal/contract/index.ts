@@ -1,8 +1,9 @@
 /**
  * The Temporal contract: everything the API, activities, schedules, scripts and tests need to
  * know about the workflows without running them: workflow type names and signatures, inputs and
- * results, signal and query definitions, workflow and schedule ids, search attributes, task
- * queues and failure types. It is the only place that names a workflow, signal or query by a
+ * results, signal and query definitions, workflow and schedule ids, search attributes and failure
+ * types (the task queue's name is configuration, TEMPORAL_TASK_QUEUE, handed to the starters and
+ * the worker). It is the only place that names a workflow, signal or query by a
  * string (ESLint flags such a string anywhere else).
  *
  * Workflow-safe: no I/O imports (ESLint checks it, as for workflows/), so workflows import their
@@ -22,7 +23,6 @@ export * from './bloggerSync';
 export * from './failures';
 export * from './ids';
 export * from './searchAttributes';
-export * from './taskQueues';
 export * from './trendWatch';
 
 /** Every workflow the worker hosts, by type name, with its signature. */
