@@ -10,16 +10,52 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
-const IO_MODULES = ['knex', 'pg', 'objection', 'ioredis', 'koa', '@koa/*', 'pino', 'pino-*', 'bcrypt', 'nodemailer', 'undici', 'axios', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'];
+const IO_MODULES = [
+  'knex',
+  'pg',
+  'objection',
+  'ioredis',
+  'koa',
+  '@koa/*',
+  'pino',
+  'pino-*',
+  'bcrypt',
+  'nodemailer',
+  'undici',
+  'axios',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+];
 const IO_FOLDERS = [
-  '**/db', '**/db/**', '**/api/**', '**/activities', '**/activities/**', '**/platforms/**', '**/scripts/**', '**/lib/config', '**/lib/logger', '**/lib/redis',
-  '**/temporal/client', '**/temporal/worker', '**/temporal/starters', '**/temporal/schedules', '**/temporal/bloggerSyncs',
+  '**/db',
+  '**/db/**',
+  '**/api/**',
+  '**/activities',
+  '**/activities/**',
+  '**/platforms/**',
+  '**/scripts/**',
+  '**/lib/config',
+  '**/lib/logger',
+  '**/lib/redis',
+  '**/temporal/client',
+  '**/temporal/worker',
+  '**/temporal/starters',
+  '**/temporal/schedules',
+  '**/temporal/bloggerSyncs',
 ];
 /** The sandbox rule: workflow code and the contract it shares with callers do no I/O. */
 const SANDBOX_IMPORTS = {
-  paths: NODE_BUILTINS.map((name) => ({ name, message: 'Workflow code runs in a deterministic sandbox: no Node built-ins. Do this in an activity.' })),
+  paths: NODE_BUILTINS.map((name) => ({
+    name,
+    message: 'Workflow code runs in a deterministic sandbox: no Node built-ins. Do this in an activity.',
+  })),
   patterns: [
-    { group: [...IO_MODULES, ...IO_FOLDERS], allowTypeImports: true, message: 'Workflow code may not do I/O: call an activity (type-only imports are fine).' },
+    {
+      group: [...IO_MODULES, ...IO_FOLDERS],
+      allowTypeImports: true,
+      message: 'Workflow code may not do I/O: call an activity (type-only imports are fine).',
+    },
   ],
 };
 const NO_WORKFLOWS = {
@@ -35,15 +71,33 @@ const NO_UPPER_LAYERS = {
   regex: '^(\\.\\./)+(db|api|activities|temporal|scripts)(/|$)',
   message: 'lib/ is the ground floor: it imports nothing from the layers above it.',
 };
-const WORKFLOW_TYPE_NAMES = ['bloggerSync', 'bloggerSyncReconciler', 'trendAnalysis', 'trendCleanup', 'trendDiscovery', 'trendVideoMonitor'];
-const BY_CONTRACT = 'Name workflows, signals and queries through temporal/contract (WORKFLOW_TYPES, workflowsOfType, the signal and query definitions), never by a string.';
+const WORKFLOW_TYPE_NAMES = [
+  'bloggerSync',
+  'bloggerSyncReconciler',
+  'trendAnalysis',
+  'trendCleanup',
+  'trendDiscovery',
+  'trendVideoMonitor',
+];
+const BY_CONTRACT =
+  'Name workflows, signals and queries through temporal/contract (WORKFLOW_TYPES, workflowsOfType, the signal and query definitions), never by a string.';
 /** Strings that name a workflow, signal or query outside the contract (type positions such as Workflows['x'] are fine). */
 const STRING_NAMES = [
   { selector: `Literal[value=/^(${WORKFLOW_TYPE_NAMES.join('|')})$/]:not(TSLiteralType > Literal)`, message: BY_CONTRACT },
   { selector: 'Literal[value=/WorkflowType\\s*=/], TemplateElement[value.raw=/WorkflowType\\s*=/]', message: BY_CONTRACT },
-  { selector: "CallExpression[callee.property.name=/^(signal|query|signalWithStart|executeUpdate|startUpdate)$/][arguments.0.type='Literal'][arguments.0.value=/^\\w+$/]", message: BY_CONTRACT },
-  { selector: "CallExpression[callee.property.name='signalWithStart'] Property[key.name='signal'][value.type='Literal']", message: BY_CONTRACT },
-  { selector: 'CallExpression[callee.name=/^define(Signal|Query|Update)$/]', message: 'Signal, query and update definitions live in temporal/contract.' },
+  {
+    selector:
+      "CallExpression[callee.property.name=/^(signal|query|signalWithStart|executeUpdate|startUpdate)$/][arguments.0.type='Literal'][arguments.0.value=/^\\w+$/]",
+    message: BY_CONTRACT,
+  },
+  {
+    selector: "CallExpression[callee.property.name='signalWithStart'] Property[key.name='signal'][value.type='Literal']",
+    message: BY_CONTRACT,
+  },
+  {
+    selector: 'CallExpression[callee.name=/^define(Signal|Query|Update)$/]',
+    message: 'Signal, query and update definitions live in temporal/contract.',
+  },
 ];
 
 export default tseslint.config(
@@ -53,7 +107,10 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node, ...globals.mocha } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-namespace': 'off',
       eqeqeq: ['error', 'always'],
       'no-console': 'off',
@@ -97,6 +154,8 @@ export default tseslint.config(
   {
     // The contract is imported by workflows, so it obeys their sandbox; it never imports them.
     files: ['temporal/contract/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { ...SANDBOX_IMPORTS, patterns: [...SANDBOX_IMPORTS.patterns, NO_WORKFLOWS] }] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { ...SANDBOX_IMPORTS, patterns: [...SANDBOX_IMPORTS.patterns, NO_WORKFLOWS] }],
+    },
   },
 );

@@ -8,7 +8,15 @@ import { createActivities } from '.';
 import { Blogger, TrendVideo, User, type PlatformLink } from '../db/models';
 import { QuotaLedger, quotaDay } from '../platforms/quota';
 import { youTubeBuckets } from '../platforms/youtube';
-import { API_KEY, BASE_PATH, channelItem, fakeYouTube, videoItem, youTubeErrorReply, type FakeYouTube } from '../platforms/youtube/testFixtures';
+import {
+  API_KEY,
+  BASE_PATH,
+  channelItem,
+  fakeYouTube,
+  videoItem,
+  youTubeErrorReply,
+  type FakeYouTube,
+} from '../platforms/youtube/testFixtures';
 import { resetDb, testDb, testRedis } from '../test/harness';
 import { startStubServer, type StubServer } from '../test/stubServer';
 import { createTestWorker } from '../test/worker';
@@ -28,18 +36,28 @@ describe('platform quota per tenant, manual discovery share, links broken by quo
   const linkOf = async (id: number) => (await Blogger.query(testDb()).findById(id))!.platformLinks.youtube!;
   /** The test plays the quota day out: the link's retry time has come. */
   const retryTimeHasCome = (id: number) =>
-    testDb().raw("update bloggers set platform_links = jsonb_set(platform_links, '{youtube,retryAt}', to_jsonb(?::text)) where id = ?", [new Date(Date.now() - 1000).toISOString(), id]);
+    testDb().raw("update bloggers set platform_links = jsonb_set(platform_links, '{youtube,retryAt}', to_jsonb(?::text)) where id = ?", [
+      new Date(Date.now() - 1000).toISOString(),
+      id,
+    ]);
 
   async function tenant(name: string, link: PlatformLink & { ref?: unknown }) {
     const user = await User.query(testDb()).insertAndFetch({ email: `${name}-${Date.now()}@example.com`, passwordHash: 'x', plan: 'pro' });
     const blogger = await Blogger.query(testDb()).insertAndFetch({
-      userId: user.id, name, youtubeUrl: 'https://www.youtube.com/@catchannel', youtubeHandle: 'catchannel', syncStatus: 'idle', platformLinks: { youtube: link },
+      userId: user.id,
+      name,
+      youtubeUrl: 'https://www.youtube.com/@catchannel',
+      youtubeHandle: 'catchannel',
+      syncStatus: 'idle',
+      platformLinks: { youtube: link },
     });
     return { user, blogger };
   }
 
   async function activitiesWith(config: Record<string, string>) {
-    const { deps } = await createTestWorker({ config: { YOUTUBE_API_KEY: API_KEY, YOUTUBE_API_BASE_URL: `${stub.url}${BASE_PATH}`, PLATFORMS_ENABLED: 'youtube', ...config } });
+    const { deps } = await createTestWorker({
+      config: { YOUTUBE_API_KEY: API_KEY, YOUTUBE_API_BASE_URL: `${stub.url}${BASE_PATH}`, PLATFORMS_ENABLED: 'youtube', ...config },
+    });
     return createActivities(deps);
   }
 
@@ -48,7 +66,12 @@ describe('platform quota per tenant, manual discovery share, links broken by quo
     await clearQuota();
     youtube = {
       channels: [channelItem(CHANNEL)],
-      uploads: { [`UU${CHANNEL.slice(2)}`]: [{ videoId: 'vid00000001', videoPublishedAt: recent(3) }, { videoId: 'vid00000002', videoPublishedAt: recent(30) }] },
+      uploads: {
+        [`UU${CHANNEL.slice(2)}`]: [
+          { videoId: 'vid00000001', videoPublishedAt: recent(3) },
+          { videoId: 'vid00000002', videoPublishedAt: recent(30) },
+        ],
+      },
       videos: [videoItem('vid00000001', recent(3)), videoItem('vid00000002', recent(30))],
     };
     stub = await startStubServer(fakeYouTube(youtube));
@@ -63,7 +86,14 @@ describe('platform quota per tenant, manual discovery share, links broken by quo
     const a = await tenant('busy', { state: 'ok', resolvedId: CHANNEL });
     const b = await tenant('quiet', { state: 'ok', resolvedId: CHANNEL });
     const activities = await activitiesWith({ YOUTUBE_DAILY_QUOTA_UNITS: '20' });
-    const sync = (t: typeof a) => activities.syncBloggerVideos({ bloggerId: t.blogger.id, userId: t.user.id, syncAt: new Date().toISOString(), lookbackMs: 7 * 86_400_000, maxVideos: 100 });
+    const sync = (t: typeof a) =>
+      activities.syncBloggerVideos({
+        bloggerId: t.blogger.id,
+        userId: t.user.id,
+        syncAt: new Date().toISOString(),
+        lookbackMs: 7 * 86_400_000,
+        maxVideos: 100,
+      });
     const units = youTubeBuckets(20, 100).units;
     const ledger = new QuotaLedger(testRedis());
 
@@ -81,7 +111,10 @@ describe('platform quota per tenant, manual discovery share, links broken by quo
   });
 
   it('when a link broke because the quota was spent, then it is retried after the reset and is healthy again once YouTube answers', async () => {
-    const { user, blogger } = await tenant('quota', { state: 'pending', ref: { platform: 'youtube', kind: 'handle', value: 'catchannel' } });
+    const { user, blogger } = await tenant('quota', {
+      state: 'pending',
+      ref: { platform: 'youtube', kind: 'handle', value: 'catchannel' },
+    });
     stub.setHandler((req) => (req.path.endsWith('/channels') ? youTubeErrorReply(403, 'quotaExceeded') : fakeYouTube(youtube)(req)));
     const activities = await activitiesWith({});
 
@@ -107,16 +140,33 @@ describe('platform quota per tenant, manual discovery share, links broken by quo
     assert.equal(healed.resolvedId, CHANNEL);
     assert.equal(healed.retryAt, undefined);
     assert.equal(healed.reason, undefined);
-    const synced = await activities.syncBloggerVideos({ bloggerId: blogger.id, userId: user.id, syncAt: new Date().toISOString(), lookbackMs: 7 * 86_400_000, maxVideos: 100 });
+    const synced = await activities.syncBloggerVideos({
+      bloggerId: blogger.id,
+      userId: user.id,
+      syncAt: new Date().toISOString(),
+      lookbackMs: 7 * 86_400_000,
+      maxVideos: 100,
+    });
     assert.equal(synced.fetched, 2);
   });
 
   it('when YouTube refuses the key while listing, then the link is broken with a retry time and heals once the key works; a creator really not found stays broken', async () => {
-    const { user, blogger } = await tenant('key', { state: 'ok', resolvedId: CHANNEL, ref: { platform: 'youtube', kind: 'handle', value: 'catchannel' } });
+    const { user, blogger } = await tenant('key', {
+      state: 'ok',
+      resolvedId: CHANNEL,
+      ref: { platform: 'youtube', kind: 'handle', value: 'catchannel' },
+    });
     const gone = await tenant('gone', { state: 'pending', ref: { platform: 'youtube', kind: 'handle', value: 'nobody-here' } });
     stub.setHandler(() => youTubeErrorReply(403, 'forbidden'));
     const activities = await activitiesWith({});
-    const sync = () => activities.syncBloggerVideos({ bloggerId: blogger.id, userId: user.id, syncAt: new Date().toISOString(), lookbackMs: 7 * 86_400_000, maxVideos: 100 });
+    const sync = () =>
+      activities.syncBloggerVideos({
+        bloggerId: blogger.id,
+        userId: user.id,
+        syncAt: new Date().toISOString(),
+        lookbackMs: 7 * 86_400_000,
+        maxVideos: 100,
+      });
 
     const refused = await sync();
     assert.match(refused.linkErrors.youtube ?? '', /forbidden/);
@@ -142,7 +192,8 @@ describe('platform quota per tenant, manual discovery share, links broken by quo
     youtube.videos!.push(videoItem('fresh000001', recent(2)));
     stub.setHandler(fakeYouTube(youtube));
     const activities = await activitiesWith({ YOUTUBE_DAILY_SEARCH_CALLS: '10', TREND_MANUAL_DISCOVERY_SHARE: '0.2' });
-    const discover = (manual: boolean) => activities.discoverTrendVideos({ platform: 'youtube', publishedAfter: recent(7 * 24), limit: 10, ...(manual ? { manual } : {}) });
+    const discover = (manual: boolean) =>
+      activities.discoverTrendVideos({ platform: 'youtube', publishedAfter: recent(7 * 24), limit: 10, ...(manual ? { manual } : {}) });
     const searches = () => stub.requests.filter((r) => r.path.endsWith('/search')).length;
 
     const runs = await Promise.allSettled(Array.from({ length: 30 }, () => discover(true)));

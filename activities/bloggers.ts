@@ -72,7 +72,6 @@ function healthy(link: PlatformLink, patch: Partial<PlatformLink>): PlatformLink
   return { ...rest, ...patch, state: 'ok' };
 }
 
-
 /**
  * Loads the blogger for a sync step and tells whether it may call platforms: a deactivated
  * blogger or a disabled owner stops syncing (the workflow ends; the reconciler restarts it once
@@ -99,10 +98,18 @@ async function planCalls({ db, platforms }: PlatformDeps, platform: PlatformName
   const bucket = platforms.quotaBucket(platform);
   if (!bucket) return null;
   const needed = syncCallEstimate(platform, req.maxVideos);
-  const quota = await tenantQuota(db, platforms.ledger, bucket, req.userId, req.syncIntervalMs ? { callsPerSync: needed, syncIntervalMs: req.syncIntervalMs } : undefined);
+  const quota = await tenantQuota(
+    db,
+    platforms.ledger,
+    bucket,
+    req.userId,
+    req.syncIntervalMs ? { callsPerSync: needed, syncIntervalMs: req.syncIntervalMs } : undefined,
+  );
   if (quota.yourAllowance >= needed) return null;
-  return `${platform}: your share of today's ${quota.limit} ${quota.bucket} is spent (you used ${quota.usedByYou}; ${quota.tenants} tenant${quota.tenants === 1 ? '' : 's'} share them, ` +
-    `${quota.equalSplit} each; ${quota.yourAllowance} left for you, a sync needs about ${needed}); it resumes after ${quota.resetAt}, or sooner if others leave spare`;
+  return (
+    `${platform}: your share of today's ${quota.limit} ${quota.bucket} is spent (you used ${quota.usedByYou}; ${quota.tenants} tenant${quota.tenants === 1 ? '' : 's'} share them, ` +
+    `${quota.equalSplit} each; ${quota.yourAllowance} left for you, a sync needs about ${needed}); it resumes after ${quota.resetAt}, or sooner if others leave spare`
+  );
 }
 
 /** Platform calls of a tenant's sync, counted for that tenant in the quota ledger. */
@@ -128,16 +135,27 @@ async function batchedStats({ platforms }: Pick<ActivityDeps, 'platforms'>, user
  */
 async function refreshOlderVideos(
   { db, platforms, settings }: Pick<ActivityDeps, 'db' | 'platforms' | 'settings'>,
-  req: SyncRequest, syncAt: Date, listed: Video[], blogger: Blogger, deferred: SyncOutcome['deferred'],
+  req: SyncRequest,
+  syncAt: Date,
+  listed: Video[],
+  blogger: Blogger,
+  deferred: SyncOutcome['deferred'],
 ): Promise<Video[]> {
   const scale = settings.timeScale;
   const listedKeys = new Set(listed.map((v) => `${v.platform}:${v.id}`));
   const known = await withTenant(db, { userId: req.userId }, (trx) => latestHistoryPerVideo(trx, req.bloggerId));
-  const due = known.filter((r) => {
-    if (listedKeys.has(`${r.platform}:${r.platformVideoId}`) || deferred[r.platform] || blogger.platformLinks?.[r.platform]?.state !== 'ok') return false;
-    const ageMs = (syncAt.getTime() - new Date(r.publishedAt ?? r.fetchedAt).getTime()) * scale;
-    return isDue(ageMs, (syncAt.getTime() - new Date(r.fetchedAt).getTime()) * scale);
-  }).slice(0, req.maxVideos);
+  const due = known
+    .filter((r) => {
+      if (
+        listedKeys.has(`${r.platform}:${r.platformVideoId}`) ||
+        deferred[r.platform] ||
+        blogger.platformLinks?.[r.platform]?.state !== 'ok'
+      )
+        return false;
+      const ageMs = (syncAt.getTime() - new Date(r.publishedAt ?? r.fetchedAt).getTime()) * scale;
+      return isDue(ageMs, (syncAt.getTime() - new Date(r.fetchedAt).getTime()) * scale);
+    })
+    .slice(0, req.maxVideos);
   const settled = await batchedStats({ platforms }, req.userId, due);
   const refreshed: Video[] = [];
   settled.forEach((result, i) => {
@@ -148,8 +166,18 @@ async function refreshOlderVideos(
       throw toActivityFailure(result.reason);
     }
     refreshed.push({
-      ...result.value, creatorId: '', creatorName: null, title: row.title ?? null, description: null, url: row.videoUrl ?? null,
-      publishedAt: new Date(row.publishedAt ?? row.fetchedAt).toISOString(), durationSeconds: null, hashtags: [], topics: [], soundId: null, format: null,
+      ...result.value,
+      creatorId: '',
+      creatorName: null,
+      title: row.title ?? null,
+      description: null,
+      url: row.videoUrl ?? null,
+      publishedAt: new Date(row.publishedAt ?? row.fetchedAt).toISOString(),
+      durationSeconds: null,
+      hashtags: [],
+      topics: [],
+      soundId: null,
+      format: null,
     });
   });
   return refreshed;
@@ -161,7 +189,8 @@ async function refreshOlderVideos(
  * the platform's reason (and a retry time unless the creator is really not found).
  */
 export async function resolveBloggerLinks(
-  { db, platforms, settings }: Pick<ActivityDeps, 'db' | 'platforms' | 'settings'>, { bloggerId, userId }: { bloggerId: number; userId: number },
+  { db, platforms, settings }: Pick<ActivityDeps, 'db' | 'platforms' | 'settings'>,
+  { bloggerId, userId }: { bloggerId: number; userId: number },
 ): Promise<{ deleted: boolean; inactive?: boolean; ok: PlatformName[] }> {
   const { blogger, inactive } = await loadForSync(db, bloggerId, userId);
   if (!blogger) return { deleted: true, ok: [] };
@@ -207,7 +236,11 @@ async function listRecentVideos(deps: PlatformDeps & Pick<ActivityDeps, 'setting
     }
     try {
       const since = new Date(syncAt.getTime() - req.lookbackMs);
-      videos.push(...(await asTenant(req.userId, () => platforms.client(platform).listCreatorVideos(link.resolvedId!, { since, limit: req.maxVideos }))));
+      videos.push(
+        ...(await asTenant(req.userId, () =>
+          platforms.client(platform).listCreatorVideos(link.resolvedId!, { since, limit: req.maxVideos }),
+        )),
+      );
     } catch (err) {
       if (!(err instanceof PlatformError) || err.retryable || err.kind === 'quota_exhausted') throw toActivityFailure(err);
       linkErrors[platform] = err.message;
@@ -221,31 +254,54 @@ async function listRecentVideos(deps: PlatformDeps & Pick<ActivityDeps, 'setting
 function historyRows(req: SyncRequest, syncAt: Date, taken: Video[], videos: Video[]) {
   const ageOf = (v: Video) => syncAt.getTime() - Date.parse(v.publishedAt);
   return taken.map((v) => {
-    const peers = videos.filter((p) => p !== v && p.metrics.views !== null && ageOf(p) >= ageOf(v) / 2 && ageOf(p) <= ageOf(v) * 2).map((p) => p.metrics.views!);
+    const peers = videos
+      .filter((p) => p !== v && p.metrics.views !== null && ageOf(p) >= ageOf(v) / 2 && ageOf(p) <= ageOf(v) * 2)
+      .map((p) => p.metrics.views!);
     return {
-      userId: req.userId, bloggerId: req.bloggerId, platform: v.platform, platformVideoId: v.id, videoUrl: v.url, title: v.title ?? v.description?.slice(0, 300) ?? null,
-      publishedAt: new Date(v.publishedAt), views: v.metrics.views, likes: v.metrics.likes, comments: v.metrics.comments, shares: v.metrics.shares,
+      userId: req.userId,
+      bloggerId: req.bloggerId,
+      platform: v.platform,
+      platformVideoId: v.id,
+      videoUrl: v.url,
+      title: v.title ?? v.description?.slice(0, 300) ?? null,
+      publishedAt: new Date(v.publishedAt),
+      views: v.metrics.views,
+      likes: v.metrics.likes,
+      comments: v.metrics.comments,
+      shares: v.metrics.shares,
       // The moment the platform answered these numbers (the adapter's clock), never the
       // sync's planned time or the write time: growth between rows is measured by it.
-      engagementRate: engagementRate(v.metrics), viralScore: viralScore(v.metrics.views, peers), fetchedAt: new Date(v.fetchedAt),
+      engagementRate: engagementRate(v.metrics),
+      viralScore: viralScore(v.metrics.views, peers),
+      fetchedAt: new Date(v.fetchedAt),
     };
   });
 }
 
 /** Pulls the blogger's recent videos and writes a history row for each one that is due. */
 export async function syncBloggerVideos(
-  deps: Pick<ActivityDeps, 'db' | 'redis' | 'platforms' | 'settings' | 'logger'>, req: SyncRequest,
+  deps: Pick<ActivityDeps, 'db' | 'redis' | 'platforms' | 'settings' | 'logger'>,
+  req: SyncRequest,
 ): Promise<SyncOutcome> {
   const { db, redis, settings, logger } = deps;
   const scale = settings.timeScale;
   const syncAt = new Date(req.syncAt);
   const { blogger, inactive } = await loadForSync(db, req.bloggerId, req.userId);
-  if (!blogger || inactive) return { deleted: !blogger, inactive, fetched: 0, due: 0, budgetLeft: null, budgetResetsAt: null, linkErrors: {}, deferred: {} };
+  if (!blogger || inactive)
+    return { deleted: !blogger, inactive, fetched: 0, due: 0, budgetLeft: null, budgetResetsAt: null, linkErrors: {}, deferred: {} };
 
   const { day, nextDayAt } = budgetDay(syncAt.getTime(), scale);
   // Nothing can be written today: spend no platform quota finding out what is new.
   if (await withTenant(db, { userId: req.userId }, (trx) => videoBudgetSpent(trx, req.userId, day))) {
-    return { deleted: false, fetched: 0, due: 0, budgetLeft: 0, budgetResetsAt: new Date(nextDayAt).toISOString(), linkErrors: {}, deferred: {} };
+    return {
+      deleted: false,
+      fetched: 0,
+      due: 0,
+      budgetLeft: 0,
+      budgetResetsAt: new Date(nextDayAt).toISOString(),
+      linkErrors: {},
+      deferred: {},
+    };
   }
 
   const { videos, linkErrors, brokenLinks, deferred } = await listRecentVideos(deps, req, syncAt, blogger);
@@ -274,8 +330,13 @@ export async function syncBloggerVideos(
     });
     logger.info({ bloggerId: req.bloggerId, due: due.length, written, budgetLeft: left }, 'blogger sync');
     return {
-      deleted: false, fetched: written, due: due.length, budgetLeft: left,
-      budgetResetsAt: exhausted ? new Date(nextDayAt).toISOString() : null, linkErrors, deferred,
+      deleted: false,
+      fetched: written,
+      due: due.length,
+      budgetLeft: left,
+      budgetResetsAt: exhausted ? new Date(nextDayAt).toISOString() : null,
+      linkErrors,
+      deferred,
     };
   });
 }
@@ -283,7 +344,12 @@ export async function syncBloggerVideos(
 /** Records when the next sync is planned (shown by GET /api/bloggers/:id). */
 export async function planNextBloggerSync(
   { db }: Pick<ActivityDeps, 'db'>,
-  { bloggerId, userId, nextSyncAt, status }: { bloggerId: number; userId: number; nextSyncAt: string | null; status: Blogger['syncStatus'] },
+  {
+    bloggerId,
+    userId,
+    nextSyncAt,
+    status,
+  }: { bloggerId: number; userId: number; nextSyncAt: string | null; status: Blogger['syncStatus'] },
 ): Promise<void> {
   await withTenant(db, { userId }, async (trx) => {
     await patchOwnedBlogger(trx, userId, bloggerId, { nextSyncAt: nextSyncAt ? new Date(nextSyncAt) : null, syncStatus: status });

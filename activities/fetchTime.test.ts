@@ -65,8 +65,14 @@ describe('stored metric times are the platform answer times (YouTube adapter, lo
   async function activities() {
     const ledger = new QuotaLedger(testRedis(), clock, keyPrefix);
     const youtube = createYouTubeClient({
-      apiKey: API_KEY, baseUrl: `${stub.url}${BASE_PATH}`, timeoutMs: 2000, maxBytes: 1 << 20,
-      quota: ledger, dailyUnits: 10_000, dailySearchCalls: 100, clock,
+      apiKey: API_KEY,
+      baseUrl: `${stub.url}${BASE_PATH}`,
+      timeoutMs: 2000,
+      maxBytes: 1 << 20,
+      quota: ledger,
+      dailyUnits: 10_000,
+      dailySearchCalls: 100,
+      clock,
     });
     const held = async <T>(value: T): Promise<T> => {
       now += hold.clockMs;
@@ -85,7 +91,12 @@ describe('stored metric times are the platform answer times (YouTube adapter, lo
       ledger,
     };
     const deps: ActivityDeps = {
-      db: testAppDb(), logger: testLogger, redis: testRedis(), platforms, temporal: (await testTemporal()).client, taskQueue: 'unused',
+      db: testAppDb(),
+      logger: testLogger,
+      redis: testRedis(),
+      platforms,
+      temporal: (await testTemporal()).client,
+      taskQueue: 'unused',
       settings: { ...trendSettings(testConfig), timeScale: 1 },
     };
     return createActivities(deps);
@@ -93,7 +104,12 @@ describe('stored metric times are the platform answer times (YouTube adapter, lo
 
   it('when the write is held after a slow fetch, then each snapshot is stamped with the answer time and velocity is Δviews per Δanswer-hour exactly', async () => {
     const acts = await activities();
-    const row = await TrendVideo.query(testDb()).insertAndFetch({ platform: 'youtube', platformVideoId: VIDEO, creatorId: CHANNEL, publishedAt: new Date(now - 2 * HOUR) });
+    const row = await TrendVideo.query(testDb()).insertAndFetch({
+      platform: 'youtube',
+      platformVideoId: VIDEO,
+      creatorId: CHANNEL,
+      publishedAt: new Date(now - 2 * HOUR),
+    });
     const take = (slot: number) => acts.takeTrendSnapshot({ trendVideoId: row.id, platform: 'youtube', platformVideoId: VIDEO, slot });
 
     await take(0);
@@ -107,7 +123,11 @@ describe('stored metric times are the platform answer times (YouTube adapter, lo
 
     const snapshots = await TrendSnapshot.query(testDb()).where('videoId', row.id).orderBy('slot');
     assert.equal(snapshots.length, 2);
-    assert.deepEqual(snapshots.map((s) => s.takenAt.toISOString()), answeredAt.map((t) => new Date(t).toISOString()), 'taken_at is when YouTube answered');
+    assert.deepEqual(
+      snapshots.map((s) => s.takenAt.toISOString()),
+      answeredAt.map((t) => new Date(t).toISOString()),
+      'taken_at is when YouTube answered',
+    );
     const expected = 600 / ((answeredAt[1]! - answeredAt[0]!) / HOUR);
     assert.equal(snapshots[1]!.velocity, expected);
     assert.equal(second.velocity, expected);
@@ -117,9 +137,17 @@ describe('stored metric times are the platform answer times (YouTube adapter, lo
 
   it('when a blogger sync writes history after a slow listing and a held write, then fetched_at is the answer time, not the sync time, and a retry adds no row', async () => {
     const acts = await activities();
-    const user = await User.query(testDb()).insertAndFetch({ email: `fetch-time-${randomUUID()}@example.com`, passwordHash: 'x', plan: 'pro' });
+    const user = await User.query(testDb()).insertAndFetch({
+      email: `fetch-time-${randomUUID()}@example.com`,
+      passwordHash: 'x',
+      plan: 'pro',
+    });
     const blogger = await Blogger.query(testDb()).insertAndFetch({
-      userId: user.id, name: 'cats', youtubeUrl: 'https://www.youtube.com/@catchannel', youtubeHandle: 'catchannel', syncStatus: 'idle',
+      userId: user.id,
+      name: 'cats',
+      youtubeUrl: 'https://www.youtube.com/@catchannel',
+      youtubeHandle: 'catchannel',
+      syncStatus: 'idle',
       platformLinks: { youtube: { state: 'ok', resolvedId: CHANNEL } },
     });
     const syncAt = new Date(now).toISOString(); // the workflow's planned time, before any call

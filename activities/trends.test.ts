@@ -27,14 +27,27 @@ describe('trend analysis across runs (activity, real PostgreSQL)', function () {
 
   /** Three creators' videos with the tag, each last seen an hour before `at`. */
   async function videos(at: Date, creators: string[], suffix: string) {
-    await TrendVideo.query(testDb()).insert(creators.map((c, i) => ({
-      platform: 'youtube' as const, platformVideoId: `${tag}${suffix}${i}`, creatorId: c, publishedAt: new Date(at.getTime() - 24 * HOUR),
-      hashtags: [tag], velocity: 1000 + i, acceleration: 10, snapshotCount: 2, lastSnapshotAt: new Date(at.getTime() - HOUR),
-    })));
+    await TrendVideo.query(testDb()).insert(
+      creators.map((c, i) => ({
+        platform: 'youtube' as const,
+        platformVideoId: `${tag}${suffix}${i}`,
+        creatorId: c,
+        publishedAt: new Date(at.getTime() - 24 * HOUR),
+        hashtags: [tag],
+        velocity: 1000 + i,
+        acceleration: 10,
+        snapshotCount: 2,
+        lastSnapshotAt: new Date(at.getTime() - HOUR),
+      })),
+    );
   }
   const trend = () => DetectedTrend.query(testDb()).findOne({ kind: 'hashtag', name: tag });
-  const points = async () => (await testDb()('detected_trend_points').where('trendId', (await trend())!.id).orderBy('at'))
-    .map((p: { at: Date; status: string; creatorCount: number }) => [p.at.getTime(), p.status, p.creatorCount]);
+  const points = async () =>
+    (
+      await testDb()('detected_trend_points')
+        .where('trendId', (await trend())!.id)
+        .orderBy('at')
+    ).map((p: { at: Date; status: string; creatorCount: number }) => [p.at.getTime(), p.status, p.creatorCount]);
 
   it('when a trend qualifies in one run and not in the next two, then it goes fading, then ended (with when), and a later wave revives it', async () => {
     await videos(run(0), ['UCa', 'UCb', 'UCc'], 'x');
@@ -49,7 +62,7 @@ describe('trend analysis across runs (activity, real PostgreSQL)', function () {
     assert.equal(second.fading, 1);
     const fading = (await trend())!;
     assert.deepEqual([fading.status, fading.missedRuns, fading.creatorCount, fading.endedAt], ['fading', 1, 1, null]);
-    assert.ok(fading.score < detected.score, 'the score is the window\'s real one, not the last qualifying one');
+    assert.ok(fading.score < detected.score, "the score is the window's real one, not the last qualifying one");
     assert.equal(fading.previousScore, detected.score);
     assert.equal(fading.lastDetectedAt.getTime(), run(0).getTime(), 'last detected stays the run that saw it');
 
@@ -63,8 +76,15 @@ describe('trend analysis across runs (activity, real PostgreSQL)', function () {
     assert.deepEqual([ended.status, ended.missedRuns, ended.score, ended.endedAt?.getTime()], ['ended', 2, 0, run(2).getTime()]);
 
     await activities.analyzeTrends({ runAt: run(3).toISOString() });
-    assert.deepEqual(await points(), [[run(0).getTime(), 'emerging', 3], [run(1).getTime(), 'fading', 1], [run(2).getTime(), 'ended', 0]],
-      'one point per run up to the end, none after');
+    assert.deepEqual(
+      await points(),
+      [
+        [run(0).getTime(), 'emerging', 3],
+        [run(1).getTime(), 'fading', 1],
+        [run(2).getTime(), 'ended', 0],
+      ],
+      'one point per run up to the end, none after',
+    );
 
     // A new wave with the same tag: emerging again, announced as new.
     await videos(run(4), ['UCd', 'UCe', 'UCf'], 'z');
@@ -76,10 +96,20 @@ describe('trend analysis across runs (activity, real PostgreSQL)', function () {
   });
 
   it('when a video stays marked trending but has no snapshot in the window, then analysis puts it back to monitoring', async () => {
-    const [video] = await TrendVideo.query(testDb()).insert([{
-      platform: 'youtube', platformVideoId: `${tag}stale`, creatorId: 'UCstale', publishedAt: run(4), status: 'trending', velocity: 9e6,
-      snapshotCount: 3, lastSnapshotAt: new Date(run(5).getTime() - 7 * HOUR),
-    }]).returning('*') as unknown as TrendVideo[];
+    const [video] = (await TrendVideo.query(testDb())
+      .insert([
+        {
+          platform: 'youtube',
+          platformVideoId: `${tag}stale`,
+          creatorId: 'UCstale',
+          publishedAt: run(4),
+          status: 'trending',
+          velocity: 9e6,
+          snapshotCount: 3,
+          lastSnapshotAt: new Date(run(5).getTime() - 7 * HOUR),
+        },
+      ])
+      .returning('*')) as unknown as TrendVideo[];
     await activities.analyzeTrends({ runAt: run(5).toISOString() });
     assert.equal((await TrendVideo.query(testDb()).findById(video!.id))?.status, 'monitoring');
   });

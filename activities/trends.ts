@@ -10,8 +10,19 @@
 import type { DetectedTrend } from '../db/models';
 import { knownTrends, saveTrendRun, trendGroups, trendKey, type TrendGroup, type TrendRunWrite } from '../db/queries/detectedTrends';
 import {
-  archiveLiveVideosPublishedBefore, dropSlowVideos, endLiveVideo, insertDiscoveredVideos, markTrendingVideos, pruneDroppedSnapshots as pruneDropped,
-  recordMonitorWorkflow, recordSnapshot, setVideoPaused, snapshotAt, snapshotBefore, trendVideoStatus, videosAwaitingMonitor,
+  archiveLiveVideosPublishedBefore,
+  dropSlowVideos,
+  endLiveVideo,
+  insertDiscoveredVideos,
+  markTrendingVideos,
+  pruneDroppedSnapshots as pruneDropped,
+  recordMonitorWorkflow,
+  recordSnapshot,
+  setVideoPaused,
+  snapshotAt,
+  snapshotBefore,
+  trendVideoStatus,
+  videosAwaitingMonitor,
 } from '../db/queries/trendVideos';
 import { acceleration as accelerationOf, sampleAt, trendScore, velocity as velocityOf } from '../lib/domain/metrics';
 import { nextTrendStanding } from '../lib/domain/trendLifecycle';
@@ -60,7 +71,9 @@ export async function discoverTrendVideos(
   { platform, publishedAfter, limit, manual }: { platform: PlatformName; publishedAfter: string; limit: number; manual?: boolean },
 ) {
   const discover = () => platforms.client(platform).discoverFresh({ publishedAfter: new Date(publishedAfter), limit });
-  const videos = await platformCall(() => (manual ? withQuotaScope({ capped: { name: 'manual', share: settings.manualDiscoveryShare } }, discover) : discover()));
+  const videos = await platformCall(() =>
+    manual ? withQuotaScope({ capped: { name: 'manual', share: settings.manualDiscoveryShare } }, discover) : discover(),
+  );
   const fresh = videos.filter((v) => Date.parse(v.publishedAt) > Date.parse(publishedAfter)).slice(0, limit);
   if (fresh.length === 0) return { found: videos.length, inserted: 0 };
   const inserted = await insertDiscoveredVideos(db, fresh.map(toRow));
@@ -74,7 +87,8 @@ export async function discoverTrendVideos(
  * to the running monitor, and "reject duplicate" keeps an ended monitor from coming back.
  */
 export async function startPendingMonitors(
-  { db, temporal, taskQueue, settings }: Pick<ActivityDeps, 'db' | 'temporal' | 'taskQueue' | 'settings'>, { limit }: { limit: number },
+  { db, temporal, taskQueue, settings }: Pick<ActivityDeps, 'db' | 'temporal' | 'taskQueue' | 'settings'>,
+  { limit }: { limit: number },
 ) {
   const pending = await videosAwaitingMonitor(db, limit);
   let started = 0;
@@ -89,10 +103,21 @@ export async function startPendingMonitors(
 /** One snapshot of one video through the worker's batcher; writes slot `slot` once. */
 export async function takeTrendSnapshot(
   { db, platforms, settings }: Pick<ActivityDeps, 'db' | 'platforms' | 'settings'>,
-  { trendVideoId, platform, platformVideoId, slot }: { trendVideoId: number; platform: PlatformName; platformVideoId: string; slot: number },
+  {
+    trendVideoId,
+    platform,
+    platformVideoId,
+    slot,
+  }: { trendVideoId: number; platform: PlatformName; platformVideoId: string; slot: number },
 ) {
   const existing = await snapshotAt(db, trendVideoId, slot);
-  if (existing) return { velocity: existing.velocity ?? null, acceleration: existing.acceleration ?? null, status: await trendVideoStatus(db, trendVideoId), duplicate: true };
+  if (existing)
+    return {
+      velocity: existing.velocity ?? null,
+      acceleration: existing.acceleration ?? null,
+      status: await trendVideoStatus(db, trendVideoId),
+      duplicate: true,
+    };
   // The database has the last word: an archived, dropped or gone video costs no platform call.
   const before = await trendVideoStatus(db, trendVideoId);
   if (!isLiveTrendVideoStatus(before)) return notLive(before);
@@ -108,11 +133,20 @@ export async function takeTrendSnapshot(
     const previous = await snapshotBefore(trx, trendVideoId, slot);
     const views = stats.metrics.views;
     const velocity = previous ? velocityOf(sampleAt(previous.views, previous.takenAt), sampleAt(views, takenAt), settings.timeScale) : null;
-    const acceleration = previous && velocity !== null && previous.velocity !== null && previous.velocity !== undefined
-      ? accelerationOf(sampleAt(previous.velocity, previous.takenAt), sampleAt(velocity, takenAt), settings.timeScale)
-      : null;
+    const acceleration =
+      previous && velocity !== null && previous.velocity !== null && previous.velocity !== undefined
+        ? accelerationOf(sampleAt(previous.velocity, previous.takenAt), sampleAt(velocity, takenAt), settings.timeScale)
+        : null;
     const written = await recordSnapshot(trx, {
-      videoId: trendVideoId, slot, takenAt, views, likes: stats.metrics.likes, comments: stats.metrics.comments, shares: stats.metrics.shares, velocity, acceleration,
+      videoId: trendVideoId,
+      slot,
+      takenAt,
+      views,
+      likes: stats.metrics.likes,
+      comments: stats.metrics.comments,
+      shares: stats.metrics.shares,
+      velocity,
+      acceleration,
     });
     return { velocity, acceleration, status: await trendVideoStatus(trx, trendVideoId), duplicate: !written };
   });
@@ -138,7 +172,8 @@ export async function finishTrendMonitor(
  * answer is the status the database holds now.
  */
 export async function recordTrendMonitorPause(
-  { db }: Pick<ActivityDeps, 'db'>, { trendVideoId, paused }: { trendVideoId: number; paused: boolean },
+  { db }: Pick<ActivityDeps, 'db'>,
+  { trendVideoId, paused }: { trendVideoId: number; paused: boolean },
 ): Promise<{ status: TrendVideoStatus }> {
   await setVideoPaused(db, trendVideoId, paused);
   return { status: await trendVideoStatus(db, trendVideoId) };
@@ -152,7 +187,8 @@ export async function recordTrendMonitorPause(
  * and an event is published per newly detected trend.
  */
 export async function analyzeTrends(
-  { db, logger, redis, settings }: Pick<ActivityDeps, 'db' | 'logger' | 'redis' | 'settings'>, { runAt }: { runAt: string },
+  { db, logger, redis, settings }: Pick<ActivityDeps, 'db' | 'logger' | 'redis' | 'settings'>,
+  { runAt }: { runAt: string },
 ) {
   const at = new Date(runAt);
   const since = new Date(at.getTime() - settings.analysisWindowMs);
@@ -164,10 +200,25 @@ export async function analyzeTrends(
     const seen = new Set(groups.map(trendKey));
     for (const [key, t] of known) {
       if (seen.has(key) || t.status === 'ended') continue;
-      runs.push({ group: { kind: t.kind, name: t.name, platforms: t.platforms, videoCount: 0, creatorCount: 0, totalVelocity: 0, totalAcceleration: 0, qualifies: false }, previous: t });
+      runs.push({
+        group: {
+          kind: t.kind,
+          name: t.name,
+          platforms: t.platforms,
+          videoCount: 0,
+          creatorCount: 0,
+          totalVelocity: 0,
+          totalAcceleration: 0,
+          qualifies: false,
+        },
+        previous: t,
+      });
     }
     const decided = runs.map(({ group, previous }) => trendRun(group, previous, since, at)).filter((r) => r !== null);
-    await saveTrendRun(trx, decided.map((r) => r.write));
+    await saveTrendRun(
+      trx,
+      decided.map((r) => r.write),
+    );
     await markTrendingVideos(trx, { since, at, percentile: settings.trendingPercentile });
     return {
       newTrends: decided.filter((r) => r.isNew).map((r) => ({ kind: r.write.kind, name: r.write.name, score: r.write.point.score })),
@@ -176,7 +227,9 @@ export async function analyzeTrends(
     };
   });
   for (const trend of outcome.newTrends) {
-    await redis.publish(EVENTS_CHANNEL, JSON.stringify({ type: 'trend.detected', at: runAt, ...trend })).catch((err: Error) => logger.warn({ err: err.message }, 'event not published'));
+    await redis
+      .publish(EVENTS_CHANNEL, JSON.stringify({ type: 'trend.detected', at: runAt, ...trend }))
+      .catch((err: Error) => logger.warn({ err: err.message }, 'event not published'));
   }
   return { trends: groups.filter((g) => g.qualifies).length, ...outcome };
 }
@@ -185,7 +238,10 @@ export async function analyzeTrends(
  * Archives live videos published before the cut-off (past the monitoring window) and returns
  * their monitors, which cleanup then stops: an archived video is watched no more.
  */
-export function archiveExpiredTrendVideos({ db }: Pick<ActivityDeps, 'db'>, { publishedBefore }: { publishedBefore: string }): Promise<{ archived: number; workflowIds: string[] }> {
+export function archiveExpiredTrendVideos(
+  { db }: Pick<ActivityDeps, 'db'>,
+  { publishedBefore }: { publishedBefore: string },
+): Promise<{ archived: number; workflowIds: string[] }> {
   return archiveLiveVideosPublishedBefore(db, publishedBefore);
 }
 
@@ -198,7 +254,10 @@ export async function dropSlowTrendVideos({ db, settings }: Pick<ActivityDeps, '
  * Signals monitors to stop; a monitor that has ended already, or never existed, is fine (so a
  * retry after a partial run is too). Each monitor then records the status its row holds.
  */
-export async function stopTrendMonitors({ temporal }: Pick<ActivityDeps, 'temporal'>, { workflowIds, reason }: { workflowIds: string[]; reason: string }) {
+export async function stopTrendMonitors(
+  { temporal }: Pick<ActivityDeps, 'temporal'>,
+  { workflowIds, reason }: { workflowIds: string[]; reason: string },
+) {
   let stopped = 0;
   for (const id of workflowIds) if (await stopTrendMonitor(temporal, id, reason)) stopped++;
   return { stopped };
@@ -230,21 +289,43 @@ export function createTrendActivities(deps: ActivityDeps) {
  * for this run time) changes nothing, and a backfilled older run only adds its point: the row
  * always shows the latest run.
  */
-function trendRun(g: TrendGroup, previous: DetectedTrend | undefined, since: Date, at: Date): { write: TrendRunWrite; isNew: boolean; qualifies: boolean } | null {
+function trendRun(
+  g: TrendGroup,
+  previous: DetectedTrend | undefined,
+  since: Date,
+  at: Date,
+): { write: TrendRunWrite; isNew: boolean; qualifies: boolean } | null {
   const score = trendScore(g);
   if (!previous && !g.qualifies) return null;
   if (previous && previous.windowEnd.getTime() === at.getTime()) return null;
   // An older run (a backfill) has no say on misses: the row has moved on since.
   if (previous && previous.windowEnd.getTime() > at.getTime() && !g.qualifies) return null;
-  const standing = nextTrendStanding(previous ? { status: previous.status, score: previous.score, missedRuns: previous.missedRuns } : null, { score, totalAcceleration: g.totalAcceleration }, g.qualifies);
-  const figures = { score, videoCount: g.videoCount, creatorCount: g.creatorCount, totalVelocity: g.totalVelocity, totalAcceleration: g.totalAcceleration, status: standing.status };
+  const standing = nextTrendStanding(
+    previous ? { status: previous.status, score: previous.score, missedRuns: previous.missedRuns } : null,
+    { score, totalAcceleration: g.totalAcceleration },
+    g.qualifies,
+  );
+  const figures = {
+    score,
+    videoCount: g.videoCount,
+    creatorCount: g.creatorCount,
+    totalVelocity: g.totalVelocity,
+    totalAcceleration: g.totalAcceleration,
+    status: standing.status,
+  };
   const latest = !previous || previous.windowEnd.getTime() < at.getTime();
-  const row = latest ? {
-    ...figures, previousScore: standing.previousScore, missedRuns: standing.missedRuns, windowStart: since, windowEnd: at,
-    platforms: g.qualifies || !previous ? g.platforms : previous.platforms,
-    lastDetectedAt: g.qualifies || !previous ? at : previous.lastDetectedAt,
-    endedAt: standing.status === 'ended' ? at : g.qualifies || !previous ? null : (previous.endedAt ?? null),
-  } : undefined;
+  const row = latest
+    ? {
+        ...figures,
+        previousScore: standing.previousScore,
+        missedRuns: standing.missedRuns,
+        windowStart: since,
+        windowEnd: at,
+        platforms: g.qualifies || !previous ? g.platforms : previous.platforms,
+        lastDetectedAt: g.qualifies || !previous ? at : previous.lastDetectedAt,
+        endedAt: standing.status === 'ended' ? at : g.qualifies || !previous ? null : (previous.endedAt ?? null),
+      }
+    : undefined;
   return {
     write: { kind: g.kind, name: g.name, ...(previous ? { id: previous.id } : {}), ...(row ? { row } : {}), point: { ...figures, at } },
     isNew: standing.isNew && latest,

@@ -21,7 +21,10 @@ async function forgetLoginCounts(addresses: string[]): Promise<void> {
 async function failedLogin(api: TestApi, forwardedFor: string, emails: string[]) {
   const email = `ip-${randomUUID()}@example.com`;
   emails.push(email);
-  return api.request('POST', '/api/auth/login', { body: { email, password: 'not the password' }, headers: { 'x-forwarded-for': forwardedFor } });
+  return api.request('POST', '/api/auth/login', {
+    body: { email, password: 'not the password' },
+    headers: { 'x-forwarded-for': forwardedFor },
+  });
 }
 
 /**
@@ -29,7 +32,10 @@ async function failedLogin(api: TestApi, forwardedFor: string, emails: string[])
  * limiter), so the first attempts would not all land in one counter.
  */
 async function untilReady(api: TestApi): Promise<void> {
-  const res = await eventually(() => api.request('GET', '/api/ready'), (r) => r.status === 200);
+  const res = await eventually(
+    () => api.request('GET', '/api/ready'),
+    (r) => r.status === 200,
+  );
   assert.equal(res.status, 200, JSON.stringify(res.body));
 }
 

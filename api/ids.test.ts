@@ -20,13 +20,23 @@ const VALID_BODIES: Record<string, unknown> = {
 const TOO_LARGE = ['2147483648', '99999999999999999999', '000002147483648'];
 const MALFORMED = ['abc', '-1', '0', '1.5', '1e3', '0x10', '99999999999999999999x', '%20'];
 
-interface IdRoute { key: string; method: string; pattern: string }
+interface IdRoute {
+  key: string;
+  method: string;
+  pattern: string;
+}
 
 function idRoutes(api: TestApi): IdRoute[] {
   const routers = buildApp(api.deps).middleware.flatMap((mw) => (mw as unknown as { router?: Router }).router ?? []);
-  return routers.flatMap((router) => router.stack.flatMap((layer) => (String(layer.path).includes(':id')
-    ? layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ key: `${method} ${String(layer.path)}`, method, pattern: String(layer.path) }))
-    : [])));
+  return routers.flatMap((router) =>
+    router.stack.flatMap((layer) =>
+      String(layer.path).includes(':id')
+        ? layer.methods
+            .filter((m) => m !== 'HEAD')
+            .map((method) => ({ key: `${method} ${String(layer.path)}`, method, pattern: String(layer.path) }))
+        : [],
+    ),
+  );
 }
 
 describe('ids out of range', () => {
@@ -42,20 +52,26 @@ describe('ids out of range', () => {
     routes = idRoutes(api);
   });
   after(async () => {
-    await User.query(testDb()).whereIn('id', [user?.id, admin?.id].filter((id): id is number => id !== undefined)).delete();
+    await User.query(testDb())
+      .whereIn(
+        'id',
+        [user?.id, admin?.id].filter((id): id is number => id !== undefined),
+      )
+      .delete();
     await api.close();
   });
 
   const call = (route: IdRoute, id: string) => {
     const token = route.pattern.startsWith('/api/admin/') ? admin.accessToken : user.accessToken;
     const path = route.pattern.replace(':id', id).replace(':videoId', 'some-video');
-    const body = ['POST', 'PUT', 'PATCH'].includes(route.method) ? VALID_BODIES[route.key] ?? {} : undefined;
+    const body = ['POST', 'PUT', 'PATCH'].includes(route.method) ? (VALID_BODIES[route.key] ?? {}) : undefined;
     return api.request(route.method, path, { token, body });
   };
 
   it('when the routers are enumerated, then the blogger and admin user id routes are among them', () => {
     const keys = routes.map((r) => r.key);
-    for (const key of ['GET /api/bloggers/:id', 'POST /api/bloggers/:id/sync', 'PUT /api/admin/users/:id', 'DELETE /api/admin/users/:id']) assert.ok(keys.includes(key), key);
+    for (const key of ['GET /api/bloggers/:id', 'POST /api/bloggers/:id/sync', 'PUT /api/admin/users/:id', 'DELETE /api/admin/users/:id'])
+      assert.ok(keys.includes(key), key);
   });
 
   it('when any id route is given an id beyond 2^31-1, then 404 exactly as for an unknown id', async () => {
@@ -65,7 +81,9 @@ describe('ids out of range', () => {
       for (const id of TOO_LARGE) {
         const res = await call(route, id);
         if (res.status !== 404 || res.body?.error?.message !== unknown.body?.error?.message) {
-          failures.push(`${route.method} ${id} on ${route.pattern}: ${res.status} ${JSON.stringify(res.body)} (unknown id: ${unknown.status} ${JSON.stringify(unknown.body)})`);
+          failures.push(
+            `${route.method} ${id} on ${route.pattern}: ${res.status} ${JSON.stringify(res.body)} (unknown id: ${unknown.status} ${JSON.stringify(unknown.body)})`,
+          );
         }
       }
     }
@@ -77,7 +95,8 @@ describe('ids out of range', () => {
     for (const route of routes) {
       for (const id of MALFORMED) {
         const res = await call(route, id);
-        if (res.status !== 400 || res.body?.error?.details?.[0]?.path !== 'params.id') failures.push(`${route.method} ${id} on ${route.pattern}: ${res.status} ${JSON.stringify(res.body)}`);
+        if (res.status !== 400 || res.body?.error?.details?.[0]?.path !== 'params.id')
+          failures.push(`${route.method} ${id} on ${route.pattern}: ${res.status} ${JSON.stringify(res.body)}`);
       }
     }
     assert.deepEqual(failures, []);
@@ -96,7 +115,12 @@ describe('ids out of range', () => {
   });
 
   it('when a list is asked for a page number beyond any offset, then 400 naming query.page, never 500', async () => {
-    for (const [path, token] of [['/api/bloggers', user.accessToken], ['/api/admin/users', admin.accessToken], ['/api/admin/logs', admin.accessToken], ['/api/trends/videos', user.accessToken]] as const) {
+    for (const [path, token] of [
+      ['/api/bloggers', user.accessToken],
+      ['/api/admin/users', admin.accessToken],
+      ['/api/admin/logs', admin.accessToken],
+      ['/api/trends/videos', user.accessToken],
+    ] as const) {
       for (const page of ['2147483648', '99999999999999999999']) {
         const res = await api.request('GET', `${path}?page=${page}`, { token });
         assert.equal(res.status, 400, `${path}?page=${page}: ${res.status} ${JSON.stringify(res.body)}`);

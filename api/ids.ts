@@ -14,7 +14,10 @@ export const rowId = z
   .preprocess(
     // JSON numbers as digits (BigInt spells 1e20 out, String would not).
     (v) => (typeof v === 'number' && Number.isInteger(v) ? BigInt(v).toString() : v),
-    z.string().trim().regex(/^0*[1-9]\d*$/, 'must be a positive integer'),
+    z
+      .string()
+      .trim()
+      .regex(/^0*[1-9]\d*$/, 'must be a positive integer'),
   )
   .transform((digits) => (BigInt(digits) <= BigInt(MAX_ROW_ID) ? Number(digits) : null));
 

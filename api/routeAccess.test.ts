@@ -88,7 +88,8 @@ function registeredRoutes(routers: Router[]): RouteUnderTest[] {
         if (method === 'HEAD') continue; // @koa/router adds HEAD to every GET
         const pattern = String(layer.path);
         const path = pattern.replace(/:(\w+)/g, (_, name: string) => {
-          if (!(name in SAMPLE_PARAMS)) throw new Error(`no sample value for route parameter :${name} of ${method} ${pattern}: add one to SAMPLE_PARAMS`);
+          if (!(name in SAMPLE_PARAMS))
+            throw new Error(`no sample value for route parameter :${name} of ${method} ${pattern}: add one to SAMPLE_PARAMS`);
           return SAMPLE_PARAMS[name]!;
         });
         routes.push({ key: `${method} ${pattern}`, method, pattern, path });
@@ -133,7 +134,12 @@ describe('route access', () => {
   });
   after(async () => {
     await terminateRunning(WORKFLOW_TYPES.trendDiscovery); // POST /api/trends/discover starts one
-    await User.query(testDb()).whereIn('email', [user, admin].filter(Boolean).map((u) => u.email)).delete();
+    await User.query(testDb())
+      .whereIn(
+        'email',
+        [user, admin].filter(Boolean).map((u) => u.email),
+      )
+      .delete();
     await api.close();
   });
 
@@ -186,7 +192,11 @@ describe('route access', () => {
         expect(passed(asAdmin), `${route.key} (user) as an admin`, asAdmin);
       } else {
         expect(anonymous.status === 401, `${route.key} (admin) anonymously must be 401`, anonymous);
-        expect(asUser.status === 403 && asUser.body?.error?.code === 'admin_only', `${route.key} (admin) as a user must be 403 admin_only`, asUser);
+        expect(
+          asUser.status === 403 && asUser.body?.error?.code === 'admin_only',
+          `${route.key} (admin) as a user must be 403 admin_only`,
+          asUser,
+        );
         expect(passed(asAdmin), `${route.key} (admin) as an admin`, asAdmin);
       }
     }
@@ -211,7 +221,12 @@ describe('route access', () => {
   });
 
   it('when the reported examples are replayed (GET /api/ADMIN/users, POST /api/ADMIN/schedules/discovery/trigger), then 404 without data', async () => {
-    for (const [method, path] of [['GET', '/api/ADMIN/users'], ['GET', '/API/admin/users'], ['GET', '/api/admin/users/'], ['POST', '/api/ADMIN/schedules/discovery/trigger']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/ADMIN/users'],
+      ['GET', '/API/admin/users'],
+      ['GET', '/api/admin/users/'],
+      ['POST', '/api/ADMIN/schedules/discovery/trigger'],
+    ] as const) {
       const res = await api.request(method, path, { body: method === 'POST' ? {} : undefined });
       assert.equal(res.status, 404, `${method} ${path}: ${describeStatus(res)}`);
       assert.deepEqual(Object.keys(res.body), ['error']);

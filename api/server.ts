@@ -26,7 +26,8 @@ export function createApiDeps(config: Config, logger: Logger = createLogger(conf
     db: overrides.db ?? createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'api' }),
     redis,
     // Opened on first use, and opened again after Temporal was unreachable (readiness recovers).
-    temporal: overrides.temporal ?? new RecoveringTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }, logger),
+    temporal:
+      overrides.temporal ?? new RecoveringTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }, logger),
     ...(overrides.passwords ? { passwords: overrides.passwords } : {}),
   };
 }

@@ -23,14 +23,22 @@ import { createTestWorker } from '../test/worker';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { monitors: { type: 'string', default: '1000' }, slots: { type: 'string', default: '3' }, 'interval-ms': { type: 'string', default: '20000' } },
+    options: {
+      monitors: { type: 'string', default: '1000' },
+      slots: { type: 'string', default: '3' },
+      'interval-ms': { type: 'string', default: '20000' },
+    },
   });
   const monitors = Number(values.monitors);
   const slots = Number(values.slots);
   const intervalMs = Number(values['interval-ms']);
 
   const config = getConfig();
-  const services = await ensureServices(config, { databaseUrls: [config.TEST_DATABASE_URL], redisUrl: config.TEST_REDIS_URL, namespaces: [config.TEMPORAL_TEST_NAMESPACE] });
+  const services = await ensureServices(config, {
+    databaseUrls: [config.TEST_DATABASE_URL],
+    redisUrl: config.TEST_REDIS_URL,
+    namespaces: [config.TEMPORAL_TEST_NAMESPACE],
+  });
   const owner = createDb({ url: config.TEST_DATABASE_URL, poolMax: 2 });
   await migrateLatest(owner);
   await owner.raw('TRUNCATE trend_videos, trend_snapshots RESTART IDENTITY CASCADE');
@@ -38,13 +46,22 @@ async function main(): Promise<void> {
 
   installSdkLogger(testLogger);
   // Enough simulated creators that the world has N fresh videos.
-  const { worker, taskQueue, deps } = await createTestWorker({ config: { SIMULATOR_CREATORS: String(Math.max(60, Math.ceil(monitors / 8))) } });
+  const { worker, taskQueue, deps } = await createTestWorker({
+    config: { SIMULATOR_CREATORS: String(Math.max(60, Math.ceil(monitors / 8))) },
+  });
   try {
-    const videos = await deps.platforms.client('youtube').discoverFresh({ publishedAfter: new Date(Date.now() - 7 * 86_400_000), limit: monitors });
+    const videos = await deps.platforms
+      .client('youtube')
+      .discoverFresh({ publishedAfter: new Date(Date.now() - 7 * 86_400_000), limit: monitors });
     if (videos.length < monitors) throw new Error(`the simulated world has only ${videos.length} fresh videos`);
-    const rows = await TrendVideo.query(testDb()).insert(videos.map((v) => ({
-      platform: 'youtube', platformVideoId: v.id, creatorId: v.creatorId, publishedAt: new Date(v.publishedAt),
-    })) as Partial<TrendVideo>[]) as unknown as TrendVideo[];
+    const rows = (await TrendVideo.query(testDb()).insert(
+      videos.map((v) => ({
+        platform: 'youtube',
+        platformVideoId: v.id,
+        creatorId: v.creatorId,
+        publishedAt: new Date(v.publishedAt),
+      })) as Partial<TrendVideo>[],
+    )) as unknown as TrendVideo[];
 
     const batcher = deps.platforms.stats('youtube') as StatsBatcher;
     const { client } = await testTemporal();
@@ -53,11 +70,21 @@ async function main(): Promise<void> {
       const handles: WorkflowHandle[] = [];
       // Start in waves of 50, as a discovery run does, rather than one by one.
       for (let i = 0; i < rows.length; i += 50) {
-        handles.push(...(await Promise.all(rows.slice(i, i + 50).map((row) => {
-          const input: TrendMonitorInput = { trendVideoId: row.id, platform: 'youtube', platformVideoId: row.platformVideoId, snapshotIntervalMs: intervalMs, totalSlots: slots };
-          const workflowId = `${trendMonitorWorkflowId('youtube', row.platformVideoId)}-bench-${taskQueue}`;
-          return startTrendMonitor(client, { taskQueue, workflowId }, input).then((handle) => handle!); // a fresh id: never rejected
-        }))));
+        handles.push(
+          ...(await Promise.all(
+            rows.slice(i, i + 50).map((row) => {
+              const input: TrendMonitorInput = {
+                trendVideoId: row.id,
+                platform: 'youtube',
+                platformVideoId: row.platformVideoId,
+                snapshotIntervalMs: intervalMs,
+                totalSlots: slots,
+              };
+              const workflowId = `${trendMonitorWorkflowId('youtube', row.platformVideoId)}-bench-${taskQueue}`;
+              return startTrendMonitor(client, { taskQueue, workflowId }, input).then((handle) => handle!); // a fresh id: never rejected
+            }),
+          )),
+        );
       }
       console.log(`started ${handles.length} monitors in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       await Promise.all(handles.map((h) => h.result()));
@@ -67,9 +94,15 @@ async function main(): Promise<void> {
     const snapshots = Number((await testDb()('trend_snapshots').count('* as n').first())?.n ?? 0);
     const activeSeconds = elapsed - ((slots - 1) * intervalMs) / 1000; // time not spent waiting for the grid
     console.log(`monitors: ${monitors}, slots each: ${slots}, cycle: ${intervalMs} ms, wall time: ${elapsed.toFixed(1)} s`);
-    console.log(`snapshots written: ${snapshots} (expected ${monitors * slots}); ${(snapshots / elapsed).toFixed(1)} snapshots/s over the wall time`);
-    console.log(`platform calls: ${batcher.upstreamCalls} for ${batcher.idsRequested} ids = ${(batcher.idsRequested / batcher.upstreamCalls).toFixed(1)} ids per call`);
-    console.log(`busy time estimate (wall minus grid waits): ${activeSeconds.toFixed(1)} s → ${(snapshots / Math.max(activeSeconds, 1)).toFixed(1)} snapshots/s`);
+    console.log(
+      `snapshots written: ${snapshots} (expected ${monitors * slots}); ${(snapshots / elapsed).toFixed(1)} snapshots/s over the wall time`,
+    );
+    console.log(
+      `platform calls: ${batcher.upstreamCalls} for ${batcher.idsRequested} ids = ${(batcher.idsRequested / batcher.upstreamCalls).toFixed(1)} ids per call`,
+    );
+    console.log(
+      `busy time estimate (wall minus grid waits): ${activeSeconds.toFixed(1)} s → ${(snapshots / Math.max(activeSeconds, 1)).toFixed(1)} snapshots/s`,
+    );
     console.log(`memory: rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
   } finally {
     await closeTestResources();

@@ -42,9 +42,13 @@ describe('app role password', function () {
     const password = `pw-${randomUUID()}`;
     const before = await storedPassword(APP_DB_ROLE);
     try {
-      const { stdout } = await promisify(execFile)(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(PROJECT_ROOT, 'scripts', 'migrate.ts')], {
-        env: { ...process.env, DATABASE_URL: testConfig.DATABASE_URL, APP_DATABASE_PASSWORD: password },
-      });
+      const { stdout } = await promisify(execFile)(
+        path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'),
+        [path.join(PROJECT_ROOT, 'scripts', 'migrate.ts')],
+        {
+          env: { ...process.env, DATABASE_URL: testConfig.DATABASE_URL, APP_DATABASE_PASSWORD: password },
+        },
+      );
       assert.match(stdout, /password of role blogger_app set from APP_DATABASE_PASSWORD/);
       assert.ok(scramVerifierMatches((await storedPassword(APP_DB_ROLE))!, password));
     } finally {
@@ -52,7 +56,9 @@ describe('app role password', function () {
       if (before) await testDb().raw(`ALTER ROLE ${APP_DB_ROLE} PASSWORD '${before.replace(/'/g, "''")}'`);
       else await testDb().raw(`ALTER ROLE ${APP_DB_ROLE} PASSWORD NULL`);
     }
-    const url = new URL(loadConfig({ DATABASE_URL: 'postgres://blogger:owner@db:5432/app', APP_DATABASE_PASSWORD: 'p@ss:word/with%chars' }).appDatabaseUrl);
+    const url = new URL(
+      loadConfig({ DATABASE_URL: 'postgres://blogger:owner@db:5432/app', APP_DATABASE_PASSWORD: 'p@ss:word/with%chars' }).appDatabaseUrl,
+    );
     assert.equal(url.username, APP_DB_ROLE);
     assert.equal(decodeURIComponent(url.password), 'p@ss:word/with%chars');
   });

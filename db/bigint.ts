@@ -16,5 +16,7 @@ export function parseBigint(text: string): number {
 /** The connection's type parsers: pg's own, with int8 as a number. */
 export const pgTypes = {
   getTypeParser: (oid: number, format: string): unknown =>
-    oid === (types.builtins.INT8 as number) && format !== 'binary' ? parseBigint : types.getTypeParser(oid, format === 'binary' ? 'binary' : 'text'),
+    oid === (types.builtins.INT8 as number) && format !== 'binary'
+      ? parseBigint
+      : types.getTypeParser(oid, format === 'binary' ? 'binary' : 'text'),
 };

@@ -5,8 +5,17 @@ import { createDb, type Knex } from '.';
 import { testConfig } from '../test/harness';
 
 const TABLES = [
-  'users', 'user_limits', 'bloggers', 'video_history', 'trend_videos', 'trend_snapshots',
-  'detected_trends', 'detected_trend_points', 'refresh_tokens', 'audit_logs', 'usage_daily',
+  'users',
+  'user_limits',
+  'bloggers',
+  'video_history',
+  'trend_videos',
+  'trend_snapshots',
+  'detected_trends',
+  'detected_trend_points',
+  'refresh_tokens',
+  'audit_logs',
+  'usage_daily',
 ];
 
 async function admin<T>(fn: (client: PgClient) => Promise<T>): Promise<T> {
@@ -56,7 +65,9 @@ describe('migrations', () => {
   });
 
   it('when migrated, then user_limits holds the plan table (-1 = unlimited)', async () => {
-    const plans = await db('user_limits').select('plan', 'maxBloggers', 'maxVideosPerDay', 'trendWatchEnabled', 'apiRateLimit').orderBy('maxBloggers');
+    const plans = await db('user_limits')
+      .select('plan', 'maxBloggers', 'maxVideosPerDay', 'trendWatchEnabled', 'apiRateLimit')
+      .orderBy('maxBloggers');
     assert.deepEqual(plans, [
       { plan: 'enterprise', maxBloggers: -1, maxVideosPerDay: -1, trendWatchEnabled: true, apiRateLimit: -1 },
       { plan: 'free', maxBloggers: 5, maxVideosPerDay: 100, trendWatchEnabled: false, apiRateLimit: 100 },

@@ -9,7 +9,9 @@ import { verifyRowLevelSecurityWhenReachable } from './tenant';
  * (readiness reports a database that is down), the worker does, before it runs any activity.
  */
 export function refuseUnsafeDatabaseRole(db: Knex, logger: Logger, processName: string): Promise<void> {
-  return verifyRowLevelSecurityWhenReachable(db, (err) => logger.warn({ err: err.message }, 'row-level security check: database not reachable yet, retrying'))
+  return verifyRowLevelSecurityWhenReachable(db, (err) =>
+    logger.warn({ err: err.message }, 'row-level security check: database not reachable yet, retrying'),
+  )
     .then(() => logger.info('row-level security check passed'))
     .catch((err: Error) => {
       logger.fatal(err.message);

@@ -15,9 +15,9 @@ describe('row-level security (second wall of tenant isolation)', () => {
 
   before(async () => {
     const db = testDb(); // the owner: sets up rows regardless of policies
-    [alice, bob] = await Promise.all(
+    [alice, bob] = (await Promise.all(
       ['alice', 'bob'].map((n) => User.query(db).insertAndFetch({ email: `${n}-${randomUUID()}@example.com`, passwordHash: 'x' })),
-    ) as [User, User];
+    )) as [User, User];
     await Blogger.query(db).insert([
       { userId: alice.id, name: 'Alice blogger 1' },
       { userId: alice.id, name: 'Alice blogger 2' },
@@ -35,9 +35,12 @@ describe('row-level security (second wall of tenant isolation)', () => {
     assert.equal(owner.length, 3, 'the rows do exist');
   });
 
-  it('when the setting names a user, then only that user\'s rows are visible', async () => {
+  it("when the setting names a user, then only that user's rows are visible", async () => {
     const names = await withTenant(testAppDb(), { userId: alice.id }, (trx) => Blogger.query(trx).select('name').orderBy('name'));
-    assert.deepEqual(names.map((b) => b.name), ['Alice blogger 1', 'Alice blogger 2']);
+    assert.deepEqual(
+      names.map((b) => b.name),
+      ['Alice blogger 1', 'Alice blogger 2'],
+    );
   });
 
   it('when a tenant tries to insert or move a row into another tenant, then PostgreSQL refuses it', async () => {
@@ -45,17 +48,25 @@ describe('row-level security (second wall of tenant isolation)', () => {
       withTenant(testAppDb(), { userId: alice.id }, (trx) => Blogger.query(trx).insert({ userId: bob.id, name: 'sneaky' })),
       /row-level security/,
     );
-    const moved = await withTenant(testAppDb(), { userId: alice.id }, (trx) => Blogger.query(trx).patch({ userId: bob.id } as Partial<Blogger>).where('userId', alice.id).catch((e: Error) => e));
+    const moved = await withTenant(testAppDb(), { userId: alice.id }, (trx) =>
+      Blogger.query(trx)
+        .patch({ userId: bob.id } as Partial<Blogger>)
+        .where('userId', alice.id)
+        .catch((e: Error) => e),
+    );
     assert.ok(moved instanceof Error && /row-level security/.test(moved.message));
   });
 
-  it('when a pool of one connection serves A then an unscoped query, then A\'s tenant does not leak into the next', async () => {
+  it("when a pool of one connection serves A then an unscoped query, then A's tenant does not leak into the next", async () => {
     const single: Knex = createDb({ url: testConfig.appDatabaseUrl, poolMax: 1 });
     try {
       const seenByAlice = await withTenant(single, { userId: alice.id }, (trx) => Blogger.query(trx).resultSize());
       assert.equal(seenByAlice, 2);
       const pid = async (k: Knex) => (await k.raw('select pg_backend_pid() as pid')).rows[0].pid;
-      const [afterPid, leaked] = [await pid(single), await single.raw("select current_setting('app.user_id', true) as uid, count(*)::int as n from bloggers")];
+      const [afterPid, leaked] = [
+        await pid(single),
+        await single.raw("select current_setting('app.user_id', true) as uid, count(*)::int as n from bloggers"),
+      ];
       assert.equal(leaked.rows[0].n, 0, 'same connection, no setting: nothing visible');
       assert.ok(!leaked.rows[0].uid, 'the setting ended with the transaction');
       const seenByBob = await withTenant(single, { userId: bob.id }, (trx) => Blogger.query(trx).resultSize());
@@ -104,15 +115,21 @@ describe('row-level security cannot be silently off', function () {
   };
 
   it('when the tenant tables are inspected, then row-level security is enabled and forced on each', async () => {
-    const { rows } = await testDb().raw("select relname, relrowsecurity, relforcerowsecurity from pg_class where relname = any(?) and relnamespace = 'public'::regnamespace order by 1", [[...TENANT_TABLES]]);
-    assert.deepEqual(rows, [...TENANT_TABLES].sort().map((relname) => ({ relname, relrowsecurity: true, relforcerowsecurity: true })));
+    const { rows } = await testDb().raw(
+      "select relname, relrowsecurity, relforcerowsecurity from pg_class where relname = any(?) and relnamespace = 'public'::regnamespace order by 1",
+      [[...TENANT_TABLES]],
+    );
+    assert.deepEqual(
+      rows,
+      [...TENANT_TABLES].sort().map((relname) => ({ relname, relrowsecurity: true, relforcerowsecurity: true })),
+    );
   });
 
   it('when the start-up check runs as the app role, then it passes', async () => {
     await assertRowLevelSecurity(testAppDb());
   });
 
-  it('when it runs as a superuser (the migrations\' owner), then it refuses with a clear error', async () => {
+  it("when it runs as a superuser (the migrations' owner), then it refuses with a clear error", async () => {
     await assert.rejects(assertRowLevelSecurity(testDb()), refusal(/is a superuser/));
   });
 
@@ -145,18 +162,32 @@ describe('row-level security cannot be silently off', function () {
   describe('at start-up', () => {
     const run = promisify(execFile);
     const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-    for (const [name, entry] of [['API', 'api/server.ts'], ['worker', 'temporal/worker.ts']] as const) {
+    for (const [name, entry] of [
+      ['API', 'api/server.ts'],
+      ['worker', 'temporal/worker.ts'],
+    ] as const) {
       it(`when the ${name} is given the owner's (superuser) connection as its app connection, then it exits non-zero saying why`, async () => {
         const env = {
-          ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1',
-          DATABASE_URL: testConfig.DATABASE_URL, APP_DATABASE_URL: testConfig.DATABASE_URL, REDIS_URL: testConfig.REDIS_URL,
-          TEMPORAL_NAMESPACE: testConfig.TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE: `rls-refusal-${randomUUID()}`, SCHEDULES_ENABLED: 'false',
+          ...process.env,
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'silent',
+          PORT: '0',
+          HOST: '127.0.0.1',
+          DATABASE_URL: testConfig.DATABASE_URL,
+          APP_DATABASE_URL: testConfig.DATABASE_URL,
+          REDIS_URL: testConfig.REDIS_URL,
+          TEMPORAL_NAMESPACE: testConfig.TEMPORAL_NAMESPACE,
+          TEMPORAL_TASK_QUEUE: `rls-refusal-${randomUUID()}`,
+          SCHEDULES_ENABLED: 'false',
         };
-        await assert.rejects(run(tsx, [path.join(PROJECT_ROOT, entry)], { env, timeout: 45_000 }), (err: { code: number; stderr: string }) => {
-          assert.equal(err.code, 1, err.stderr);
-          assert.match(err.stderr, new RegExp(`${name}: Refusing to start: .*is a superuser`));
-          return true;
-        });
+        await assert.rejects(
+          run(tsx, [path.join(PROJECT_ROOT, entry)], { env, timeout: 45_000 }),
+          (err: { code: number; stderr: string }) => {
+            assert.equal(err.code, 1, err.stderr);
+            assert.match(err.stderr, new RegExp(`${name}: Refusing to start: .*is a superuser`));
+            return true;
+          },
+        );
       });
     }
   });

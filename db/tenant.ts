@@ -37,17 +37,23 @@ export class UnsafeDatabaseRoleError extends Error {
  * not enabled and forced. The API and worker run it at start-up; the error says what to fix.
  */
 export async function assertRowLevelSecurity(db: Knex): Promise<void> {
-  const role = (await db.raw<{ rows: { rolname: string; rolsuper: boolean; rolbypassrls: boolean }[] }>(
-    'select rolname, rolsuper, rolbypassrls from pg_roles where rolname = current_user',
-  )).rows[0]!;
-  const owned = (await db.raw<{ rows: { relname: string }[] }>(
-    `select c.relname from pg_class c
+  const role = (
+    await db.raw<{ rows: { rolname: string; rolsuper: boolean; rolbypassrls: boolean }[] }>(
+      'select rolname, rolsuper, rolbypassrls from pg_roles where rolname = current_user',
+    )
+  ).rows[0]!;
+  const owned = (
+    await db.raw<{ rows: { relname: string }[] }>(
+      `select c.relname from pg_class c
       where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p') and pg_has_role(current_user, c.relowner, 'MEMBER')
       order by 1`,
-  )).rows.map((r) => r.relname);
-  const tables = (await db.raw<{ rows: { relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }[] }>(
-    "select relname, relrowsecurity, relforcerowsecurity from pg_class where relnamespace = 'public'::regnamespace and relkind in ('r', 'p')",
-  )).rows;
+    )
+  ).rows.map((r) => r.relname);
+  const tables = (
+    await db.raw<{ rows: { relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }[] }>(
+      "select relname, relrowsecurity, relforcerowsecurity from pg_class where relnamespace = 'public'::regnamespace and relkind in ('r', 'p')",
+    )
+  ).rows;
 
   const problems: string[] = [];
   if (role.rolsuper) problems.push(`role "${role.rolname}" is a superuser`);
@@ -55,13 +61,16 @@ export async function assertRowLevelSecurity(db: Knex): Promise<void> {
   if (!role.rolsuper && owned.length) problems.push(`role "${role.rolname}" owns (or is a member of the owner of) ${owned.join(', ')}`);
   const missing = TENANT_TABLES.filter((t) => !tables.some((r) => r.relname === t && r.relrowsecurity));
   if (missing.length) problems.push(`row-level security is not enabled on ${missing.join(', ')} (run \`npm run migrate\`)`);
-  const unforced = tables.filter((r) => r.relrowsecurity && !r.relforcerowsecurity).map((r) => r.relname).sort();
+  const unforced = tables
+    .filter((r) => r.relrowsecurity && !r.relforcerowsecurity)
+    .map((r) => r.relname)
+    .sort();
   if (unforced.length) problems.push(`row-level security is not forced on ${unforced.join(', ')} (run \`npm run migrate\`)`);
   if (problems.length) {
     throw new UnsafeDatabaseRoleError(
-      `Refusing to start: tenant isolation by row-level security would be off on this database connection: ${problems.join('; ')}. `
-      + 'Connect the API and worker as the app role (APP_DATABASE_URL; by default DATABASE_URL with the user blogger_app and APP_DATABASE_PASSWORD), '
-      + 'which neither owns the tables nor bypasses row-level security; migrations keep running as the owner (DATABASE_URL).',
+      `Refusing to start: tenant isolation by row-level security would be off on this database connection: ${problems.join('; ')}. ` +
+        'Connect the API and worker as the app role (APP_DATABASE_URL; by default DATABASE_URL with the user blogger_app and APP_DATABASE_PASSWORD), ' +
+        'which neither owns the tables nor bypasses row-level security; migrations keep running as the owner (DATABASE_URL).',
     );
   }
 }

@@ -12,7 +12,13 @@ describe('config', () => {
   });
 
   it('when values are given as strings, then they are coerced to their types', () => {
-    const config = loadConfig({ PORT: '8080', TIME_SCALE: '1440', LOG_PRETTY: 'false', NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40) });
+    const config = loadConfig({
+      PORT: '8080',
+      TIME_SCALE: '1440',
+      LOG_PRETTY: 'false',
+      NODE_ENV: 'production',
+      JWT_SECRET: 's'.repeat(40),
+    });
     assert.equal(config.PORT, 8080);
     assert.equal(config.TIME_SCALE, 1440);
     assert.equal(config.logPretty, false);
@@ -44,7 +50,9 @@ describe('config', () => {
     const { readFile } = await import('node:fs/promises');
     const example = await readFile(new URL('../.env.example', `file://${__filename}`), 'utf8');
     const listed = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
-    const missing = describeConfig().map((k) => k.key).filter((k) => !listed.has(k));
+    const missing = describeConfig()
+      .map((k) => k.key)
+      .filter((k) => !listed.has(k));
     assert.deepEqual(missing, [], `keys missing from .env.example: ${missing.join(', ')}`);
   });
 });

@@ -9,9 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PLATFORM_NAMES } from './domain/platforms';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
 const positive = z.coerce.number().positive();
 
@@ -24,120 +22,235 @@ export const PROJECT_ROOT = (() => {
 })();
 
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development')
+  NODE_ENV: z
+    .enum(['development', 'test', 'production'])
+    .default('development')
     .describe('Runtime mode; "production" turns off pretty logs'),
   PORT: port.default(3000).describe('HTTP port of the API'),
   HOST: z.string().default('0.0.0.0').describe('Interface the API listens on'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
-    .describe('pino log level'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
   LOG_PRETTY: bool.optional().describe('Human-readable logs (default: on in development)'),
-  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'use a size such as 100kb or 1mb').default('100kb')
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'use a size such as 100kb or 1mb')
+    .default('100kb')
     .describe('Largest accepted JSON body; larger bodies get 413'),
-  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0)
-    .describe('Reverse proxies in front of the API whose X-Forwarded-For entries are trusted (nginx in docker compose: 1); 0 = none, the socket address is the client'),
+  TRUST_PROXY_HOPS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10)
+    .default(0)
+    .describe(
+      'Reverse proxies in front of the API whose X-Forwarded-For entries are trusted (nginx in docker compose: 1); 0 = none, the socket address is the client',
+    ),
 
-  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/blogger_analytics')
+  DATABASE_URL: z
+    .string()
+    .url()
+    .default('postgres://postgres@127.0.0.1:5432/blogger_analytics')
     .describe('PostgreSQL connection URL (the schema owner; migrations run as this role)'),
-  TEST_DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/blogger_analytics_test')
+  TEST_DATABASE_URL: z
+    .string()
+    .url()
+    .default('postgres://postgres@127.0.0.1:5432/blogger_analytics_test')
     .describe('Database that `npm test` creates, migrates and uses instead of DATABASE_URL'),
-  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10)
-    .describe('Connections per process in the PostgreSQL pool'),
-  APP_DATABASE_URL: z.string().url().optional()
-    .describe('Connection of the API and worker: a role that neither owns the tables nor bypasses row-level security (default: DATABASE_URL as role blogger_app with APP_DATABASE_PASSWORD)'),
-  APP_DATABASE_PASSWORD: z.string().regex(/^[\x21-\x7e]{12,128}$/, 'use 12 to 128 printable ASCII characters without spaces (e.g. `openssl rand -hex 24`)').optional()
-    .describe('Password of the app role blogger_app: set on the role by `npm run migrate`, used in the default APP_DATABASE_URL; needed wherever PostgreSQL asks for passwords (docker compose)'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10).describe('Connections per process in the PostgreSQL pool'),
+  APP_DATABASE_URL: z
+    .string()
+    .url()
+    .optional()
+    .describe(
+      'Connection of the API and worker: a role that neither owns the tables nor bypasses row-level security (default: DATABASE_URL as role blogger_app with APP_DATABASE_PASSWORD)',
+    ),
+  APP_DATABASE_PASSWORD: z
+    .string()
+    .regex(/^[\x21-\x7e]{12,128}$/, 'use 12 to 128 printable ASCII characters without spaces (e.g. `openssl rand -hex 24`)')
+    .optional()
+    .describe(
+      'Password of the app role blogger_app: set on the role by `npm run migrate`, used in the default APP_DATABASE_URL; needed wherever PostgreSQL asks for passwords (docker compose)',
+    ),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0').describe('Redis connection URL'),
-  TEST_REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/15')
+  TEST_REDIS_URL: z
+    .string()
+    .url()
+    .default('redis://127.0.0.1:6379/15')
     .describe('Redis database that `npm test` uses instead of REDIS_URL'),
-  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1000)
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(50)
+    .max(60_000)
+    .default(1000)
     .describe('A Redis command unanswered this long fails (the caller falls back as when Redis is down) and the connection is re-opened'),
 
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233').describe('Temporal frontend (gRPC) host:port'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace of the app'),
-  TEMPORAL_TEST_NAMESPACE: z.string().min(1).default('blogger-analytics-test')
-    .describe('Namespace `npm test` runs its workflows in'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('blogger-analytics')
+  TEMPORAL_TEST_NAMESPACE: z.string().min(1).default('blogger-analytics-test').describe('Namespace `npm test` runs its workflows in'),
+  TEMPORAL_TASK_QUEUE: z
+    .string()
+    .min(1)
+    .default('blogger-analytics')
     .describe('Task queue the worker polls and the API starts workflows on'),
   TEMPORAL_UI_PORT: port.default(8233).describe('Port of the dev server Web UI'),
-  TEMPORAL_CLI: z.string().optional()
-    .describe('Path to a `temporal` CLI binary; else one on PATH, else a cached or freshly built one'),
+  TEMPORAL_CLI: z.string().optional().describe('Path to a `temporal` CLI binary; else one on PATH, else a cached or freshly built one'),
   TEMPORAL_CLI_VERSION: z.string().default('v1.5.1').describe('Temporal CLI version built with `go install`'),
-  CACHE_DIR: z.string().default(path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'blogger-analytics'))
+  CACHE_DIR: z
+    .string()
+    .default(path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'blogger-analytics'))
     .describe('Where the built Temporal CLI is cached (outside the repo)'),
-  DATA_DIR: z.string().default(path.join(PROJECT_ROOT, '.data'))
-    .describe('Local data: the dev server database file, its log and pid'),
+  DATA_DIR: z.string().default(path.join(PROJECT_ROOT, '.data')).describe('Local data: the dev server database file, its log and pid'),
 
-  JWT_SECRET: z.string().min(32, 'use at least 32 random characters (e.g. `openssl rand -base64 48`)').optional()
+  JWT_SECRET: z
+    .string()
+    .min(32, 'use at least 32 random characters (e.g. `openssl rand -base64 48`)')
+    .optional()
     .describe('HS256 signing secret of access tokens; required in production (development generates one in DATA_DIR)'),
   JWT_ISSUER: z.string().default('blogger-analytics').describe('iss claim of access tokens'),
   JWT_AUDIENCE: z.string().default('blogger-analytics-api').describe('aud claim of access tokens'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900).describe('Access token lifetime (15 minutes)'),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30).describe('Refresh token family lifetime'),
-  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10)
-    .describe('A just-rotated refresh token still works this long (two parallel refreshes from one client); later reuse revokes the family'),
+  REFRESH_REUSE_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60)
+    .default(10)
+    .describe(
+      'A just-rotated refresh token still works this long (two parallel refreshes from one client); later reuse revokes the family',
+    ),
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12).describe('bcrypt cost factor'),
   LOGIN_MAX_PER_IP: z.coerce.number().int().min(1).default(30).describe('Login attempts per IP per 15 minutes'),
-  LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5).describe('Failed logins per email per 15 minutes before it is locked for the rest of the window'),
+  LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5)
+    .describe('Failed logins per email per 15 minutes before it is locked for the rest of the window'),
   REGISTER_MAX_PER_IP: z.coerce.number().int().min(1).default(10).describe('Registrations per IP per hour (each one is a bcrypt hash)'),
   REFRESH_MAX_PER_IP: z.coerce.number().int().min(1).default(60).describe('Token refreshes per IP per minute'),
 
-  TIME_SCALE: positive.default(1)
-    .describe('Divides every workflow interval: 1 = real time, 1440 = a day per minute (demos, tests)'),
+  TIME_SCALE: positive.default(1).describe('Divides every workflow interval: 1 = real time, 1440 = a day per minute (demos, tests)'),
   TREND_MONITOR_DAYS: positive.default(7).describe('How long a discovered video is monitored, in days'),
   TREND_SNAPSHOT_HOURS: positive.default(2).describe('Hours between two snapshots of a monitored video'),
   TREND_DISCOVERY_HOURS: positive.default(4).describe('Hours between discovery runs (schedule)'),
   TREND_ANALYSIS_HOURS: positive.default(6).describe('Hours between trend analysis runs (schedule)'),
   TREND_CLEANUP_HOURS: positive.default(24).describe('Hours between cleanup runs (schedule)'),
   TREND_FRESH_DAYS: positive.default(7).describe('Discovery only picks videos published less than this many days ago'),
-  TREND_DISCOVERY_CAP: z.coerce.number().int().min(1).max(10_000).default(200).describe('Most new videos one discovery run takes per platform'),
+  TREND_DISCOVERY_CAP: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(200)
+    .describe('Most new videos one discovery run takes per platform'),
   TREND_ANALYSIS_WINDOW_HOURS: positive.default(24).describe('Window of recent snapshots a trend analysis looks at'),
-  TREND_MIN_CREATORS: z.coerce.number().int().min(2).default(3).describe('Distinct creators a hashtag/topic/sound/format needs to be a trend'),
-  TREND_TRENDING_PERCENTILE: z.coerce.number().min(0.5).max(0.999).default(0.9).describe('Videos at or above this velocity percentile are marked trending'),
+  TREND_MIN_CREATORS: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .default(3)
+    .describe('Distinct creators a hashtag/topic/sound/format needs to be a trend'),
+  TREND_TRENDING_PERCENTILE: z.coerce
+    .number()
+    .min(0.5)
+    .max(0.999)
+    .default(0.9)
+    .describe('Videos at or above this velocity percentile are marked trending'),
   TREND_DROP_VELOCITY: z.coerce.number().min(0).default(10).describe('Cleanup drops videos slower than this (views/hour) ...'),
   TREND_DROP_MIN_SNAPSHOTS: z.coerce.number().int().min(1).default(6).describe('... once they have at least this many snapshots'),
-  TREND_MANUAL_DISCOVERY_SHARE: z.coerce.number().min(0).max(0.5).default(0.2)
-    .describe('Share of each platform daily quota (e.g. YouTube search calls) that user-triggered discovery may spend; the rest is kept for the schedule'),
+  TREND_MANUAL_DISCOVERY_SHARE: z.coerce
+    .number()
+    .min(0)
+    .max(0.5)
+    .default(0.2)
+    .describe(
+      'Share of each platform daily quota (e.g. YouTube search calls) that user-triggered discovery may spend; the rest is kept for the schedule',
+    ),
   BLOGGER_SYNC_MINUTES: positive.default(60).describe('Minutes between two syncs of a tracked blogger'),
-  BLOGGER_LOOKBACK_DAYS: positive.default(30).describe('A new blogger\'s videos are pulled back this many days'),
-  BLOGGER_MAX_VIDEOS_PER_SYNC: z.coerce.number().int().min(1).max(1000).default(100).describe('Most videos one sync of one blogger fetches'),
-  BLOGGER_MANUAL_SYNC_MINUTES: positive.default(15)
-    .describe('A blogger synced less than this many minutes ago is not due for a manual sync, and manual syncs of one blogger are at most this often'),
-  BLOGGER_SYNC_RETRY_INITIAL_SECONDS: positive.default(5)
+  BLOGGER_LOOKBACK_DAYS: positive.default(30).describe("A new blogger's videos are pulled back this many days"),
+  BLOGGER_MAX_VIDEOS_PER_SYNC: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(100)
+    .describe('Most videos one sync of one blogger fetches'),
+  BLOGGER_MANUAL_SYNC_MINUTES: positive
+    .default(15)
+    .describe(
+      'A blogger synced less than this many minutes ago is not due for a manual sync, and manual syncs of one blogger are at most this often',
+    ),
+  BLOGGER_SYNC_RETRY_INITIAL_SECONDS: positive
+    .default(5)
     .describe('First retry delay of a failed sync step (database or platform down); doubles on each attempt, without an attempt limit'),
   BLOGGER_SYNC_RETRY_MAX_SECONDS: positive.default(300).describe('... up to this delay between two attempts'),
-  BLOGGER_RECONCILE_MINUTES: positive.default(10)
-    .describe('Minutes between two runs of the reconciler that starts a sync for every active blogger that has none (not scaled by TIME_SCALE)'),
+  BLOGGER_RECONCILE_MINUTES: positive
+    .default(10)
+    .describe(
+      'Minutes between two runs of the reconciler that starts a sync for every active blogger that has none (not scaled by TIME_SCALE)',
+    ),
   SCHEDULE_CATCHUP_HOURS: positive.default(1).describe('Missed schedule runs within this window are caught up after downtime'),
   SCHEDULES_ENABLED: bool.default(true).describe('Create/update the Trend Watch schedules when the worker starts'),
 
   // --- platforms (a platform without credentials is served by the simulator) ---------------
-  PLATFORMS_ENABLED: z.string().default(PLATFORM_NAMES.join(','))
-    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+  PLATFORMS_ENABLED: z
+    .string()
+    .default(PLATFORM_NAMES.join(','))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(PLATFORM_NAMES)))
     .describe('Comma-separated platforms to track and discover on'),
-  PLATFORM_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000)
-    .describe('Deadline for one platform HTTP call, body included'),
-  PLATFORM_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024)
+  PLATFORM_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000).describe('Deadline for one platform HTTP call, body included'),
+  PLATFORM_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(5 * 1024 * 1024)
     .describe('Largest platform response accepted; larger ones are refused as garbage'),
-  PLATFORM_BATCH_WINDOW_MS: z.coerce.number().int().min(0).default(50)
+  PLATFORM_BATCH_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(50)
     .describe('How long the stats batcher waits to gather ids for one platform call'),
   YOUTUBE_API_KEY: z.string().optional().describe('YouTube Data API v3 key; unset = simulator'),
-  YOUTUBE_API_BASE_URL: z.string().url().default('https://www.googleapis.com/youtube/v3')
+  YOUTUBE_API_BASE_URL: z
+    .string()
+    .url()
+    .default('https://www.googleapis.com/youtube/v3')
     .describe('YouTube Data API base URL (point at a stub for tests/staging)'),
-  YOUTUBE_DAILY_QUOTA_UNITS: z.coerce.number().int().min(1).default(10_000)
+  YOUTUBE_DAILY_QUOTA_UNITS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10_000)
     .describe('YouTube units per day (reset at midnight Pacific time)'),
-  YOUTUBE_DAILY_SEARCH_CALLS: z.coerce.number().int().min(0).default(100)
-    .describe('search.list calls per day (a separate bucket)'),
+  YOUTUBE_DAILY_SEARCH_CALLS: z.coerce.number().int().min(0).default(100).describe('search.list calls per day (a separate bucket)'),
   TIKTOK_CLIENT_KEY: z.string().optional().describe('TikTok Research API client key (approved researchers only); unset = simulator'),
   TIKTOK_CLIENT_SECRET: z.string().optional().describe('TikTok Research API client secret'),
   TIKTOK_API_BASE_URL: z.string().url().default('https://open.tiktokapis.com').describe('TikTok API base URL'),
   TIKTOK_DAILY_REQUESTS: z.coerce.number().int().min(1).default(1000).describe('Research API requests per day'),
   TIKTOK_DAILY_RECORDS: z.coerce.number().int().min(1).default(100_000).describe('Research API records per day'),
   TIKTOK_REGION_CODES: z.string().default('US').describe('Comma-separated region codes for TikTok discovery'),
-  INSTAGRAM_ACCESS_TOKEN: z.string().optional().describe("Instagram Graph API token of the operator's professional account; unset = simulator"),
-  INSTAGRAM_USER_ID: z.string().optional().describe("The operator's own Instagram professional account id (business discovery runs through it)"),
+  INSTAGRAM_ACCESS_TOKEN: z
+    .string()
+    .optional()
+    .describe("Instagram Graph API token of the operator's professional account; unset = simulator"),
+  INSTAGRAM_USER_ID: z
+    .string()
+    .optional()
+    .describe("The operator's own Instagram professional account id (business discovery runs through it)"),
   INSTAGRAM_API_BASE_URL: z.string().url().default('https://graph.facebook.com').describe('Instagram Graph API base URL'),
-  INSTAGRAM_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v25.0').describe('Graph API version'),
+  INSTAGRAM_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/)
+    .default('v25.0')
+    .describe('Graph API version'),
   SIMULATOR_SEED: z.coerce.number().int().default(42).describe('Seed of the simulated world (same seed, same world)'),
   SIMULATOR_CREATORS: z.coerce.number().int().min(3).max(10_000).default(60).describe('Creators per simulated platform'),
 });

@@ -53,10 +53,16 @@ export class ConflictError extends AppError {
 
 export class TooManyRequestsError extends AppError {
   constructor(message: string, retryAfterSeconds: number, headers: Record<string, string> = {}) {
-    super(429, 'rate_limited', message, { retryAfterSeconds }, {
-      ...headers,
-      'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
-    });
+    super(
+      429,
+      'rate_limited',
+      message,
+      { retryAfterSeconds },
+      {
+        ...headers,
+        'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+      },
+    );
   }
 }
 

@@ -12,8 +12,6 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'logPretty'>, na
       paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refreshToken', '*.token'],
       censor: '[redacted]',
     },
-    ...(config.logPretty
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } }
-      : {}),
+    ...(config.logPretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   });
 }

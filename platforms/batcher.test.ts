@@ -19,7 +19,20 @@ function countingClient(missing = new Set<string>(), fail?: (ids: string[]) => P
       const failure = fail?.(ids);
       if (failure) throw failure;
       await new Promise((r) => setTimeout(r, 5));
-      return new Map(ids.filter((id) => !missing.has(id)).map((id): [string, VideoStats] => [id, { platform: 'youtube', id, metrics: { views: id.length, likes: null, comments: null, shares: null }, fetchedAt: new Date().toISOString(), source: 'youtube-data-api-v3' }]));
+      return new Map(
+        ids
+          .filter((id) => !missing.has(id))
+          .map((id): [string, VideoStats] => [
+            id,
+            {
+              platform: 'youtube',
+              id,
+              metrics: { views: id.length, likes: null, comments: null, shares: null },
+              fetchedAt: new Date().toISOString(),
+              source: 'youtube-data-api-v3',
+            },
+          ]),
+      );
     },
   };
   return { client, calls };
@@ -32,7 +45,10 @@ describe('stats batcher', () => {
     const ids = Array.from({ length: 500 }, (_, i) => `video${String(i).padStart(6, '0')}`);
     const results = await Promise.all(ids.map((id) => batcher.get(id)));
     assert.ok(calls.length <= 11, `${calls.length} calls`);
-    assert.deepEqual(results.map((r) => r.id), ids);
+    assert.deepEqual(
+      results.map((r) => r.id),
+      ids,
+    );
     assert.equal(batcher.upstreamCalls, calls.length);
     assert.equal(batcher.idsRequested, 500);
   });
@@ -42,7 +58,10 @@ describe('stats batcher', () => {
     const batcher = new StatsBatcher(client, { windowMs: 10 });
     const settled = await Promise.allSettled(['a', 'gone', 'b'].map((id) => batcher.get(id)));
     assert.equal(calls.length, 1);
-    assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      settled.map((s) => s.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
     const reason = (settled[1] as PromiseRejectedResult).reason;
     assert.ok(reason instanceof PlatformError && reason.kind === 'not_found');
   });
@@ -53,7 +72,10 @@ describe('stats batcher', () => {
     const batcher = new StatsBatcher(client, { windowMs: 10, maxBatchSize: 2 });
     const settled = await Promise.allSettled(['a', 'b', 'c', 'd', 'e'].map((id) => batcher.get(id)));
     assert.deepEqual(calls, [['a', 'b'], ['c', 'd'], ['e']]);
-    assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      settled.map((s) => s.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled'],
+    );
     for (const s of settled.filter((r) => r.status === 'rejected')) assert.equal(s.reason, outage);
   });
 

@@ -23,7 +23,10 @@ export class StatsBatcher {
   idsRequested = 0;
   private readonly loader: DataLoader<string, VideoStats>;
 
-  constructor(private readonly client: PlatformClient, { windowMs, maxBatchSize }: BatcherOptions) {
+  constructor(
+    private readonly client: PlatformClient,
+    { windowMs, maxBatchSize }: BatcherOptions,
+  ) {
     this.loader = new DataLoader<string, VideoStats>((ids) => this.load(ids), {
       cache: false, // every request wants fresh numbers
       maxBatchSize: Math.min(maxBatchSize ?? client.capabilities.maxBatchSize, client.capabilities.maxBatchSize),
@@ -36,7 +39,10 @@ export class StatsBatcher {
     this.upstreamCalls++;
     this.idsRequested += unique.length;
     const found = await this.client.getVideoStats(unique);
-    return ids.map((id) => found.get(id) ?? new PlatformError(this.client.platform, 'not_found', `video ${id} not found (deleted, private or never existed)`));
+    return ids.map(
+      (id) =>
+        found.get(id) ?? new PlatformError(this.client.platform, 'not_found', `video ${id} not found (deleted, private or never existed)`),
+    );
   }
 
   get(id: string): Promise<VideoStats> {

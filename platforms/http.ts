@@ -45,7 +45,10 @@ async function readCapped(res: Response, maxBytes: number, platform: PlatformNam
   if (declared > maxBytes) {
     await res.body?.cancel();
     // Retryable: a gateway's junk or a one-off; a body that stays too large fails after the retries.
-    throw new PlatformError(platform, 'retryable', `response of ${declared} bytes exceeds the ${maxBytes}-byte limit`, { status: res.status, code: 'too_large' });
+    throw new PlatformError(platform, 'retryable', `response of ${declared} bytes exceeds the ${maxBytes}-byte limit`, {
+      status: res.status,
+      code: 'too_large',
+    });
   }
   if (!res.body) return '';
   const reader = res.body.getReader();
@@ -57,14 +60,26 @@ async function readCapped(res: Response, maxBytes: number, platform: PlatformNam
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      throw new PlatformError(platform, 'retryable', `response exceeds the ${maxBytes}-byte limit`, { status: res.status, code: 'too_large' });
+      throw new PlatformError(platform, 'retryable', `response exceeds the ${maxBytes}-byte limit`, {
+        status: res.status,
+        code: 'too_large',
+      });
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function requestJson({ platform, url, method = 'GET', headers = {}, body, timeoutMs, maxBytes, clock = () => new Date() }: HttpOptions): Promise<HttpResponse> {
+export async function requestJson({
+  platform,
+  url,
+  method = 'GET',
+  headers = {},
+  body,
+  timeoutMs,
+  maxBytes,
+  clock = () => new Date(),
+}: HttpOptions): Promise<HttpResponse> {
   const signal = AbortSignal.timeout(timeoutMs);
   let res: Response;
   let text: string;
@@ -86,7 +101,8 @@ export async function requestJson({ platform, url, method = 'GET', headers = {},
   const receivedAt = clock();
   const ok = res.status >= 200 && res.status < 300;
   if (text.trim() === '') {
-    if (ok) throw new PlatformError(platform, 'retryable', `empty body in a ${res.status} response`, { status: res.status, code: 'empty_body' });
+    if (ok)
+      throw new PlatformError(platform, 'retryable', `empty body in a ${res.status} response`, { status: res.status, code: 'empty_body' });
     return { status: res.status, headers: res.headers, json: undefined, receivedAt };
   }
   try {
@@ -94,7 +110,11 @@ export async function requestJson({ platform, url, method = 'GET', headers = {},
   } catch {
     // A 2xx that is not JSON was cut off (close-delimited) or replaced by a gateway's HTML page:
     // transient. An error status without JSON is classified by its status by the adapter.
-    if (ok) throw new PlatformError(platform, 'retryable', `invalid or cut-off JSON in a ${res.status} response`, { status: res.status, code: 'invalid_json' });
+    if (ok)
+      throw new PlatformError(platform, 'retryable', `invalid or cut-off JSON in a ${res.status} response`, {
+        status: res.status,
+        code: 'invalid_json',
+      });
     return { status: res.status, headers: res.headers, json: undefined, receivedAt };
   }
 }

@@ -6,15 +6,31 @@ import { createPlatforms } from '.';
 describe('platform registry', () => {
   it('when no credentials are configured, then every enabled platform is served by the simulator', () => {
     const platforms = createPlatforms(loadConfig({ PLATFORMS_ENABLED: 'youtube,tiktok' }), { redis: testRedis() });
-    assert.deepEqual(platforms.describe().map((p) => [p.platform, p.source]), [['youtube', 'simulator'], ['tiktok', 'simulator']]);
+    assert.deepEqual(
+      platforms.describe().map((p) => [p.platform, p.source]),
+      [
+        ['youtube', 'simulator'],
+        ['tiktok', 'simulator'],
+      ],
+    );
     assert.throws(() => platforms.client('instagram'), /instagram is not enabled/);
   });
 
   it('when credentials are configured, then the real adapters are used', () => {
-    const platforms = createPlatforms(loadConfig({
-      YOUTUBE_API_KEY: 'k', TIKTOK_CLIENT_KEY: 'a', TIKTOK_CLIENT_SECRET: 'b', INSTAGRAM_ACCESS_TOKEN: 't', INSTAGRAM_USER_ID: '1',
-    }), { redis: testRedis() });
-    assert.deepEqual(platforms.describe().map((p) => p.source), ['youtube-data-api-v3', 'tiktok-research-api', 'instagram-graph-api']);
+    const platforms = createPlatforms(
+      loadConfig({
+        YOUTUBE_API_KEY: 'k',
+        TIKTOK_CLIENT_KEY: 'a',
+        TIKTOK_CLIENT_SECRET: 'b',
+        INSTAGRAM_ACCESS_TOKEN: 't',
+        INSTAGRAM_USER_ID: '1',
+      }),
+      { redis: testRedis() },
+    );
+    assert.deepEqual(
+      platforms.describe().map((p) => p.source),
+      ['youtube-data-api-v3', 'tiktok-research-api', 'instagram-graph-api'],
+    );
     assert.equal(platforms.client('instagram').capabilities.discovery, false);
   });
 });

@@ -42,7 +42,13 @@ export function quotaBucketOf(config: Config, platform: PlatformName): QuotaBuck
 
 function mainBucket(config: Config, platform: PlatformName): QuotaBucket | null {
   if (platform === 'youtube') return youTubeBuckets(config.YOUTUBE_DAILY_QUOTA_UNITS, config.YOUTUBE_DAILY_SEARCH_CALLS).units;
-  if (platform === 'tiktok') return { platform: 'tiktok', name: 'requests', limit: config.TIKTOK_DAILY_REQUESTS, resetTimeZone: PLATFORMS.tiktok.quotaResetTimeZone };
+  if (platform === 'tiktok')
+    return {
+      platform: 'tiktok',
+      name: 'requests',
+      limit: config.TIKTOK_DAILY_REQUESTS,
+      resetTimeZone: PLATFORMS.tiktok.quotaResetTimeZone,
+    };
   return null;
 }
 

@@ -83,7 +83,16 @@ return {now, 0}
 /** Offset (ms) of a time zone from UTC at an instant, from Intl (handles daylight saving). */
 function zoneOffsetMs(at: Date, timeZone: string): number {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
       .formatToParts(at)
       .map((p) => [p.type, p.value]),
   );
@@ -128,8 +137,16 @@ export class QuotaLedger {
     const scope = scopes.getStore();
     const cap = scope?.capped ? Math.floor(bucket.limit * scope.capped.share) : -1;
     const [result, seen] = (await this.redis.eval(
-      RESERVE, 3, key, `${key}:tenants`, `${key}:capped:${scope?.capped?.name ?? ''}`,
-      cost, bucket.limit, expireAt, scope?.tenantId === undefined ? '' : String(scope.tenantId), cap,
+      RESERVE,
+      3,
+      key,
+      `${key}:tenants`,
+      `${key}:capped:${scope?.capped?.name ?? ''}`,
+      cost,
+      bucket.limit,
+      expireAt,
+      scope?.tenantId === undefined ? '' : String(scope.tenantId),
+      cap,
     )) as [number, number];
     if (result === -1) {
       throw new PlatformError(

@@ -3,12 +3,21 @@ import type { z } from 'zod';
 import { PlatformError } from './errors';
 import type { PlatformName } from './types';
 
-export function parseResponse<S extends z.ZodType>(platform: PlatformName, what: string, schema: S, json: unknown, status?: number): z.output<S> {
+export function parseResponse<S extends z.ZodType>(
+  platform: PlatformName,
+  what: string,
+  schema: S,
+  json: unknown,
+  status?: number,
+): z.output<S> {
   const parsed = schema.safeParse(json);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-  throw new PlatformError(platform, 'bad_input', `unexpected ${what} response: ${where}${issue?.message ?? 'invalid'}`, { ...(status ? { status } : {}), code: 'unexpected_shape' });
+  throw new PlatformError(platform, 'bad_input', `unexpected ${what} response: ${where}${issue?.message ?? 'invalid'}`, {
+    ...(status ? { status } : {}),
+    code: 'unexpected_shape',
+  });
 }
 
 /** A count from an API (number or numeric string) as a safe number; missing stays null, never 0. */

@@ -55,16 +55,23 @@ describe('npm run admin:create', function () {
     it('when --promote is not given, then it exits non-zero saying so, and the account is unchanged', async () => {
       const owner = await createUser(api);
       const before = await User.query(testDb()).findById(owner.id);
-      await assert.rejects(createAdmin(['--email', owner.email, '--password', 'admin-password-1']), (err: { code: number; stderr: string }) => {
-        assert.equal(err.code, 1);
-        assert.match(err.stderr, /already exists .*left unchanged/);
-        assert.match(err.stderr, /--promote/);
-        return true;
-      });
+      await assert.rejects(
+        createAdmin(['--email', owner.email, '--password', 'admin-password-1']),
+        (err: { code: number; stderr: string }) => {
+          assert.equal(err.code, 1);
+          assert.match(err.stderr, /already exists .*left unchanged/);
+          assert.match(err.stderr, /--promote/);
+          return true;
+        },
+      );
       const after = await User.query(testDb()).findById(owner.id);
       assert.equal(after?.role, 'user');
       assert.equal(after?.passwordHash, before?.passwordHash);
-      assert.equal((await api.request('GET', '/api/auth/me', { token: owner.accessToken })).status, 200, 'the owner\'s session is untouched');
+      assert.equal(
+        (await api.request('GET', '/api/auth/me', { token: owner.accessToken })).status,
+        200,
+        "the owner's session is untouched",
+      );
     });
 
     it('when --promote is given, then it becomes an admin with the new password only, and every earlier session is signed out', async () => {
@@ -74,7 +81,11 @@ describe('npm run admin:create', function () {
       assert.match(stdout, /Promoted .* to admin: its password was replaced and its sessions signed out \(2 refresh token/);
 
       assert.equal((await User.query(testDb()).findById(owner.id))?.role, 'admin');
-      assert.equal((await api.request('POST', '/api/auth/login', { body: { email: owner.email, password: owner.password } })).status, 401, 'the old password is gone');
+      assert.equal(
+        (await api.request('POST', '/api/auth/login', { body: { email: owner.email, password: owner.password } })).status,
+        401,
+        'the old password is gone',
+      );
       for (const token of [owner.accessToken, second.body.accessToken as string]) {
         const me = await api.request('GET', '/api/admin/stats', { token });
         assert.equal(me.status, 401, 'an earlier access token does not get the new admin rights');

@@ -24,7 +24,9 @@ import { LARGEST_PLAN } from '../lib/domain/plans';
 const USAGE = 'Usage: npm run admin:create -- --email you@example.com [--password ...] [--promote]';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { email: { type: 'string' }, password: { type: 'string' }, promote: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { email: { type: 'string' }, password: { type: 'string' }, promote: { type: 'boolean', default: false } },
+  });
   const email = emailSchema.safeParse(values.email ?? '');
   if (!email.success) throw new Error(`${USAGE} (a valid email is required)`);
   const given = values.password ?? process.env.ADMIN_PASSWORD;
@@ -38,9 +40,9 @@ async function main(): Promise<void> {
     const existing = await User.query(db).findOne({ email: email.data });
     if (existing && !values.promote) {
       throw new Error(
-        `An account with the email ${email.data} already exists (id ${existing.id}); it was left unchanged.\n`
-        + 'If you trust it, run again with --promote: it becomes an admin, gets a new password (--password, or a generated one)\n'
-        + 'and every session of it is signed out.',
+        `An account with the email ${email.data} already exists (id ${existing.id}); it was left unchanged.\n` +
+          'If you trust it, run again with --promote: it becomes an admin, gets a new password (--password, or a generated one)\n' +
+          'and every session of it is signed out.',
       );
     }
     const passwordHash = await bcrypt.hash(password, config.BCRYPT_ROUNDS);
@@ -50,20 +52,35 @@ async function main(): Promise<void> {
         await User.query(trx).findById(existing.id).forUpdate();
         const now = new Date();
         await User.query(trx).patch({ role: 'admin', isActive: true, passwordHash, sessionsRevokedAt: now }).where('id', existing.id);
-        const revoked = await RefreshToken.query(trx).patch({ revokedAt: now, revokedReason: 'promoted_by_cli' }).where('userId', existing.id).whereNull('revokedAt');
+        const revoked = await RefreshToken.query(trx)
+          .patch({ revokedAt: now, revokedReason: 'promoted_by_cli' })
+          .where('userId', existing.id)
+          .whereNull('revokedAt');
         await recordAudit(trx, {
-          action: 'admin.promote_cli', actorEmail: 'cli', targetType: 'user', targetId: existing.id,
-          before: { role: existing.role }, after: { email: existing.email, role: 'admin', passwordReset: true, refreshTokensRevoked: revoked },
+          action: 'admin.promote_cli',
+          actorEmail: 'cli',
+          targetType: 'user',
+          targetId: existing.id,
+          before: { role: existing.role },
+          after: { email: existing.email, role: 'admin', passwordReset: true, refreshTokensRevoked: revoked },
         });
         // Access tokens carry their issue time in whole seconds: tokens of this second are refused
         // too, so hold the lock into the next second, before anyone can log in with the new password.
         await new Promise((resolve) => setTimeout(resolve, 1001 - (now.getTime() % 1000)));
         return revoked;
       });
-      console.log(`Promoted ${email.data} (id ${existing.id}) to admin: its password was replaced and its sessions signed out (${signedOut} refresh token(s) revoked).`);
+      console.log(
+        `Promoted ${email.data} (id ${existing.id}) to admin: its password was replaced and its sessions signed out (${signedOut} refresh token(s) revoked).`,
+      );
     } else {
       const user = await User.query(db).insertAndFetch({ email: email.data, passwordHash, role: 'admin', plan: LARGEST_PLAN });
-      await recordAudit(db, { action: 'admin.create_cli', actorEmail: 'cli', targetType: 'user', targetId: user.id, after: { email: user.email, role: user.role } });
+      await recordAudit(db, {
+        action: 'admin.create_cli',
+        actorEmail: 'cli',
+        targetType: 'user',
+        targetId: user.id,
+        after: { email: user.email, role: user.role },
+      });
       console.log(`Created admin ${user.email} (id ${user.id}).`);
     }
     if (!given) console.log(`Generated password (shown once): ${password}`);

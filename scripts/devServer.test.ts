@@ -55,7 +55,8 @@ describe('Temporal CLI resolution', () => {
     process.env.PATH = path.join(dir, 'empty');
     await assert.rejects(resolveTemporalCli({ cacheDir: dir, version: 'v1.5.1', log }), (err: Error) => {
       assert.ok(err instanceof MissingToolError);
-      for (const hint of ['brew install temporal', 'TEMPORAL_CLI', 'go install', 'docker compose']) assert.ok(err.message.includes(hint), hint);
+      for (const hint of ['brew install temporal', 'TEMPORAL_CLI', 'go install', 'docker compose'])
+        assert.ok(err.message.includes(hint), hint);
       return true;
     });
   });

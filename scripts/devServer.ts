@@ -122,14 +122,22 @@ export function startDevServer(opts: DevServerOptions): number {
   mkdirSync(files.dir, { recursive: true });
   const out = openSync(files.log, 'a');
   const args = [
-    'server', 'start-dev',
-    '--ip', opts.host,
-    '--port', String(opts.port),
-    '--ui-port', String(opts.uiPort),
-    '--db-filename', files.db,
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=normal',
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    opts.host,
+    '--port',
+    String(opts.port),
+    '--ui-port',
+    String(opts.uiPort),
+    '--db-filename',
+    files.db,
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
+    '--log-level',
+    'warn',
     ...opts.namespaces.flatMap((ns) => ['--namespace', ns]),
   ];
   const child = spawn(opts.cli, args, { detached: true, stdio: ['ignore', out, out] });

@@ -104,7 +104,13 @@ export async function createDatabaseIfMissing(url: URL): Promise<void> {
 // ---------------------------------------------------------------- Redis
 
 async function redisReachable(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -120,7 +126,10 @@ async function ensureRedis(urlText: string): Promise<void> {
   if (await redisReachable(urlText)) return;
   const url = new URL(urlText);
   const canStart = LOCAL_HOSTS.has(url.hostname) && has('redis-server');
-  if (!canStart || !run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', url.port || '6379', '--save', '', '--appendonly', 'no'])) {
+  if (
+    !canStart ||
+    !run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', url.port || '6379', '--save', '', '--appendonly', 'no'])
+  ) {
     throw new ServiceError(
       `Redis is not reachable at ${url.host}. Start it, install it (e.g. apt-get install redis-server), ` +
         'or point REDIS_URL at a running server.',
@@ -150,7 +159,9 @@ async function ensureTemporal(config: Config, namespaces: string[]): Promise<boo
   if (!(await temporalReachable(config.TEMPORAL_ADDRESS))) {
     const [host = '127.0.0.1', portText = '7233'] = config.TEMPORAL_ADDRESS.split(/:(?=\d+$)/);
     if (!LOCAL_HOSTS.has(host)) {
-      throw new ServiceError(`Temporal is not reachable at ${config.TEMPORAL_ADDRESS}, and it is not a local address to start a dev server on.`);
+      throw new ServiceError(
+        `Temporal is not reachable at ${config.TEMPORAL_ADDRESS}, and it is not a local address to start a dev server on.`,
+      );
     }
     const cli = await resolveTemporalCli({
       explicitPath: config.TEMPORAL_CLI,

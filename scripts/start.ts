@@ -17,7 +17,10 @@ const log = (line: string) => console.log(`[start] ${line}`);
 async function waitUntilReady(url: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(url, { signal: AbortSignal.timeout(3000) }).then((r) => r.ok, () => false);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(3000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return true;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -40,10 +43,18 @@ async function main(): Promise<void> {
   }
 
   const supervisor = new Supervisor({ log });
-  for (const [name, entry] of [['api', 'api/server.ts'], ['worker', 'temporal/worker.ts']] as const) {
+  for (const [name, entry] of [
+    ['api', 'api/server.ts'],
+    ['worker', 'temporal/worker.ts'],
+  ] as const) {
     // One process per child (tsx as a loader, not the tsx launcher with a node child of its own), so
     // a crash or `kill -9` of that process is what the supervisor sees, and no orphan is left behind.
-    supervisor.start({ name, command: process.execPath, args: ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], options: { cwd: PROJECT_ROOT, env: process.env } });
+    supervisor.start({
+      name,
+      command: process.execPath,
+      args: ['--import', 'tsx', path.join(PROJECT_ROOT, entry)],
+      options: { cwd: PROJECT_ROOT, env: process.env },
+    });
   }
   let stopping = false;
   const stopAll = async () => {

@@ -12,7 +12,13 @@ describe('npm start supervisor (real child processes)', () => {
 
   beforeEach(() => {
     lines = [];
-    supervisor = new Supervisor({ log: (l) => lines.push(l), initialBackoffMs: 20, maxBackoffMs: 80, healthyAfterMs: 60_000, killAfterMs: 2000 });
+    supervisor = new Supervisor({
+      log: (l) => lines.push(l),
+      initialBackoffMs: 20,
+      maxBackoffMs: 80,
+      healthyAfterMs: 60_000,
+      killAfterMs: 2000,
+    });
   });
   afterEach(() => supervisor.stop());
 
@@ -22,18 +28,32 @@ describe('npm start supervisor (real child processes)', () => {
     const apiPid = supervisor.process('api')!.pid;
     const firstWorker = supervisor.process('worker')!;
     firstWorker.kill('SIGKILL');
-    assert.equal(await eventually(async () => supervisor.restarts('worker'), (n) => n >= 1), 1);
+    assert.equal(
+      await eventually(
+        async () => supervisor.restarts('worker'),
+        (n) => n >= 1,
+      ),
+      1,
+    );
     const secondWorker = supervisor.process('worker')!;
     assert.notEqual(secondWorker.pid, firstWorker.pid);
     assert.equal(secondWorker.exitCode, null, 'the new worker is running');
     assert.equal(supervisor.process('api')!.pid, apiPid, 'the API kept running');
     assert.equal(supervisor.restarts('api'), 0);
-    assert.ok(lines.some((l) => /^worker killed by SIGKILL after .* restarting in 20 ms$/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /^worker killed by SIGKILL after .* restarting in 20 ms$/.test(l)),
+      lines.join('\n'),
+    );
   });
 
   it('when a child keeps crashing at once, then each restart waits twice as long, up to the cap', async () => {
     supervisor.start({ name: 'worker', ...node('process.exit(3)') });
-    assert.ok((await eventually(async () => supervisor.restarts('worker'), (n) => n >= 4)) >= 4);
+    assert.ok(
+      (await eventually(
+        async () => supervisor.restarts('worker'),
+        (n) => n >= 4,
+      )) >= 4,
+    );
     const delays = lines.filter((l) => l.includes('exited with code 3')).map((l) => Number(/restarting in (\d+) ms/.exec(l)![1]));
     assert.deepEqual(delays.slice(0, 4), [20, 40, 80, 80]);
   });

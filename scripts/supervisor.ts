@@ -70,7 +70,11 @@ export class Supervisor {
     const running = entries.map((e) => e.child).filter((c) => c.exitCode === null && c.signalCode === null);
     for (const child of running) child.kill('SIGTERM');
     const force = setTimeout(() => running.forEach((c) => c.kill('SIGKILL')), this.killAfterMs);
-    await Promise.all(running.map((c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve())))));
+    await Promise.all(
+      running.map(
+        (c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve()))),
+      ),
+    );
     clearTimeout(force);
   }
 

@@ -19,18 +19,31 @@ const PAGE = 1000;
  * running set comes from one visibility listing; visibility lags, so a blogger missing from it is
  * described before it is started (and the start attaches to a running workflow anyway).
  */
-export async function reconcileBloggerSyncs(
-  { db, client, taskQueue, settings }: { db: Knex; client: Client; taskQueue: string; settings: BloggerSyncSettings },
-): Promise<ReconcileResult> {
+export async function reconcileBloggerSyncs({
+  db,
+  client,
+  taskQueue,
+  settings,
+}: {
+  db: Knex;
+  client: Client;
+  taskQueue: string;
+  settings: BloggerSyncSettings;
+}): Promise<ReconcileResult> {
   const running = new Set<string>();
-  for await (const wf of client.workflow.list({ query: workflowsOfType(WORKFLOW_TYPES.bloggerSync, { running: true }) })) running.add(wf.workflowId);
+  for await (const wf of client.workflow.list({ query: workflowsOfType(WORKFLOW_TYPES.bloggerSync, { running: true }) }))
+    running.add(wf.workflowId);
   const result: ReconcileResult = { active: 0, started: 0, startedIds: [] };
   for (let afterId = 0; ;) {
     const rows = await withTenant(db, { admin: true }, (trx) => activeBloggersAfter(trx, afterId, PAGE));
     for (const row of rows) {
       result.active++;
       if (running.has(bloggerSyncWorkflowId(row.id)) || (await isBloggerSyncRunning(client, row.id))) continue;
-      await startBloggerSync(client, { taskQueue, settings }, { bloggerId: row.id, userId: row.userId, paused: row.syncStatus === 'paused' });
+      await startBloggerSync(
+        client,
+        { taskQueue, settings },
+        { bloggerId: row.id, userId: row.userId, paused: row.syncStatus === 'paused' },
+      );
       result.started++;
       if (result.startedIds.length < 100) result.startedIds.push(row.id);
     }

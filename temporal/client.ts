@@ -5,7 +5,14 @@
 import { Client, Connection, defaultGrpcRetryOptions, isGrpcServiceError, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { msToTs, type defineSearchAttributeKey } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
-import { connectivityState, InterceptingCall, ListenerBuilder, RequesterBuilder, status as GrpcStatus, type Interceptor } from '@grpc/grpc-js';
+import {
+  connectivityState,
+  InterceptingCall,
+  ListenerBuilder,
+  RequesterBuilder,
+  status as GrpcStatus,
+  type Interceptor,
+} from '@grpc/grpc-js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from './contract';
 
 export interface TemporalOptions {
@@ -89,28 +96,51 @@ export class RecoveringTemporal implements Temporal {
     const own: { connection?: ObservedConnection } = {}; // set below; the interceptors run later
     const withDefaultDeadline: Interceptor = (options, nextCall) => {
       this.inFlight++;
-      return new InterceptingCall(nextCall(options.deadline === undefined ? { ...options, deadline: Date.now() + API_CALL_TIMEOUT_MS } : options), new RequesterBuilder()
-        .withStart((metadata, _listener, next) => next(metadata, new ListenerBuilder()
-          .withOnReceiveStatus((status, nextStatus) => {
-            if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
-            nextStatus(status);
-          })
-          .build()))
-        .build());
+      return new InterceptingCall(
+        nextCall(options.deadline === undefined ? { ...options, deadline: Date.now() + API_CALL_TIMEOUT_MS } : options),
+        new RequesterBuilder()
+          .withStart((metadata, _listener, next) =>
+            next(
+              metadata,
+              new ListenerBuilder()
+                .withOnReceiveStatus((status, nextStatus) => {
+                  if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+                  nextStatus(status);
+                })
+                .build(),
+            ),
+          )
+          .build(),
+      );
     };
-    const dropWhenUnreachable: Interceptor = (options, nextCall) => new InterceptingCall(nextCall(options), new RequesterBuilder()
-      .withStart((metadata, _listener, next) => next(metadata, new ListenerBuilder()
-        .withOnReceiveStatus((status, nextStatus) => {
-          const unreachable = status.code === GrpcStatus.UNAVAILABLE || (status.code === GrpcStatus.DEADLINE_EXCEEDED && !own.connection?.channelReady);
-          if (unreachable && own.connection) this.drop(own.connection, status.details);
-          nextStatus(status);
-        })
-        .build()))
-      .build());
+    const dropWhenUnreachable: Interceptor = (options, nextCall) =>
+      new InterceptingCall(
+        nextCall(options),
+        new RequesterBuilder()
+          .withStart((metadata, _listener, next) =>
+            next(
+              metadata,
+              new ListenerBuilder()
+                .withOnReceiveStatus((status, nextStatus) => {
+                  const unreachable =
+                    status.code === GrpcStatus.UNAVAILABLE ||
+                    (status.code === GrpcStatus.DEADLINE_EXCEEDED && !own.connection?.channelReady);
+                  if (unreachable && own.connection) this.drop(own.connection, status.details);
+                  nextStatus(status);
+                })
+                .build(),
+            ),
+          )
+          .build(),
+      );
     const connection = ObservedConnection.lazy({
       address: this.options.address,
       // Outermost first: one deadline for all attempts, and every attempt observed.
-      interceptors: [withDefaultDeadline, makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: API_CALL_ATTEMPTS })), dropWhenUnreachable],
+      interceptors: [
+        withDefaultDeadline,
+        makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: API_CALL_ATTEMPTS })),
+        dropWhenUnreachable,
+      ],
     }) as ObservedConnection;
     own.connection = connection;
     this.current = { connection, client: new Client({ connection, namespace: this.options.namespace }) };

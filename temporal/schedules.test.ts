@@ -8,7 +8,11 @@ import { ensureTrendSchedules, trendScheduleDefinitions } from './schedules';
 import { TREND_SCHEDULES } from './contract';
 
 async function deleteSchedules(client: Client): Promise<void> {
-  for (const id of Object.values(TREND_SCHEDULES)) await client.schedule.getHandle(id).delete().catch(() => undefined);
+  for (const id of Object.values(TREND_SCHEDULES))
+    await client.schedule
+      .getHandle(id)
+      .delete()
+      .catch(() => undefined);
 }
 
 describe('Trend Watch schedules', function () {
@@ -46,7 +50,10 @@ describe('Trend Watch schedules', function () {
     await handle.pause('test: paused');
     // A pause reaches the schedule as a signal; wait until it shows, as an admin's pause would
     // have long before a worker restarts and updates the schedule.
-    await eventually(() => handle.describe(), (d) => d.state.paused);
+    await eventually(
+      () => handle.describe(),
+      (d) => d.state.paused,
+    );
     await ensureTrendSchedules(client, defs, { taskQueue, catchupWindowMs: 60_000 });
     assert.equal((await handle.describe()).state.paused, true, 'an update keeps the pause');
 
@@ -56,7 +63,10 @@ describe('Trend Watch schedules', function () {
       assert.equal((await handle.describe()).info.recentActions.length, before, 'no action while paused');
 
       await handle.trigger();
-      const described = await eventually(() => handle.describe(), (d) => d.info.recentActions.length > before);
+      const described = await eventually(
+        () => handle.describe(),
+        (d) => d.info.recentActions.length > before,
+      );
       const action = described.info.recentActions.at(-1)!;
       assert.match(action.action.workflow.workflowId, /^trend-cleanup-/, 'the run id derives from the schedule');
       const result = await client.workflow.getHandle(action.action.workflow.workflowId).result();

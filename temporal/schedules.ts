@@ -6,11 +6,24 @@
  * Overlap policy SKIP: a run still going when the next is due makes that next one skip.
  * Catch-up window: after downtime, runs missed within the window are taken, older ones dropped.
  */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptions,
+} from '@temporalio/client';
 import type { TrendSettings } from '../lib/domain/trendSettings';
 import type { PlatformName } from '../platforms/types';
 import type { BloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
-import { BLOGGER_SYNC_RECONCILE_SCHEDULE, TREND_SCHEDULES, WORKFLOW_TYPES, type TrendScheduleName, type WorkflowType, type Workflows } from './contract';
+import {
+  BLOGGER_SYNC_RECONCILE_SCHEDULE,
+  TREND_SCHEDULES,
+  WORKFLOW_TYPES,
+  type TrendScheduleName,
+  type WorkflowType,
+  type Workflows,
+} from './contract';
 import { trendDiscoveryInput } from './starters';
 
 /** A schedule that starts one workflow type, with that workflow's args (typed by the contract). */
@@ -28,27 +41,44 @@ export type TrendScheduleDefinition = {
 export function trendScheduleDefinitions(settings: TrendSettings, platforms: PlatformName[]): TrendScheduleDefinition[] {
   return [
     {
-      name: 'discovery', scheduleId: TREND_SCHEDULES.discovery, workflowType: WORKFLOW_TYPES.trendDiscovery, everyMs: settings.discoveryIntervalMs,
+      name: 'discovery',
+      scheduleId: TREND_SCHEDULES.discovery,
+      workflowType: WORKFLOW_TYPES.trendDiscovery,
+      everyMs: settings.discoveryIntervalMs,
       args: [trendDiscoveryInput(settings, platforms)],
       memo: 'Finds fresh videos on each platform and starts a 7-day monitor for each',
     },
     {
-      name: 'analysis', scheduleId: TREND_SCHEDULES.analysis, workflowType: WORKFLOW_TYPES.trendAnalysis, everyMs: settings.analysisIntervalMs,
-      args: [], memo: 'Groups recent videos by hashtag, topic, sound and format into trends',
+      name: 'analysis',
+      scheduleId: TREND_SCHEDULES.analysis,
+      workflowType: WORKFLOW_TYPES.trendAnalysis,
+      everyMs: settings.analysisIntervalMs,
+      args: [],
+      memo: 'Groups recent videos by hashtag, topic, sound and format into trends',
     },
     {
-      name: 'cleanup', scheduleId: TREND_SCHEDULES.cleanup, workflowType: WORKFLOW_TYPES.trendCleanup, everyMs: settings.cleanupIntervalMs,
-      args: [{ archiveAfterMs: settings.monitorWindowMs }], memo: 'Archives old videos, drops slow ones and stops their monitors',
+      name: 'cleanup',
+      scheduleId: TREND_SCHEDULES.cleanup,
+      workflowType: WORKFLOW_TYPES.trendCleanup,
+      everyMs: settings.cleanupIntervalMs,
+      args: [{ archiveAfterMs: settings.monitorWindowMs }],
+      memo: 'Archives old videos, drops slow ones and stops their monitors',
     },
   ];
 }
 
 /** The blogger-sync reconciler: every active blogger without a running sync gets one. */
 export function bloggerScheduleDefinitions(settings: BloggerSyncSettings, reconcileEveryMs: number): TrendScheduleDefinition[] {
-  return [{
-    name: 'bloggerSyncReconcile', scheduleId: BLOGGER_SYNC_RECONCILE_SCHEDULE, workflowType: WORKFLOW_TYPES.bloggerSyncReconciler, everyMs: reconcileEveryMs,
-    args: [{ settings }], memo: 'Starts a sync for every active blogger whose sync workflow is missing',
-  }];
+  return [
+    {
+      name: 'bloggerSyncReconcile',
+      scheduleId: BLOGGER_SYNC_RECONCILE_SCHEDULE,
+      workflowType: WORKFLOW_TYPES.bloggerSyncReconciler,
+      everyMs: reconcileEveryMs,
+      args: [{ settings }],
+      memo: 'Starts a sync for every active blogger whose sync workflow is missing',
+    },
+  ];
 }
 
 function scheduleOptions(def: TrendScheduleDefinition, taskQueue: string, catchupWindowMs: number): ScheduleOptions {
@@ -79,7 +109,12 @@ export async function ensureTrendSchedules(
     const options = scheduleOptions(def, opts.taskQueue, opts.catchupWindowMs);
     const handle = client.schedule.getHandle(def.scheduleId);
     try {
-      await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: { ...previous.policies, ...options.policies } }));
+      await handle.update((previous) => ({
+        ...previous,
+        spec: options.spec,
+        action: options.action,
+        policies: { ...previous.policies, ...options.policies },
+      }));
       done[def.name] = 'updated';
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;

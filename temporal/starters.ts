@@ -13,8 +13,18 @@ import type { BloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
 import type { TrendSettings } from '../lib/domain/trendSettings';
 import type { PlatformName } from '../platforms/types';
 import {
-  BLOGGER_ID, bloggerSyncWorkflowId, manualTrendDiscoveryWorkflowId, stopMonitor, trendMonitorWorkflowId, USER_ID, WORKFLOW_TYPES,
-  type BloggerSyncInput, type BloggerSyncWakeSignal, type TrendDiscoveryInput, type TrendMonitorInput, type Workflows,
+  BLOGGER_ID,
+  bloggerSyncWorkflowId,
+  manualTrendDiscoveryWorkflowId,
+  stopMonitor,
+  trendMonitorWorkflowId,
+  USER_ID,
+  WORKFLOW_TYPES,
+  type BloggerSyncInput,
+  type BloggerSyncWakeSignal,
+  type TrendDiscoveryInput,
+  type TrendMonitorInput,
+  type Workflows,
 } from './contract';
 
 // ---------------------------------------------------------------- blogger syncs
@@ -35,7 +45,10 @@ export function bloggerSyncInput(settings: BloggerSyncSettings, { bloggerId, use
   return { bloggerId, userId, ...settings, ...(paused ? { paused: true } : {}) };
 }
 
-const bloggerSearchAttributes = (ref: BloggerRef) => [{ key: USER_ID, value: ref.userId }, { key: BLOGGER_ID, value: ref.bloggerId }];
+const bloggerSearchAttributes = (ref: BloggerRef) => [
+  { key: USER_ID, value: ref.userId },
+  { key: BLOGGER_ID, value: ref.bloggerId },
+];
 
 /** Starts the blogger's sync, or finds the running one (the same workflow id: never two). */
 export async function startBloggerSync(client: Client, opts: BloggerSyncStartOptions, ref: BloggerRef): Promise<void> {
@@ -52,7 +65,12 @@ export async function startBloggerSync(client: Client, opts: BloggerSyncStartOpt
  * Delivers a signal (syncNow, pause, resume) to the blogger's sync, starting the workflow first
  * when it has none (the signal then reaches the new run before its first step), atomically.
  */
-export async function signalOrStartBloggerSync(client: Client, opts: BloggerSyncStartOptions, ref: BloggerRef, signal: BloggerSyncWakeSignal): Promise<void> {
+export async function signalOrStartBloggerSync(
+  client: Client,
+  opts: BloggerSyncStartOptions,
+  ref: BloggerRef,
+  signal: BloggerSyncWakeSignal,
+): Promise<void> {
   await client.workflow.signalWithStart<Workflows['bloggerSync'], []>(WORKFLOW_TYPES.bloggerSync, {
     taskQueue: opts.taskQueue,
     workflowId: bloggerSyncWorkflowId(ref.bloggerId),
@@ -80,8 +98,11 @@ export function trendMonitorInput(
   video: { id: number; platform: PlatformName; platformVideoId: string },
 ): TrendMonitorInput {
   return {
-    trendVideoId: video.id, platform: video.platform, platformVideoId: video.platformVideoId,
-    snapshotIntervalMs: settings.snapshotIntervalMs, totalSlots: settings.totalSlots,
+    trendVideoId: video.id,
+    platform: video.platform,
+    platformVideoId: video.platformVideoId,
+    snapshotIntervalMs: settings.snapshotIntervalMs,
+    totalSlots: settings.totalSlots,
   };
 }
 
@@ -91,7 +112,9 @@ export function trendMonitorInput(
  * `workflowId` defaults to the video's business id (the benchmark adds a suffix).
  */
 export async function startTrendMonitor(
-  client: Client, opts: { taskQueue: string; workflowId?: string }, input: TrendMonitorInput,
+  client: Client,
+  opts: { taskQueue: string; workflowId?: string },
+  input: TrendMonitorInput,
 ): Promise<WorkflowHandle<Workflows['trendVideoMonitor']> | null> {
   try {
     return await client.workflow.start<Workflows['trendVideoMonitor']>(WORKFLOW_TYPES.trendVideoMonitor, {
@@ -120,7 +143,9 @@ export async function stopTrendMonitor(client: Client, workflowId: string, reaso
 
 /** The discovery input, the same for the schedule's runs and a user's manual run. */
 export function trendDiscoveryInput(
-  settings: Pick<TrendSettings, 'freshWindowMs' | 'discoveryCap'>, platforms: PlatformName[], opts: { manual?: boolean } = {},
+  settings: Pick<TrendSettings, 'freshWindowMs' | 'discoveryCap'>,
+  platforms: PlatformName[],
+  opts: { manual?: boolean } = {},
 ): TrendDiscoveryInput {
   return { platforms, freshWindowMs: settings.freshWindowMs, cap: settings.discoveryCap, ...(opts.manual ? { manual: true } : {}) };
 }

@@ -46,7 +46,11 @@ export async function createWorker({ connection, namespace, taskQueue, deps, wor
 /** Routes the SDK's own logs (worker, workflow `log`, activity `log`) into pino. */
 export function installSdkLogger(logger: Logger): void {
   const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
-    TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
+    TRACE: 'trace',
+    DEBUG: 'debug',
+    INFO: 'info',
+    WARN: 'warn',
+    ERROR: 'error',
   };
   Runtime.install({
     logger: new DefaultLogger('INFO', (entry) => logger[levels[entry.level]](entry.meta ?? {}, entry.message)),
@@ -76,13 +80,17 @@ async function main(): Promise<void> {
     logger.info({ platforms: platforms.describe().map((p) => `${p.platform}:${p.source}`) }, 'platforms');
     if (config.SCHEDULES_ENABLED) {
       const syncSettings = bloggerSyncSettings(config);
-      const done = await ensureTrendSchedules(temporal, [
-        ...trendScheduleDefinitions(settings, discoveryPlatforms(platforms)),
-        ...bloggerScheduleDefinitions(syncSettings, config.BLOGGER_RECONCILE_MINUTES * 60_000),
-      ], {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        catchupWindowMs: settings.catchupWindowMs,
-      });
+      const done = await ensureTrendSchedules(
+        temporal,
+        [
+          ...trendScheduleDefinitions(settings, discoveryPlatforms(platforms)),
+          ...bloggerScheduleDefinitions(syncSettings, config.BLOGGER_RECONCILE_MINUTES * 60_000),
+        ],
+        {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          catchupWindowMs: settings.catchupWindowMs,
+        },
+      );
       logger.info({ schedules: done }, 'schedules ready');
       // Syncs lost while the system was down come back now, not at the reconciler's next run.
       await reconcileBloggerSyncs({ db, client: temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, settings: syncSettings })

@@ -74,7 +74,8 @@ export const testNativeConnection = memo<Promise<NativeConnection>>(
 
 /** Workflows bundled once per run (several seconds) and shared by every test worker. */
 export const testWorkflowBundle = memo<Promise<{ code: string }>>(
-  () => bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } }),
+  () =>
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } }),
   async () => undefined,
 );
 
@@ -103,7 +104,12 @@ export async function resetDb(db: Knex = testDb()): Promise<void> {
 }
 
 export async function closeTestResources(): Promise<void> {
-  await Promise.allSettled(closers.splice(0).reverse().map((close) => close()));
+  await Promise.allSettled(
+    closers
+      .splice(0)
+      .reverse()
+      .map((close) => close()),
+  );
 }
 
 /**
@@ -114,5 +120,12 @@ export async function terminateRunning(workflowType: WorkflowType): Promise<void
   const { client } = await testTemporal();
   const ids: string[] = [];
   for await (const wf of client.workflow.list({ query: workflowsOfType(workflowType, { running: true }) })) ids.push(wf.workflowId);
-  await Promise.all(ids.map((id) => client.workflow.getHandle(id).terminate('test clean-up').catch(() => undefined)));
+  await Promise.all(
+    ids.map((id) =>
+      client.workflow
+        .getHandle(id)
+        .terminate('test clean-up')
+        .catch(() => undefined),
+    ),
+  );
 }

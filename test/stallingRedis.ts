@@ -30,10 +30,16 @@ export async function startStallingRedis(targetUrl: string, { blackHole = false 
     }
     const upstream = net.connect(Number(target.port || 6379), target.hostname);
     track(upstream);
-    client.on('data', (chunk) => { if (!stalled) upstream.write(chunk); });
-    upstream.on('data', (chunk) => { if (!stalled) client.write(chunk); });
+    client.on('data', (chunk) => {
+      if (!stalled) upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      if (!stalled) client.write(chunk);
+    });
     client.on('close', () => upstream.destroy());
-    upstream.on('close', () => { if (!stalled) client.destroy(); });
+    upstream.on('close', () => {
+      if (!stalled) client.destroy();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = new URL(targetUrl);
@@ -41,7 +47,9 @@ export async function startStallingRedis(targetUrl: string, { blackHole = false 
   url.port = String((server.address() as AddressInfo).port);
   return {
     url: url.toString(),
-    stall: () => { stalled = true; },
+    stall: () => {
+      stalled = true;
+    },
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -31,6 +31,11 @@ describe('static checks', function () {
     const { code, output } = await run('eslint', ['--max-warnings', '0', '.']);
     assert.equal(code, 0, output);
   });
+
+  it('when the project is checked by the formatter (prettier --check; `npm run format` fixes it), then every file is formatted', async () => {
+    const { code, output } = await run('prettier', ['--check', '.']);
+    assert.equal(code, 0, output);
+  });
 });
 
 describe('workflow sandbox lint rule', () => {
@@ -72,7 +77,10 @@ describe('structure lint rules', function () {
       writeFileSync(path.join(dir, 'c.ts'), "import { d } from './d';\nexport const c = () => d;\n");
       writeFileSync(path.join(dir, 'd.ts'), "import type { c } from './c';\nexport const d = (f?: typeof c) => f;\n");
       const results = await new ESLint({ cwd: PROJECT_ROOT }).lintFiles([dir]);
-      const cycles = results.filter((r) => r.messages.some((m) => m.ruleId === 'import-x/no-cycle')).map((r) => path.basename(r.filePath)).sort();
+      const cycles = results
+        .filter((r) => r.messages.some((m) => m.ruleId === 'import-x/no-cycle'))
+        .map((r) => path.basename(r.filePath))
+        .sort();
       assert.deepEqual(cycles, ['a.ts', 'b.ts', 'index.ts']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -90,8 +98,20 @@ describe('structure lint rules', function () {
     for (const folder of ['api', 'activities', 'temporal']) {
       assert.deepEqual(await flagged(`${folder}/example.ts`, fromWorkflows, '@typescript-eslint/no-restricted-imports'), [1, 3], folder);
     }
-    assert.deepEqual(await flagged('api/admin/example.ts', ["import { syncState } from '../../workflows/bloggerSync';", 'export const q = syncState;'], '@typescript-eslint/no-restricted-imports'), [1]);
-    const fromPlatforms = ["import type { PlatformName } from '../platforms/types';", "import { getConfig } from './config';", 'export type P = PlatformName;', 'export const c = getConfig;'];
+    assert.deepEqual(
+      await flagged(
+        'api/admin/example.ts',
+        ["import { syncState } from '../../workflows/bloggerSync';", 'export const q = syncState;'],
+        '@typescript-eslint/no-restricted-imports',
+      ),
+      [1],
+    );
+    const fromPlatforms = [
+      "import type { PlatformName } from '../platforms/types';",
+      "import { getConfig } from './config';",
+      'export type P = PlatformName;',
+      'export const c = getConfig;',
+    ];
     assert.deepEqual(await flagged('lib/example.ts', fromPlatforms, '@typescript-eslint/no-restricted-imports'), [1]);
   });
 
@@ -103,7 +123,7 @@ describe('structure lint rules', function () {
       "handle.signal('pause');",
       "handle.query('state');",
       // eslint-disable-next-line no-restricted-syntax -- input of the rule's own test
-      "client.workflow.list({ query: 'WorkflowType = \"trendDiscovery\"' });",
+      'client.workflow.list({ query: \'WorkflowType = "trendDiscovery"\' });',
       "client.workflow.signalWithStart(WORKFLOW_TYPES.bloggerSync, { signal: 'syncNow' });",
       // eslint-disable-next-line no-restricted-syntax -- input of the rule's own test
       'export const x = `WorkflowType = "${WORKFLOW_TYPES.trendCleanup}"`;',

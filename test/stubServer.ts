@@ -59,7 +59,13 @@ export async function startStubServer(handler: StubHandler): Promise<StubServer>
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://stub');
-      const request: StubRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const request: StubRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(request);
       Promise.resolve()
         .then(() => current(request))
@@ -73,9 +79,13 @@ export async function startStubServer(handler: StubHandler): Promise<StubServer>
             if (reply.cutOff) {
               // Written on the socket by hand: Node's response would complete or re-frame the body.
               const { bytes, framing } = reply.cutOff;
-              const head = [`HTTP/1.1 ${reply.status ?? 200} Stub`, `content-type: ${isJson ? 'application/json' : 'text/plain'}`, 'connection: close',
+              const head = [
+                `HTTP/1.1 ${reply.status ?? 200} Stub`,
+                `content-type: ${isJson ? 'application/json' : 'text/plain'}`,
+                'connection: close',
                 ...(framing === 'content-length' ? [`content-length: ${Buffer.byteLength(text)}`] : []),
-                ...Object.entries(reply.headers ?? {}).map(([k, v]) => `${k}: ${v}`)];
+                ...Object.entries(reply.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
+              ];
               res.socket?.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), Buffer.from(text).subarray(0, bytes)]));
               return;
             }

@@ -20,7 +20,9 @@ export async function createUser(api: TestApi, opts: { role?: Role; plan?: Plan;
   if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${JSON.stringify(reg.body)}`);
   const id = reg.body.user.id as number;
   if (opts.role || opts.plan) {
-    await User.query(testDb()).patch({ ...(opts.role ? { role: opts.role } : {}), ...(opts.plan ? { plan: opts.plan } : {}) }).where('id', id);
+    await User.query(testDb())
+      .patch({ ...(opts.role ? { role: opts.role } : {}), ...(opts.plan ? { plan: opts.plan } : {}) })
+      .where('id', id);
   }
   const login = await api.request('POST', '/api/auth/login', { body: { email, password } });
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);

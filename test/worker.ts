@@ -6,7 +6,16 @@ import { loadConfig, type Config } from '../lib/config';
 import { trendSettings, type TrendSettings } from '../lib/domain/trendSettings';
 import { createPlatforms } from '../platforms';
 import { createWorker } from '../temporal/worker';
-import { testAppDb, testConfig, testLogger, testNativeConnection, testRedis, testTemporal, testWorkflowBundle, uniqueTaskQueue } from './harness';
+import {
+  testAppDb,
+  testConfig,
+  testLogger,
+  testNativeConnection,
+  testRedis,
+  testTemporal,
+  testWorkflowBundle,
+  uniqueTaskQueue,
+} from './harness';
 
 export interface TestWorker {
   worker: Worker;

@@ -41,11 +41,18 @@ describe('bloggerSync (API + worker + dev server + simulator)', function () {
 
   it('when a blogger is added by URL, then videos arrive, their history grows with each sync, and metrics are stored', async () => {
     const user = await createUser(api, { plan: 'pro' });
-    const res = await api.request('POST', '/api/bloggers', { token: user.accessToken, body: { name: 'Sim', youtube_url: 'https://www.youtube.com/@simcreator' } });
+    const res = await api.request('POST', '/api/bloggers', {
+      token: user.accessToken,
+      body: { name: 'Sim', youtube_url: 'https://www.youtube.com/@simcreator' },
+    });
     assert.equal(res.status, 201);
     const id = res.body.blogger.id;
 
-    const rows = await eventually(() => VideoHistory.query(testDb()).where('bloggerId', id), (r) => new Set(r.map((x) => x.fetchedAt.getTime())).size >= 3, 30_000);
+    const rows = await eventually(
+      () => VideoHistory.query(testDb()).where('bloggerId', id),
+      (r) => new Set(r.map((x) => x.fetchedAt.getTime())).size >= 3,
+      30_000,
+    );
     const fetches = new Set(rows.map((r) => r.fetchedAt.getTime()));
     assert.ok(fetches.size >= 3, `${fetches.size} syncs wrote rows`);
     const perVideo = new Map<string, VideoHistory[]>();
@@ -65,7 +72,10 @@ describe('bloggerSync (API + worker + dev server + simulator)', function () {
     // Pause the sync so the data holds still while it is compared with the API's answers.
     const { client: temporalClient } = await testTemporal();
     assert.equal((await api.request('POST', `/api/bloggers/${id}/pause`, { token: user.accessToken })).status, 202);
-    await eventually(() => temporalClient.workflow.getHandle(`blogger-sync:${id}`).query(syncState), (st) => st.status === 'paused');
+    await eventually(
+      () => temporalClient.workflow.getHandle(`blogger-sync:${id}`).query(syncState),
+      (st) => st.status === 'paused',
+    );
     await new Promise((r) => setTimeout(r, 300));
     const stored = await VideoHistory.query(testDb()).where('bloggerId', id).orderBy('fetchedAt');
     const latest = new Map<string, VideoHistory>();
@@ -96,16 +106,29 @@ describe('bloggerSync (API + worker + dev server + simulator)', function () {
 
     // Another tenant learns nothing: every route is a 404.
     const other = await createUser(api, { plan: 'pro' });
-    for (const path of [`/api/bloggers/${id}/stats`, `/api/bloggers/${id}/stats?format=csv`, `/api/bloggers/${id}/videos`, `/api/bloggers/${id}/videos/${oneId}/history`, `/api/bloggers/${id}/videos/${oneId}/history?format=csv`]) {
+    for (const path of [
+      `/api/bloggers/${id}/stats`,
+      `/api/bloggers/${id}/stats?format=csv`,
+      `/api/bloggers/${id}/videos`,
+      `/api/bloggers/${id}/videos/${oneId}/history`,
+      `/api/bloggers/${id}/videos/${oneId}/history?format=csv`,
+    ]) {
       assert.equal((await api.request('GET', path, { token: other.accessToken })).status, 404, path);
     }
-    for (const action of ['sync', 'pause', 'resume']) assert.equal((await api.request('POST', `/api/bloggers/${id}/${action}`, { token: other.accessToken })).status, 404, action);
+    for (const action of ['sync', 'pause', 'resume'])
+      assert.equal((await api.request('POST', `/api/bloggers/${id}/${action}`, { token: other.accessToken })).status, 404, action);
 
     // Cached until new data lands: a resumed sync bumps the blogger's cache version.
     const version = await testRedis().get(bloggerCacheVersionKey(id));
     assert.equal((await api.request('POST', `/api/bloggers/${id}/resume`, { token: user.accessToken })).status, 202);
-    await eventually(() => testRedis().get(bloggerCacheVersionKey(id)), (v) => v !== version);
-    const fresh = await eventually(() => api.request('GET', `/api/bloggers/${id}/stats`, { token: user.accessToken }), (r) => r.body.totals.views !== expectedViews);
+    await eventually(
+      () => testRedis().get(bloggerCacheVersionKey(id)),
+      (v) => v !== version,
+    );
+    const fresh = await eventually(
+      () => api.request('GET', `/api/bloggers/${id}/stats`, { token: user.accessToken }),
+      (r) => r.body.totals.views !== expectedViews,
+    );
     assert.ok(fresh.body.totals.views > expectedViews, 'stats reflect the new data');
 
     const usage = await api.request('GET', '/api/stats', { token: user.accessToken });
@@ -126,12 +149,19 @@ describe('bloggerSync (API + worker + dev server + simulator)', function () {
 
   it('when the daily video budget is used up, then fetching stops at the limit and resumes the next (simulated) day', async () => {
     const user = await createUser(api); // free plan: 8 videos a day in this test
-    const res = await api.request('POST', '/api/bloggers', { token: user.accessToken, body: { name: 'Budget', tiktok_url: 'https://www.tiktok.com/@budgetcreator' } });
+    const res = await api.request('POST', '/api/bloggers', {
+      token: user.accessToken,
+      body: { name: 'Budget', tiktok_url: 'https://www.tiktok.com/@budgetcreator' },
+    });
     const id = res.body.blogger.id;
     const { client } = await testTemporal();
     const handle = client.workflow.getHandle(`blogger-sync:${id}`);
 
-    const exhausted = await eventually(() => handle.query(syncState), (s) => s.status === 'budget_exhausted', 20_000);
+    const exhausted = await eventually(
+      () => handle.query(syncState),
+      (s) => s.status === 'budget_exhausted',
+      20_000,
+    );
     assert.equal(exhausted.status, 'budget_exhausted');
     assert.equal(exhausted.budgetLeft, 0);
     // Simulated days are 6 s long here: several may have passed. The day that ran out holds
@@ -139,22 +169,39 @@ describe('bloggerSync (API + worker + dev server + simulator)', function () {
     const usage = await UsageDaily.query(testDb()).where('userId', user.id).orderBy('day');
     const fullDay = usage.find((u) => u.videosFetched === 8);
     assert.ok(fullDay, `a day reached the budget: ${usage.map((u) => u.videosFetched)}`);
-    assert.ok(usage.every((u) => u.videosFetched <= 8), 'never more than the budget');
+    assert.ok(
+      usage.every((u) => u.videosFetched <= 8),
+      'never more than the budget',
+    );
 
-    const later = await eventually(() => UsageDaily.query(testDb()).where('userId', user.id).where('day', '>', fullDay.day).where('videosFetched', '>', 0), (u) => u.length > 0, 20_000);
+    const later = await eventually(
+      () => UsageDaily.query(testDb()).where('userId', user.id).where('day', '>', fullDay.day).where('videosFetched', '>', 0),
+      (u) => u.length > 0,
+      20_000,
+    );
     assert.ok(later.length > 0, 'a new budget day began and fetching resumed');
     await handle.signal(stopSync); // hold the data still before counting
     await handle.result();
     const all = await UsageDaily.query(testDb()).where('userId', user.id);
     assert.ok(all.every((d) => d.videosFetched <= 8));
-    assert.equal(await VideoHistory.query(testDb()).where('bloggerId', id).resultSize(), all.reduce((n, d) => n + d.videosFetched, 0), 'every fetched video is counted once');
+    assert.equal(
+      await VideoHistory.query(testDb()).where('bloggerId', id).resultSize(),
+      all.reduce((n, d) => n + d.videosFetched, 0),
+      'every fetched video is counted once',
+    );
   });
 
   it('when the owner is deleted, then the sync workflow ends', async () => {
     const user = await createUser(api, { plan: 'pro' });
-    const res = await api.request('POST', '/api/bloggers', { token: user.accessToken, body: { name: 'Orphan', youtube_url: 'https://www.youtube.com/@orphaned' } });
+    const res = await api.request('POST', '/api/bloggers', {
+      token: user.accessToken,
+      body: { name: 'Orphan', youtube_url: 'https://www.youtube.com/@orphaned' },
+    });
     const id = res.body.blogger.id;
-    await eventually(() => VideoHistory.query(testDb()).where('bloggerId', id).resultSize(), (n) => n > 0);
+    await eventually(
+      () => VideoHistory.query(testDb()).where('bloggerId', id).resultSize(),
+      (n) => n > 0,
+    );
     await User.query(testDb()).deleteById(user.id);
     const { client } = await testTemporal();
     const result = await client.workflow.getHandle(`blogger-sync:${id}`).result();
@@ -163,9 +210,15 @@ describe('bloggerSync (API + worker + dev server + simulator)', function () {
 
   it('when the blogger URL names no such creator, then the link is marked broken with the reason', async () => {
     const user = await createUser(api, { plan: 'pro' });
-    const res = await api.request('POST', '/api/bloggers', { token: user.accessToken, body: { name: 'Ghost', instagram_url: 'https://instagram.com/notfound_ghost' } });
+    const res = await api.request('POST', '/api/bloggers', {
+      token: user.accessToken,
+      body: { name: 'Ghost', instagram_url: 'https://instagram.com/notfound_ghost' },
+    });
     const id = res.body.blogger.id;
-    const blogger = await eventually(() => Blogger.query(testDb()).findById(id), (b) => b?.platformLinks.instagram?.state === 'broken');
+    const blogger = await eventually(
+      () => Blogger.query(testDb()).findById(id),
+      (b) => b?.platformLinks.instagram?.state === 'broken',
+    );
     assert.equal(blogger?.platformLinks.instagram?.state, 'broken');
     assert.match(blogger?.platformLinks.instagram?.reason ?? '', /not ?found|no creator/i);
   });

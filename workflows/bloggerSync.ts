@@ -14,7 +14,15 @@
 import { condition, continueAsNew, isCancellation, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
-  failureMessage, pauseSync, quotaResetAt, resumeSync, stopSync, syncNow, syncState, type BloggerSyncInput, type BloggerSyncState,
+  failureMessage,
+  pauseSync,
+  quotaResetAt,
+  resumeSync,
+  stopSync,
+  syncNow,
+  syncState,
+  type BloggerSyncInput,
+  type BloggerSyncState,
 } from '../temporal/contract';
 
 /**
@@ -26,7 +34,11 @@ import {
 function syncActivities(retry: BloggerSyncInput['retry']) {
   return proxyActivities<Activities>({
     startToCloseTimeout: '1 minute',
-    retry: { initialInterval: retry?.initialIntervalMs ?? '5s', backoffCoefficient: 2, maximumInterval: retry?.maximumIntervalMs ?? '5 minutes' },
+    retry: {
+      initialInterval: retry?.initialIntervalMs ?? '5s',
+      backoffCoefficient: 2,
+      maximumInterval: retry?.maximumIntervalMs ?? '5 minutes',
+    },
   });
 }
 
@@ -46,8 +58,14 @@ function waitAfterFailure(err: unknown, intervalMs: number): { waitMs: number; m
 export async function bloggerSync(input: BloggerSyncInput): Promise<BloggerSyncState> {
   const activities = syncActivities(input.retry);
   const state: BloggerSyncState = {
-    status: 'resolving', syncs: input.carried?.syncs ?? 0, videosFetched: input.carried?.videosFetched ?? 0,
-    lastSyncAt: input.carried?.lastSyncAt ?? null, nextSyncAt: null, budgetLeft: null, brokenLinks: {}, deferred: {},
+    status: 'resolving',
+    syncs: input.carried?.syncs ?? 0,
+    videosFetched: input.carried?.videosFetched ?? 0,
+    lastSyncAt: input.carried?.lastSyncAt ?? null,
+    nextSyncAt: null,
+    budgetLeft: null,
+    brokenLinks: {},
+    deferred: {},
   };
   let wake = false;
   let paused = input.paused ?? false;
@@ -103,7 +121,14 @@ export async function bloggerSync(input: BloggerSyncInput): Promise<BloggerSyncS
     const syncAt = new Date(Date.now()).toISOString();
     let outcome;
     try {
-      outcome = await activities.syncBloggerVideos({ bloggerId: input.bloggerId, userId: input.userId, syncAt, lookbackMs: input.lookbackMs, maxVideos: input.maxVideos, syncIntervalMs: input.syncIntervalMs });
+      outcome = await activities.syncBloggerVideos({
+        bloggerId: input.bloggerId,
+        userId: input.userId,
+        syncAt,
+        lookbackMs: input.lookbackMs,
+        maxVideos: input.maxVideos,
+        syncIntervalMs: input.syncIntervalMs,
+      });
     } catch (err) {
       // The platform's quota is spent: wait for its reset. Anything else that failed for good:
       // try again at the next interval rather than ending the blogger's sync.
@@ -125,7 +150,12 @@ export async function bloggerSync(input: BloggerSyncInput): Promise<BloggerSyncS
     state.status = outcome.budgetResetsAt ? 'budget_exhausted' : 'waiting';
     state.nextSyncAt = new Date(Date.now() + waitMs).toISOString();
     try {
-      await activities.planNextBloggerSync({ bloggerId: input.bloggerId, userId: input.userId, nextSyncAt: state.nextSyncAt, status: 'idle' });
+      await activities.planNextBloggerSync({
+        bloggerId: input.bloggerId,
+        userId: input.userId,
+        nextSyncAt: state.nextSyncAt,
+        status: 'idle',
+      });
     } catch (err) {
       if (isCancellation(err)) throw err;
       log.warn('could not record the next sync time', { bloggerId: input.bloggerId, error: waitAfterFailure(err, 0).message });
@@ -137,6 +167,8 @@ export async function bloggerSync(input: BloggerSyncInput): Promise<BloggerSyncS
   if (stopped) return { ...state, status: 'stopped', nextSyncAt: null };
   // The pause is part of the input, so a paused sync stays paused in its next run.
   return continueAsNew<typeof bloggerSync>({
-    ...input, paused, carried: { syncs: state.syncs, videosFetched: state.videosFetched, lastSyncAt: state.lastSyncAt },
+    ...input,
+    paused,
+    carried: { syncs: state.syncs, videosFetched: state.videosFetched, lastSyncAt: state.lastSyncAt },
   });
 }

@@ -36,9 +36,13 @@ describe('bloggerSync survives a killed worker', function () {
     const exited = new Promise((r) => child.once('exit', r));
     try {
       const user = await createUser(api, { plan: 'pro' });
-      const res = await api.request('POST', '/api/bloggers', { token: user.accessToken, body: { name: 'Crash', youtube_url: 'https://www.youtube.com/@crashtest' } });
+      const res = await api.request('POST', '/api/bloggers', {
+        token: user.accessToken,
+        body: { name: 'Crash', youtube_url: 'https://www.youtube.com/@crashtest' },
+      });
       const id = res.body.blogger.id;
-      const syncsOf = async () => new Set((await VideoHistory.query(testDb()).where('bloggerId', id)).map((r) => r.fetchedAt.getTime())).size;
+      const syncsOf = async () =>
+        new Set((await VideoHistory.query(testDb()).where('bloggerId', id)).map((r) => r.fetchedAt.getTime())).size;
       assert.ok((await eventually(syncsOf, (n) => n >= 2, 60_000)) >= 2, 'the first worker synced');
       process.kill(-child.pid!, 'SIGKILL');
       await exited;

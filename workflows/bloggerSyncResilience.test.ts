@@ -18,7 +18,13 @@ import { createPlatforms } from '../platforms';
 import { bloggerSyncInput, isBloggerSyncRunning } from '../temporal/starters';
 import { bloggerScheduleDefinitions, ensureTrendSchedules } from '../temporal/schedules';
 import {
-  BLOGGER_SYNC_RECONCILE_SCHEDULE, bloggerSyncWorkflowId, pauseSync, resumeSync, stopSync, syncState, WORKFLOW_TYPES,
+  BLOGGER_SYNC_RECONCILE_SCHEDULE,
+  bloggerSyncWorkflowId,
+  pauseSync,
+  resumeSync,
+  stopSync,
+  syncState,
+  WORKFLOW_TYPES,
 } from '../temporal/contract';
 import { startTestApi, type TestApi } from '../test/api';
 import { eventually } from '../test/eventually';
@@ -33,8 +39,12 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
   this.timeout(120_000);
   // A simulated hour is 0.25 s (a sync each); a failed step is retried every 50-200 ms.
   const timing = {
-    TIME_SCALE: '14400', BLOGGER_SYNC_MINUTES: '60', BLOGGER_LOOKBACK_DAYS: '10', BLOGGER_MAX_VIDEOS_PER_SYNC: '50',
-    BLOGGER_SYNC_RETRY_INITIAL_SECONDS: '0.05', BLOGGER_SYNC_RETRY_MAX_SECONDS: '0.2',
+    TIME_SCALE: '14400',
+    BLOGGER_SYNC_MINUTES: '60',
+    BLOGGER_LOOKBACK_DAYS: '10',
+    BLOGGER_MAX_VIDEOS_PER_SYNC: '50',
+    BLOGGER_SYNC_RETRY_INITIAL_SECONDS: '0.05',
+    BLOGGER_SYNC_RETRY_MAX_SECONDS: '0.2',
   };
   let faults: Faults;
   let api: TestApi;
@@ -47,8 +57,14 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     await terminateRunning(WORKFLOW_TYPES.bloggerSync);
     client = (await testTemporal()).client;
     faults = newFaults();
-    const platforms = createPlatforms({ ...testConfig, TIME_SCALE: Number(timing.TIME_SCALE), SIMULATOR_SEED: randomInt(1, 2 ** 31) }, { redis: testRedis() });
-    worker = await createTestWorker({ config: timing, deps: { platforms: faultyPlatforms(platforms, faults), db: faultyDb(testAppDb(), faults) } });
+    const platforms = createPlatforms(
+      { ...testConfig, TIME_SCALE: Number(timing.TIME_SCALE), SIMULATOR_SEED: randomInt(1, 2 ** 31) },
+      { redis: testRedis() },
+    );
+    worker = await createTestWorker({
+      config: timing,
+      deps: { platforms: faultyPlatforms(platforms, faults), db: faultyDb(testAppDb(), faults) },
+    });
     api = await startTestApi({ ...worker.config, TEMPORAL_TASK_QUEUE: worker.taskQueue });
     running = worker.worker.run();
   });
@@ -58,18 +74,25 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     await terminateRunning(WORKFLOW_TYPES.bloggerSync);
   });
   after(async () => {
-    await client.schedule.getHandle(BLOGGER_SYNC_RECONCILE_SCHEDULE).delete().catch(() => undefined);
+    await client.schedule
+      .getHandle(BLOGGER_SYNC_RECONCILE_SCHEDULE)
+      .delete()
+      .catch(() => undefined);
     worker.worker.shutdown();
     await running;
     await api.close();
   });
 
-  const syncsOf = async (bloggerId: number) => new Set((await VideoHistory.query(testDb()).where('bloggerId', bloggerId)).map((r) => r.fetchedAt.getTime())).size;
+  const syncsOf = async (bloggerId: number) =>
+    new Set((await VideoHistory.query(testDb()).where('bloggerId', bloggerId)).map((r) => r.fetchedAt.getTime())).size;
   const statusOf = async (bloggerId: number) => (await client.workflow.getHandle(bloggerSyncWorkflowId(bloggerId)).describe()).status.name;
   const resolvedId = async (bloggerId: number) => (await Blogger.query(testDb()).findById(bloggerId))!.platformLinks.youtube!.resolvedId!;
 
   async function addBlogger(user: TestUser, handle: string): Promise<number> {
-    const res = await api.request('POST', '/api/bloggers', { token: user.accessToken, body: { name: handle, youtube_url: `https://www.youtube.com/@${handle}` } });
+    const res = await api.request('POST', '/api/bloggers', {
+      token: user.accessToken,
+      body: { name: handle, youtube_url: `https://www.youtube.com/@${handle}` },
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body.blogger.id as number;
   }
@@ -77,7 +100,15 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
   /** Waits until the blogger has synced `more` more times than now (a clock that is not a sleep). */
   async function waitForSyncs(bloggerId: number, more: number): Promise<void> {
     const start = await syncsOf(bloggerId);
-    assert.ok((await eventually(() => syncsOf(bloggerId), (n) => n >= start + more, 30_000)) >= start + more, `blogger ${bloggerId} synced ${more} more times`);
+    assert.ok(
+      (await eventually(
+        () => syncsOf(bloggerId),
+        (n) => n >= start + more,
+        30_000,
+      )) >=
+        start + more,
+      `blogger ${bloggerId} synced ${more} more times`,
+    );
   }
 
   // The old policy gave up after 10 attempts; the dev server retries about once a second here.
@@ -86,16 +117,28 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     // Down from the start: the new blogger's link cannot even be resolved.
     faults.platformDown = true;
     const id = await addBlogger(user, `outage${randomInt(1e9)}`);
-    await eventually(() => Promise.resolve(faults.failures.platform), (n) => n >= 12, 40_000);
+    await eventually(
+      () => Promise.resolve(faults.failures.platform),
+      (n) => n >= 12,
+      40_000,
+    );
     assert.ok(faults.failures.platform >= 12, `${faults.failures.platform} platform failures, then the workflow was ${await statusOf(id)}`);
     assert.equal(await statusOf(id), 'RUNNING', 'a platform outage does not end the sync');
     faults.platformDown = false;
-    const linked = await eventually(() => Blogger.query(testDb()).findById(id), (b) => b?.platformLinks.youtube?.state === 'ok', 30_000);
+    const linked = await eventually(
+      () => Blogger.query(testDb()).findById(id),
+      (b) => b?.platformLinks.youtube?.state === 'ok',
+      30_000,
+    );
     assert.equal(linked?.platformLinks.youtube?.state, 'ok', 'the link resolved once the platform was back');
     await waitForSyncs(id, 2);
 
     faults.dbDown = true;
-    await eventually(() => Promise.resolve(faults.failures.db), (n) => n >= 12, 40_000);
+    await eventually(
+      () => Promise.resolve(faults.failures.db),
+      (n) => n >= 12,
+      40_000,
+    );
     assert.ok(faults.failures.db >= 12, `${faults.failures.db} database failures, then the workflow was ${await statusOf(id)}`);
     assert.equal(await statusOf(id), 'RUNNING', 'a database outage does not end the sync');
     faults.dbDown = false;
@@ -108,26 +151,53 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     // A row of its own, and a workflow that continues as new after every sync.
     const { ref, canonicalUrl } = parseCreatorUrl('youtube', `https://www.youtube.com/@pausecan${randomInt(1e9)}`);
     const blogger = await Blogger.query(testDb()).insertAndFetch({
-      userId: user.id, name: 'Pause', youtubeUrl: canonicalUrl, youtubeHandle: ref.value, platformLinks: { youtube: { state: 'pending', ref } as never }, syncStatus: 'pending',
+      userId: user.id,
+      name: 'Pause',
+      youtubeUrl: canonicalUrl,
+      youtubeHandle: ref.value,
+      platformLinks: { youtube: { state: 'pending', ref } as never },
+      syncStatus: 'pending',
     });
     const settings = bloggerSyncSettings(worker.config);
     const handle = await client.workflow.start(bloggerSync, {
-      taskQueue: worker.taskQueue, workflowId: bloggerSyncWorkflowId(blogger.id),
+      taskQueue: worker.taskQueue,
+      workflowId: bloggerSyncWorkflowId(blogger.id),
       args: [{ ...bloggerSyncInput(settings, { bloggerId: blogger.id, userId: user.id }), syncsPerRun: 1 }],
     });
-    await eventually(() => handle.query(syncState), (s) => s.syncs >= 1 && s.status === 'waiting');
+    await eventually(
+      () => handle.query(syncState),
+      (s) => s.syncs >= 1 && s.status === 'waiting',
+    );
     const pausedRun = (await handle.describe()).runId;
     await handle.signal(pauseSync);
     // The pause ends the run (one sync per run here): the next run must start paused.
-    const next = await eventually(() => handle.describe(), (d) => d.runId !== pausedRun && d.status.name === 'RUNNING');
+    const next = await eventually(
+      () => handle.describe(),
+      (d) => d.runId !== pausedRun && d.status.name === 'RUNNING',
+    );
     assert.notEqual(next.runId, pausedRun, 'the workflow continued as new');
-    const state = await eventually(() => handle.query(syncState), (s) => s.status === 'paused');
+    const state = await eventually(
+      () => handle.query(syncState),
+      (s) => s.status === 'paused',
+    );
     assert.equal(state.status, 'paused', 'the pause survived continue-as-new');
     const syncsWhilePaused = state.syncs;
-    assert.equal((await eventually(() => Blogger.query(testDb()).findById(blogger.id), (b) => b?.syncStatus === 'paused'))?.syncStatus, 'paused');
+    assert.equal(
+      (
+        await eventually(
+          () => Blogger.query(testDb()).findById(blogger.id),
+          (b) => b?.syncStatus === 'paused',
+        )
+      )?.syncStatus,
+      'paused',
+    );
 
     await handle.signal(resumeSync);
-    const resumed = await eventually(() => handle.query(syncState), (s) => s.syncs > syncsWhilePaused, 20_000);
+    const resumed = await eventually(
+      () => handle.query(syncState),
+      (s) => s.syncs > syncsWhilePaused,
+      20_000,
+    );
     assert.ok(resumed.syncs > syncsWhilePaused, 'syncing again after resume');
     await handle.signal(stopSync);
     await handle.result();
@@ -144,15 +214,33 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     const res = await api.request('PUT', `/api/bloggers/${quiet}`, { token: user.accessToken, body: { isActive: false } });
     assert.equal(res.status, 200);
     assert.equal(res.body.blogger.isActive, false);
-    assert.notEqual(await eventually(() => statusOf(quiet), (s) => s !== 'RUNNING'), 'RUNNING', 'the sync ended');
+    assert.notEqual(
+      await eventually(
+        () => statusOf(quiet),
+        (s) => s !== 'RUNNING',
+      ),
+      'RUNNING',
+      'the sync ended',
+    );
     const callsAtStop = callsFor(faults, creator);
     await waitForSyncs(clock, 4); // other syncs go on meanwhile
     assert.equal(callsFor(faults, creator), callsAtStop, 'no platform call for the deactivated blogger');
     assert.equal((await Blogger.query(testDb()).findById(quiet))?.nextSyncAt ?? null, null, 'no next sync is announced');
-    assert.equal((await api.request('POST', `/api/bloggers/${quiet}/sync`, { token: user.accessToken })).status, 409, 'an inactive blogger cannot be synced');
+    assert.equal(
+      (await api.request('POST', `/api/bloggers/${quiet}/sync`, { token: user.accessToken })).status,
+      409,
+      'an inactive blogger cannot be synced',
+    );
 
     assert.equal((await api.request('PUT', `/api/bloggers/${quiet}`, { token: user.accessToken, body: { isActive: true } })).status, 200);
-    assert.ok((await eventually(() => Promise.resolve(callsFor(faults, creator)), (n) => n > callsAtStop, 20_000)) > callsAtStop, 'syncing again');
+    assert.ok(
+      (await eventually(
+        () => Promise.resolve(callsFor(faults, creator)),
+        (n) => n > callsAtStop,
+        20_000,
+      )) > callsAtStop,
+      'syncing again',
+    );
     assert.equal(await statusOf(quiet), 'RUNNING');
   });
 
@@ -165,19 +253,42 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     await waitForSyncs(bloggerId, 2);
     const creator = await resolvedId(bloggerId);
 
-    assert.equal((await api.request('PUT', `/api/admin/users/${owner.id}`, { token: admin.accessToken, body: { isActive: false } })).status, 200);
+    assert.equal(
+      (await api.request('PUT', `/api/admin/users/${owner.id}`, { token: admin.accessToken, body: { isActive: false } })).status,
+      200,
+    );
     // The next sync step finds the owner disabled and ends without calling the platform.
-    const ended = await eventually(() => client.workflow.getHandle(bloggerSyncWorkflowId(bloggerId)).describe(), (d) => d.status.name !== 'RUNNING');
+    const ended = await eventually(
+      () => client.workflow.getHandle(bloggerSyncWorkflowId(bloggerId)).describe(),
+      (d) => d.status.name !== 'RUNNING',
+    );
     assert.equal(ended.status.name, 'COMPLETED');
     assert.equal((await client.workflow.getHandle(bloggerSyncWorkflowId(bloggerId)).result()).status, 'inactive');
     const callsAtStop = callsFor(faults, creator);
     await waitForSyncs(clock, 4);
     assert.equal(callsFor(faults, creator), callsAtStop, 'no platform call for a disabled owner');
 
-    assert.equal((await api.request('PUT', `/api/admin/users/${owner.id}`, { token: admin.accessToken, body: { isActive: true } })).status, 200);
+    assert.equal(
+      (await api.request('PUT', `/api/admin/users/${owner.id}`, { token: admin.accessToken, body: { isActive: true } })).status,
+      200,
+    );
     await triggerReconciler();
-    assert.equal(await eventually(() => statusOf(bloggerId), (s) => s === 'RUNNING'), 'RUNNING', 'the reconciler restarted the sync');
-    assert.ok((await eventually(() => Promise.resolve(callsFor(faults, creator)), (n) => n > callsAtStop, 20_000)) > callsAtStop, 'syncing again');
+    assert.equal(
+      await eventually(
+        () => statusOf(bloggerId),
+        (s) => s === 'RUNNING',
+      ),
+      'RUNNING',
+      'the reconciler restarted the sync',
+    );
+    assert.ok(
+      (await eventually(
+        () => Promise.resolve(callsFor(faults, creator)),
+        (n) => n > callsAtStop,
+        20_000,
+      )) > callsAtStop,
+      'syncing again',
+    );
   });
 
   it('when sync workflows are terminated, then the reconciler starts them again (a paused one paused), leaving inactive bloggers and disabled owners alone', async () => {
@@ -189,7 +300,10 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     const ofDisabled = await addBlogger(disabled, `lostdisabled${randomInt(1e9)}`);
     await waitForSyncs(plain, 1);
     assert.equal((await api.request('POST', `/api/bloggers/${paused}/pause`, { token: owner.accessToken })).status, 202);
-    await eventually(() => Blogger.query(testDb()).findById(paused), (b) => b?.syncStatus === 'paused');
+    await eventually(
+      () => Blogger.query(testDb()).findById(paused),
+      (b) => b?.syncStatus === 'paused',
+    );
     await Blogger.query(testDb()).patch({ isActive: false }).where('id', inactive);
     await User.query(testDb()).patch({ isActive: false }).where('id', disabled.id);
     await terminateRunning(WORKFLOW_TYPES.bloggerSync);
@@ -198,10 +312,22 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     const result = await triggerReconciler();
     // (Earlier tests' bloggers, whose workflows were terminated too, are restarted as well.)
     assert.ok(result.startedIds.includes(plain) && result.startedIds.includes(paused), `started ${result.startedIds}`);
-    assert.ok(!result.startedIds.includes(inactive) && !result.startedIds.includes(ofDisabled), 'inactive bloggers and disabled owners are left alone');
+    assert.ok(
+      !result.startedIds.includes(inactive) && !result.startedIds.includes(ofDisabled),
+      'inactive bloggers and disabled owners are left alone',
+    );
     assert.equal(await statusOf(plain), 'RUNNING');
     await waitForSyncs(plain, 1);
-    assert.equal((await eventually(() => client.workflow.getHandle(bloggerSyncWorkflowId(paused)).query(syncState), (s) => s.status === 'paused')).status, 'paused', 'a paused blogger comes back paused');
+    assert.equal(
+      (
+        await eventually(
+          () => client.workflow.getHandle(bloggerSyncWorkflowId(paused)).query(syncState),
+          (s) => s.status === 'paused',
+        )
+      ).status,
+      'paused',
+      'a paused blogger comes back paused',
+    );
     assert.equal(await isBloggerSyncRunning(client, inactive), false);
     assert.equal(await isBloggerSyncRunning(client, ofDisabled), false);
 
@@ -217,7 +343,10 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     const before = new Set((await schedule.describe()).info.recentActions.map((a) => a.action.workflow.firstExecutionRunId));
     await schedule.trigger();
     const isNew = (a: { action: { workflow: { firstExecutionRunId: string } } }) => !before.has(a.action.workflow.firstExecutionRunId);
-    const described = await eventually(() => schedule.describe(), (d) => d.info.recentActions.some(isNew));
+    const described = await eventually(
+      () => schedule.describe(),
+      (d) => d.info.recentActions.some(isNew),
+    );
     const action = described.info.recentActions.find(isNew);
     assert.ok(action, 'the trigger ran the reconciler');
     const run = client.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId);

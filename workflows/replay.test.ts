@@ -13,10 +13,17 @@ import { HISTORIES_DIR } from '../test/histories';
 
 describe('workflow replay of recorded histories', function () {
   this.timeout(60_000);
-  const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(HISTORIES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 
   it('when the fixtures are listed, then every workflow type has a recorded history', () => {
-    const types = new Set(files.map((f) => JSON.parse(readFileSync(path.join(HISTORIES_DIR, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name));
+    const types = new Set(
+      files.map(
+        (f) =>
+          JSON.parse(readFileSync(path.join(HISTORIES_DIR, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name,
+      ),
+    );
     for (const type of Object.values(WORKFLOW_TYPES)) assert.ok(types.has(type), `no recorded history of ${type}`);
   });
 

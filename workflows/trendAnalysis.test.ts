@@ -20,7 +20,10 @@ describe('trendAnalysis on monitored simulator videos', function () {
   it('when analysis runs, then the seeded emerging hashtag is a trend across ≥ 3 creators and no single-creator tag is', async () => {
     // One real second is a simulated hour: snapshots every 1.5 s, analysis over the last 24 s.
     // A small world (24 creators, the last two simulated days) keeps every fresh video monitored.
-    const { worker, taskQueue, deps } = await createTestWorker({ config: { TIME_SCALE: '3600', SIMULATOR_CREATORS: '24' }, settings: { snapshotIntervalMs: 1500 } });
+    const { worker, taskQueue, deps } = await createTestWorker({
+      config: { TIME_SCALE: '3600', SIMULATOR_CREATORS: '24' },
+      settings: { snapshotIntervalMs: 1500 },
+    });
     const { client } = await testTemporal();
     const simulator = deps.platforms.client('youtube') as SimulatorClient;
     const events: string[] = [];
@@ -32,7 +35,8 @@ describe('trendAnalysis on monitored simulator videos', function () {
       await worker.runUntil(async () => {
         const emergingAtStart = simulator.world.emergingTrendsAt(Date.now()).map((t) => t.hashtag);
         await client.workflow.execute(trendDiscovery, {
-          taskQueue, workflowId: `test-analysis-discovery-${taskQueue}`,
+          taskQueue,
+          workflowId: `test-analysis-discovery-${taskQueue}`,
           args: [{ platforms: ['youtube'], freshWindowMs: (2 * 86_400_000) / 3600, cap: 300 }],
         });
         // Wait until most monitored videos have two snapshots (so a velocity).
@@ -44,7 +48,11 @@ describe('trendAnalysis on monitored simulator videos', function () {
           await new Promise((r) => setTimeout(r, 500));
         }
         // Freeze the data: stop the monitors, so velocities do not move under the assertions.
-        for (const v of await TrendVideo.query(testDb()).whereNotNull('workflowId')) await client.workflow.getHandle(v.workflowId!).terminate('test: data frozen').catch(() => undefined);
+        for (const v of await TrendVideo.query(testDb()).whereNotNull('workflowId'))
+          await client.workflow
+            .getHandle(v.workflowId!)
+            .terminate('test: data frozen')
+            .catch(() => undefined);
         const handle = await client.workflow.start(trendAnalysis, { taskQueue, workflowId: `test-analysis-${taskQueue}` });
         const result = await handle.result();
         await recordHistory(WORKFLOW_TYPES.trendAnalysis, handle);
@@ -58,16 +66,26 @@ describe('trendAnalysis on monitored simulator videos', function () {
         assert.ok(found.length > 0, `an emerging seeded hashtag (${emerging}) was detected among ${hashtags.map((t) => t.name)}`);
         assert.ok(found.every((t) => t.creatorCount >= 3 && t.totalVelocity > 0));
         const personal = new Set(simulator.world.creators.map(personalTag));
-        assert.deepEqual(hashtags.filter((t) => personal.has(t.name)).map((t) => t.name), [], 'one creator\'s tag is never a trend');
+        assert.deepEqual(
+          hashtags.filter((t) => personal.has(t.name)).map((t) => t.name),
+          [],
+          "one creator's tag is never a trend",
+        );
 
         const trending = await TrendVideo.query(testDb()).where('status', 'trending');
         assert.ok(trending.length > 0, 'the fastest videos are marked trending');
         const slowestTrending = Math.min(...trending.map((v) => v.velocity!));
-        const fasterMonitoring = await TrendVideo.query(testDb()).where('status', 'monitoring').where('velocity', '>', slowestTrending).resultSize();
+        const fasterMonitoring = await TrendVideo.query(testDb())
+          .where('status', 'monitoring')
+          .where('velocity', '>', slowestTrending)
+          .resultSize();
         assert.equal(fasterMonitoring, 0, 'trending is by velocity percentile');
 
         await new Promise((r) => setTimeout(r, 200));
-        assert.ok(events.some((e) => JSON.parse(e).type === 'trend.detected'), 'an event per new trend');
+        assert.ok(
+          events.some((e) => JSON.parse(e).type === 'trend.detected'),
+          'an event per new trend',
+        );
       });
     } finally {
       await subscriber.quit();

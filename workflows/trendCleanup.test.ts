@@ -15,7 +15,10 @@ describe('trendCleanup workflow (real worker, real dev server)', () => {
 
   async function insertVideo(id: string, ageHours: number, status = 'monitoring') {
     return TrendVideo.query(testDb()).insertAndFetch({
-      platform: 'youtube', platformVideoId: id, creatorId: 'UCcreator', status: status as TrendVideo['status'],
+      platform: 'youtube',
+      platformVideoId: id,
+      creatorId: 'UCcreator',
+      status: status as TrendVideo['status'],
       publishedAt: new Date(Date.now() - ageHours * HOUR),
     });
   }
@@ -49,22 +52,37 @@ describe('trendCleanup workflow (real worker, real dev server)', () => {
   it('when cleanup archives a video whose monitor is running, then the monitor ends, takes no further snapshot, and the database and TrendStatus both say archived', async () => {
     const { worker, taskQueue, deps } = await createTestWorker();
     const { client } = await testTemporal();
-    const [video] = await deps.platforms.client('youtube').discoverFresh({ publishedAfter: new Date(Date.now() - 2 * 24 * HOUR), limit: 1 });
+    const [video] = await deps.platforms
+      .client('youtube')
+      .discoverFresh({ publishedAfter: new Date(Date.now() - 2 * 24 * HOUR), limit: 1 });
     const workflowId = trendMonitorWorkflowId('youtube', video!.id);
     // As far as the database knows it was published 8 days ago: past the 7-day window.
     const row = await TrendVideo.query(testDb()).insertAndFetch({
-      platform: 'youtube', platformVideoId: video!.id, creatorId: video!.creatorId, publishedAt: new Date(Date.now() - 8 * 24 * HOUR), workflowId,
+      platform: 'youtube',
+      platformVideoId: video!.id,
+      creatorId: video!.creatorId,
+      publishedAt: new Date(Date.now() - 8 * 24 * HOUR),
+      workflowId,
     });
     // A snapshot every second: a monitor left running would keep writing.
     const handle = await client.workflow.start(trendVideoMonitor, {
-      taskQueue, workflowId, args: [{ trendVideoId: row.id, platform: 'youtube', platformVideoId: video!.id, snapshotIntervalMs: 1000, totalSlots: 84 }],
+      taskQueue,
+      workflowId,
+      args: [{ trendVideoId: row.id, platform: 'youtube', platformVideoId: video!.id, snapshotIntervalMs: 1000, totalSlots: 84 }],
     });
     try {
       const { cleanup, result } = await worker.runUntil(async () => {
-        await eventually(() => handle.query(monitorState), (s) => s.snapshotsTaken >= 2);
-        const cleanupHandle = await client.workflow.start(trendCleanup, { taskQueue, workflowId: `test-cleanup-archive-${taskQueue}`, args: [{ archiveAfterMs: 7 * 24 * HOUR }] });
+        await eventually(
+          () => handle.query(monitorState),
+          (s) => s.snapshotsTaken >= 2,
+        );
+        const cleanupHandle = await client.workflow.start(trendCleanup, {
+          taskQueue,
+          workflowId: `test-cleanup-archive-${taskQueue}`,
+          args: [{ archiveAfterMs: 7 * 24 * HOUR }],
+        });
         const cleanup = await cleanupHandle.result();
-        assert.equal(cleanup.monitorsStopped, 1, 'the archived video\'s monitor is stopped');
+        assert.equal(cleanup.monitorsStopped, 1, "the archived video's monitor is stopped");
         const result = await handle.result();
         await recordHistory('trendCleanup-archived', cleanupHandle);
         await recordHistory('trendVideoMonitor-archived-by-cleanup', handle);
@@ -74,12 +92,20 @@ describe('trendCleanup workflow (real worker, real dev server)', () => {
       const described = await handle.describe();
       const after = await TrendVideo.query(testDb()).findById(row.id);
       assert.deepEqual(
-        { workflow: described.status.name, result: result.status, db: after?.status, searchAttribute: described.typedSearchAttributes.get(TREND_STATUS) },
+        {
+          workflow: described.status.name,
+          result: result.status,
+          db: after?.status,
+          searchAttribute: described.typedSearchAttributes.get(TREND_STATUS),
+        },
         { workflow: 'COMPLETED', result: 'archived', db: 'archived', searchAttribute: 'archived' },
       );
       const snapshots = await TrendSnapshot.query(testDb()).where('videoId', row.id);
       assert.equal(snapshots.length, result.snapshotsTaken);
-      assert.ok(snapshots.every((s) => s.takenAt.getTime() <= after!.archivedAt!.getTime()), 'nothing fetched after the archival was written');
+      assert.ok(
+        snapshots.every((s) => s.takenAt.getTime() <= after!.archivedAt!.getTime()),
+        'nothing fetched after the archival was written',
+      );
     } finally {
       await handle.terminate('test over').catch(() => undefined);
     }

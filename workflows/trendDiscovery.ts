@@ -17,7 +17,12 @@ export async function trendDiscovery(input: TrendDiscoveryInput): Promise<TrendD
   const perPlatform: TrendDiscoveryResult['perPlatform'] = {};
   for (const platform of input.platforms) {
     try {
-      perPlatform[platform] = await discoverTrendVideos({ platform, publishedAfter, limit: input.cap, ...(input.manual ? { manual: true } : {}) });
+      perPlatform[platform] = await discoverTrendVideos({
+        platform,
+        publishedAfter,
+        limit: input.cap,
+        ...(input.manual ? { manual: true } : {}),
+      });
     } catch (err) {
       const message = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : String(err);
       log.warn('discovery failed for a platform', { platform, error: message });

@@ -26,13 +26,19 @@ describe('trendVideoMonitor survives a killed worker', function () {
   it('when the worker process is killed mid-monitor and another takes over, then no slot is missing or doubled', async () => {
     const taskQueue = uniqueTaskQueue('crash');
     const probe = await createTestWorker({ taskQueue });
-    const [video] = await probe.deps.platforms.client('youtube').discoverFresh({ publishedAfter: new Date(Date.now() - 86_400_000), limit: 1 });
+    const [video] = await probe.deps.platforms
+      .client('youtube')
+      .discoverFresh({ publishedAfter: new Date(Date.now() - 86_400_000), limit: 1 });
     const row = await TrendVideo.query(testDb()).insertAndFetch({
-      platform: 'youtube', platformVideoId: video!.id, creatorId: video!.creatorId, publishedAt: new Date(video!.publishedAt),
+      platform: 'youtube',
+      platformVideoId: video!.id,
+      creatorId: video!.creatorId,
+      publishedAt: new Date(video!.publishedAt),
     });
     const { client } = await testTemporal();
     const handle = await client.workflow.start(trendVideoMonitor, {
-      taskQueue, workflowId: `${trendMonitorWorkflowId('youtube', video!.id)}-${taskQueue}`,
+      taskQueue,
+      workflowId: `${trendMonitorWorkflowId('youtube', video!.id)}-${taskQueue}`,
       args: [{ trendVideoId: row.id, platform: 'youtube', platformVideoId: video!.id, snapshotIntervalMs: 1500, totalSlots: SLOTS }],
     });
 
@@ -58,7 +64,11 @@ describe('trendVideoMonitor survives a killed worker', function () {
     assert.equal(result.status, 'archived');
     const slots = (await TrendSnapshot.query(testDb()).where('videoId', row.id).orderBy('slot')).map((s) => s.slot);
     // Timers that came due during the downtime fire on the new worker: late, but not lost.
-    assert.deepEqual(slots, Array.from({ length: SLOTS }, (_, i) => i), 'every slot exactly once');
+    assert.deepEqual(
+      slots,
+      Array.from({ length: SLOTS }, (_, i) => i),
+      'every slot exactly once',
+    );
     assert.deepEqual(result.skippedSlots, []);
     assert.equal(result.snapshotsTaken, SLOTS);
   });

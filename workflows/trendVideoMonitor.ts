@@ -16,8 +16,17 @@ import type { Activities } from '../activities';
 import { firstWakeAt, slotOffsetMs } from '../lib/domain/trendSettings';
 import { isEndedTrendVideoStatus, monitorEndStatus, TrendVideoState, type EndedTrendVideoStatus } from '../lib/domain/trendVideoStatus';
 import {
-  FAILURE_TYPES, failureType, monitorState, pauseMonitor, PLATFORM, quotaResetAt, resumeMonitor, stopMonitor, TREND_STATUS,
-  type TrendMonitorInput, type TrendMonitorState,
+  FAILURE_TYPES,
+  failureType,
+  monitorState,
+  pauseMonitor,
+  PLATFORM,
+  quotaResetAt,
+  resumeMonitor,
+  stopMonitor,
+  TREND_STATUS,
+  type TrendMonitorInput,
+  type TrendMonitorState,
 } from '../temporal/contract';
 
 const { takeTrendSnapshot, finishTrendMonitor, recordTrendMonitorPause } = proxyActivities<Activities>({
@@ -37,8 +46,14 @@ export const QUOTA_GAPS_PATCH = 'trend-monitor-quota-gaps';
 export async function trendVideoMonitor(input: TrendMonitorInput): Promise<TrendMonitorState> {
   const statusInDb = patched(STATUS_IN_DB_PATCH);
   const state: TrendMonitorState = {
-    status: TrendVideoState.monitoring, snapshotsTaken: 0, nextSlot: 0, totalSlots: input.totalSlots,
-    nextWakeAt: null, lastVelocity: null, lastAcceleration: null, skippedSlots: [],
+    status: TrendVideoState.monitoring,
+    snapshotsTaken: 0,
+    nextSlot: 0,
+    totalSlots: input.totalSlots,
+    nextWakeAt: null,
+    lastVelocity: null,
+    lastAcceleration: null,
+    skippedSlots: [],
   };
   let paused = false;
   /** Whether the database (and search attribute) say paused: follows `paused` through an activity. */
@@ -56,13 +71,19 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
   setHandler(stopMonitor, (args) => {
     stopReason = args?.reason ?? 'stop signal without a reason';
   });
-  setHandler(monitorState, () => ({ ...state, status: paused && !stopReason && !isEndedTrendVideoStatus(state.status) ? TrendVideoState.paused : state.status }));
+  setHandler(monitorState, () => ({
+    ...state,
+    status: paused && !stopReason && !isEndedTrendVideoStatus(state.status) ? TrendVideoState.paused : state.status,
+  }));
 
   let shownStatus = '';
   const showStatus = (status: string) => {
     if (status === shownStatus) return;
     shownStatus = status;
-    upsertSearchAttributes([{ key: PLATFORM, value: input.platform }, { key: TREND_STATUS, value: status }]);
+    upsertSearchAttributes([
+      { key: PLATFORM, value: input.platform },
+      { key: TREND_STATUS, value: status },
+    ]);
   };
   showStatus(TrendVideoState.monitoring);
 
@@ -109,7 +130,12 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
       continue; // the slot's moment has passed; the next one is taken on its own grid point
     }
     try {
-      const result = await takeTrendSnapshot({ trendVideoId: input.trendVideoId, platform: input.platform, platformVideoId: input.platformVideoId, slot });
+      const result = await takeTrendSnapshot({
+        trendVideoId: input.trendVideoId,
+        platform: input.platform,
+        platformVideoId: input.platformVideoId,
+        slot,
+      });
       if (statusInDb && isEndedTrendVideoStatus(result.status)) {
         endedInDb = result.status; // archived or dropped behind the monitor's back: nothing was written
         break;
@@ -134,7 +160,8 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
           await sleepUntil(resetAt);
           // Slots whose moment passed during the wait are gaps; go on at the next grid point.
           // (Behind a patch: a monitor that waited before this change took them back to back.)
-          if (patched(QUOTA_GAPS_PATCH)) while (slot + 1 < input.totalSlots && slotTime(slot + 1) < Date.now()) state.skippedSlots.push(++slot);
+          if (patched(QUOTA_GAPS_PATCH))
+            while (slot + 1 < input.totalSlots && slotTime(slot + 1) < Date.now()) state.skippedSlots.push(++slot);
         }
         continue;
       }

@@ -4,7 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { TrendSnapshot, TrendVideo } from '../db/models';
-import { monitorState, TREND_STATUS, trendMonitorWorkflowId, WORKFLOW_TYPES, workflowsOfType, type TrendMonitorInput } from '../temporal/contract';
+import {
+  monitorState,
+  TREND_STATUS,
+  trendMonitorWorkflowId,
+  WORKFLOW_TYPES,
+  workflowsOfType,
+  type TrendMonitorInput,
+} from '../temporal/contract';
 import { resetDb, testDb, testTemporal } from '../test/harness';
 import { eventually } from '../test/eventually';
 import { recordHistory } from '../test/histories';
@@ -18,7 +25,8 @@ const DAY = 86_400_000;
 async function monitorIdsOn(taskQueue: string): Promise<string[]> {
   const { client } = await testTemporal();
   const ids: string[] = [];
-  for await (const wf of client.workflow.list({ query: workflowsOfType(WORKFLOW_TYPES.trendVideoMonitor, { taskQueue }) })) ids.push(wf.workflowId);
+  for await (const wf of client.workflow.list({ query: workflowsOfType(WORKFLOW_TYPES.trendVideoMonitor, { taskQueue }) }))
+    ids.push(wf.workflowId);
   return ids;
 }
 
@@ -32,7 +40,11 @@ describe('Trend Watch workflows (real worker, dev server, simulator)', function 
     const input = { platforms: ['youtube' as const], freshWindowMs: 7 * DAY, cap: 5 };
     // A worker runs once: everything that needs it happens inside runUntil.
     await worker.runUntil(async () => {
-      const firstHandle = await client.workflow.start(trendDiscovery, { taskQueue, workflowId: `test-discovery-1-${taskQueue}`, args: [input] });
+      const firstHandle = await client.workflow.start(trendDiscovery, {
+        taskQueue,
+        workflowId: `test-discovery-1-${taskQueue}`,
+        args: [input],
+      });
       const first = await firstHandle.result();
       await recordHistory(WORKFLOW_TYPES.trendDiscovery, firstHandle);
 
@@ -46,16 +58,25 @@ describe('Trend Watch workflows (real worker, dev server, simulator)', function 
         assert.ok(v.publishedAt.getTime() > Date.now() - 7 * DAY - 60_000, 'fresh');
         assert.equal(typeof v.initialViews, 'number', 'initial metrics recorded');
       }
-      const ids = await eventually(() => monitorIdsOn(taskQueue), (l) => l.length === inserted);
+      const ids = await eventually(
+        () => monitorIdsOn(taskQueue),
+        (l) => l.length === inserted,
+      );
       assert.deepEqual([...ids].sort(), videos.map((v) => v.workflowId!).sort());
 
-      const second = await client.workflow.execute(trendDiscovery, { taskQueue, workflowId: `test-discovery-2-${taskQueue}`, args: [input] });
+      const second = await client.workflow.execute(trendDiscovery, {
+        taskQueue,
+        workflowId: `test-discovery-2-${taskQueue}`,
+        args: [input],
+      });
       assert.equal(second.monitorsStarted, 0, 'known videos are not monitored twice');
 
       // Starting one of them again by hand attaches to the running monitor.
       const v0 = videos[0]!;
       const again = await deps.temporal.workflow.start(trendVideoMonitor, {
-        taskQueue, workflowId: v0.workflowId!, workflowIdConflictPolicy: 'USE_EXISTING',
+        taskQueue,
+        workflowId: v0.workflowId!,
+        workflowIdConflictPolicy: 'USE_EXISTING',
         args: [{ trendVideoId: v0.id, platform: 'youtube', platformVideoId: v0.platformVideoId, snapshotIntervalMs: 1000, totalSlots: 2 }],
       });
       const running = await client.workflow.getHandle(v0.workflowId!).describe();
@@ -71,20 +92,40 @@ describe('Trend Watch workflows (real worker, dev server, simulator)', function 
     const [video] = await deps.platforms.client('youtube').discoverFresh({ publishedAfter: new Date(Date.now() - 60_000), limit: 1 });
     assert.ok(video, 'the simulator has fresh videos');
     const row = await TrendVideo.query(testDb()).insertAndFetch({
-      platform: 'youtube', platformVideoId: video.id, creatorId: video.creatorId, publishedAt: new Date(video.publishedAt), hashtags: video.hashtags,
+      platform: 'youtube',
+      platformVideoId: video.id,
+      creatorId: video.creatorId,
+      publishedAt: new Date(video.publishedAt),
+      hashtags: video.hashtags,
     });
-    const input: TrendMonitorInput = { trendVideoId: row.id, platform: 'youtube', platformVideoId: video.id, snapshotIntervalMs: 400, totalSlots: 5 };
+    const input: TrendMonitorInput = {
+      trendVideoId: row.id,
+      platform: 'youtube',
+      platformVideoId: video.id,
+      snapshotIntervalMs: 400,
+      totalSlots: 5,
+    };
     const { client } = await testTemporal();
-    const handle = await client.workflow.start(trendVideoMonitor, { taskQueue, workflowId: trendMonitorWorkflowId('youtube', video.id), args: [input] });
+    const handle = await client.workflow.start(trendVideoMonitor, {
+      taskQueue,
+      workflowId: trendMonitorWorkflowId('youtube', video.id),
+      args: [input],
+    });
     const result = await worker.runUntil(handle.result());
     await recordHistory(WORKFLOW_TYPES.trendVideoMonitor, handle);
 
     assert.equal(result.status, 'archived');
     assert.equal(result.snapshotsTaken, 5);
     const snapshots = await TrendSnapshot.query(testDb()).where('videoId', row.id).orderBy('slot');
-    assert.deepEqual(snapshots.map((s) => s.slot), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      snapshots.map((s) => s.slot),
+      [0, 1, 2, 3, 4],
+    );
     assert.equal(snapshots[0]!.velocity, null, 'the first snapshot has nothing to compare with');
-    assert.ok(snapshots.slice(1).every((s) => typeof s.velocity === 'number' && s.velocity >= 0), 'views per (simulated) hour');
+    assert.ok(
+      snapshots.slice(1).every((s) => typeof s.velocity === 'number' && s.velocity >= 0),
+      'views per (simulated) hour',
+    );
     const after = await TrendVideo.query(testDb()).findById(row.id);
     assert.equal(after?.status, 'archived');
     assert.equal(after?.snapshotCount, 5);
@@ -93,29 +134,48 @@ describe('Trend Watch workflows (real worker, dev server, simulator)', function 
 
   it('when the video is deleted or private, then the monitor ends cleanly as gone', async () => {
     const { worker, taskQueue } = await createTestWorker();
-    const row = await TrendVideo.query(testDb()).insertAndFetch({ platform: 'youtube', platformVideoId: 'deletedvid1', creatorId: 'UCgone', publishedAt: new Date() });
+    const row = await TrendVideo.query(testDb()).insertAndFetch({
+      platform: 'youtube',
+      platformVideoId: 'deletedvid1',
+      creatorId: 'UCgone',
+      publishedAt: new Date(),
+    });
     const { client } = await testTemporal();
-    const result = await worker.runUntil(client.workflow.execute(trendVideoMonitor, {
-      taskQueue, workflowId: `${trendMonitorWorkflowId('youtube', 'deletedvid1')}-${taskQueue}`,
-      args: [{ trendVideoId: row.id, platform: 'youtube', platformVideoId: 'deletedvid1', snapshotIntervalMs: 60_000, totalSlots: 84 }],
-    }));
+    const result = await worker.runUntil(
+      client.workflow.execute(trendVideoMonitor, {
+        taskQueue,
+        workflowId: `${trendMonitorWorkflowId('youtube', 'deletedvid1')}-${taskQueue}`,
+        args: [{ trendVideoId: row.id, platform: 'youtube', platformVideoId: 'deletedvid1', snapshotIntervalMs: 60_000, totalSlots: 84 }],
+      }),
+    );
     assert.equal(result.status, 'gone');
     assert.equal(result.snapshotsTaken, 0);
     assert.equal((await TrendVideo.query(testDb()).findById(row.id))?.status, 'gone');
   });
 
-  it('when the database says a monitored video has ended (no stop signal came), then the monitor writes no further snapshot and ends with the database\'s status', async () => {
+  it("when the database says a monitored video has ended (no stop signal came), then the monitor writes no further snapshot and ends with the database's status", async () => {
     const { worker, taskQueue, deps } = await createTestWorker();
     const { client } = await testTemporal();
     const [video] = await deps.platforms.client('youtube').discoverFresh({ publishedAfter: new Date(Date.now() - 2 * DAY), limit: 1 });
     const workflowId = trendMonitorWorkflowId('youtube', video!.id);
-    const row = await TrendVideo.query(testDb()).insertAndFetch({ platform: 'youtube', platformVideoId: video!.id, creatorId: video!.creatorId, publishedAt: new Date(), workflowId });
+    const row = await TrendVideo.query(testDb()).insertAndFetch({
+      platform: 'youtube',
+      platformVideoId: video!.id,
+      creatorId: video!.creatorId,
+      publishedAt: new Date(),
+      workflowId,
+    });
     const handle = await client.workflow.start(trendVideoMonitor, {
-      taskQueue, workflowId, args: [{ trendVideoId: row.id, platform: 'youtube', platformVideoId: video!.id, snapshotIntervalMs: 500, totalSlots: 84 }],
+      taskQueue,
+      workflowId,
+      args: [{ trendVideoId: row.id, platform: 'youtube', platformVideoId: video!.id, snapshotIntervalMs: 500, totalSlots: 84 }],
     });
     try {
       const { result, writtenBefore } = await worker.runUntil(async () => {
-        await eventually(() => handle.query(monitorState), (s) => s.snapshotsTaken >= 2);
+        await eventually(
+          () => handle.query(monitorState),
+          (s) => s.snapshotsTaken >= 2,
+        );
         // Dropped by hand in the database (or by a cleanup whose stop signal was lost).
         await TrendVideo.query(testDb()).patch({ status: 'dropped', archivedAt: new Date() }).where('id', row.id);
         const writtenBefore = await TrendSnapshot.query(testDb()).where('videoId', row.id).resultSize();
@@ -126,7 +186,11 @@ describe('Trend Watch workflows (real worker, dev server, simulator)', function 
       assert.equal(result.status, 'dropped');
       assert.equal((await handle.describe()).typedSearchAttributes.get(TREND_STATUS), 'dropped');
       assert.equal((await TrendVideo.query(testDb()).findById(row.id))?.status, 'dropped');
-      assert.equal(await TrendSnapshot.query(testDb()).where('videoId', row.id).resultSize(), writtenBefore, 'no snapshot after the row ended');
+      assert.equal(
+        await TrendSnapshot.query(testDb()).where('videoId', row.id).resultSize(),
+        writtenBefore,
+        'no snapshot after the row ended',
+      );
       assert.equal(result.snapshotsTaken, writtenBefore);
     } finally {
       await handle.terminate('test over').catch(() => undefined);
@@ -136,25 +200,45 @@ describe('Trend Watch workflows (real worker, dev server, simulator)', function 
   it('when cleanup finds a slow video with enough snapshots, then it is dropped, its monitor stopped and its snapshots pruned', async () => {
     const { worker, taskQueue, deps } = await createTestWorker({ settings: { dropMinSnapshots: 3, dropVelocity: 100 } });
     const { client } = await testTemporal();
-    const [slowVideo, fastVideo] = await deps.platforms.client('youtube').discoverFresh({ publishedAfter: new Date(Date.now() - 2 * DAY), limit: 2 });
+    const [slowVideo, fastVideo] = await deps.platforms
+      .client('youtube')
+      .discoverFresh({ publishedAfter: new Date(Date.now() - 2 * DAY), limit: 2 });
     const slow = await TrendVideo.query(testDb()).insertAndFetch({
-      platform: 'youtube', platformVideoId: slowVideo!.id, creatorId: slowVideo!.creatorId, publishedAt: new Date(), snapshotCount: 3, velocity: 5,
+      platform: 'youtube',
+      platformVideoId: slowVideo!.id,
+      creatorId: slowVideo!.creatorId,
+      publishedAt: new Date(),
+      snapshotCount: 3,
+      velocity: 5,
       workflowId: trendMonitorWorkflowId('youtube', slowVideo!.id),
     });
     const fast = await TrendVideo.query(testDb()).insertAndFetch({
-      platform: 'youtube', platformVideoId: fastVideo!.id, creatorId: fastVideo!.creatorId, publishedAt: new Date(), snapshotCount: 3, velocity: 5000,
+      platform: 'youtube',
+      platformVideoId: fastVideo!.id,
+      creatorId: fastVideo!.creatorId,
+      publishedAt: new Date(),
+      snapshotCount: 3,
+      velocity: 5000,
     });
     await testDb()('trend_snapshots').insert([0, 1, 2].map((slot) => ({ videoId: slow.id, slot, takenAt: new Date(), views: slot })));
     // The slow video's monitor is running, waiting for its next slot far in the future.
     const handle = await client.workflow.start(trendVideoMonitor, {
-      taskQueue, workflowId: slow.workflowId!,
+      taskQueue,
+      workflowId: slow.workflowId!,
       args: [{ trendVideoId: slow.id, platform: 'youtube', platformVideoId: slowVideo!.id, snapshotIntervalMs: 3_600_000, totalSlots: 84 }],
     });
 
     const result = await worker.runUntil(async () => {
       // Slot 0 exists already (a duplicate, skipped); wait until the monitor sleeps towards slot 1.
-      await eventually(() => handle.query(monitorState), (s) => s.nextSlot >= 1);
-      const cleanupHandle = await client.workflow.start(trendCleanup, { taskQueue, workflowId: `test-cleanup-${taskQueue}`, args: [{ archiveAfterMs: 7 * DAY }] });
+      await eventually(
+        () => handle.query(monitorState),
+        (s) => s.nextSlot >= 1,
+      );
+      const cleanupHandle = await client.workflow.start(trendCleanup, {
+        taskQueue,
+        workflowId: `test-cleanup-${taskQueue}`,
+        args: [{ archiveAfterMs: 7 * DAY }],
+      });
       const cleanup = await cleanupHandle.result();
       await handle.result();
       await recordHistory(WORKFLOW_TYPES.trendCleanup, cleanupHandle);

@@ -53,7 +53,10 @@ describe('admin API', () => {
     assert.equal(page1.body.data.length, 2);
     assert.deepEqual(page1.body.pagination, { page: 1, limit: 2, total: 3, pages: 2 });
     const pro = await api.request('GET', `/api/admin/users?search=list-${tag}&plan=pro`, { token: admin.accessToken });
-    assert.deepEqual(pro.body.data.map((u: { email: string }) => u.email), [`list-${tag}-0@example.com`]);
+    assert.deepEqual(
+      pro.body.data.map((u: { email: string }) => u.email),
+      [`list-${tag}-0@example.com`],
+    );
     assert.doesNotMatch(JSON.stringify(page1.body), /passwordHash|\$2b\$/);
   });
 
@@ -83,7 +86,10 @@ describe('admin API', () => {
 
   it('when an update carries fields other than role, plan and isActive, then 400 and nothing changes', async () => {
     const user = await createUser(api);
-    const res = await api.request('PUT', `/api/admin/users/${user.id}`, { token: admin.accessToken, body: { plan: 'pro', email: 'hijack@example.com', passwordHash: 'x' } });
+    const res = await api.request('PUT', `/api/admin/users/${user.id}`, {
+      token: admin.accessToken,
+      body: { plan: 'pro', email: 'hijack@example.com', passwordHash: 'x' },
+    });
     assert.equal(res.status, 400);
     const row = await User.query(testDb()).findById(user.id);
     assert.equal(row?.plan, 'free');
@@ -92,7 +98,10 @@ describe('admin API', () => {
 
   it('when an admin disables a user, then that user is locked out at once', async () => {
     const user = await createUser(api);
-    assert.equal((await api.request('PUT', `/api/admin/users/${user.id}`, { token: admin.accessToken, body: { isActive: false } })).status, 200);
+    assert.equal(
+      (await api.request('PUT', `/api/admin/users/${user.id}`, { token: admin.accessToken, body: { isActive: false } })).status,
+      200,
+    );
     assert.equal((await api.request('GET', '/api/auth/me', { token: user.accessToken })).status, 401);
   });
 
@@ -100,7 +109,12 @@ describe('admin API', () => {
     const lone = await createUser(api, { role: 'admin' });
     // Make `lone` the only active admin for this test.
     const others = await User.query(testDb()).where({ role: 'admin', isActive: true }).whereNot('id', lone.id);
-    await User.query(testDb()).patch({ isActive: false }).whereIn('id', others.map((o) => o.id));
+    await User.query(testDb())
+      .patch({ isActive: false })
+      .whereIn(
+        'id',
+        others.map((o) => o.id),
+      );
     try {
       for (const body of [{ role: 'user' }, { isActive: false }]) {
         const res = await api.request('PUT', `/api/admin/users/${lone.id}`, { token: lone.accessToken, body });
@@ -110,7 +124,12 @@ describe('admin API', () => {
       assert.equal((await api.request('DELETE', `/api/admin/users/${lone.id}`, { token: lone.accessToken })).status, 409);
       assert.equal((await User.query(testDb()).findById(lone.id))?.role, 'admin');
     } finally {
-      await User.query(testDb()).patch({ isActive: true }).whereIn('id', others.map((o) => o.id));
+      await User.query(testDb())
+        .patch({ isActive: true })
+        .whereIn(
+          'id',
+          others.map((o) => o.id),
+        );
       await User.query(testDb()).deleteById(lone.id);
     }
   });
@@ -123,7 +142,12 @@ describe('admin API', () => {
     assert.equal(await User.query(testDb()).where('id', user.id).resultSize(), 0);
     assert.equal(await Blogger.query(testDb()).where('userId', user.id).resultSize(), 0);
     assert.equal(await RefreshToken.query(testDb()).where('userId', user.id).resultSize(), 0);
-    assert.equal(await AuditLog.query(testDb()).where({ action: 'admin.user_delete', targetId: String(user.id) }).resultSize(), 1);
+    assert.equal(
+      await AuditLog.query(testDb())
+        .where({ action: 'admin.user_delete', targetId: String(user.id) })
+        .resultSize(),
+      1,
+    );
     assert.equal((await api.request('DELETE', `/api/admin/users/${user.id}`, { token: admin.accessToken })).status, 404);
   });
 
@@ -143,8 +167,13 @@ describe('admin API', () => {
   it('when the audit log is filtered by actor and time, then only matching entries come back, newest first', async () => {
     const user = await createUser(api);
     const since = new Date(Date.now() - 60_000).toISOString();
-    const res = await api.request('GET', `/api/admin/logs?actorId=${user.id}&from=${encodeURIComponent(since)}`, { token: admin.accessToken });
+    const res = await api.request('GET', `/api/admin/logs?actorId=${user.id}&from=${encodeURIComponent(since)}`, {
+      token: admin.accessToken,
+    });
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.data.map((e: { action: string }) => e.action), ['auth.login', 'auth.register']);
+    assert.deepEqual(
+      res.body.data.map((e: { action: string }) => e.action),
+      ['auth.login', 'auth.register'],
+    );
   });
 });

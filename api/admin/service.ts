@@ -15,7 +15,16 @@ import type { ListLogsQuery, ListUsersQuery, UpdateUserBody } from './schema';
 type Actor = Pick<AuthUser, 'id' | 'email'>;
 
 function publicUser(u: User) {
-  return { id: u.id, email: u.email, role: u.role, plan: u.plan, isActive: u.isActive, lastLogin: u.lastLogin ?? null, createdAt: u.createdAt, updatedAt: u.updatedAt };
+  return {
+    id: u.id,
+    email: u.email,
+    role: u.role,
+    plan: u.plan,
+    isActive: u.isActive,
+    lastLogin: u.lastLogin ?? null,
+    createdAt: u.createdAt,
+    updatedAt: u.updatedAt,
+  };
 }
 
 export async function listUsers(db: Knex, q: ListUsersQuery) {
@@ -45,8 +54,15 @@ export async function updateUser(db: Knex, actor: Actor, id: number, changes: Up
     await assertAdminsRemain(trx, target, { role: changes.role ?? target.role, isActive: changes.isActive ?? target.isActive });
     const updated = await User.query(trx).patchAndFetchById(id, changes);
     await recordAudit(trx, {
-      action: 'admin.user_update', actorId: actor.id, actorEmail: actor.email, targetType: 'user', targetId: id,
-      before: publicUser(target), after: publicUser(updated), ip: meta.ip, requestId: meta.requestId,
+      action: 'admin.user_update',
+      actorId: actor.id,
+      actorEmail: actor.email,
+      targetType: 'user',
+      targetId: id,
+      before: publicUser(target),
+      after: publicUser(updated),
+      ip: meta.ip,
+      requestId: meta.requestId,
     });
     return publicUser(updated);
   });
@@ -60,8 +76,14 @@ export async function deleteUser(db: Knex, actor: Actor, id: number, meta: Reque
     await assertAdminsRemain(trx, target, { role: 'deleted', isActive: false });
     await User.query(trx).deleteById(id); // bloggers, history, tokens and usage cascade
     await recordAudit(trx, {
-      action: 'admin.user_delete', actorId: actor.id, actorEmail: actor.email, targetType: 'user', targetId: id,
-      before: publicUser(target), ip: meta.ip, requestId: meta.requestId,
+      action: 'admin.user_delete',
+      actorId: actor.id,
+      actorEmail: actor.email,
+      targetType: 'user',
+      targetId: id,
+      before: publicUser(target),
+      ip: meta.ip,
+      requestId: meta.requestId,
     });
   });
 }
@@ -95,7 +117,8 @@ export async function systemStats(db: Knex) {
 export async function listAuditLogs(db: Knex, q: ListLogsQuery) {
   const query = AuditLog.query(db);
   if (q.action) query.where('action', q.action);
-  if (q.actorId === null) query.whereRaw('false'); // an actor id too large to exist
+  if (q.actorId === null)
+    query.whereRaw('false'); // an actor id too large to exist
   else if (q.actorId !== undefined) query.where('actorId', q.actorId);
   if (q.targetType) query.where('targetType', q.targetType);
   if (q.targetId) query.where('targetId', q.targetId);

@@ -12,7 +12,14 @@ const key = createSecretKey(Buffer.from(testConfig.JWT_SECRET!, 'utf8'));
 
 /** A token signed with the real secret but with claims/options of the test's choosing. */
 function forge(claims: Record<string, unknown>, options: jwt.SignOptions = {}): string {
-  const merged: jwt.SignOptions = { algorithm: 'HS256', issuer: testConfig.JWT_ISSUER, audience: testConfig.JWT_AUDIENCE, jwtid: randomUUID(), expiresIn: 600, ...options };
+  const merged: jwt.SignOptions = {
+    algorithm: 'HS256',
+    issuer: testConfig.JWT_ISSUER,
+    audience: testConfig.JWT_AUDIENCE,
+    jwtid: randomUUID(),
+    expiresIn: 600,
+    ...options,
+  };
   if (options.expiresIn === undefined && 'expiresIn' in options) delete merged.expiresIn; // no exp claim at all
   return jwt.sign({ kind: 'access', role: 'user', fid: randomUUID(), ...claims }, key, merged);
 }
@@ -42,16 +49,22 @@ describe('auth API', () => {
 
     it('when the same email registers again in another case, then 409 and nothing changes', async () => {
       const user = await createUser(api);
-      const res = await api.request('POST', '/api/auth/register', { body: { email: user.email.toUpperCase(), password: 'another-password' } });
+      const res = await api.request('POST', '/api/auth/register', {
+        body: { email: user.email.toUpperCase(), password: 'another-password' },
+      });
       assert.equal(res.status, 409);
       assert.equal(res.body.error.code, 'conflict');
       assert.equal(await User.query(testDb()).where('email', user.email).resultSize(), 1);
     });
 
     it('when a password is exactly 72 bytes it is accepted; 73 bytes, or 25 three-byte characters (75 bytes), is 400', async () => {
-      const ok = await api.request('POST', '/api/auth/register', { body: { email: `p72-${randomUUID()}@example.com`, password: 'a'.repeat(72) } });
+      const ok = await api.request('POST', '/api/auth/register', {
+        body: { email: `p72-${randomUUID()}@example.com`, password: 'a'.repeat(72) },
+      });
       assert.equal(ok.status, 201);
-      const okMultibyte = await api.request('POST', '/api/auth/register', { body: { email: `p72m-${randomUUID()}@example.com`, password: '€'.repeat(24) } });
+      const okMultibyte = await api.request('POST', '/api/auth/register', {
+        body: { email: `p72m-${randomUUID()}@example.com`, password: '€'.repeat(24) },
+      });
       assert.equal(okMultibyte.status, 201, '24 × 3 bytes = 72 bytes');
       for (const password of ['a'.repeat(73), '€'.repeat(25)]) {
         const email = `long-${randomUUID()}@example.com`;
@@ -71,7 +84,9 @@ describe('auth API', () => {
 
     it('when a register body carries role or plan, then it is refused (no mass assignment)', async () => {
       const email = `mass-${randomUUID()}@example.com`;
-      const res = await api.request('POST', '/api/auth/register', { body: { email, password: 'password123', role: 'admin', plan: 'enterprise' } });
+      const res = await api.request('POST', '/api/auth/register', {
+        body: { email, password: 'password123', role: 'admin', plan: 'enterprise' },
+      });
       assert.equal(res.status, 400);
       assert.match(JSON.stringify(res.body.error.details), /role/);
       assert.equal(await User.query(testDb()).where('email', email).resultSize(), 0);
@@ -93,7 +108,9 @@ describe('auth API', () => {
     it('when the password is wrong or the email unknown, then the same 401 and a login_failed audit entry', async () => {
       const user = await createUser(api);
       const wrong = await api.request('POST', '/api/auth/login', { body: { email: user.email, password: 'wrong password' } });
-      const unknown = await api.request('POST', '/api/auth/login', { body: { email: `nobody-${randomUUID()}@example.com`, password: 'whatever1' } });
+      const unknown = await api.request('POST', '/api/auth/login', {
+        body: { email: `nobody-${randomUUID()}@example.com`, password: 'whatever1' },
+      });
       for (const res of [wrong, unknown]) {
         assert.equal(res.status, 401);
         assert.equal(res.body.error.code, 'invalid_credentials');
@@ -139,7 +156,10 @@ describe('auth API', () => {
     });
 
     it('when the token is expired, then 401 token_expired tells the caller to refresh', async () => {
-      const expired = forge({ exp: Math.floor(Date.now() / 1000) - 10, iat: Math.floor(Date.now() / 1000) - 100 }, { subject: String(user.id), expiresIn: undefined });
+      const expired = forge(
+        { exp: Math.floor(Date.now() / 1000) - 10, iat: Math.floor(Date.now() / 1000) - 100 },
+        { subject: String(user.id), expiresIn: undefined },
+      );
       const res = await meWith(expired);
       assert.equal(res.status, 401);
       assert.equal(res.body.error.code, 'token_expired');
@@ -163,7 +183,14 @@ describe('auth API', () => {
       for (const token of [
         forge({}, { subject: String(user.id), issuer: 'someone-else' }),
         forge({}, { subject: String(user.id), audience: 'other-api' }),
-        jwt.sign({ kind: 'access', fid: randomUUID() }, 'x'.repeat(48), { algorithm: 'HS256', subject: String(user.id), issuer: testConfig.JWT_ISSUER, audience: testConfig.JWT_AUDIENCE, jwtid: randomUUID(), expiresIn: 600 }),
+        jwt.sign({ kind: 'access', fid: randomUUID() }, 'x'.repeat(48), {
+          algorithm: 'HS256',
+          subject: String(user.id),
+          issuer: testConfig.JWT_ISSUER,
+          audience: testConfig.JWT_AUDIENCE,
+          jwtid: randomUUID(),
+          expiresIn: 600,
+        }),
       ]) {
         const res = await meWith(token);
         assert.equal(res.status, 401);
@@ -196,7 +223,10 @@ describe('auth API', () => {
       assert.ok(rows[0]!.rotatedAt, 'the presented token is rotated');
       assert.equal(rows[0]!.replacedById, rows[1]!.id);
       assert.equal(rows[0]!.familyId, rows[1]!.familyId, 'same family');
-      assert.ok(rows.every((r) => r.tokenHash.length === 64 && !r.tokenHash.includes('bart_')), 'only hashes are stored');
+      assert.ok(
+        rows.every((r) => r.tokenHash.length === 64 && !r.tokenHash.includes('bart_')),
+        'only hashes are stored',
+      );
     });
 
     /** Refresh tokens of the family that still work: neither revoked nor rotated. */
@@ -207,8 +237,13 @@ describe('auth API', () => {
 
     it('when 8 refreshes of one token run in parallel (within the grace), then all get the same successor and the family has one live token', async () => {
       const user = await createUser(api);
-      const results = await Promise.all(Array.from({ length: 8 }, () => api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } })));
-      assert.deepEqual(results.map((r) => r.status), Array(8).fill(200));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } })),
+      );
+      assert.deepEqual(
+        results.map((r) => r.status),
+        Array(8).fill(200),
+      );
       const successors = new Set(results.map((r) => r.body.refreshToken));
       assert.equal(successors.size, 1, 'one successor for all');
       assert.notEqual([...successors][0], user.refreshToken);
@@ -233,7 +268,8 @@ describe('auth API', () => {
       const first = await api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } });
       assert.equal(first.status, 200);
       // The rotation happened longer ago than the grace (moved back in time, no waiting).
-      await RefreshToken.query(testDb()).patch({ rotatedAt: new Date(Date.now() - (testConfig.REFRESH_REUSE_GRACE_SECONDS + 1) * 1000) })
+      await RefreshToken.query(testDb())
+        .patch({ rotatedAt: new Date(Date.now() - (testConfig.REFRESH_REUSE_GRACE_SECONDS + 1) * 1000) })
         .where('tokenHash', hashRefreshToken(user.refreshToken));
       const reuse = await api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } });
       assert.equal(reuse.status, 401);
@@ -254,9 +290,17 @@ describe('auth API', () => {
           api.request('POST', '/api/auth/logout', { token: accessToken }),
         ]);
         assert.equal(logout.status, 204);
-        assert.equal(await liveInFamily(refreshToken), 0, `round ${i}: a live refresh token survived the logout (refresh answered ${refreshed.status})`);
+        assert.equal(
+          await liveInFamily(refreshToken),
+          0,
+          `round ${i}: a live refresh token survived the logout (refresh answered ${refreshed.status})`,
+        );
         if (refreshed.status === 200) {
-          assert.equal((await api.request('POST', '/api/auth/refresh', { body: { refreshToken: refreshed.body.refreshToken } })).status, 401, `round ${i}`);
+          assert.equal(
+            (await api.request('POST', '/api/auth/refresh', { body: { refreshToken: refreshed.body.refreshToken } })).status,
+            401,
+            `round ${i}`,
+          );
           assert.equal((await api.request('GET', '/api/auth/me', { token: refreshed.body.accessToken })).status, 401, `round ${i}`);
         }
         assert.equal((await api.request('POST', '/api/auth/refresh', { body: { refreshToken } })).status, 401, `round ${i}`);
@@ -283,7 +327,11 @@ describe('auth API', () => {
         const successor = await strict.request('POST', '/api/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
         assert.equal(successor.status, 401, 'the legitimate successor is revoked too');
         assert.equal(successor.body.error.code, 'refresh_token_revoked');
-        assert.equal((await strict.request('GET', '/api/auth/me', { token: first.body.accessToken })).status, 401, 'access tokens of the family stop working');
+        assert.equal(
+          (await strict.request('GET', '/api/auth/me', { token: first.body.accessToken })).status,
+          401,
+          'access tokens of the family stop working',
+        );
         assert.equal((await RefreshToken.query(testDb()).where('userId', user.id).whereNull('revokedAt')).length, 0);
         const audit = await AuditLog.query(testDb()).where({ action: 'auth.refresh_reuse', actorId: user.id });
         assert.equal(audit.length, 1);
@@ -303,7 +351,11 @@ describe('auth API', () => {
       assert.equal(me.body.error.code, 'token_revoked');
       const refresh = await api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } });
       assert.equal(refresh.status, 401);
-      assert.equal((await api.request('GET', '/api/auth/me', { token: other.body.accessToken })).status, 200, 'another session is unaffected');
+      assert.equal(
+        (await api.request('GET', '/api/auth/me', { token: other.body.accessToken })).status,
+        200,
+        'another session is unaffected',
+      );
     });
   });
 
@@ -342,7 +394,10 @@ describe('auth API', () => {
     it('when an email fails too often, then even the right password gets 429 with Retry-After', async () => {
       const user = await createUser(api);
       for (let i = 0; i < 3; i++) {
-        assert.equal((await guarded.request('POST', '/api/auth/login', { body: { email: user.email, password: 'wrong-password' } })).status, 401);
+        assert.equal(
+          (await guarded.request('POST', '/api/auth/login', { body: { email: user.email, password: 'wrong-password' } })).status,
+          401,
+        );
       }
       const locked = await guarded.request('POST', '/api/auth/login', { body: { email: user.email, password: user.password } });
       assert.equal(locked.status, 429);
@@ -353,7 +408,9 @@ describe('auth API', () => {
     it('when one IP tries too many logins, then 429 whatever the email', async () => {
       let last = 0;
       for (let i = 0; i < 9; i++) {
-        last = (await guarded.request('POST', '/api/auth/login', { body: { email: `x${i}-${randomUUID()}@example.com`, password: 'whatever1' } })).status;
+        last = (
+          await guarded.request('POST', '/api/auth/login', { body: { email: `x${i}-${randomUUID()}@example.com`, password: 'whatever1' } })
+        ).status;
       }
       assert.equal(last, 429);
     });
@@ -376,7 +433,11 @@ describe('auth API', () => {
     it('when 25 wrong passwords for one email arrive at once (limit 5), then at most 5 reach bcrypt and the rest get 429 saying what to do', async () => {
       const user = await createUser(api);
       compares = 0;
-      const results = await Promise.all(Array.from({ length: 25 }, () => guarded.request('POST', '/api/auth/login', { body: { email: user.email, password: 'wrong-password' } })));
+      const results = await Promise.all(
+        Array.from({ length: 25 }, () =>
+          guarded.request('POST', '/api/auth/login', { body: { email: user.email, password: 'wrong-password' } }),
+        ),
+      );
       const statuses = results.map((r) => r.status);
       assert.ok(compares <= 5, `bcrypt ran ${compares} times`);
       assert.equal(statuses.filter((s) => s === 401).length, compares, 'every checked attempt was a 401');
@@ -441,7 +502,11 @@ describe('auth API', () => {
       assert.match(refused.body.error.message, /token refreshes/);
       assert.ok(Number(refused.headers.get('retry-after')) > 0);
       await clearLimits();
-      assert.equal((await limited.request('POST', '/api/auth/refresh', { body: { refreshToken: token } })).status, 200, 'the token still works once the limit allows');
+      assert.equal(
+        (await limited.request('POST', '/api/auth/refresh', { body: { refreshToken: token } })).status,
+        200,
+        'the token still works once the limit allows',
+      );
     });
   });
 });

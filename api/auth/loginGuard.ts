@@ -31,7 +31,10 @@ export class LoginGuard {
       await this.perIp.consume(ip);
     } catch (res) {
       if (!(res instanceof RateLimiterRes)) throw res;
-      throw new TooManyRequestsError(`Too many login attempts from this address. Wait ${Math.ceil(res.msBeforeNext / 1000)} s and try again.`, res.msBeforeNext / 1000);
+      throw new TooManyRequestsError(
+        `Too many login attempts from this address. Wait ${Math.ceil(res.msBeforeNext / 1000)} s and try again.`,
+        res.msBeforeNext / 1000,
+      );
     }
     try {
       await this.perEmail.consume(email);

@@ -24,7 +24,10 @@ export async function denyAccessToken({ redis }: { redis: Redis }, token: Access
   await redis.set(jtiKey(token.jti), '1', 'EX', ttl).catch(() => undefined); // the DB family revocation still holds
 }
 
-export async function revokeFamilyAccess({ redis, config }: { redis: Redis; config: Pick<Config, 'ACCESS_TOKEN_TTL_SECONDS'> }, familyId: string): Promise<void> {
+export async function revokeFamilyAccess(
+  { redis, config }: { redis: Redis; config: Pick<Config, 'ACCESS_TOKEN_TTL_SECONDS'> },
+  familyId: string,
+): Promise<void> {
   await redis.set(familyKey(familyId), '1', 'EX', config.ACCESS_TOKEN_TTL_SECONDS).catch(() => undefined);
 }
 

@@ -13,8 +13,18 @@ import type { AccessClaims } from './tokens';
 export function authRoutes(deps: auth.AuthDeps, protect: Middleware): Router {
   const router = apiRouter('/api/auth');
   // Counted before validation: a malformed request costs the caller an attempt too.
-  const registerLimit = limitPerIp(deps.redis, { keyPrefix: 'rl:register:ip', points: deps.config.REGISTER_MAX_PER_IP, durationSeconds: 3600, what: 'registrations' });
-  const refreshLimit = limitPerIp(deps.redis, { keyPrefix: 'rl:refresh:ip', points: deps.config.REFRESH_MAX_PER_IP, durationSeconds: 60, what: 'token refreshes' });
+  const registerLimit = limitPerIp(deps.redis, {
+    keyPrefix: 'rl:register:ip',
+    points: deps.config.REGISTER_MAX_PER_IP,
+    durationSeconds: 3600,
+    what: 'registrations',
+  });
+  const refreshLimit = limitPerIp(deps.redis, {
+    keyPrefix: 'rl:refresh:ip',
+    points: deps.config.REFRESH_MAX_PER_IP,
+    durationSeconds: 60,
+    what: 'token refreshes',
+  });
 
   router.post('/register', registerLimit, validateBody(registerBody), async (ctx) => {
     const user = await auth.register(deps, ctx.state.body, requestMeta(ctx));

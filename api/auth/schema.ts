@@ -5,17 +5,22 @@ import { z } from 'zod';
 export const passwordSchema = z
   .string()
   .refine((p) => Buffer.byteLength(p, 'utf8') >= 8, 'must be at least 8 bytes long')
-  .refine((p) => Buffer.byteLength(p, 'utf8') <= 72, 'must be at most 72 bytes long (bcrypt ignores anything longer; multi-byte characters count as several bytes)');
+  .refine(
+    (p) => Buffer.byteLength(p, 'utf8') <= 72,
+    'must be at most 72 bytes long (bcrypt ignores anything longer; multi-byte characters count as several bytes)',
+  );
 
 export const emailSchema = z.string().trim().toLowerCase().pipe(z.email('must be a valid email address').max(254));
 
 export const registerBody = z.object({ email: emailSchema, password: passwordSchema }).strict();
 export type RegisterBody = z.infer<typeof registerBody>;
 
-export const loginBody = z.object({
-  email: z.string().trim().toLowerCase().min(1, 'is required').max(254),
-  password: z.string().min(1, 'is required').max(1024),
-}).strict();
+export const loginBody = z
+  .object({
+    email: z.string().trim().toLowerCase().min(1, 'is required').max(254),
+    password: z.string().min(1, 'is required').max(1024),
+  })
+  .strict();
 export type LoginBody = z.infer<typeof loginBody>;
 
 export const refreshBody = z.object({ refreshToken: z.string().min(1, 'is required').max(512) }).strict();

@@ -56,7 +56,15 @@ export async function register(deps: AuthDeps, { email, password }: RegisterBody
   const passwordHash = await (deps.passwords ?? bcryptHasher).hash(password, deps.config.BCRYPT_ROUNDS);
   try {
     const user = await User.query(deps.db).insertAndFetch({ email, passwordHash, role: 'user', plan: SIGNUP_PLAN });
-    await recordAudit(deps.db, { action: 'auth.register', actorId: user.id, actorEmail: email, targetType: 'user', targetId: user.id, ip: meta.ip, requestId: meta.requestId });
+    await recordAudit(deps.db, {
+      action: 'auth.register',
+      actorId: user.id,
+      actorEmail: email,
+      targetType: 'user',
+      targetId: user.id,
+      ip: meta.ip,
+      requestId: meta.requestId,
+    });
     return user;
   } catch (err) {
     if (isUniqueViolation(err)) {
@@ -67,11 +75,21 @@ export async function register(deps: AuthDeps, { email, password }: RegisterBody
 }
 
 async function issueTokens(
-  deps: AuthDeps, trx: Knex, user: User, familyId: string, meta: RequestMeta, refreshToken = newRefreshToken(),
+  deps: AuthDeps,
+  trx: Knex,
+  user: User,
+  familyId: string,
+  meta: RequestMeta,
+  refreshToken = newRefreshToken(),
 ): Promise<{ pair: TokenPair; tokenId: number }> {
   const expiresAt = new Date(Date.now() + deps.config.REFRESH_TOKEN_TTL_DAYS * 86_400_000);
   const row = await RefreshToken.query(trx).insert({
-    userId: user.id, familyId, tokenHash: hashRefreshToken(refreshToken), expiresAt, ip: meta.ip, userAgent: meta.userAgent ?? null,
+    userId: user.id,
+    familyId,
+    tokenHash: hashRefreshToken(refreshToken),
+    expiresAt,
+    ip: meta.ip,
+    userAgent: meta.userAgent ?? null,
   });
   return { tokenId: row.id, pair: pairOf(deps, user, familyId, refreshToken, expiresAt) };
 }
@@ -79,7 +97,13 @@ async function issueTokens(
 /** A fresh access token with the given refresh token. */
 function pairOf(deps: AuthDeps, user: User, familyId: string, refreshToken: string, refreshExpiresAt: Date): TokenPair {
   const access = signAccessToken(deps.signingKey, deps.config, user, familyId);
-  return { tokenType: 'Bearer', accessToken: access.token, expiresIn: access.expiresIn, refreshToken, refreshExpiresAt: refreshExpiresAt.toISOString() };
+  return {
+    tokenType: 'Bearer',
+    accessToken: access.token,
+    expiresIn: access.expiresIn,
+    refreshToken,
+    refreshExpiresAt: refreshExpiresAt.toISOString(),
+  };
 }
 
 /**
@@ -108,7 +132,14 @@ export async function login(deps: AuthDeps, { email, password }: LoginBody, meta
   }
   if (!user || !passwordOk || !user.isActive) {
     const reason = !user ? 'unknown_email' : !passwordOk ? 'wrong_password' : 'account_disabled';
-    await recordAudit(deps.db, { action: 'auth.login_failed', actorId: user?.id ?? null, actorEmail: email, meta: { reason }, ip: meta.ip, requestId: meta.requestId });
+    await recordAudit(deps.db, {
+      action: 'auth.login_failed',
+      actorId: user?.id ?? null,
+      actorEmail: email,
+      meta: { reason },
+      ip: meta.ip,
+      requestId: meta.requestId,
+    });
     if (user && passwordOk) throw new UnauthorizedError('This account is disabled. Contact an administrator.', 'account_disabled');
     throw new UnauthorizedError(INVALID_CREDENTIALS, 'invalid_credentials');
   }
@@ -146,8 +177,12 @@ export async function refresh(deps: AuthDeps, { refreshToken }: RefreshBody, met
     // Read again under the locks: a refresh or logout that held them has committed by now.
     const row = await RefreshToken.query(trx).findOne({ tokenHash });
     if (!row) return invalid;
-    if (row.revokedAt) return { error: new UnauthorizedError('Refresh token was revoked (logout or suspected reuse). Log in again.', 'refresh_token_revoked') };
-    if (row.expiresAt.getTime() <= Date.now()) return { error: new UnauthorizedError('Refresh token expired. Log in again.', 'refresh_token_expired') };
+    if (row.revokedAt)
+      return {
+        error: new UnauthorizedError('Refresh token was revoked (logout or suspected reuse). Log in again.', 'refresh_token_revoked'),
+      };
+    if (row.expiresAt.getTime() <= Date.now())
+      return { error: new UnauthorizedError('Refresh token expired. Log in again.', 'refresh_token_expired') };
     if (!user || !user.isActive) {
       await revokeFamily(trx, row.familyId, 'account_disabled');
       return { error: new UnauthorizedError('This account is disabled. Contact an administrator.', 'account_disabled') };
@@ -175,10 +210,19 @@ export async function refresh(deps: AuthDeps, { refreshToken }: RefreshBody, met
     const { user, familyId, tokenId } = outcome.reuse;
     await revokeFamilyAccess(deps, familyId);
     await recordAudit(deps.db, {
-      action: 'auth.refresh_reuse', actorId: user.id, actorEmail: user.email, targetType: 'refresh_token_family', targetId: familyId,
-      meta: { tokenId, graceSeconds: deps.config.REFRESH_REUSE_GRACE_SECONDS }, ip: meta.ip, requestId: meta.requestId,
+      action: 'auth.refresh_reuse',
+      actorId: user.id,
+      actorEmail: user.email,
+      targetType: 'refresh_token_family',
+      targetId: familyId,
+      meta: { tokenId, graceSeconds: deps.config.REFRESH_REUSE_GRACE_SECONDS },
+      ip: meta.ip,
+      requestId: meta.requestId,
     });
-    throw new UnauthorizedError('This refresh token was already used, so every session of this login was revoked for safety. Log in again.', 'refresh_token_reused');
+    throw new UnauthorizedError(
+      'This refresh token was already used, so every session of this login was revoked for safety. Log in again.',
+      'refresh_token_reused',
+    );
   }
   if ('error' in outcome && outcome.error) throw outcome.error;
   return (outcome as { pair: TokenPair }).pair;

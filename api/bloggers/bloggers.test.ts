@@ -24,7 +24,11 @@ describe('bloggers API', () => {
   const create = (user: TestUser, body: unknown) => api.request('POST', '/api/bloggers', { token: user.accessToken, body });
 
   it('when a blogger is added by URLs, then 201 with canonical URLs, pending platform links and a Location', async () => {
-    const res = await create(alice, { name: 'Ada', youtube_url: 'https://m.youtube.com/@AdaCodes/videos', tiktokUrl: 'tiktok.com/@ada.codes' });
+    const res = await create(alice, {
+      name: 'Ada',
+      youtube_url: 'https://m.youtube.com/@AdaCodes/videos',
+      tiktokUrl: 'tiktok.com/@ada.codes',
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     assert.equal(res.headers.get('location'), `/api/bloggers/${res.body.blogger.id}`);
     assert.equal(res.body.blogger.youtubeUrl, 'https://www.youtube.com/@adacodes');
@@ -41,14 +45,22 @@ describe('bloggers API', () => {
 
   it('when a URL is unsafe or of the wrong platform, then 400 says what was expected and nothing is stored', async () => {
     const before = await Blogger.query(testDb()).resultSize();
-    for (const [field, url] of [['youtube_url', 'https://youtube.com.evil.tld/@x'], ['instagram_url', 'http://169.254.169.254/latest'], ['tiktok_url', 'https://www.youtube.com/@someone']]) {
+    for (const [field, url] of [
+      ['youtube_url', 'https://youtube.com.evil.tld/@x'],
+      ['instagram_url', 'http://169.254.169.254/latest'],
+      ['tiktok_url', 'https://www.youtube.com/@someone'],
+    ]) {
       const res = await create(alice, { name: 'Bad', [field as string]: url });
       assert.equal(res.status, 400, url);
       assert.equal(res.body.error.details[0].path, `body.${field}`);
       assert.match(res.body.error.message, /Expected/);
     }
     assert.equal((await create(alice, { name: 'No URL' })).status, 400);
-    assert.equal((await create(alice, { name: 'Extra', youtube_url: 'https://youtube.com/@extra', userId: bob.id })).status, 400, 'no mass assignment');
+    assert.equal(
+      (await create(alice, { name: 'Extra', youtube_url: 'https://youtube.com/@extra', userId: bob.id })).status,
+      400,
+      'no mass assignment',
+    );
     assert.equal(await Blogger.query(testDb()).resultSize(), before);
   });
 
@@ -62,7 +74,11 @@ describe('bloggers API', () => {
 
   it("when B asks for, changes or deletes A's blogger, then 404 every time and nothing changes", async () => {
     const mine = (await create(alice, { name: 'Private', youtube_url: 'https://youtube.com/@private-one' })).body.blogger;
-    for (const [method, body] of [['GET', undefined], ['PUT', { name: 'hijacked' }], ['DELETE', undefined]] as const) {
+    for (const [method, body] of [
+      ['GET', undefined],
+      ['PUT', { name: 'hijacked' }],
+      ['DELETE', undefined],
+    ] as const) {
       const res = await api.request(method, `/api/bloggers/${mine.id}`, { token: bob.accessToken, body });
       assert.equal(res.status, 404, method);
       assert.equal(res.body.error.code, 'not_found');
@@ -74,23 +90,40 @@ describe('bloggers API', () => {
 
   it('when a blogger is updated, then only whitelisted fields change and a new URL starts its link over', async () => {
     const b = (await create(alice, { name: 'Old', youtube_url: 'https://youtube.com/@old-handle' })).body.blogger;
-    const res = await api.request('PUT', `/api/bloggers/${b.id}`, { token: alice.accessToken, body: { name: 'New', youtube_url: 'https://www.youtube.com/channel/UCabcdefghijklmnopqrstuv', isActive: false } });
+    const res = await api.request('PUT', `/api/bloggers/${b.id}`, {
+      token: alice.accessToken,
+      body: { name: 'New', youtube_url: 'https://www.youtube.com/channel/UCabcdefghijklmnopqrstuv', isActive: false },
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.blogger.name, 'New');
     assert.equal(res.body.blogger.isActive, false);
     const row = await Blogger.query(testDb()).findById(b.id);
     assert.deepEqual([row?.youtubeChannelId, row?.youtubeHandle], ['UCabcdefghijklmnopqrstuv', null]);
-    assert.equal((await api.request('PUT', `/api/bloggers/${b.id}`, { token: alice.accessToken, body: { syncStatus: 'idle' } })).status, 400);
-    assert.equal((await api.request('PUT', `/api/bloggers/${b.id}`, { token: alice.accessToken, body: { youtube_url: null } })).status, 400, 'the last URL cannot be removed');
+    assert.equal(
+      (await api.request('PUT', `/api/bloggers/${b.id}`, { token: alice.accessToken, body: { syncStatus: 'idle' } })).status,
+      400,
+    );
+    assert.equal(
+      (await api.request('PUT', `/api/bloggers/${b.id}`, { token: alice.accessToken, body: { youtube_url: null } })).status,
+      400,
+      'the last URL cannot be removed',
+    );
   });
 
   it('when bloggers are listed, then pages, platform and active filters and sorting work', async () => {
     const carol = await createUser(api, { plan: 'pro' });
-    for (const [name, body] of [['b-one', { youtube_url: 'https://youtube.com/@one-list' }], ['a-two', { tiktok_url: 'https://tiktok.com/@two_list' }], ['c-three', { youtube_url: 'https://youtube.com/@three-list' }]] as const) {
+    for (const [name, body] of [
+      ['b-one', { youtube_url: 'https://youtube.com/@one-list' }],
+      ['a-two', { tiktok_url: 'https://tiktok.com/@two_list' }],
+      ['c-three', { youtube_url: 'https://youtube.com/@three-list' }],
+    ] as const) {
       await create(carol, { name, ...body });
     }
     const byName = await api.request('GET', '/api/bloggers?sort=name&limit=2', { token: carol.accessToken });
-    assert.deepEqual(byName.body.data.map((b: { name: string }) => b.name), ['a-two', 'b-one']);
+    assert.deepEqual(
+      byName.body.data.map((b: { name: string }) => b.name),
+      ['a-two', 'b-one'],
+    );
     assert.deepEqual(byName.body.pagination, { page: 1, limit: 2, total: 3, pages: 2 });
     const youtube = await api.request('GET', '/api/bloggers?platform=youtube', { token: carol.accessToken });
     assert.equal(youtube.body.data.length, 2);
@@ -98,8 +131,11 @@ describe('bloggers API', () => {
 
   it('when a free user at 4 of 5 bloggers creates twenty at once, then exactly one succeeds and the rest get 403 plan_limit_reached', async () => {
     const dave = await createUser(api);
-    for (let i = 0; i < 4; i++) assert.equal((await create(dave, { name: `seed ${i}`, youtube_url: `https://youtube.com/@seed-${i}` })).status, 201);
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => create(dave, { name: `racer ${i}`, youtube_url: `https://youtube.com/@racer-${i}` })));
+    for (let i = 0; i < 4; i++)
+      assert.equal((await create(dave, { name: `seed ${i}`, youtube_url: `https://youtube.com/@seed-${i}` })).status, 201);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => create(dave, { name: `racer ${i}`, youtube_url: `https://youtube.com/@racer-${i}` })),
+    );
     assert.equal(results.filter((r) => r.status === 201).length, 1);
     const refused = results.filter((r) => r.status === 403);
     assert.equal(refused.length, 19);

@@ -17,7 +17,7 @@ describe('manual blogger sync (POST /api/bloggers/:id/sync) and the quota it may
   this.timeout(30_000);
   let api: TestApi;
   const clearKeys = async () => {
-    const keys = [...await testRedis().keys('sync:manual:*'), ...await testRedis().keys('quota:youtube:*')];
+    const keys = [...(await testRedis().keys('sync:manual:*')), ...(await testRedis().keys('quota:youtube:*'))];
     if (keys.length) await testRedis().del(...keys);
   };
 
@@ -35,9 +35,14 @@ describe('manual blogger sync (POST /api/bloggers/:id/sync) and the quota it may
   });
 
   async function blogger(user: TestUser, handle: string, patch: Partial<Blogger> = {}): Promise<number> {
-    const res = await api.request('POST', '/api/bloggers', { token: user.accessToken, body: { name: handle, youtube_url: `https://youtube.com/@${handle}` } });
+    const res = await api.request('POST', '/api/bloggers', {
+      token: user.accessToken,
+      body: { name: handle, youtube_url: `https://youtube.com/@${handle}` },
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    await Blogger.query(testDb()).findById(res.body.blogger.id).patch({ platformLinks: { youtube: { state: 'ok', resolvedId: `UC${handle}` } }, ...patch });
+    await Blogger.query(testDb())
+      .findById(res.body.blogger.id)
+      .patch({ platformLinks: { youtube: { state: 'ok', resolvedId: `UC${handle}` } }, ...patch });
     return res.body.blogger.id;
   }
   const sync = (user: TestUser, id: number) => api.request('POST', `/api/bloggers/${id}/sync`, { token: user.accessToken });
@@ -57,7 +62,11 @@ describe('manual blogger sync (POST /api/bloggers/:id/sync) and the quota it may
     assert.equal(res.body.queued, false);
     assert.equal(res.body.reason, 'not_due');
     assert.equal(res.body.nextSyncAt, nextSyncAt.toISOString());
-    assert.equal(res.body.retryAt, new Date(lastSyncedAt.getTime() + 15 * 60_000).toISOString(), 'a manual sync is possible 15 minutes after the last one');
+    assert.equal(
+      res.body.retryAt,
+      new Date(lastSyncedAt.getTime() + 15 * 60_000).toISOString(),
+      'a manual sync is possible 15 minutes after the last one',
+    );
     assert.match(res.body.message, /Nothing is due/);
     assert.equal(await signalsTo(id), 0);
   });

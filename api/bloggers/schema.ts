@@ -31,17 +31,21 @@ const fields = {
 
 export const createBloggerBody = z.preprocess(
   withUrlAliases,
-  z.object(fields).strict().refine((b) => PLATFORM_URL_FIELDS.some((f) => Boolean(b[f])), {
-    message: `give at least one of ${PLATFORM_URL_FIELDS.join(', ')}`,
-    path: [PLATFORM_URL_FIELDS[0]],
-  }),
+  z
+    .object(fields)
+    .strict()
+    .refine((b) => PLATFORM_URL_FIELDS.some((f) => Boolean(b[f])), {
+      message: `give at least one of ${PLATFORM_URL_FIELDS.join(', ')}`,
+      path: [PLATFORM_URL_FIELDS[0]],
+    }),
 );
 export type CreateBloggerBody = z.infer<typeof createBloggerBody>;
 
 /** Only these fields may change; a changed URL is parsed again and its link re-resolved. */
 export const updateBloggerBody = z.preprocess(
   withUrlAliases,
-  z.object({ ...fields, name: fields.name.optional(), isActive: z.boolean().optional() })
+  z
+    .object({ ...fields, name: fields.name.optional(), isActive: z.boolean().optional() })
     .strict()
     .refine((b) => Object.keys(b).length > 0, 'give at least one field to change'),
 );
@@ -50,7 +54,10 @@ export type UpdateBloggerBody = z.infer<typeof updateBloggerBody>;
 export const listBloggersQuery = z.object({
   ...pageQuery,
   platform: z.enum(PLATFORM_NAMES).optional(),
-  active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  active: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   sort: z.enum(['created', '-created', 'name', '-name']).default('-created'),
 });
 export type ListBloggersQuery = z.infer<typeof listBloggersQuery>;

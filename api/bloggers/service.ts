@@ -17,7 +17,14 @@ import { countBloggers, findOwnedBlogger } from '../../db/queries/bloggers';
 import { videosFetchedOn } from '../../db/queries/usage';
 import { tenantQuota, type TenantQuota } from '../../db/queries/platformQuota';
 import { withTenant } from '../../db/tenant';
-import { PLATFORM_NAMES, PLATFORM_URL_FIELDS, PLATFORMS, type PlatformName, type PlatformUrlColumn, type PlatformUrlField } from '../../lib/domain/platforms';
+import {
+  PLATFORM_NAMES,
+  PLATFORM_URL_FIELDS,
+  PLATFORMS,
+  type PlatformName,
+  type PlatformUrlColumn,
+  type PlatformUrlField,
+} from '../../lib/domain/platforms';
 import { parseCreatorUrl, PlatformUrlError } from '../../lib/domain/platformUrls';
 import { budgetDay, syncCallEstimate } from '../../lib/domain/syncCadence';
 import { ConflictError, NotFoundError, TemporalUnavailableError, TooManyRequestsError, ValidationError } from '../../lib/errors';
@@ -30,7 +37,10 @@ import type { CreateBloggerBody, ListBloggersQuery, UpdateBloggerBody } from './
 type Owner = Pick<AuthUser, 'id' | 'plan' | 'limits'>;
 
 /** The columns one platform's URL sets (or clears, for null). */
-function platformColumns(platform: PlatformName, url: string | null): { columns: Partial<Blogger>; link?: PlatformLink & { ref: unknown } } {
+function platformColumns(
+  platform: PlatformName,
+  url: string | null,
+): { columns: Partial<Blogger>; link?: PlatformLink & { ref: unknown } } {
   const { urlField, columns } = PLATFORMS[platform];
   if (url === null) {
     return { columns: Object.fromEntries([columns.url, ...columns.ids].map((c) => [c, null])) };
@@ -39,7 +49,8 @@ function platformColumns(platform: PlatformName, url: string | null): { columns:
   try {
     parsed = parseCreatorUrl(platform, url);
   } catch (err) {
-    if (err instanceof PlatformUrlError) throw new ValidationError(`Invalid request: body.${urlField}: ${err.message}`, [{ path: `body.${urlField}`, message: err.message }]);
+    if (err instanceof PlatformUrlError)
+      throw new ValidationError(`Invalid request: body.${urlField}: ${err.message}`, [{ path: `body.${urlField}`, message: err.message }]);
     throw err;
   }
   const { ref, canonicalUrl } = parsed;
@@ -65,8 +76,21 @@ export function publicBlogger(b: Blogger) {
   return {
     id: b.id,
     name: b.name,
-    ...(Object.fromEntries(PLATFORM_NAMES.map((p) => [PLATFORMS[p].columns.url, b[PLATFORMS[p].columns.url] ?? null])) as Record<PlatformUrlColumn, string | null>),
-    platforms: Object.fromEntries(Object.entries(b.platformLinks ?? {}).map(([p, link]) => [p, { state: link.state, reason: link.reason ?? null, resolvedId: link.resolvedId ?? null, ...(link.retryAt ? { retryAt: link.retryAt } : {}) }])),
+    ...(Object.fromEntries(PLATFORM_NAMES.map((p) => [PLATFORMS[p].columns.url, b[PLATFORMS[p].columns.url] ?? null])) as Record<
+      PlatformUrlColumn,
+      string | null
+    >),
+    platforms: Object.fromEntries(
+      Object.entries(b.platformLinks ?? {}).map(([p, link]) => [
+        p,
+        {
+          state: link.state,
+          reason: link.reason ?? null,
+          resolvedId: link.resolvedId ?? null,
+          ...(link.retryAt ? { retryAt: link.retryAt } : {}),
+        },
+      ]),
+    ),
     isActive: b.isActive,
     sync: { status: b.syncStatus, lastSyncedAt: b.lastSyncedAt ?? null, nextSyncAt: b.nextSyncAt ?? null },
     createdAt: b.createdAt,
@@ -118,17 +142,25 @@ export async function createBlogger(deps: BloggerDeps, owner: Owner, body: Creat
   try {
     blogger = await withTenant(db, { userId: owner.id }, (trx) =>
       createWithinPlanLimit(trx, {
-        userId: owner.id, plan: owner.plan, resource: 'bloggers', limit: owner.limits.maxBloggers, noun: 'bloggers',
+        userId: owner.id,
+        plan: owner.plan,
+        resource: 'bloggers',
+        limit: owner.limits.maxBloggers,
+        noun: 'bloggers',
         count: (t) => countBloggers(t, owner.id),
-        create: (t) => Blogger.query(t).insertAndFetch({ ...columns, userId: owner.id, name: body.name, platformLinks: links, syncStatus: 'pending' }),
-      }));
+        create: (t) =>
+          Blogger.query(t).insertAndFetch({ ...columns, userId: owner.id, name: body.name, platformLinks: links, syncStatus: 'pending' }),
+      }),
+    );
   } catch (err) {
     return duplicate(err);
   }
   try {
     await temporalCall(deps, (client) => startBloggerSync(client, syncOptions(config), { bloggerId: blogger.id, userId: owner.id }));
   } catch (err) {
-    await withTenant(db, { userId: owner.id }, (trx) => Blogger.query(trx).deleteById(blogger.id).where('userId', owner.id)).catch(() => undefined);
+    await withTenant(db, { userId: owner.id }, (trx) => Blogger.query(trx).deleteById(blogger.id).where('userId', owner.id)).catch(
+      () => undefined,
+    );
     throw err;
   }
   return publicBlogger(blogger);
@@ -179,7 +211,9 @@ export async function updateBlogger(deps: BloggerDeps, owner: Owner, id: number,
       const { columns, links } = applyUrls(body, current.platformLinks ?? {});
       const next = { ...current, ...columns };
       if (!PLATFORM_NAMES.some((p) => next[PLATFORMS[p].columns.url])) {
-        throw new ValidationError(`A blogger needs at least one of ${PLATFORM_URL_FIELDS.join(', ')}.`, [{ path: 'body', message: 'no profile URL would be left' }]);
+        throw new ValidationError(`A blogger needs at least one of ${PLATFORM_URL_FIELDS.join(', ')}.`, [
+          { path: 'body', message: 'no profile URL would be left' },
+        ]);
       }
       const updated = await Blogger.query(trx).patchAndFetchById(id, {
         ...columns,
@@ -234,7 +268,8 @@ const manualSyncKey = (bloggerId: number) => `sync:manual:${bloggerId}`;
 /** Links whose platform may be called by a sync: in use, new, or due for a retry. */
 const usableLink = (link: PlatformLink, now: number) =>
   link.state !== 'broken' || (link.retryAt !== undefined && Date.parse(link.retryAt) <= now);
-const linkNeedsResolving = (link: PlatformLink, now: number) => link.state === 'pending' || (link.state === 'broken' && usableLink(link, now));
+const linkNeedsResolving = (link: PlatformLink, now: number) =>
+  link.state === 'pending' || (link.state === 'broken' && usableLink(link, now));
 
 /**
  * POST /api/bloggers/:id/sync — a manual sync, cheap unless it has work to do. An inactive blogger
@@ -261,7 +296,10 @@ export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: O
   const budget = owner.limits.maxVideosPerDay;
   if (budget >= 0 && videosToday >= budget) {
     return {
-      queued: false, reason: 'budget_exhausted', ...times, retryAt: new Date(nextDayAt).toISOString(),
+      queued: false,
+      reason: 'budget_exhausted',
+      ...times,
+      retryAt: new Date(nextDayAt).toISOString(),
       message: `Your ${owner.plan} plan's ${budget} videos for ${day} are fetched; syncs resume at ${new Date(nextDayAt).toISOString()}.`,
     };
   }
@@ -270,7 +308,10 @@ export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: O
   let unlimited = false;
   for (const [platform] of links.filter(([, l]) => usableLink(l, now))) {
     const bucket = quotaBucketOf(config, platform);
-    const demand = { callsPerSync: syncCallEstimate(platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC), syncIntervalMs: bloggerSyncSettings(config).syncIntervalMs };
+    const demand = {
+      callsPerSync: syncCallEstimate(platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC),
+      syncIntervalMs: bloggerSyncSettings(config).syncIntervalMs,
+    };
     if (bucket) quota.push(await tenantQuota(db, ledger, bucket, owner.id, demand));
     else unlimited = true;
   }
@@ -278,7 +319,11 @@ export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: O
   if (!unlimited && quota.length > 0 && quota.every((q) => q.yourAllowance < needed(q))) {
     const resetAt = quota.map((q) => q.resetAt).sort()[0]!;
     return {
-      queued: false, reason: 'quota_share_spent', ...times, retryAt: resetAt, quota,
+      queued: false,
+      reason: 'quota_share_spent',
+      ...times,
+      retryAt: resetAt,
+      quota,
       message: `Your share of today's platform quota is spent (${quota.map((q) => `${q.platform}: you used ${q.usedByYou} of ${q.limit} ${q.bucket}, ${q.tenants} tenant(s) share them`).join('; ')}); syncs resume after ${resetAt}.`,
     };
   }
@@ -287,14 +332,20 @@ export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: O
   if (fresh && !links.some(([, l]) => linkNeedsResolving(l, now))) {
     const dueAt = new Date(blogger.lastSyncedAt!.getTime() + minGapMs).toISOString();
     return {
-      queued: false, reason: 'not_due', ...times, retryAt: dueAt, ...(quota.length ? { quota } : {}),
+      queued: false,
+      reason: 'not_due',
+      ...times,
+      retryAt: dueAt,
+      ...(quota.length ? { quota } : {}),
       message: `Nothing is due: this blogger was synced at ${blogger.lastSyncedAt!.toISOString()}; the next sync is planned for ${times.nextSyncAt?.toISOString() ?? 'soon'}, and a manual sync is possible from ${dueAt}.`,
     };
   }
   await claimManualSync(redis, id, minGapMs, config.BLOGGER_MANUAL_SYNC_MINUTES);
   try {
     // A blogger whose workflow is missing gets one started, with the sync asked of it.
-    await temporalCall(deps, (client) => signalOrStartBloggerSync(client, syncOptions(config), { bloggerId: id, userId: owner.id }, syncNow));
+    await temporalCall(deps, (client) =>
+      signalOrStartBloggerSync(client, syncOptions(config), { bloggerId: id, userId: owner.id }, syncNow),
+    );
   } catch (err) {
     await redis.del(manualSyncKey(id)).catch(() => undefined);
     throw err;
@@ -329,5 +380,7 @@ export async function signalSync(deps: BloggerDeps, owner: Owner, id: number, ac
   const blogger = await getBlogger(deps.db, owner, id);
   if (!blogger.isActive) throw new ConflictError('This blogger is inactive: set isActive to true to sync it again.');
   const signal = { sync: syncNow, pause: pauseSync, resume: resumeSync }[action];
-  await temporalCall(deps, (client) => signalOrStartBloggerSync(client, syncOptions(deps.config), { bloggerId: id, userId: owner.id }, signal));
+  await temporalCall(deps, (client) =>
+    signalOrStartBloggerSync(client, syncOptions(deps.config), { bloggerId: id, userId: owner.id }, signal),
+  );
 }

@@ -46,19 +46,31 @@ export function statsOf(deps: { db: Knex; redis: Redis }, owner: Owner, bloggerI
 
 export function dailySeriesCsv(deps: { db: Knex }, owner: Owner, bloggerId: number): Promise<string> {
   return forOwnBlogger(deps.db, owner, bloggerId, async (trx) =>
-    stringify(await dailySeries(trx, bloggerId), { header: true, columns: ['day', 'views', 'likes', 'comments', 'shares'] }));
+    stringify(await dailySeries(trx, bloggerId), { header: true, columns: ['day', 'views', 'likes', 'comments', 'shares'] }),
+  );
 }
 
 export function videosOf(deps: { db: Knex; redis: Redis }, owner: Owner, bloggerId: number, page: number, limit: number) {
-  return forOwnBlogger(deps.db, owner, bloggerId, (trx) => cached(deps.redis, bloggerId, `videos:${page}:${limit}`, async () => {
-    const { rows, total } = await latestVideosPage(trx, bloggerId, page, limit);
-    const data = rows.map((r) => ({
-      platform: r.platform, videoId: r.platformVideoId, title: r.title ?? null, url: r.videoUrl ?? null, publishedAt: r.publishedAt ?? null,
-      views: r.views, likes: r.likes, comments: r.comments, shares: r.shares,
-      engagementRate: r.engagementRate ?? null, viralScore: r.viralScore ?? null, lastFetchedAt: r.fetchedAt,
-    }));
-    return toPage(data, total, page, limit);
-  }));
+  return forOwnBlogger(deps.db, owner, bloggerId, (trx) =>
+    cached(deps.redis, bloggerId, `videos:${page}:${limit}`, async () => {
+      const { rows, total } = await latestVideosPage(trx, bloggerId, page, limit);
+      const data = rows.map((r) => ({
+        platform: r.platform,
+        videoId: r.platformVideoId,
+        title: r.title ?? null,
+        url: r.videoUrl ?? null,
+        publishedAt: r.publishedAt ?? null,
+        views: r.views,
+        likes: r.likes,
+        comments: r.comments,
+        shares: r.shares,
+        engagementRate: r.engagementRate ?? null,
+        viralScore: r.viralScore ?? null,
+        lastFetchedAt: r.fetchedAt,
+      }));
+      return toPage(data, total, page, limit);
+    }),
+  );
 }
 
 export function historyOf(deps: { db: Knex }, owner: Owner, bloggerId: number, videoId: string) {
@@ -66,12 +78,20 @@ export function historyOf(deps: { db: Knex }, owner: Owner, bloggerId: number, v
     const rows = await historyOfVideo(trx, bloggerId, videoId);
     if (rows.length === 0) throw new NotFoundError('Video');
     return rows.map((r) => ({
-      fetchedAt: r.fetchedAt.toISOString(), views: r.views, likes: r.likes, comments: r.comments, shares: r.shares,
-      engagementRate: r.engagementRate ?? null, viralScore: r.viralScore ?? null,
+      fetchedAt: r.fetchedAt.toISOString(),
+      views: r.views,
+      likes: r.likes,
+      comments: r.comments,
+      shares: r.shares,
+      engagementRate: r.engagementRate ?? null,
+      viralScore: r.viralScore ?? null,
     }));
   });
 }
 
 export function historyCsv(history: Awaited<ReturnType<typeof historyOf>>): string {
-  return stringify(history, { header: true, columns: ['fetchedAt', 'views', 'likes', 'comments', 'shares', 'engagementRate', 'viralScore'] });
+  return stringify(history, {
+    header: true,
+    columns: ['fetchedAt', 'views', 'likes', 'comments', 'shares', 'engagementRate', 'viralScore'],
+  });
 }

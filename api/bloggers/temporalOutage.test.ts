@@ -23,7 +23,10 @@ describe('bloggers API when Temporal is unreachable or a sync is missing', funct
     await resetDb();
     await terminateRunning(WORKFLOW_TYPES.bloggerSync);
     api = await startTestApi();
-    cutOff = await startTestApi({}, { temporal: new RecoveringTemporal({ address: '127.0.0.1:1', namespace: testConfig.TEMPORAL_NAMESPACE }) });
+    cutOff = await startTestApi(
+      {},
+      { temporal: new RecoveringTemporal({ address: '127.0.0.1:1', namespace: testConfig.TEMPORAL_NAMESPACE }) },
+    );
     user = await createUser(api, { plan: 'pro' });
   });
   after(async () => {
@@ -52,7 +55,10 @@ describe('bloggers API when Temporal is unreachable or a sync is missing', funct
   });
 
   it('when a blogger has no sync workflow, then POST /:id/sync starts one (202) instead of a 409', async () => {
-    const res = await api.request('POST', '/api/bloggers', { token: user.accessToken, body: { name: 'Lost', tiktok_url: 'https://www.tiktok.com/@lostsync' } });
+    const res = await api.request('POST', '/api/bloggers', {
+      token: user.accessToken,
+      body: { name: 'Lost', tiktok_url: 'https://www.tiktok.com/@lostsync' },
+    });
     assert.equal(res.status, 201);
     const id = res.body.blogger.id as number;
     const { client } = await testTemporal();

@@ -35,8 +35,12 @@ async function temporalSwitch(): Promise<{ address: string; forward: boolean; cl
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    get forward() { return state.forward; },
-    set forward(on: boolean) { state.forward = on; },
+    get forward() {
+      return state.forward;
+    },
+    set forward(on: boolean) {
+      state.forward = on;
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -130,7 +134,10 @@ describe('health and readiness', () => {
     let api: TestApi;
     before(async () => {
       const redis = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      api = await startTestApi({}, { redis, temporal: new RecoveringTemporal({ address: '127.0.0.1:1', namespace: testConfig.TEMPORAL_NAMESPACE }) });
+      api = await startTestApi(
+        {},
+        { redis, temporal: new RecoveringTemporal({ address: '127.0.0.1:1', namespace: testConfig.TEMPORAL_NAMESPACE }) },
+      );
     });
     after(() => api.close());
 
@@ -171,7 +178,10 @@ describe('health and readiness', () => {
       const user = await createUser(api, { plan: 'pro' });
       userIds.push(admin.id, user.id);
       // An admin route and a user route that both need Temporal.
-      for (const [method, path, token] of [['GET', '/api/admin/schedules', admin.accessToken], ['POST', '/api/trends/discover', user.accessToken]] as const) {
+      for (const [method, path, token] of [
+        ['GET', '/api/admin/schedules', admin.accessToken],
+        ['POST', '/api/trends/discover', user.accessToken],
+      ] as const) {
         const refused = await api.request(method, path, { token });
         assert.equal(refused.status, 503, `${path}: ${JSON.stringify(refused.body)}`);
         assert.equal(refused.body.error.code, 'temporal_unavailable');
@@ -179,9 +189,17 @@ describe('health and readiness', () => {
       }
 
       temporal.forward = true;
-      const ready = await eventually(() => api.request('GET', '/api/ready'), (r) => r.status === 200, 15_000);
+      const ready = await eventually(
+        () => api.request('GET', '/api/ready'),
+        (r) => r.status === 200,
+        15_000,
+      );
       assert.equal(ready.status, 200, JSON.stringify(ready.body));
-      const schedules = await eventually(() => api.request('GET', '/api/admin/schedules', { token: admin.accessToken }), (r) => r.status === 200, 15_000);
+      const schedules = await eventually(
+        () => api.request('GET', '/api/admin/schedules', { token: admin.accessToken }),
+        (r) => r.status === 200,
+        15_000,
+      );
       assert.equal(schedules.status, 200, JSON.stringify(schedules.body));
     });
   });

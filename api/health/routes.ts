@@ -23,7 +23,9 @@ export function healthRoutes(deps: ApiDeps): Router {
    */
   router.get('/ready', async (ctx) => {
     const checks = await checkDependencies(deps);
-    const down = Object.entries(checks).filter(([, c]) => !c.ok).map(([name]) => name);
+    const down = Object.entries(checks)
+      .filter(([, c]) => !c.ok)
+      .map(([name]) => name);
     if (down.length > 0) {
       ctx.log?.warn({ down: Object.fromEntries(down.map((name) => [name, checks[name as keyof typeof checks].error])) }, 'not ready');
       const message = `Not ready: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} unreachable.`;
@@ -32,7 +34,10 @@ export function healthRoutes(deps: ApiDeps): Router {
       ctx.body = { status: 'unavailable', down, error: { code: 'service_unavailable', message, details: { down } } };
       return;
     }
-    ctx.body = { status: 'ready', checks: Object.fromEntries(Object.entries(checks).map(([name, c]) => [name, { ok: c.ok, latencyMs: c.latencyMs }])) };
+    ctx.body = {
+      status: 'ready',
+      checks: Object.fromEntries(Object.entries(checks).map(([name, c]) => [name, { ok: c.ok, latencyMs: c.latencyMs }])),
+    };
   });
 
   return router;

@@ -33,7 +33,11 @@ async function probe(check: () => Promise<unknown>): Promise<DependencyStatus> {
   }
 }
 
-export async function checkDependencies({ db, redis, temporal }: Pick<ApiDeps, 'db' | 'redis' | 'temporal'>): Promise<Record<DependencyName, DependencyStatus>> {
+export async function checkDependencies({
+  db,
+  redis,
+  temporal,
+}: Pick<ApiDeps, 'db' | 'redis' | 'temporal'>): Promise<Record<DependencyName, DependencyStatus>> {
   const [postgres, redisStatus, temporalStatus] = await Promise.all([
     probe(() => db.raw('select 1')),
     probe(async () => {

@@ -37,10 +37,16 @@ function explain(err: unknown): AppError {
   const name = (err as Error | undefined)?.name;
   const message = (err as Error | undefined)?.message ?? '';
   if (name === 'TokenExpiredError') {
-    return new UnauthorizedError('Access token expired. Get a new one with POST /api/auth/refresh and your refresh token.', 'token_expired');
+    return new UnauthorizedError(
+      'Access token expired. Get a new one with POST /api/auth/refresh and your refresh token.',
+      'token_expired',
+    );
   }
   if (message === 'Token not found') {
-    return new UnauthorizedError('Authentication required: send "Authorization: Bearer <access token>" (from POST /api/auth/login).', 'unauthorized');
+    return new UnauthorizedError(
+      'Authentication required: send "Authorization: Bearer <access token>" (from POST /api/auth/login).',
+      'unauthorized',
+    );
   }
   return new UnauthorizedError('Access token is not valid (bad signature, algorithm, issuer or audience). Log in again.', 'invalid_token');
 }
@@ -53,9 +59,13 @@ export function authenticate(deps: Pick<ApiDeps, 'config' | 'db' | 'redis'>, sig
     debug: true,
     isRevoked: async (_ctx, decoded) => {
       const claims = decoded as Partial<AccessClaims>;
-      if (typeof claims.exp !== 'number') throw new UnauthorizedError('Access token has no expiry; tokens without "exp" are refused. Log in again.', 'invalid_token');
+      if (typeof claims.exp !== 'number')
+        throw new UnauthorizedError('Access token has no expiry; tokens without "exp" are refused. Log in again.', 'invalid_token');
       if (claims.kind !== 'access' || !claims.jti || !claims.fid || !claims.sub) {
-        throw new UnauthorizedError('This is not an access token. Send the accessToken from POST /api/auth/login or /refresh.', 'wrong_token_kind');
+        throw new UnauthorizedError(
+          'This is not an access token. Send the accessToken from POST /api/auth/login or /refresh.',
+          'wrong_token_kind',
+        );
       }
       if (await isAccessTokenRevoked(deps, { jti: claims.jti, familyId: claims.fid, exp: claims.exp })) {
         throw new UnauthorizedError('Access token was revoked (logout or suspected refresh-token reuse). Log in again.', 'token_revoked');
@@ -82,12 +92,23 @@ export function authenticate(deps: Pick<ApiDeps, 'config' | 'db' | 'redis'>, sig
     }
     // iat has whole seconds: a token of the revocation's second is refused (the CLI waits it out).
     if (user.sessionsRevokedAt && claims.iat <= Math.floor(user.sessionsRevokedAt.getTime() / 1000)) {
-      throw new UnauthorizedError('This session was signed out when an administrator reset the account\'s password. Log in again.', 'token_revoked');
+      throw new UnauthorizedError(
+        "This session was signed out when an administrator reset the account's password. Log in again.",
+        'token_revoked',
+      );
     }
     const limits = user.limits as UserLimit;
     ctx.state.user = {
-      id: user.id, email: user.email, role: user.role, plan: user.plan,
-      limits: { maxBloggers: limits.maxBloggers, maxVideosPerDay: limits.maxVideosPerDay, trendWatchEnabled: limits.trendWatchEnabled, apiRateLimit: limits.apiRateLimit },
+      id: user.id,
+      email: user.email,
+      role: user.role,
+      plan: user.plan,
+      limits: {
+        maxBloggers: limits.maxBloggers,
+        maxVideosPerDay: limits.maxVideosPerDay,
+        trendWatchEnabled: limits.trendWatchEnabled,
+        apiRateLimit: limits.apiRateLimit,
+      },
     };
     await next();
   };

@@ -14,7 +14,10 @@ describe('API while PostgreSQL is unreachable', function () {
     healthy = await startTestApi();
     user = await createUser(healthy);
     // The same API, its pool pointed at a port where nothing listens.
-    cutOff = await startTestApi({}, { db: createDb({ url: 'postgres://blogger_app@127.0.0.1:1/blogger_analytics_test', poolMax: 2, applicationName: 'outage-test' }) });
+    cutOff = await startTestApi(
+      {},
+      { db: createDb({ url: 'postgres://blogger_app@127.0.0.1:1/blogger_analytics_test', poolMax: 2, applicationName: 'outage-test' }) },
+    );
   });
   after(async () => {
     await cutOff.close();

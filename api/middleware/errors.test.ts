@@ -11,7 +11,10 @@ function temporalFailure(code: status, details: string): Error {
 
 describe('error middleware mapping', () => {
   it('when Temporal is unreachable or does not answer in time, then 503 temporal_unavailable with Retry-After, whatever the route', () => {
-    for (const err of [temporalFailure(status.UNAVAILABLE, 'No connection established'), temporalFailure(status.DEADLINE_EXCEEDED, 'Deadline exceeded')]) {
+    for (const err of [
+      temporalFailure(status.UNAVAILABLE, 'No connection established'),
+      temporalFailure(status.DEADLINE_EXCEEDED, 'Deadline exceeded'),
+    ]) {
       const mapped = toAppError(err);
       assert.equal(mapped?.status, 503);
       assert.equal(mapped?.code, 'temporal_unavailable');

@@ -5,13 +5,17 @@
  * No stack trace or database message ever reaches a client.
  */
 import type { Middleware } from 'koa';
-import {
-  DBError, ForeignKeyViolationError, NotFoundError as ObjectionNotFound,
-  ValidationError as ObjectionValidation,
-} from 'objection';
+import { DBError, ForeignKeyViolationError, NotFoundError as ObjectionNotFound, ValidationError as ObjectionValidation } from 'objection';
 import { ZodError } from 'zod';
 import { uniqueViolation } from '../../db/errors';
-import { AppError, ConflictError, NotFoundError, ServiceUnavailableError, TemporalUnavailableError, ValidationError } from '../../lib/errors';
+import {
+  AppError,
+  ConflictError,
+  NotFoundError,
+  ServiceUnavailableError,
+  TemporalUnavailableError,
+  ValidationError,
+} from '../../lib/errors';
 import { isTemporalUnavailable } from '../../temporal/client';
 
 /** How soon to try again after Temporal was unreachable (the API reconnects on the next call). */
@@ -39,9 +43,18 @@ function isDatabaseUnavailable(err: unknown): boolean {
 
 /** Codes for framework errors that carry only a status (body parser, router, koa-jwt). */
 const CODE_BY_STATUS: Record<number, string> = {
-  400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
-  406: 'not_acceptable', 409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type',
-  422: 'unprocessable_entity', 429: 'rate_limited', 501: 'not_implemented',
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable_entity',
+  429: 'rate_limited',
+  501: 'not_implemented',
 };
 
 export function zodToValidationError(err: ZodError, where = 'body'): ValidationError {
@@ -60,12 +73,19 @@ export function toAppError(err: unknown): AppError | undefined {
   if (unique) return new ConflictError('This already exists.', unique.constraint ? { constraint: unique.constraint } : undefined);
   if (err instanceof ForeignKeyViolationError) return new ConflictError('A referenced record does not exist or is still in use.');
   if (isDatabaseUnavailable(err)) {
-    return new ServiceUnavailableError('The database is unreachable just now; nothing was changed. Try again shortly.',
-      { down: ['postgres'], retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS }, 'database_unavailable', { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) });
+    return new ServiceUnavailableError(
+      'The database is unreachable just now; nothing was changed. Try again shortly.',
+      { down: ['postgres'], retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+      'database_unavailable',
+      { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+    );
   }
   if (err instanceof DBError) return undefined;
   if (isTemporalUnavailable(err)) {
-    return new TemporalUnavailableError('The workflow engine (Temporal) is unreachable just now. Try again shortly.', TEMPORAL_RETRY_AFTER_SECONDS);
+    return new TemporalUnavailableError(
+      'The workflow engine (Temporal) is unreachable just now. Try again shortly.',
+      TEMPORAL_RETRY_AFTER_SECONDS,
+    );
   }
   const status = (err as { status?: unknown })?.status;
   const expose = (err as { expose?: unknown })?.expose;
@@ -89,12 +109,24 @@ export function errorHandler(): Middleware {
       if (appError) {
         ctx.status = appError.status;
         ctx.set(appError.headers);
-        ctx.body = { error: { code: appError.code, message: appError.message, ...(appError.details !== undefined ? { details: appError.details } : {}) } };
+        ctx.body = {
+          error: {
+            code: appError.code,
+            message: appError.message,
+            ...(appError.details !== undefined ? { details: appError.details } : {}),
+          },
+        };
         if (appError.status >= 500) ctx.log?.warn({ err }, appError.message);
       } else {
         ctx.log?.error({ err }, 'unhandled error');
         ctx.status = 500;
-        ctx.body = { error: { code: 'internal_error', message: 'Something went wrong on our side. Quote the request id if you report it.', details: { requestId } } };
+        ctx.body = {
+          error: {
+            code: 'internal_error',
+            message: 'Something went wrong on our side. Quote the request id if you report it.',
+            details: { requestId },
+          },
+        };
       }
     }
   };

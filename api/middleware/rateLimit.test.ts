@@ -70,7 +70,12 @@ describe('plan rate limit', () => {
     before(async () => {
       healthy = await startTestApi();
       // A Redis that refuses connections, as a stopped server does.
-      const deadRedis = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 2000, lazyConnect: false });
+      const deadRedis = new Redis('redis://127.0.0.1:1', {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => 2000,
+        lazyConnect: false,
+      });
       deadRedis.on('error', () => undefined);
       api = await startTestApi({}, { redis: deadRedis });
     });

@@ -45,7 +45,9 @@ export class PlanRateLimiter {
   /** Requests the user made in the current window (for usage stats); null when unlimited. */
   async used(userId: number, points: number): Promise<number | null> {
     if (points < 0) return null;
-    const res = await this.limiterFor(points).get(String(userId)).catch(() => null);
+    const res = await this.limiterFor(points)
+      .get(String(userId))
+      .catch(() => null);
     return res?.consumedPoints ?? 0;
   }
 }

@@ -48,8 +48,16 @@ describe('Redis that accepts connections but stops answering', function () {
     const ctx = behindStallingRedis();
 
     it('then authenticated requests answer within the bound, revoked tokens stay revoked (PostgreSQL) and the plan limit falls back to memory', async () => {
-      const [active, loggedOut, limited] = [await createUser(ctx.healthy, { plan: 'enterprise' }), await createUser(ctx.healthy, { plan: 'enterprise' }), await createUser(ctx.healthy)];
-      assert.equal((await ctx.api.request('GET', '/api/auth/me', { token: active.accessToken })).status, 200, 'through the proxy while Redis answers');
+      const [active, loggedOut, limited] = [
+        await createUser(ctx.healthy, { plan: 'enterprise' }),
+        await createUser(ctx.healthy, { plan: 'enterprise' }),
+        await createUser(ctx.healthy),
+      ];
+      assert.equal(
+        (await ctx.api.request('GET', '/api/auth/me', { token: active.accessToken })).status,
+        200,
+        'through the proxy while Redis answers',
+      );
       assert.equal((await ctx.api.request('POST', '/api/auth/logout', { token: loggedOut.accessToken })).status, 204);
 
       ctx.proxy.stall();
@@ -71,7 +79,9 @@ describe('Redis that accepts connections but stops answering', function () {
       }
       assert.deepEqual(statuses, [200, 200, 200, 429], 'the in-memory insurance limiter enforces the plan');
 
-      const login = await timed(() => ctx.api.request('POST', '/api/auth/login', { body: { email: active.email, password: active.password } }));
+      const login = await timed(() =>
+        ctx.api.request('POST', '/api/auth/login', { body: { email: active.email, password: active.password } }),
+      );
       assert.equal(login.value.status, 200, 'the login guard falls back to memory too');
       assert.ok(login.ms < BOUND_MS, `answered in ${login.ms} ms`);
     });
@@ -101,7 +111,12 @@ describe('Redis that accepts connections but stops answering', function () {
       try {
         assert.equal(await redis.ping(), 'PONG');
         proxy.stall();
-        const failed = await timed(() => redis.get('anything').then(() => 'answered', (err: Error) => err.message));
+        const failed = await timed(() =>
+          redis.get('anything').then(
+            () => 'answered',
+            (err: Error) => err.message,
+          ),
+        );
         assert.match(failed.value, /timed out|closed|writeable|retries/i);
         assert.ok(failed.ms < 2000, `failed after ${failed.ms} ms`);
       } finally {

@@ -27,7 +27,12 @@ export function requestLogging(logger: Logger): Middleware {
     },
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     serializers: {
-      req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url, ip: req.remoteAddress }),
+      req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url,
+        ip: req.remoteAddress,
+      }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
     // Health probes every few seconds would drown the log.

@@ -6,7 +6,11 @@ import type { PlanRateLimiter } from '../middleware/rateLimit';
 import { userRouter, type UserState } from '../router';
 import { usageStats } from './service';
 
-export function statsRoutes({ db, redis, config }: Pick<ApiDeps, 'db' | 'redis' | 'config'>, protect: Middleware, rateLimiter: PlanRateLimiter): Router<UserState> {
+export function statsRoutes(
+  { db, redis, config }: Pick<ApiDeps, 'db' | 'redis' | 'config'>,
+  protect: Middleware,
+  rateLimiter: PlanRateLimiter,
+): Router<UserState> {
   // The bare /api/stats under strict routing: the parent prefix, the path spelled out (see router.ts).
   const router = userRouter('/api', protect);
 

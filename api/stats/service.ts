@@ -29,11 +29,18 @@ const limitOf = (value: number) => (value < 0 ? null : value); // -1 = unlimited
  */
 async function platformQuota(db: Knex, redis: Redis, config: Config, userId: number): Promise<TenantQuota[]> {
   const ledger = new QuotaLedger(redis);
-  const buckets = PLATFORM_NAMES.filter((p) => config.PLATFORMS_ENABLED.includes(p)).map((p) => quotaBucketOf(config, p)).filter((b) => b !== null);
+  const buckets = PLATFORM_NAMES.filter((p) => config.PLATFORMS_ENABLED.includes(p))
+    .map((p) => quotaBucketOf(config, p))
+    .filter((b) => b !== null);
   const syncIntervalMs = (config.BLOGGER_SYNC_MINUTES * 60_000) / config.TIME_SCALE;
-  return Promise.all(buckets.map((bucket) => tenantQuota(db, ledger, bucket, userId, {
-    callsPerSync: syncCallEstimate(bucket.platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC), syncIntervalMs,
-  }))).catch(() => []);
+  return Promise.all(
+    buckets.map((bucket) =>
+      tenantQuota(db, ledger, bucket, userId, {
+        callsPerSync: syncCallEstimate(bucket.platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC),
+        syncIntervalMs,
+      }),
+    ),
+  ).catch(() => []);
 }
 
 export async function usageStats({ db, redis, config, rateLimiter }: StatsDeps, user: Pick<AuthUser, 'id' | 'plan' | 'limits'>) {
@@ -52,7 +59,16 @@ export async function usageStats({ db, redis, config, rateLimiter }: StatsDeps, 
       platformQuota: await platformQuota(db, redis, config, user.id),
     },
     totals: { bloggers: data.bloggers.length, videosTracked: data.totals.videos, historyRows: data.totals.rows },
-    lastSyncAt: data.bloggers.reduce<Date | null>((latest, b) => (b.lastSyncedAt && (!latest || b.lastSyncedAt > latest) ? b.lastSyncedAt : latest), null),
-    bloggers: data.bloggers.map((b) => ({ id: b.id, name: b.name, syncStatus: b.syncStatus, lastSyncedAt: b.lastSyncedAt ?? null, nextSyncAt: b.nextSyncAt ?? null })),
+    lastSyncAt: data.bloggers.reduce<Date | null>(
+      (latest, b) => (b.lastSyncedAt && (!latest || b.lastSyncedAt > latest) ? b.lastSyncedAt : latest),
+      null,
+    ),
+    bloggers: data.bloggers.map((b) => ({
+      id: b.id,
+      name: b.name,
+      syncStatus: b.syncStatus,
+      lastSyncedAt: b.lastSyncedAt ?? null,
+      nextSyncAt: b.nextSyncAt ?? null,
+    })),
   };
 }

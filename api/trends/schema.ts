@@ -6,7 +6,6 @@ import { TREND_STATUSES } from '../../lib/domain/trendLifecycle';
 import { TREND_VIDEO_STATUSES } from '../../lib/domain/trendVideoStatus';
 import { pageQuery } from '../pagination';
 
-
 /**
  * A trend status, or `live` (every trend that has not ended: the default) or `all`. Live trends
  * are listed before fading ones, then by score.
@@ -27,9 +26,17 @@ export const videosQuery = z.object({
   platform: z.enum(PLATFORM_NAMES).optional(),
   status: z.enum(TREND_VIDEO_STATUSES).optional(),
   /** "#Glow" and "glow" are the same hashtag (stored lower case, without the #). */
-  hashtag: z.string().trim().toLowerCase().transform((h) => h.replace(/^#/, '')).pipe(z.string().min(1).max(100)).optional(),
+  hashtag: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .transform((h) => h.replace(/^#/, ''))
+    .pipe(z.string().min(1).max(100))
+    .optional(),
   /** As on /api/bloggers: a leading "-" sorts descending. The default is fastest first. */
-  sort: z.enum(VIDEO_SORTS).default('-velocity')
+  sort: z
+    .enum(VIDEO_SORTS)
+    .default('-velocity')
     .transform((s) => ({ field: s.replace(/^-/, '') as VideoSortField, descending: s.startsWith('-') })),
   include: z.enum(['snapshots']).optional(),
 });

@@ -27,28 +27,48 @@ export async function assertTrendWatch(db: Knex, user: AuthUser): Promise<void> 
   // Read from user_limits (not hard-coded), so the message follows the operator's plan table.
   const rows = await UserLimit.query(db).select('plan').where('trendWatchEnabled', true);
   const plans = PLANS.filter((p) => rows.some((r) => r.plan === p));
-  const which = plans.length === 0 ? 'not part of any plan right now'
-    : `part of the ${plans.join(' and ')} plan${plans.length === 1 ? '' : 's'}`;
+  const which =
+    plans.length === 0 ? 'not part of any plan right now' : `part of the ${plans.join(' and ')} plan${plans.length === 1 ? '' : 's'}`;
   throw new ForbiddenError(`Trend Watch is ${which}; your plan is ${user.plan}.`, 'plan_required');
 }
 
 function publicVideo(v: TrendVideo) {
   return {
-    id: v.id, platform: v.platform, videoId: v.platformVideoId, url: v.videoUrl ?? null, title: v.title ?? null,
+    id: v.id,
+    platform: v.platform,
+    videoId: v.platformVideoId,
+    url: v.videoUrl ?? null,
+    title: v.title ?? null,
     creator: { id: v.creatorId, name: v.creatorName ?? null },
-    publishedAt: v.publishedAt, discoveredAt: v.discoveredAt,
-    hashtags: v.hashtags, topics: v.topics, soundId: v.soundId ?? null, format: v.format ?? null,
-    views: v.currentViews ?? null, likes: v.currentLikes ?? null, comments: v.currentComments ?? null, shares: v.currentShares ?? null,
+    publishedAt: v.publishedAt,
+    discoveredAt: v.discoveredAt,
+    hashtags: v.hashtags,
+    topics: v.topics,
+    soundId: v.soundId ?? null,
+    format: v.format ?? null,
+    views: v.currentViews ?? null,
+    likes: v.currentLikes ?? null,
+    comments: v.currentComments ?? null,
+    shares: v.currentShares ?? null,
     initialViews: v.initialViews ?? null,
-    velocity: v.velocity ?? null, acceleration: v.acceleration ?? null,
-    status: v.status, snapshotCount: v.snapshotCount, lastSnapshotAt: v.lastSnapshotAt ?? null,
+    velocity: v.velocity ?? null,
+    acceleration: v.acceleration ?? null,
+    status: v.status,
+    snapshotCount: v.snapshotCount,
+    lastSnapshotAt: v.lastSnapshotAt ?? null,
   };
 }
 
 function publicSnapshot(s: TrendSnapshot) {
   return {
-    slot: s.slot, takenAt: s.takenAt, views: s.views ?? null, likes: s.likes ?? null, comments: s.comments ?? null, shares: s.shares ?? null,
-    velocity: s.velocity ?? null, acceleration: s.acceleration ?? null,
+    slot: s.slot,
+    takenAt: s.takenAt,
+    views: s.views ?? null,
+    likes: s.likes ?? null,
+    comments: s.comments ?? null,
+    shares: s.shares ?? null,
+    velocity: s.velocity ?? null,
+    acceleration: s.acceleration ?? null,
   };
 }
 
@@ -71,7 +91,13 @@ async function lastDiscoveryRun(client: Client) {
   try {
     return await client.withDeadline(Date.now() + LAST_RUN_TIMEOUT_MS, async () => {
       for await (const run of client.workflow.list({ query: workflowsOfType(WORKFLOW_TYPES.trendDiscovery), pageSize: 1 })) {
-        return { workflowId: run.workflowId, runId: run.runId, status: run.status.name, startTime: run.startTime, closeTime: run.closeTime ?? null };
+        return {
+          workflowId: run.workflowId,
+          runId: run.runId,
+          status: run.status.name,
+          startTime: run.startTime,
+          closeTime: run.closeTime ?? null,
+        };
       }
       return null;
     });
@@ -88,7 +114,12 @@ export async function latestDiscovered(deps: { db: Knex; temporal: { client: Cli
   return { ...toPage(results.map(publicVideo), total, q.page, q.limit), lastRun };
 }
 
-const SORT_COLUMNS: Record<VideoSortField, string> = { velocity: 'velocity', acceleration: 'acceleration', views: 'currentViews', published: 'publishedAt' };
+const SORT_COLUMNS: Record<VideoSortField, string> = {
+  velocity: 'velocity',
+  acceleration: 'acceleration',
+  views: 'currentViews',
+  published: 'publishedAt',
+};
 
 export async function monitoredVideos(db: Knex, q: VideosQuery) {
   const query = TrendVideo.query(db);
@@ -101,13 +132,30 @@ export async function monitoredVideos(db: Knex, q: VideosQuery) {
   const videos = results.map(publicVideo);
   if (q.include !== 'snapshots' || results.length === 0) return toPage(videos, total, q.page, q.limit);
 
-  const snapshots = await TrendSnapshot.query(db).whereIn('videoId', results.map((v) => v.id)).orderBy(['videoId', 'slot']);
+  const snapshots = await TrendSnapshot.query(db)
+    .whereIn(
+      'videoId',
+      results.map((v) => v.id),
+    )
+    .orderBy(['videoId', 'slot']);
   const byVideo = groupBy(snapshots, (s) => s.videoId, publicSnapshot);
-  return toPage(videos.map((v) => ({ ...v, snapshots: byVideo.get(v.id) ?? [] })), total, q.page, q.limit);
+  return toPage(
+    videos.map((v) => ({ ...v, snapshots: byVideo.get(v.id) ?? [] })),
+    total,
+    q.page,
+    q.limit,
+  );
 }
 
 interface TrendPointRow {
-  trendId: number; at: Date; score: number; totalVelocity: number; totalAcceleration: number; videoCount: number; creatorCount: number; status: string;
+  trendId: number;
+  at: Date;
+  score: number;
+  totalVelocity: number;
+  totalAcceleration: number;
+  videoCount: number;
+  creatorCount: number;
+  status: string;
 }
 
 /**
@@ -117,7 +165,8 @@ interface TrendPointRow {
 function trendsByStatus(db: Knex, status: TrendStatusFilter) {
   const query = DetectedTrend.query(db)
     .orderByRaw('case status when ? then 1 when ? then 2 else 0 end', ['fading', 'ended'] satisfies TrendLifecycleStatus[])
-    .orderBy('score', 'desc').orderBy('id');
+    .orderBy('score', 'desc')
+    .orderBy('id');
   if (status === 'live') query.whereIn('status', LIVE_TREND_STATUSES);
   else if (status !== 'all') query.where('status', status);
   return query;
@@ -128,14 +177,36 @@ export async function detectedTrends(db: Knex, q: TrendingQuery) {
   if (q.kind) query.where('kind', q.kind);
   const { results, total } = await query.page(q.page - 1, q.limit);
   const points: TrendPointRow[] = results.length
-    ? await db('detected_trend_points').whereIn('trendId', results.map((t) => t.id)).orderBy(['trendId', 'at'])
+    ? await db('detected_trend_points')
+        .whereIn(
+          'trendId',
+          results.map((t) => t.id),
+        )
+        .orderBy(['trendId', 'at'])
     : [];
-  const series = groupBy(points, (p) => p.trendId, ({ trendId: _, ...point }) => point);
+  const series = groupBy(
+    points,
+    (p) => p.trendId,
+    ({ trendId: _, ...point }) => point,
+  );
   const data = results.map((t) => ({
-    id: t.id, kind: t.kind, name: t.name, platforms: t.platforms, status: t.status, score: t.score, previousScore: t.previousScore ?? null,
-    videoCount: t.videoCount, creatorCount: t.creatorCount, totalVelocity: t.totalVelocity, totalAcceleration: t.totalAcceleration,
-    windowStart: t.windowStart, windowEnd: t.windowEnd, firstDetectedAt: t.firstDetectedAt, lastDetectedAt: t.lastDetectedAt,
-    missedRuns: t.missedRuns, endedAt: t.endedAt ?? null,
+    id: t.id,
+    kind: t.kind,
+    name: t.name,
+    platforms: t.platforms,
+    status: t.status,
+    score: t.score,
+    previousScore: t.previousScore ?? null,
+    videoCount: t.videoCount,
+    creatorCount: t.creatorCount,
+    totalVelocity: t.totalVelocity,
+    totalAcceleration: t.totalAcceleration,
+    windowStart: t.windowStart,
+    windowEnd: t.windowEnd,
+    firstDetectedAt: t.firstDetectedAt,
+    lastDetectedAt: t.lastDetectedAt,
+    missedRuns: t.missedRuns,
+    endedAt: t.endedAt ?? null,
     series: series.get(t.id) ?? [],
   }));
   return toPage(data, total, q.page, q.limit);
@@ -151,7 +222,13 @@ export async function trendingTopics(db: Knex, q: TopicsQuery) {
   const topics = await query;
   return {
     data: topics.map((t) => ({
-      name: t.name, status: t.status, score: t.score, videoCount: t.videoCount, creatorCount: t.creatorCount, platforms: t.platforms, lastDetectedAt: t.lastDetectedAt,
+      name: t.name,
+      status: t.status,
+      score: t.score,
+      videoCount: t.videoCount,
+      creatorCount: t.creatorCount,
+      platforms: t.platforms,
+      lastDetectedAt: t.lastDetectedAt,
     })),
   };
 }
@@ -162,15 +239,27 @@ export async function trendingTopics(db: Knex, q: TopicsQuery) {
  * (lib/domain/platforms.ts: not Instagram): the API process builds no platform clients to ask
  * their capabilities.
  */
-export async function triggerDiscovery(deps: { db: Knex; config: Config; temporal: { client: Client } }, user: AuthUser, meta: RequestMeta) {
+export async function triggerDiscovery(
+  deps: { db: Knex; config: Config; temporal: { client: Client } },
+  user: AuthUser,
+  meta: RequestMeta,
+) {
   const settings = trendSettings(deps.config);
   const platforms = deps.config.PLATFORMS_ENABLED.filter((p) => PLATFORMS[p].discovers);
   const handle = await startManualTrendDiscovery(
-    deps.temporal.client, { taskQueue: deps.config.TEMPORAL_TASK_QUEUE, at: new Date() }, trendDiscoveryInput(settings, platforms, { manual: true }),
+    deps.temporal.client,
+    { taskQueue: deps.config.TEMPORAL_TASK_QUEUE, at: new Date() },
+    trendDiscoveryInput(settings, platforms, { manual: true }),
   );
   await recordAudit(deps.db, {
-    action: 'trends.discover_triggered', actorId: user.id, actorEmail: user.email, targetType: 'workflow', targetId: handle.workflowId,
-    meta: { runId: handle.firstExecutionRunId, platforms }, ip: meta.ip, requestId: meta.requestId,
+    action: 'trends.discover_triggered',
+    actorId: user.id,
+    actorEmail: user.email,
+    targetType: 'workflow',
+    targetId: handle.workflowId,
+    meta: { runId: handle.firstExecutionRunId, platforms },
+    ip: meta.ip,
+    requestId: meta.requestId,
   });
   return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, platforms };
 }

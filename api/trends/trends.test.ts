@@ -30,9 +30,44 @@ describe('trends API', function () {
     api = await startTestApi();
     [pro, free] = await Promise.all([createUser(api, { plan: 'pro' }), createUser(api)]);
     const [a, b] = (await TrendVideo.query(testDb()).insertAndFetch([
-      { platform: 'youtube', platformVideoId: `${tag}a`, creatorId: 'UC1', publishedAt: at(30), discoveredAt: at(3), hashtags: [tag, 'music'], velocity: 500, acceleration: 5, currentViews: '9000', status: 'trending', snapshotCount: 2 },
-      { platform: 'tiktok', platformVideoId: `${tag}b`, creatorId: 'bob', publishedAt: at(20), discoveredAt: at(2), hashtags: [tag], velocity: 900, acceleration: -2, currentViews: '5000', status: 'monitoring', snapshotCount: 1 },
-      { platform: 'youtube', platformVideoId: `${tag}c`, creatorId: 'UC3', publishedAt: at(10), discoveredAt: at(1), hashtags: [tag], velocity: 10, acceleration: 50, currentViews: '100', status: 'monitoring' },
+      {
+        platform: 'youtube',
+        platformVideoId: `${tag}a`,
+        creatorId: 'UC1',
+        publishedAt: at(30),
+        discoveredAt: at(3),
+        hashtags: [tag, 'music'],
+        velocity: 500,
+        acceleration: 5,
+        currentViews: '9000',
+        status: 'trending',
+        snapshotCount: 2,
+      },
+      {
+        platform: 'tiktok',
+        platformVideoId: `${tag}b`,
+        creatorId: 'bob',
+        publishedAt: at(20),
+        discoveredAt: at(2),
+        hashtags: [tag],
+        velocity: 900,
+        acceleration: -2,
+        currentViews: '5000',
+        status: 'monitoring',
+        snapshotCount: 1,
+      },
+      {
+        platform: 'youtube',
+        platformVideoId: `${tag}c`,
+        creatorId: 'UC3',
+        publishedAt: at(10),
+        discoveredAt: at(1),
+        hashtags: [tag],
+        velocity: 10,
+        acceleration: 50,
+        currentViews: '100',
+        status: 'monitoring',
+      },
       // Just discovered: no second snapshot yet, so no velocity or acceleration.
       { platform: 'youtube', platformVideoId: `${tag}d`, creatorId: 'UC4', publishedAt: at(5), hashtags: [tag], status: 'monitoring' },
     ] as Partial<TrendVideo>[])) as unknown as TrendVideo[];
@@ -43,22 +78,112 @@ describe('trends API', function () {
     ]);
     // Scores far above anything else in the table, so these trends lead every list.
     const [trend] = (await DetectedTrend.query(testDb()).insertAndFetch([
-      { kind: 'hashtag', name: tag, platforms: ['youtube', 'tiktok'], score: 9e9, videoCount: 2, creatorCount: 3, totalVelocity: 1400, totalAcceleration: 3, status: 'emerging', windowStart: at(24), windowEnd: at(0) },
-      { kind: 'topic', name: `${tag} music`, platforms: ['youtube'], score: 8e9, videoCount: 5, creatorCount: 4, totalVelocity: 100, totalAcceleration: 1, status: 'peaking', windowStart: at(24), windowEnd: at(0) },
+      {
+        kind: 'hashtag',
+        name: tag,
+        platforms: ['youtube', 'tiktok'],
+        score: 9e9,
+        videoCount: 2,
+        creatorCount: 3,
+        totalVelocity: 1400,
+        totalAcceleration: 3,
+        status: 'emerging',
+        windowStart: at(24),
+        windowEnd: at(0),
+      },
+      {
+        kind: 'topic',
+        name: `${tag} music`,
+        platforms: ['youtube'],
+        score: 8e9,
+        videoCount: 5,
+        creatorCount: 4,
+        totalVelocity: 100,
+        totalAcceleration: 1,
+        status: 'peaking',
+        windowStart: at(24),
+        windowEnd: at(0),
+      },
       // Stronger scores than the live ones, from the runs before they stopped qualifying.
-      { kind: 'hashtag', name: `${tag}fading`, platforms: ['youtube'], score: 9.5e9, videoCount: 1, creatorCount: 1, totalVelocity: 10, totalAcceleration: 0, status: 'fading', missedRuns: 1, windowStart: at(24), windowEnd: at(0) },
-      { kind: 'hashtag', name: `${tag}ended`, platforms: ['youtube'], score: 9.9e9, videoCount: 0, creatorCount: 0, totalVelocity: 0, totalAcceleration: 0, status: 'ended', missedRuns: 2, endedAt: at(0), windowStart: at(24), windowEnd: at(0) },
-      { kind: 'topic', name: `${tag} ended topic`, platforms: ['youtube'], score: 9.9e9, videoCount: 0, creatorCount: 0, totalVelocity: 0, totalAcceleration: 0, status: 'ended', missedRuns: 2, endedAt: at(0), windowStart: at(24), windowEnd: at(0) },
+      {
+        kind: 'hashtag',
+        name: `${tag}fading`,
+        platforms: ['youtube'],
+        score: 9.5e9,
+        videoCount: 1,
+        creatorCount: 1,
+        totalVelocity: 10,
+        totalAcceleration: 0,
+        status: 'fading',
+        missedRuns: 1,
+        windowStart: at(24),
+        windowEnd: at(0),
+      },
+      {
+        kind: 'hashtag',
+        name: `${tag}ended`,
+        platforms: ['youtube'],
+        score: 9.9e9,
+        videoCount: 0,
+        creatorCount: 0,
+        totalVelocity: 0,
+        totalAcceleration: 0,
+        status: 'ended',
+        missedRuns: 2,
+        endedAt: at(0),
+        windowStart: at(24),
+        windowEnd: at(0),
+      },
+      {
+        kind: 'topic',
+        name: `${tag} ended topic`,
+        platforms: ['youtube'],
+        score: 9.9e9,
+        videoCount: 0,
+        creatorCount: 0,
+        totalVelocity: 0,
+        totalAcceleration: 0,
+        status: 'ended',
+        missedRuns: 2,
+        endedAt: at(0),
+        windowStart: at(24),
+        windowEnd: at(0),
+      },
     ] as Partial<DetectedTrend>[])) as unknown as DetectedTrend[];
     await testDb()('detected_trend_points').insert([
-      { trendId: trend!.id, at: at(0), score: 9e9, totalVelocity: 1400, totalAcceleration: 3, videoCount: 2, creatorCount: 3, status: 'emerging' },
-      { trendId: trend!.id, at: at(6), score: 5, totalVelocity: 700, totalAcceleration: 1, videoCount: 1, creatorCount: 3, status: 'emerging' },
+      {
+        trendId: trend!.id,
+        at: at(0),
+        score: 9e9,
+        totalVelocity: 1400,
+        totalAcceleration: 3,
+        videoCount: 2,
+        creatorCount: 3,
+        status: 'emerging',
+      },
+      {
+        trendId: trend!.id,
+        at: at(6),
+        score: 5,
+        totalVelocity: 700,
+        totalAcceleration: 1,
+        videoCount: 1,
+        creatorCount: 3,
+        status: 'emerging',
+      },
     ]);
   });
 
   after(async () => {
     const { client } = await testTemporal();
-    await Promise.all(startedRuns.map((id) => client.workflow.getHandle(id).terminate('test over').catch(() => undefined)));
+    await Promise.all(
+      startedRuns.map((id) =>
+        client.workflow
+          .getHandle(id)
+          .terminate('test over')
+          .catch(() => undefined),
+      ),
+    );
     await testRedis().del(`rl:trends:discover:${pro.id}`, `rl:trends:discover:${free.id}`);
     await TrendVideo.query(testDb()).where('platformVideoId', 'like', `${tag}%`).delete(); // snapshots cascade
     await DetectedTrend.query(testDb()).where('name', 'like', `${tag}%`).delete(); // points cascade
@@ -108,7 +233,13 @@ describe('trends API', function () {
   it('when snapshots are included, then each video carries its own series in slot order', async () => {
     const res = await get(`/api/trends/videos?hashtag=${tag}&include=snapshots`);
     const series = Object.fromEntries(res.body.data.map((v: { videoId: string; snapshots: unknown[] }) => [v.videoId, v.snapshots]));
-    assert.deepEqual(series[`${tag}a`].map((s: { slot: number; views: number; velocity: number | null }) => [s.slot, s.views, s.velocity]), [[0, 8000, null], [1, 9000, 500]]);
+    assert.deepEqual(
+      series[`${tag}a`].map((s: { slot: number; views: number; velocity: number | null }) => [s.slot, s.views, s.velocity]),
+      [
+        [0, 8000, null],
+        [1, 9000, 500],
+      ],
+    );
     assert.equal(series[`${tag}b`].length, 1);
     assert.deepEqual(series[`${tag}c`], []);
     const without = await get(`/api/trends/videos?hashtag=${tag}`);
@@ -130,19 +261,35 @@ describe('trends API', function () {
     assert.equal(res.status, 200);
     assert.ok(res.body.data.every((t: { kind: string }) => t.kind === 'hashtag'));
     assert.equal(res.body.data[0].name, tag);
-    assert.deepEqual(res.body.data[0].series.map((p: { score: number }) => p.score), [5, 9e9]);
+    assert.deepEqual(
+      res.body.data[0].series.map((p: { score: number }) => p.score),
+      [5, 9e9],
+    );
     const live = res.body.data.filter((t: { status: string }) => t.status !== 'fading').map((t: { score: number }) => t.score);
-    assert.deepEqual(live, [...live].sort((x: number, y: number) => y - x));
+    assert.deepEqual(
+      live,
+      [...live].sort((x: number, y: number) => y - x),
+    );
     const peaking = await get('/api/trends/trending?status=peaking&limit=1');
-    assert.deepEqual(peaking.body.data.map((t: { name: string }) => t.name), [`${tag} music`]);
+    assert.deepEqual(
+      peaking.body.data.map((t: { name: string }) => t.name),
+      [`${tag} music`],
+    );
   });
 
   it('when trends have faded or ended, then /trending lists live trends first, fading ones after them, and ended ones only when asked for', async () => {
     const names = (res: { body: { data: { name: string }[] } }) => res.body.data.map((t) => t.name).filter((n) => n.startsWith(tag));
     const byDefault = await get('/api/trends/trending?kind=hashtag&limit=100');
-    assert.deepEqual(names(byDefault), [tag, `${tag}fading`], 'the fading trend follows the live one despite its higher score; the ended one is left out');
+    assert.deepEqual(
+      names(byDefault),
+      [tag, `${tag}fading`],
+      'the fading trend follows the live one despite its higher score; the ended one is left out',
+    );
     const statuses = byDefault.body.data.map((t: { status: string }) => t.status);
-    assert.ok(statuses.indexOf('fading') === -1 || statuses.slice(statuses.indexOf('fading')).every((s: string) => s === 'fading'), `live before fading: ${statuses}`);
+    assert.ok(
+      statuses.indexOf('fading') === -1 || statuses.slice(statuses.indexOf('fading')).every((s: string) => s === 'fading'),
+      `live before fading: ${statuses}`,
+    );
     assert.equal(byDefault.body.data.find((t: { name: string }) => t.name === `${tag}fading`).missedRuns, 1);
 
     const all = await get('/api/trends/trending?kind=hashtag&status=all&limit=100');
@@ -176,7 +323,10 @@ describe('trends API', function () {
     const res = await get('/api/trends/discover?platform=youtube&limit=100');
     assert.equal(res.status, 200);
     assert.ok(res.body.data.every((v: { platform: string }) => v.platform === 'youtube'));
-    assert.deepEqual(mine(res.body.data).map((v) => v.videoId), [`${tag}d`, `${tag}c`, `${tag}a`]);
+    assert.deepEqual(
+      mine(res.body.data).map((v) => v.videoId),
+      [`${tag}d`, `${tag}c`, `${tag}a`],
+    );
     assert.ok('lastRun' in res.body);
   });
 
@@ -191,7 +341,8 @@ describe('trends API', function () {
     const description = await client.workflow.getHandle(res.body.workflowId).describe();
     assert.equal(description.type, WORKFLOW_TYPES.trendDiscovery);
     assert.equal(description.runId, res.body.runId);
-    const started = (await client.workflow.getHandle(res.body.workflowId).fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+    const started = (await client.workflow.getHandle(res.body.workflowId).fetchHistory()).events?.[0]
+      ?.workflowExecutionStartedEventAttributes;
     const input = JSON.parse(Buffer.from(started?.input?.payloads?.[0]?.data ?? []).toString('utf8'));
     assert.equal(input.manual, true, "a user's run spends only the manual share of each platform quota");
     const [entry] = await AuditLog.query(testDb()).where({ action: 'trends.discover_triggered', actorId: pro.id });
@@ -203,7 +354,10 @@ describe('trends API', function () {
     assert.equal(again.body.error.code, 'rate_limited');
     assert.ok(Number(again.headers.get('retry-after')) > 0);
 
-    const listed = await eventually(() => get('/api/trends/discover?limit=1'), (r) => r.body.lastRun?.workflowId === res.body.workflowId);
+    const listed = await eventually(
+      () => get('/api/trends/discover?limit=1'),
+      (r) => r.body.lastRun?.workflowId === res.body.workflowId,
+    );
     assert.equal(listed.body.lastRun?.workflowId, res.body.workflowId);
     assert.equal(listed.body.lastRun.status, 'RUNNING');
   });

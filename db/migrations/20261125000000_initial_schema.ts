@@ -111,8 +111,7 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('current_shares');
     t.double('velocity').comment('views per hour between the last two snapshots');
     t.double('acceleration').comment('change of velocity per hour');
-    t.enu('status', ['monitoring', 'trending', 'paused', 'archived', 'dropped', 'gone'])
-      .notNullable().defaultTo('monitoring');
+    t.enu('status', ['monitoring', 'trending', 'paused', 'archived', 'dropped', 'gone']).notNullable().defaultTo('monitoring');
     t.integer('snapshot_count').notNullable().defaultTo(0);
     t.timestamp('last_snapshot_at', { useTz: true });
     t.timestamp('archived_at', { useTz: true });
@@ -211,8 +210,16 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   for (const table of [
-    'usage_daily', 'audit_logs', 'refresh_tokens', 'detected_trends', 'trend_snapshots',
-    'trend_videos', 'video_history', 'bloggers', 'users', 'user_limits',
+    'usage_daily',
+    'audit_logs',
+    'refresh_tokens',
+    'detected_trends',
+    'trend_snapshots',
+    'trend_videos',
+    'video_history',
+    'bloggers',
+    'users',
+    'user_limits',
   ]) {
     await knex.schema.dropTableIfExists(table);
   }

@@ -20,10 +20,23 @@ async function totalsAsOf(trx: Knex, bloggerId: number, asOf: Date) {
       trx.raw('avg(engagement_rate) as avg_engagement'),
       trx.raw('percentile_cont(0.5) within group (order by views) as median_views'),
     )
-    .first()) as { videos: number; views: number; likes: number; comments: number; shares: number; avgEngagement: number | null; medianViews: number | null };
+    .first()) as {
+    videos: number;
+    views: number;
+    likes: number;
+    comments: number;
+    shares: number;
+    avgEngagement: number | null;
+    medianViews: number | null;
+  };
   return {
-    videos: row.videos, views: row.views, likes: row.likes, comments: row.comments, shares: row.shares,
-    averageEngagementRate: row.avgEngagement, medianViews: row.medianViews,
+    videos: row.videos,
+    views: row.views,
+    likes: row.likes,
+    comments: row.comments,
+    shares: row.shares,
+    averageEngagementRate: row.avgEngagement,
+    medianViews: row.medianViews,
   };
 }
 
@@ -34,17 +47,32 @@ export async function bloggerStats(trx: Knex, bloggerId: number, now = new Date(
   const growth: Record<string, { views: number; likes: number; comments: number; shares: number }> = {};
   for (const [label, days] of Object.entries(WINDOWS)) {
     const then = await totalsAsOf(trx, bloggerId, new Date(now.getTime() - days * 86_400_000));
-    growth[label] = { views: current.views - then.views, likes: current.likes - then.likes, comments: current.comments - then.comments, shares: current.shares - then.shares };
+    growth[label] = {
+      views: current.views - then.views,
+      likes: current.likes - then.likes,
+      comments: current.comments - then.comments,
+      shares: current.shares - then.shares,
+    };
   }
-  const top = (await trx.from(latestAsOf(trx, bloggerId, now).as('latest')).whereNotNull('viralScore').orderBy('viralScore', 'desc').limit(5)) as VideoHistoryRow[];
+  const top = (await trx
+    .from(latestAsOf(trx, bloggerId, now).as('latest'))
+    .whereNotNull('viralScore')
+    .orderBy('viralScore', 'desc')
+    .limit(5)) as VideoHistoryRow[];
   return {
     totals: { videos: current.videos, views: current.views, likes: current.likes, comments: current.comments, shares: current.shares },
     growth,
     averageEngagementRate: current.averageEngagementRate,
     medianViews: current.medianViews,
     topVideos: top.map((v) => ({
-      platform: v.platform, videoId: v.platformVideoId, title: v.title ?? null, url: v.videoUrl ?? null, publishedAt: v.publishedAt ?? null,
-      views: v.views, viralScore: v.viralScore ?? null, engagementRate: v.engagementRate ?? null,
+      platform: v.platform,
+      videoId: v.platformVideoId,
+      title: v.title ?? null,
+      url: v.videoUrl ?? null,
+      publishedAt: v.publishedAt ?? null,
+      views: v.views,
+      viralScore: v.viralScore ?? null,
+      engagementRate: v.engagementRate ?? null,
     })),
     daily: await dailySeries(trx, bloggerId, now),
   };

@@ -41,10 +41,17 @@ export async function clearNextSyncIfInactive(trx: Knex, userId: number, blogger
 }
 
 /** A page of active bloggers of active users, in id order after `afterId` (the sync reconciler's list; run with admin scope). */
-export function activeBloggersAfter(trx: Knex, afterId: number, limit: number): PromiseLike<{ id: number; userId: number; syncStatus: string }[]> {
+export function activeBloggersAfter(
+  trx: Knex,
+  afterId: number,
+  limit: number,
+): PromiseLike<{ id: number; userId: number; syncStatus: string }[]> {
   return trx('bloggers')
     .join('users', 'users.id', 'bloggers.userId')
-    .where('bloggers.isActive', true).where('users.isActive', true).where('bloggers.id', '>', afterId)
-    .orderBy('bloggers.id').limit(limit)
+    .where('bloggers.isActive', true)
+    .where('users.isActive', true)
+    .where('bloggers.id', '>', afterId)
+    .orderBy('bloggers.id')
+    .limit(limit)
     .select('bloggers.id', 'bloggers.userId', 'bloggers.syncStatus');
 }

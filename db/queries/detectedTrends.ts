@@ -46,7 +46,10 @@ const TREND_GROUPS_SQL = `
  */
 export async function trendGroups(db: Knex, { since, minCreators }: { since: Date; minCreators: number }): Promise<TrendGroup[]> {
   const { rows } = await db.raw<{ rows: TrendGroup[] }>(TREND_GROUPS_SQL, {
-    since, minCreators, live: LIVE_TREND_VIDEO_STATUSES, ended: 'ended' satisfies TrendLifecycleStatus,
+    since,
+    minCreators,
+    live: LIVE_TREND_VIDEO_STATUSES,
+    ended: 'ended' satisfies TrendLifecycleStatus,
   });
   return rows;
 }
@@ -67,14 +70,27 @@ export interface TrendRunWrite {
   /** Known already: its id. */
   id?: number;
   /** The trend's row after this run; absent when an older run (a backfill) only adds its point. */
-  row?: TrendFigures & Pick<DetectedTrend, 'platforms' | 'previousScore' | 'missedRuns' | 'endedAt' | 'windowStart' | 'windowEnd' | 'lastDetectedAt'>;
+  row?: TrendFigures &
+    Pick<DetectedTrend, 'platforms' | 'previousScore' | 'missedRuns' | 'endedAt' | 'windowStart' | 'windowEnd' | 'lastDetectedAt'>;
   point: TrendFigures & { at: Date };
 }
 
 /** Columns an upsert replaces; kind, name and first_detected_at stay as first written. */
 const UPDATED_COLUMNS = [
-  'platforms', 'score', 'previousScore', 'videoCount', 'creatorCount', 'totalVelocity', 'totalAcceleration', 'status',
-  'missedRuns', 'endedAt', 'windowStart', 'windowEnd', 'lastDetectedAt', 'updatedAt',
+  'platforms',
+  'score',
+  'previousScore',
+  'videoCount',
+  'creatorCount',
+  'totalVelocity',
+  'totalAcceleration',
+  'status',
+  'missedRuns',
+  'endedAt',
+  'windowStart',
+  'windowEnd',
+  'lastDetectedAt',
+  'updatedAt',
 ] as const;
 
 /**
@@ -86,11 +102,20 @@ const UPDATED_COLUMNS = [
 export async function saveTrendRun(trx: Knex, writes: TrendRunWrite[]): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   for (const w of writes) if (w.id !== undefined) ids.set(trendKey(w), w.id);
-  const rows = writes.filter((w) => w.row).map(({ kind, name, row }) => ({
-    kind, name, ...row!, firstDetectedAt: row!.windowEnd, updatedAt: new Date(),
-  }));
+  const rows = writes
+    .filter((w) => w.row)
+    .map(({ kind, name, row }) => ({
+      kind,
+      name,
+      ...row!,
+      firstDetectedAt: row!.windowEnd,
+      updatedAt: new Date(),
+    }));
   if (rows.length > 0) {
-    const saved = (await trx('detected_trends').insert(rows).onConflict(['kind', 'name']).merge([...UPDATED_COLUMNS])
+    const saved = (await trx('detected_trends')
+      .insert(rows)
+      .onConflict(['kind', 'name'])
+      .merge([...UPDATED_COLUMNS])
       .where('detected_trends.window_end', '<', trx.raw('excluded.window_end'))
       .returning(['id', 'kind', 'name'])) as { id: number; kind: string; name: string }[];
     for (const t of saved) ids.set(trendKey(t), t.id);

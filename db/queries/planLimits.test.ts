@@ -17,10 +17,15 @@ describe('plan limit helper', () => {
   const createBlogger = (name: string, limit: number) =>
     withTenant(testAppDb(), { userId: user.id }, (trx) =>
       createWithinPlanLimit(trx, {
-        userId: user.id, plan: 'free', resource: 'bloggers', limit, noun: 'bloggers',
+        userId: user.id,
+        plan: 'free',
+        resource: 'bloggers',
+        limit,
+        noun: 'bloggers',
         count: (t) => Blogger.query(t).where('userId', user.id).resultSize(),
         create: (t) => Blogger.query(t).insert({ userId: user.id, name }),
-      }));
+      }),
+    );
 
   it('when twenty creates race at limit−1, then exactly one succeeds and the rest get plan_limit_reached', async () => {
     for (let i = 0; i < 4; i++) await createBlogger(`seed ${i}`, 5);

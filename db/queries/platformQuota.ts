@@ -25,10 +25,19 @@ export interface TenantQuota {
 
 /** Users with active bloggers whose link on the platform is in use or will be retried, and how many such bloggers each has. */
 export async function tenantsOnPlatform(db: Knex, platform: PlatformName): Promise<Map<number, number>> {
-  const rows = await withTenant(db, { admin: true }, (trx) =>
-    trx('bloggers').join('users', 'users.id', 'bloggers.userId').select('bloggers.userId as userId').count('* as bloggers').groupBy('bloggers.userId')
-      .where('bloggers.isActive', true).where('users.isActive', true)
-      .whereRaw("bloggers.platform_links -> ? is not null and (bloggers.platform_links -> ? ->> 'state' <> 'broken' or bloggers.platform_links -> ? ->> 'retryAt' is not null)", [platform, platform, platform])) as { userId: number; bloggers: number }[];
+  const rows = (await withTenant(db, { admin: true }, (trx) =>
+    trx('bloggers')
+      .join('users', 'users.id', 'bloggers.userId')
+      .select('bloggers.userId as userId')
+      .count('* as bloggers')
+      .groupBy('bloggers.userId')
+      .where('bloggers.isActive', true)
+      .where('users.isActive', true)
+      .whereRaw(
+        "bloggers.platform_links -> ? is not null and (bloggers.platform_links -> ? ->> 'state' <> 'broken' or bloggers.platform_links -> ? ->> 'retryAt' is not null)",
+        [platform, platform, platform],
+      ),
+  )) as { userId: number; bloggers: number }[];
   return new Map(rows.map((r) => [r.userId, r.bloggers]));
 }
 
@@ -38,8 +47,18 @@ export interface SyncDemand {
   syncIntervalMs: number;
 }
 
-export async function tenantQuota(db: Knex, ledger: QuotaLedger, bucket: QuotaBucket, userId: number, demand?: SyncDemand): Promise<TenantQuota> {
-  const [tenants, usage, byTenant] = await Promise.all([tenantsOnPlatform(db, bucket.platform), ledger.usage(bucket), ledger.usageByTenant(bucket)]);
+export async function tenantQuota(
+  db: Knex,
+  ledger: QuotaLedger,
+  bucket: QuotaBucket,
+  userId: number,
+  demand?: SyncDemand,
+): Promise<TenantQuota> {
+  const [tenants, usage, byTenant] = await Promise.all([
+    tenantsOnPlatform(db, bucket.platform),
+    ledger.usage(bucket),
+    ledger.usageByTenant(bucket),
+  ]);
   const syncsLeft = demand ? Math.max(1, Math.ceil((Date.parse(usage.resetAt) - Date.now()) / demand.syncIntervalMs)) : 0;
   const useOf = (id: number) => ({
     used: byTenant.get(id) ?? 0,
@@ -49,7 +68,14 @@ export async function tenantQuota(db: Knex, ledger: QuotaLedger, bucket: QuotaBu
   const mine = useOf(userId);
   const share = fairShare({ limit: bucket.limit, used: usage.used, mine, others });
   return {
-    platform: bucket.platform, bucket: bucket.name, limit: bucket.limit, usedByAll: usage.used, usedByYou: mine.used,
-    yourAllowance: share.allowance, equalSplit: share.equalSplit, tenants: others.length + 1, resetAt: usage.resetAt,
+    platform: bucket.platform,
+    bucket: bucket.name,
+    limit: bucket.limit,
+    usedByAll: usage.used,
+    usedByYou: mine.used,
+    yourAllowance: share.allowance,
+    equalSplit: share.equalSplit,
+    tenants: others.length + 1,
+    resetAt: usage.resetAt,
   };
 }

@@ -4,11 +4,19 @@
  * every query below that must not touch an ended video goes through.
  */
 import type { Knex } from 'knex';
-import { isLiveTrendVideoStatus, TrendVideoState, type EndedTrendVideoStatus, type TrendVideoStatus } from '../../lib/domain/trendVideoStatus';
+import {
+  isLiveTrendVideoStatus,
+  TrendVideoState,
+  type EndedTrendVideoStatus,
+  type TrendVideoStatus,
+} from '../../lib/domain/trendVideoStatus';
 import { TrendSnapshot, TrendVideo } from '../models';
 
-export type NewTrendVideo = Pick<TrendVideo, 'platform' | 'platformVideoId' | 'creatorId' | 'hashtags' | 'topics' | 'publishedAt' | 'status'>
-  & Partial<Omit<TrendVideo, 'id' | 'platform' | 'platformVideoId' | 'creatorId' | 'hashtags' | 'topics' | 'publishedAt' | 'status'>>;
+export type NewTrendVideo = Pick<
+  TrendVideo,
+  'platform' | 'platformVideoId' | 'creatorId' | 'hashtags' | 'topics' | 'publishedAt' | 'status'
+> &
+  Partial<Omit<TrendVideo, 'id' | 'platform' | 'platformVideoId' | 'creatorId' | 'hashtags' | 'topics' | 'publishedAt' | 'status'>>;
 
 /** Records discovered videos; a known one is left as it is (never re-monitored). Returns how many were new. */
 export async function insertDiscoveredVideos(db: Knex, videos: NewTrendVideo[]): Promise<number> {
@@ -41,7 +49,10 @@ export function snapshotBefore(db: Knex, trendVideoId: number, slot: number): Pr
   return TrendSnapshot.query(db).where('videoId', trendVideoId).where('slot', '<', slot).orderBy('slot', 'desc').first();
 }
 
-export type NewSnapshot = Pick<TrendSnapshot, 'videoId' | 'slot' | 'takenAt' | 'views' | 'likes' | 'comments' | 'shares' | 'velocity' | 'acceleration'>;
+export type NewSnapshot = Pick<
+  TrendSnapshot,
+  'videoId' | 'slot' | 'takenAt' | 'views' | 'likes' | 'comments' | 'shares' | 'velocity' | 'acceleration'
+>;
 
 /**
  * Writes a snapshot once per (video, slot) and, when it is new, carries its figures to the video
@@ -51,11 +62,19 @@ export async function recordSnapshot(trx: Knex, snapshot: NewSnapshot): Promise<
   const inserted = await trx('trend_snapshots').insert(snapshot).onConflict(['videoId', 'slot']).ignore().returning('id');
   if (inserted.length === 0) return false;
   const { velocity, acceleration } = snapshot;
-  await TrendVideo.query(trx).modify('live').where('id', snapshot.videoId).patch({
-    currentViews: snapshot.views, currentLikes: snapshot.likes, currentComments: snapshot.comments, currentShares: snapshot.shares,
-    ...(velocity !== null && velocity !== undefined ? { velocity } : {}), ...(acceleration !== null && acceleration !== undefined ? { acceleration } : {}),
-    snapshotCount: trx.raw('snapshot_count + 1') as unknown as number, lastSnapshotAt: snapshot.takenAt,
-  });
+  await TrendVideo.query(trx)
+    .modify('live')
+    .where('id', snapshot.videoId)
+    .patch({
+      currentViews: snapshot.views,
+      currentLikes: snapshot.likes,
+      currentComments: snapshot.comments,
+      currentShares: snapshot.shares,
+      ...(velocity !== null && velocity !== undefined ? { velocity } : {}),
+      ...(acceleration !== null && acceleration !== undefined ? { acceleration } : {}),
+      snapshotCount: trx.raw('snapshot_count + 1') as unknown as number,
+      lastSnapshotAt: snapshot.takenAt,
+    });
   return true;
 }
 
@@ -74,8 +93,13 @@ export async function setVideoPaused(db: Knex, trendVideoId: number, paused: boo
 const workflowIdsOf = (rows: TrendVideo[]) => rows.map((v) => v.workflowId).filter((id): id is string => Boolean(id));
 
 /** Archives live videos published before the cut-off; returns how many, and their monitors. */
-export async function archiveLiveVideosPublishedBefore(db: Knex, publishedBefore: string): Promise<{ archived: number; workflowIds: string[] }> {
-  const archived = (await TrendVideo.query(db).modify('live').where('publishedAt', '<', publishedBefore)
+export async function archiveLiveVideosPublishedBefore(
+  db: Knex,
+  publishedBefore: string,
+): Promise<{ archived: number; workflowIds: string[] }> {
+  const archived = (await TrendVideo.query(db)
+    .modify('live')
+    .where('publishedAt', '<', publishedBefore)
     .patch({ status: TrendVideoState.archived, archivedAt: new Date() })
     .returning(['id', 'workflowId'])) as unknown as TrendVideo[];
   return { archived: archived.length, workflowIds: workflowIdsOf(archived) };
@@ -101,7 +125,10 @@ export function pruneDroppedSnapshots(db: Knex): PromiseLike<number> {
  * Videos at or above the velocity percentile of the window are trending; the rest monitoring.
  * A trending video with no snapshot in the window is no longer among the fastest: monitoring.
  */
-export async function markTrendingVideos(trx: Knex, { since, at, percentile }: { since: Date; at: Date; percentile: number }): Promise<void> {
+export async function markTrendingVideos(
+  trx: Knex,
+  { since, at, percentile }: { since: Date; at: Date; percentile: number },
+): Promise<void> {
   const words = { percentile, since, at, monitoring: TrendVideoState.monitoring, trending: TrendVideoState.trending };
   await trx.raw(
     `with threshold as (
@@ -125,7 +152,10 @@ export async function markTrendingVideos(trx: Knex, { since, at, percentile }: {
 
 /** How many videos hold each status, and how many monitors may be running (the live ones). */
 export async function trendVideosByStatus(db: Knex): Promise<{ byStatus: Record<string, number>; live: number }> {
-  const rows = (await TrendVideo.query(db).select('status').count('* as count').groupBy('status')) as unknown as { status: TrendVideoStatus; count: number }[];
+  const rows = (await TrendVideo.query(db).select('status').count('* as count').groupBy('status')) as unknown as {
+    status: TrendVideoStatus;
+    count: number;
+  }[];
   const byStatus = Object.fromEntries(rows.map((r) => [r.status, r.count]));
   return { byStatus, live: rows.filter((r) => isLiveTrendVideoStatus(r.status)).reduce((sum, r) => sum + r.count, 0) };
 }

@@ -26,7 +26,12 @@ export async function videoBudgetSpent(trx: Knex, userId: number, day: string): 
  * Reserves up to `wanted` videos of the day's budget, the day's row locked so parallel syncs of
  * one user share it; the caller's transaction holds the lock until it counts what it wrote.
  */
-export async function reserveVideoBudget(trx: Knex, userId: number, day: string, wanted: number): Promise<{ granted: number; left: number | null }> {
+export async function reserveVideoBudget(
+  trx: Knex,
+  userId: number,
+  day: string,
+  wanted: number,
+): Promise<{ granted: number; left: number | null }> {
   const limit = await dailyVideoLimit(trx, userId);
   await trx.raw('insert into usage_daily (user_id, day) values (?, ?) on conflict (user_id, day) do nothing', [userId, day]);
   const usage = await UsageDaily.query(trx).where({ userId, day }).forUpdate().first();

@@ -10,7 +10,11 @@ import type { VideoHistory } from '../models';
 export type VideoHistoryRow = Omit<VideoHistory, keyof import('objection').Model | 'createdAt' | 'updatedAt'>;
 
 /** Each of the blogger's videos' latest row (at or before `asOf`, when given); a query to compose. */
-export function latestHistoryPerVideo(trx: Knex, bloggerId: number, { asOf }: { asOf?: Date } = {}): Knex.QueryBuilder<VideoHistoryRow, VideoHistoryRow[]> {
+export function latestHistoryPerVideo(
+  trx: Knex,
+  bloggerId: number,
+  { asOf }: { asOf?: Date } = {},
+): Knex.QueryBuilder<VideoHistoryRow, VideoHistoryRow[]> {
   const query = trx<VideoHistoryRow>('video_history')
     .distinctOn(['platform', 'platformVideoId'])
     .where('bloggerId', bloggerId)
@@ -20,12 +24,19 @@ export function latestHistoryPerVideo(trx: Knex, bloggerId: number, { asOf }: { 
 }
 
 /** One page of the blogger's videos (latest row each), newest publication first, and how many there are. */
-export async function latestVideosPage(trx: Knex, bloggerId: number, page: number, limit: number): Promise<{ rows: VideoHistoryRow[]; total: number }> {
+export async function latestVideosPage(
+  trx: Knex,
+  bloggerId: number,
+  page: number,
+  limit: number,
+): Promise<{ rows: VideoHistoryRow[]; total: number }> {
   const latest = latestHistoryPerVideo(trx, bloggerId);
   const [counted] = (await trx.from(latest.clone().as('l')).count('* as total')) as { total: number }[];
-  const rows = (await trx.from(latest.as('l'))
+  const rows = (await trx
+    .from(latest.as('l'))
     .orderBy([{ column: 'publishedAt', order: 'desc', nulls: 'last' }, { column: 'platformVideoId' }])
-    .limit(limit).offset((page - 1) * limit)) as VideoHistoryRow[];
+    .limit(limit)
+    .offset((page - 1) * limit)) as VideoHistoryRow[];
   return { rows, total: counted?.total ?? 0 };
 }
 
@@ -36,7 +47,10 @@ export function historyOfVideo(trx: Knex, bloggerId: number, platformVideoId: st
 
 /** Distinct videos tracked and history rows, of one user (or of everyone, in an admin scope). */
 export async function trackedVideoTotals(trx: Knex, { userId }: { userId?: number } = {}): Promise<{ videos: number; rows: number }> {
-  const query = trx('video_history').select(trx.raw('count(distinct (platform, platform_video_id)) as videos'), trx.raw('count(*) as rows'));
+  const query = trx('video_history').select(
+    trx.raw('count(distinct (platform, platform_video_id)) as videos'),
+    trx.raw('count(*) as rows'),
+  );
   if (userId !== undefined) query.where('userId', userId);
   const totals = (await query.first()) as { videos: number; rows: number } | undefined;
   return totals ?? { videos: 0, rows: 0 };
@@ -45,6 +59,10 @@ export async function trackedVideoTotals(trx: Knex, { userId }: { userId?: numbe
 /** Writes fetched rows; a row already written for (video, fetched_at) is skipped. Returns how many were new. */
 export async function insertVideoHistory(trx: Knex, rows: Omit<VideoHistoryRow, 'id'>[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const inserted = await trx('video_history').insert(rows).onConflict(['bloggerId', 'platform', 'platformVideoId', 'fetchedAt']).ignore().returning('id');
+  const inserted = await trx('video_history')
+    .insert(rows)
+    .onConflict(['bloggerId', 'platform', 'platformVideoId', 'fetchedAt'])
+    .ignore()
+    .returning('id');
   return inserted.length;
 }

@@ -13,9 +13,15 @@ export interface BloggerSyncSettings {
   retry: { initialIntervalMs: number; maximumIntervalMs: number };
 }
 
-export type BloggerSyncConfig = Pick<Config,
-  'TIME_SCALE' | 'BLOGGER_SYNC_MINUTES' | 'BLOGGER_LOOKBACK_DAYS' | 'BLOGGER_MAX_VIDEOS_PER_SYNC' |
-  'BLOGGER_SYNC_RETRY_INITIAL_SECONDS' | 'BLOGGER_SYNC_RETRY_MAX_SECONDS'>;
+export type BloggerSyncConfig = Pick<
+  Config,
+  | 'TIME_SCALE'
+  | 'BLOGGER_SYNC_MINUTES'
+  | 'BLOGGER_LOOKBACK_DAYS'
+  | 'BLOGGER_MAX_VIDEOS_PER_SYNC'
+  | 'BLOGGER_SYNC_RETRY_INITIAL_SECONDS'
+  | 'BLOGGER_SYNC_RETRY_MAX_SECONDS'
+>;
 
 export function bloggerSyncSettings(c: BloggerSyncConfig): BloggerSyncSettings {
   const initialIntervalMs = Math.max(10, Math.round(c.BLOGGER_SYNC_RETRY_INITIAL_SECONDS * 1000));

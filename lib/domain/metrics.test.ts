@@ -29,7 +29,7 @@ describe('metrics', () => {
     it('when two consecutive snapshots are 2 h apart, then velocity is Δviews / Δhours', () => {
       assert.equal(velocity({ value: 1000, at: 0 }, { value: 1600, at: 2 * H }), 300);
     });
-    it('when the snapshots are an old video\'s, then velocity is not the lifetime average', () => {
+    it("when the snapshots are an old video's, then velocity is not the lifetime average", () => {
       // 1,000,000 views over 1,000 h is a lifetime average of 1,000/h; now it barely moves.
       assert.equal(velocity({ value: 1_000_000, at: 1000 * H }, { value: 1_000_020, at: 1002 * H }), 10);
     });

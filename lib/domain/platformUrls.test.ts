@@ -20,31 +20,67 @@ const ACCEPTED_CREATORS: CreatorCase[] = [
   { input: 'https://www.youtube.com/@MKBHD', ref: youtube('handle', 'mkbhd'), canonicalUrl: 'https://www.youtube.com/@mkbhd' },
   { input: 'youtube.com/@mkbhd', ref: youtube('handle', 'mkbhd'), canonicalUrl: 'https://www.youtube.com/@mkbhd' },
   { input: 'http://m.youtube.com/@mkbhd/videos', ref: youtube('handle', 'mkbhd'), canonicalUrl: 'https://www.youtube.com/@mkbhd' },
-  { input: 'https://youtube.com/@mkbhd/shorts?si=abc#top', ref: youtube('handle', 'mkbhd'), canonicalUrl: 'https://www.youtube.com/@mkbhd' },
-  { input: 'https://www.youtube.com/@Mr.Beast-6_x/streams', ref: youtube('handle', 'mr.beast-6_x'), canonicalUrl: 'https://www.youtube.com/@mr.beast-6_x' },
+  {
+    input: 'https://youtube.com/@mkbhd/shorts?si=abc#top',
+    ref: youtube('handle', 'mkbhd'),
+    canonicalUrl: 'https://www.youtube.com/@mkbhd',
+  },
+  {
+    input: 'https://www.youtube.com/@Mr.Beast-6_x/streams',
+    ref: youtube('handle', 'mr.beast-6_x'),
+    canonicalUrl: 'https://www.youtube.com/@mr.beast-6_x',
+  },
   { input: 'https://www.youtube.com/@abc/featured/', ref: youtube('handle', 'abc'), canonicalUrl: 'https://www.youtube.com/@abc' },
   { input: 'HTTPS://WWW.YOUTUBE.COM/@MKBHD', ref: youtube('handle', 'mkbhd'), canonicalUrl: 'https://www.youtube.com/@mkbhd' },
   { input: '  \n https://www.youtube.com/@mkbhd \t', ref: youtube('handle', 'mkbhd'), canonicalUrl: 'https://www.youtube.com/@mkbhd' },
   { input: '//www.youtube.com/@mkbhd', ref: youtube('handle', 'mkbhd'), canonicalUrl: 'https://www.youtube.com/@mkbhd' },
-  { input: `https://www.youtube.com/@${'a'.repeat(30)}`, ref: youtube('handle', 'a'.repeat(30)), canonicalUrl: `https://www.youtube.com/@${'a'.repeat(30)}` },
+  {
+    input: `https://www.youtube.com/@${'a'.repeat(30)}`,
+    ref: youtube('handle', 'a'.repeat(30)),
+    canonicalUrl: `https://www.youtube.com/@${'a'.repeat(30)}`,
+  },
   // YouTube channel ids keep their case.
-  { input: `https://www.youtube.com/channel/${CHANNEL_ID}`, ref: youtube('channelId', CHANNEL_ID), canonicalUrl: `https://www.youtube.com/channel/${CHANNEL_ID}` },
-  { input: `www.youtube.com/channel/${CHANNEL_ID}/videos?view=0`, ref: youtube('channelId', CHANNEL_ID), canonicalUrl: `https://www.youtube.com/channel/${CHANNEL_ID}` },
+  {
+    input: `https://www.youtube.com/channel/${CHANNEL_ID}`,
+    ref: youtube('channelId', CHANNEL_ID),
+    canonicalUrl: `https://www.youtube.com/channel/${CHANNEL_ID}`,
+  },
+  {
+    input: `www.youtube.com/channel/${CHANNEL_ID}/videos?view=0`,
+    ref: youtube('channelId', CHANNEL_ID),
+    canonicalUrl: `https://www.youtube.com/channel/${CHANNEL_ID}`,
+  },
   // Legacy usernames keep their case; /c/ custom names are tried as handles.
-  { input: 'https://www.youtube.com/user/MarquesBrownlee', ref: youtube('username', 'MarquesBrownlee'), canonicalUrl: 'https://www.youtube.com/user/MarquesBrownlee' },
-  { input: 'https://www.youtube.com/c/LinusTechTips/about', ref: youtube('handle', 'linustechtips'), canonicalUrl: 'https://www.youtube.com/@linustechtips' },
+  {
+    input: 'https://www.youtube.com/user/MarquesBrownlee',
+    ref: youtube('username', 'MarquesBrownlee'),
+    canonicalUrl: 'https://www.youtube.com/user/MarquesBrownlee',
+  },
+  {
+    input: 'https://www.youtube.com/c/LinusTechTips/about',
+    ref: youtube('handle', 'linustechtips'),
+    canonicalUrl: 'https://www.youtube.com/@linustechtips',
+  },
   // TikTok usernames: lowercased; a video URL names its author.
   { input: 'https://www.tiktok.com/@charlidamelio', ref: tiktok('charlidamelio'), canonicalUrl: 'https://www.tiktok.com/@charlidamelio' },
   { input: 'tiktok.com/@Charli.D_Amelio', ref: tiktok('charli.d_amelio'), canonicalUrl: 'https://www.tiktok.com/@charli.d_amelio' },
   { input: 'https://m.tiktok.com/@ab?lang=en#x', ref: tiktok('ab'), canonicalUrl: 'https://www.tiktok.com/@ab' },
-  { input: 'https://www.tiktok.com/@charlidamelio/video/7234567890123456789', ref: tiktok('charlidamelio'), canonicalUrl: 'https://www.tiktok.com/@charlidamelio' },
+  {
+    input: 'https://www.tiktok.com/@charlidamelio/video/7234567890123456789',
+    ref: tiktok('charlidamelio'),
+    canonicalUrl: 'https://www.tiktok.com/@charlidamelio',
+  },
   // Instagram usernames: lowercased.
   { input: 'https://www.instagram.com/natgeo/', ref: instagram('natgeo'), canonicalUrl: 'https://www.instagram.com/natgeo/' },
   { input: 'instagram.com/NatGeo', ref: instagram('natgeo'), canonicalUrl: 'https://www.instagram.com/natgeo/' },
   { input: 'https://m.instagram.com/nat.geo_1/?hl=en', ref: instagram('nat.geo_1'), canonicalUrl: 'https://www.instagram.com/nat.geo_1/' },
   { input: 'https://instagram.com/natgeo/reels/', ref: instagram('natgeo'), canonicalUrl: 'https://www.instagram.com/natgeo/' },
   { input: 'https://www.instagram.com/a', ref: instagram('a'), canonicalUrl: 'https://www.instagram.com/a/' },
-  { input: `https://www.instagram.com/${'b'.repeat(30)}/`, ref: instagram('b'.repeat(30)), canonicalUrl: `https://www.instagram.com/${'b'.repeat(30)}/` },
+  {
+    input: `https://www.instagram.com/${'b'.repeat(30)}/`,
+    ref: instagram('b'.repeat(30)),
+    canonicalUrl: `https://www.instagram.com/${'b'.repeat(30)}/`,
+  },
 ];
 
 interface VideoCase {
@@ -63,7 +99,12 @@ const ACCEPTED_VIDEOS: VideoCase[] = [
   { input: `https://m.youtube.com/watch?feature=share&v=${RICK}#t=1`, platform: 'youtube', videoId: RICK, canonicalUrl: RICK_URL },
   { input: `https://youtu.be/${RICK}?si=xyz`, platform: 'youtube', videoId: RICK, canonicalUrl: RICK_URL },
   { input: `youtu.be/${RICK}`, platform: 'youtube', videoId: RICK, canonicalUrl: RICK_URL },
-  { input: 'https://www.youtube.com/shorts/abc_DEF-123', platform: 'youtube', videoId: 'abc_DEF-123', canonicalUrl: 'https://www.youtube.com/watch?v=abc_DEF-123' },
+  {
+    input: 'https://www.youtube.com/shorts/abc_DEF-123',
+    platform: 'youtube',
+    videoId: 'abc_DEF-123',
+    canonicalUrl: 'https://www.youtube.com/watch?v=abc_DEF-123',
+  },
   { input: `https://www.youtube.com/embed/${RICK}?autoplay=1`, platform: 'youtube', videoId: RICK, canonicalUrl: RICK_URL },
   { input: `https://www.youtube.com/live/${RICK}?feature=share`, platform: 'youtube', videoId: RICK, canonicalUrl: RICK_URL },
   {
@@ -72,9 +113,19 @@ const ACCEPTED_VIDEOS: VideoCase[] = [
     videoId: '6718335390845095173',
     canonicalUrl: 'https://www.tiktok.com/@scout2015/video/6718335390845095173',
   },
-  { input: 'tiktok.com/@Scout2015/video/123456789012345', platform: 'tiktok', videoId: '123456789012345', canonicalUrl: 'https://www.tiktok.com/@scout2015/video/123456789012345' },
+  {
+    input: 'tiktok.com/@Scout2015/video/123456789012345',
+    platform: 'tiktok',
+    videoId: '123456789012345',
+    canonicalUrl: 'https://www.tiktok.com/@scout2015/video/123456789012345',
+  },
   // Above 2^64 - 1 would still be kept exactly: ids are strings, never numbers.
-  { input: 'https://m.tiktok.com/@a.b/video/18446744073709551615', platform: 'tiktok', videoId: '18446744073709551615', canonicalUrl: 'https://www.tiktok.com/@a.b/video/18446744073709551615' },
+  {
+    input: 'https://m.tiktok.com/@a.b/video/18446744073709551615',
+    platform: 'tiktok',
+    videoId: '18446744073709551615',
+    canonicalUrl: 'https://www.tiktok.com/@a.b/video/18446744073709551615',
+  },
 ];
 
 interface RejectCase {
@@ -86,10 +137,12 @@ interface RejectCase {
 }
 
 const EXPECTED: Record<RejectCase['as'], RegExp> = {
-  youtube: /^Expected a YouTube channel URL such as https:\/\/www\.youtube\.com\/@handle or https:\/\/www\.youtube\.com\/channel\/UC…; got /,
+  youtube:
+    /^Expected a YouTube channel URL such as https:\/\/www\.youtube\.com\/@handle or https:\/\/www\.youtube\.com\/channel\/UC…; got /,
   tiktok: /^Expected a TikTok profile URL such as https:\/\/www\.tiktok\.com\/@username; got /,
   instagram: /^Expected an Instagram profile URL such as https:\/\/www\.instagram\.com\/username\/; got /,
-  video: /^Expected a YouTube or TikTok video URL such as https:\/\/www\.youtube\.com\/watch\?v=VIDEO_ID or https:\/\/www\.tiktok\.com\/@username\/video\/\d+; got /,
+  video:
+    /^Expected a YouTube or TikTok video URL such as https:\/\/www\.youtube\.com\/watch\?v=VIDEO_ID or https:\/\/www\.tiktok\.com\/@username\/video\/\d+; got /,
 };
 
 const REJECTED: RejectCase[] = [
@@ -171,7 +224,11 @@ const REJECTED: RejectCase[] = [
   { as: 'tiktok', input: `https://www.tiktok.com/@${'a'.repeat(25)}`, got: /username "a{25}"/ },
   { as: 'tiktok', input: 'https://www.tiktok.com/@user/video/123', got: /video id "123" that is not 15–20 digits/ },
   { as: 'tiktok', input: 'https://www.tiktok.com/@user/likes', got: /unexpected path "\/@user\/likes"/ },
-  { as: 'tiktok', input: 'https://vm.tiktok.com/ZMabc123/', got: /host "vm\.tiktok\.com" \(short links only say where they lead when opened/ },
+  {
+    as: 'tiktok',
+    input: 'https://vm.tiktok.com/ZMabc123/',
+    got: /host "vm\.tiktok\.com" \(short links only say where they lead when opened/,
+  },
   { as: 'tiktok', input: 'https://tiktok.com.evil.tld/@x', got: /host "tiktok\.com\.evil\.tld"/ },
   { as: 'tiktok', input: 'https://www.youtube.com/@mkbhd', got: /host "www\.youtube\.com"/ },
   // Instagram: reserved first segments are pages, not profiles.
@@ -254,7 +311,11 @@ describe('platform URLs', () => {
   });
 
   it('when the input is huge, then the message echoes at most about 100 characters of it', () => {
-    for (const input of [`https://${'a'.repeat(1500)}.com/@x`, `https://www.youtube.com/@x ${'b'.repeat(1500)}`, `https://www.youtube.com/channel/${'c'.repeat(1500)}`]) {
+    for (const input of [
+      `https://${'a'.repeat(1500)}.com/@x`,
+      `https://www.youtube.com/@x ${'b'.repeat(1500)}`,
+      `https://www.youtube.com/channel/${'c'.repeat(1500)}`,
+    ]) {
       assert.throws(
         () => parseCreatorUrl('youtube', input),
         (err: unknown) => {

@@ -78,14 +78,42 @@ const INSTAGRAM_USERNAME = /^[A-Za-z0-9._]{1,30}$/;
 
 /** Channel tabs that may follow a channel URL and still mean the channel. */
 const YOUTUBE_CHANNEL_TABS = new Set([
-  'videos', 'shorts', 'streams', 'featured', 'playlists', 'community', 'posts', 'about', 'live', 'podcasts', 'releases', 'courses', 'store', 'channels',
+  'videos',
+  'shorts',
+  'streams',
+  'featured',
+  'playlists',
+  'community',
+  'posts',
+  'about',
+  'live',
+  'podcasts',
+  'releases',
+  'courses',
+  'store',
+  'channels',
 ]);
 const YOUTUBE_VIDEO_PATHS = new Set(['shorts', 'embed', 'live']);
 /** Profile tabs that may follow an Instagram username. */
 const INSTAGRAM_PROFILE_TABS = new Set(['reels', 'tagged', 'guides']);
 /** First path segments that are Instagram pages, not usernames. */
 const INSTAGRAM_RESERVED = new Set([
-  'p', 'reel', 'reels', 'tv', 'stories', 'explore', 'accounts', 'direct', 'about', 'developer', 'legal', 'web', 'api', 'challenge', 'emails', 'privacy',
+  'p',
+  'reel',
+  'reels',
+  'tv',
+  'stories',
+  'explore',
+  'accounts',
+  'direct',
+  'about',
+  'developer',
+  'legal',
+  'web',
+  'api',
+  'challenge',
+  'emails',
+  'privacy',
 ]);
 
 export function parseCreatorUrl(platform: PlatformName, input: string): ParsedCreatorUrl {
@@ -102,7 +130,11 @@ export function parseCreatorUrl(platform: PlatformName, input: string): ParsedCr
       break;
     }
     case 'instagram':
-      ref = { platform, kind: 'username', value: instagramUsername(pathSegments(parseAllowedUrl(input, INSTAGRAM_HOSTS, expected)), reject) };
+      ref = {
+        platform,
+        kind: 'username',
+        value: instagramUsername(pathSegments(parseAllowedUrl(input, INSTAGRAM_HOSTS, expected)), reject),
+      };
       break;
   }
   return { ref, canonicalUrl: canonicalCreatorUrl(ref) };
@@ -201,7 +233,8 @@ function youTubeChannelRef(segments: string[], reject: Reject): CreatorRef {
   }
   switch (kind) {
     case 'channelId':
-      if (!YOUTUBE_CHANNEL_ID.test(name)) throw reject(`a channel id ${quote(name)} that is not "UC" followed by 22 letters, digits, "_" or "-"`);
+      if (!YOUTUBE_CHANNEL_ID.test(name))
+        throw reject(`a channel id ${quote(name)} that is not "UC" followed by 22 letters, digits, "_" or "-"`);
       return { platform: 'youtube', kind, value: name };
     case 'username':
       if (!YOUTUBE_USERNAME.test(name)) throw reject(`a user name ${quote(name)} that is not letters, digits, "_", "-" or "."`);

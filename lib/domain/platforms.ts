@@ -39,7 +39,10 @@ export const PLATFORMS = {
     urlField: 'youtube_url',
     columns: { url: 'youtubeUrl', ids: ['youtubeChannelId', 'youtubeHandle'] },
     // A handle, or a legacy username (kept in the handle column: both resolve the same way).
-    idColumns: (ref) => (ref.kind === 'channelId' ? { youtubeChannelId: ref.value, youtubeHandle: null } : { youtubeChannelId: null, youtubeHandle: ref.value }),
+    idColumns: (ref) =>
+      ref.kind === 'channelId'
+        ? { youtubeChannelId: ref.value, youtubeHandle: null }
+        : { youtubeChannelId: null, youtubeHandle: ref.value },
     syncCalls: (maxVideos) => 2 + Math.ceil(maxVideos / 50),
     discovers: true,
     quotaResetTimeZone: 'America/Los_Angeles',

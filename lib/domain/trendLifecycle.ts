@@ -53,10 +53,20 @@ export function trendStatus(score: number, previousScore: number | null, totalAc
 export function nextTrendStanding(previous: TrendStanding | null, now: TrendTotals, qualifies: boolean): NextStanding {
   if (qualifies) {
     if (!previous || previous.status === 'ended') return { status: 'emerging', missedRuns: 0, previousScore: null, isNew: true };
-    return { status: trendStatus(now.score, previous.score, now.totalAcceleration), missedRuns: 0, previousScore: previous.score, isNew: false };
+    return {
+      status: trendStatus(now.score, previous.score, now.totalAcceleration),
+      missedRuns: 0,
+      previousScore: previous.score,
+      isNew: false,
+    };
   }
   if (!previous) throw new Error('a trend that was never detected has no standing to lose');
   if (previous.status === 'ended') return { status: 'ended', missedRuns: previous.missedRuns, previousScore: previous.score, isNew: false };
   const missedRuns = previous.missedRuns + 1;
-  return { status: missedRuns >= TREND_END_AFTER_MISSED_RUNS ? 'ended' : 'fading', missedRuns, previousScore: previous.score, isNew: false };
+  return {
+    status: missedRuns >= TREND_END_AFTER_MISSED_RUNS ? 'ended' : 'fading',
+    missedRuns,
+    previousScore: previous.score,
+    isNew: false,
+  };
 }

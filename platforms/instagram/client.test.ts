@@ -13,11 +13,25 @@ describe('Instagram Graph API adapter (local stub)', () => {
   let onRequest: (req: StubRequest) => StubReply;
   let now: Date;
 
-  const client = (): PlatformClient => createInstagramClient({ accessToken: 'SECRET-TOKEN', igUserId: '17841400000000000', baseUrl: stub.url, version: 'v25.0', timeoutMs: 1000, maxBytes: 50_000, clock: () => now });
+  const client = (): PlatformClient =>
+    createInstagramClient({
+      accessToken: 'SECRET-TOKEN',
+      igUserId: '17841400000000000',
+      baseUrl: stub.url,
+      version: 'v25.0',
+      timeoutMs: 1000,
+      maxBytes: 50_000,
+      clock: () => now,
+    });
 
   beforeEach(async () => {
     now = new Date();
-    onRequest = () => ({ body: account([media('1001', 1), media('1002', 2, { media_type: 'IMAGE', media_product_type: 'FEED', view_count: undefined, like_count: undefined })]) });
+    onRequest = () => ({
+      body: account([
+        media('1001', 1),
+        media('1002', 2, { media_type: 'IMAGE', media_product_type: 'FEED', view_count: undefined, like_count: undefined }),
+      ]),
+    });
     stub = await startStubServer((req) => onRequest(req));
   });
   afterEach(() => stub.close());
@@ -43,11 +57,15 @@ describe('Instagram Graph API adapter (local stub)', () => {
   });
 
   it('when an account has more media than a page, then the after cursor pages until the `since` date', async () => {
-    onRequest = (req) => (req.query.get('fields')!.includes('.after(CUR1)')
-      ? { body: account([media('2003', 3), media('2004', 30)]) }
-      : { body: account([media('2001', 1), media('2002', 2)], 'CUR1') });
+    onRequest = (req) =>
+      req.query.get('fields')!.includes('.after(CUR1)')
+        ? { body: account([media('2003', 3), media('2004', 30)]) }
+        : { body: account([media('2001', 1), media('2002', 2)], 'CUR1') };
     const videos = await client().listCreatorVideos('sunny', { since: new Date(Date.now() - 7 * DAY), limit: 10 });
-    assert.deepEqual(videos.map((v) => v.id), ['sunny:2001', 'sunny:2002', 'sunny:2003']);
+    assert.deepEqual(
+      videos.map((v) => v.id),
+      ['sunny:2001', 'sunny:2002', 'sunny:2003'],
+    );
     assert.equal(stub.requests.length, 2);
   });
 
@@ -79,27 +97,47 @@ describe('Instagram Graph API adapter (local stub)', () => {
   ];
   for (const [code, subcode, status, kind] of ERRORS) {
     it(`when Meta answers code ${code}${subcode ? `/${subcode}` : ''}, then the error class is ${kind}`, async () => {
-      onRequest = () => ({ status, body: { error: { message: 'nope', type: 'OAuthException', code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'x' } } });
-      await assert.rejects(client().resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' }), (e: unknown) => e instanceof PlatformError && e.kind === kind);
+      onRequest = () => ({
+        status,
+        body: { error: { message: 'nope', type: 'OAuthException', code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'x' } },
+      });
+      await assert.rejects(
+        client().resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' }),
+        (e: unknown) => e instanceof PlatformError && e.kind === kind,
+      );
     });
   }
 
   it('when media have no type, a carousel or a plain video, then formats follow and views stay unknown outside Reels', async () => {
-    onRequest = () => ({ body: account([
-      media('3001', 1, { media_type: 'CAROUSEL_ALBUM', media_product_type: 'FEED', view_count: 77 }),
-      media('3002', 1, { media_type: 'VIDEO', media_product_type: 'FEED', view_count: undefined }),
-      media('3003', 1, { media_type: undefined, media_product_type: undefined, comments_count: undefined, caption: undefined }),
-      media('3004', 1, { view_count: undefined }),
-    ]) });
+    onRequest = () => ({
+      body: account([
+        media('3001', 1, { media_type: 'CAROUSEL_ALBUM', media_product_type: 'FEED', view_count: 77 }),
+        media('3002', 1, { media_type: 'VIDEO', media_product_type: 'FEED', view_count: undefined }),
+        media('3003', 1, { media_type: undefined, media_product_type: undefined, comments_count: undefined, caption: undefined }),
+        media('3004', 1, { view_count: undefined }),
+      ]),
+    });
     const videos = await client().listCreatorVideos('sunny', { since: new Date(Date.now() - 7 * DAY), limit: 10 });
-    assert.deepEqual(videos.map((v) => [v.format, v.metrics.views]), [['carousel', null], ['video', null], [null, null], ['reel', null]]);
+    assert.deepEqual(
+      videos.map((v) => [v.format, v.metrics.views]),
+      [
+        ['carousel', null],
+        ['video', null],
+        [null, null],
+        ['reel', null],
+      ],
+    );
     assert.equal(videos[2]!.metrics.comments, null);
     assert.deepEqual(videos[2]!.hashtags, []);
   });
 
   it('when a username could rewrite the field expression, then it is refused before any call', async () => {
     for (const bad of ['sunny){id}', 'a b', 'x'.repeat(31), '']) {
-      await assert.rejects(client().listCreatorVideos(bad, { since: new Date(0), limit: 1 }), (e: unknown) => e instanceof PlatformError && e.kind === 'bad_input', bad);
+      await assert.rejects(
+        client().listCreatorVideos(bad, { since: new Date(0), limit: 1 }),
+        (e: unknown) => e instanceof PlatformError && e.kind === 'bad_input',
+        bad,
+      );
     }
     assert.deepEqual([...(await client().getVideoStats(['bad){x}:1001'])).keys()], []);
     assert.equal(stub.requests.length, 0);
@@ -108,22 +146,42 @@ describe('Instagram Graph API adapter (local stub)', () => {
   it('when Meta throttles and the usage header says when access is back, then retryAfterMs follows it', async () => {
     onRequest = () => ({
       status: 400,
-      headers: { 'x-business-use-case-usage': JSON.stringify({ '1784': [{ type: 'instagram', call_count: 100, total_cputime: 20, total_time: 20, estimated_time_to_regain_access: 5 }] }) },
+      headers: {
+        'x-business-use-case-usage': JSON.stringify({
+          '1784': [{ type: 'instagram', call_count: 100, total_cputime: 20, total_time: 20, estimated_time_to_regain_access: 5 }],
+        }),
+      },
       body: { error: { message: 'too many calls', type: 'OAuthException', code: 80002, fbtrace_id: 'x' } },
     });
-    await assert.rejects(client().resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' }), (e: unknown) => e instanceof PlatformError && e.kind === 'retryable' && e.info.retryAfterMs === 300_000);
+    await assert.rejects(
+      client().resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' }),
+      (e: unknown) => e instanceof PlatformError && e.kind === 'retryable' && e.info.retryAfterMs === 300_000,
+    );
   });
 
   it('when usage passes 80 %, then the client stops calling until the platform says access is back', async () => {
     const c = client();
-    onRequest = () => ({ headers: { 'x-business-use-case-usage': JSON.stringify({ '1784': [{ type: 'instagram', call_count: 91, total_cputime: 10, total_time: 12, estimated_time_to_regain_access: 3 }] }) }, body: account([]) });
+    onRequest = () => ({
+      headers: {
+        'x-business-use-case-usage': JSON.stringify({
+          '1784': [{ type: 'instagram', call_count: 91, total_cputime: 10, total_time: 12, estimated_time_to_regain_access: 3 }],
+        }),
+      },
+      body: account([]),
+    });
     await c.resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' });
-    await assert.rejects(c.resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' }), (e: unknown) => e instanceof PlatformError && e.kind === 'retryable' && e.info.retryAfterMs === 180_000);
+    await assert.rejects(
+      c.resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' }),
+      (e: unknown) => e instanceof PlatformError && e.kind === 'retryable' && e.info.retryAfterMs === 180_000,
+    );
     assert.equal(stub.requests.length, 1, 'the second call was not made');
     now = new Date(now.getTime() + 181_000);
     await c.resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' });
     assert.equal(stub.requests.length, 2);
-    assert.deepEqual(usageFromHeaders(new Headers({ 'x-app-usage': '{"call_count":12,"total_cputime":85,"total_time":3}' })), { percent: 85, regainAfterMs: 0 });
+    assert.deepEqual(usageFromHeaders(new Headers({ 'x-app-usage': '{"call_count":12,"total_cputime":85,"total_time":3}' })), {
+      percent: 85,
+      regainAfterMs: 0,
+    });
   });
 
   it('when the answer is garbage, slow or too large, then a classified error that never shows the token', async () => {
@@ -150,20 +208,32 @@ describe('Instagram Graph API adapter (local stub)', () => {
   it('when a 200 answer is cut off, empty or not JSON, then the error is retryable; well-formed JSON of the wrong shape stays bad_input', async () => {
     const whole = JSON.stringify(account([media('1001', 1), media('1002', 2)]));
     const cases: [string, StubReply, PlatformErrorKind][] = [
-      ['short of its content-length', { body: whole, cutOff: { bytes: Math.floor(whole.length / 2), framing: 'content-length' } }, 'retryable'],
+      [
+        'short of its content-length',
+        { body: whole, cutOff: { bytes: Math.floor(whole.length / 2), framing: 'content-length' } },
+        'retryable',
+      ],
       ['cut off, close-delimited', { body: whole, cutOff: { bytes: Math.floor(whole.length / 2), framing: 'close' } }, 'retryable'],
       ['empty', { body: '' }, 'retryable'],
       ['invalid JSON', { body: '{"business_discovery": {"id": 1,,}', headers: { 'content-type': 'application/json' } }, 'retryable'],
-      ['an HTML page', { body: '<!DOCTYPE html><html>Temporarily unavailable</html>', headers: { 'content-type': 'text/html' } }, 'retryable'],
+      [
+        'an HTML page',
+        { body: '<!DOCTYPE html><html>Temporarily unavailable</html>', headers: { 'content-type': 'text/html' } },
+        'retryable',
+      ],
       ['JSON of the wrong shape', { body: { business_discovery: { media: { data: 'none' } } } }, 'bad_input'],
     ];
     for (const [name, reply, kind] of cases) {
       onRequest = () => reply;
-      await assert.rejects(client().listCreatorVideos('sunny', { since: new Date(0), limit: 10 }), (e: unknown) => {
-        assert.ok(e instanceof PlatformError, String(e));
-        assert.equal(e.kind, kind, `${name}: ${e.message}`);
-        return true;
-      }, name);
+      await assert.rejects(
+        client().listCreatorVideos('sunny', { since: new Date(0), limit: 10 }),
+        (e: unknown) => {
+          assert.ok(e instanceof PlatformError, String(e));
+          assert.equal(e.kind, kind, `${name}: ${e.message}`);
+          return true;
+        },
+        name,
+      );
     }
   });
 
@@ -175,9 +245,15 @@ describe('Instagram Graph API adapter (local stub)', () => {
       onRequest = fakeInstagram(posts);
       const videos = await client().listCreatorVideos('sunny', { since: new Date(now.getTime() - 365 * DAY), limit: 120 });
       assert.equal(videos.length, 120);
-      assert.deepEqual(videos.map((v) => v.id), posts.slice(0, 120).map((p) => `sunny:${p.id}`));
+      assert.deepEqual(
+        videos.map((v) => v.id),
+        posts.slice(0, 120).map((p) => `sunny:${p.id}`),
+      );
       const pages = stub.requests.map((r) => mediaPageOf(r.query.get('fields')!));
-      assert.deepEqual(pages.map((p) => p.limit), [50, 50, 50]);
+      assert.deepEqual(
+        pages.map((p) => p.limit),
+        [50, 50, 50],
+      );
       assert.equal(pages[0]!.after, null);
       assert.ok(pages[1]!.after && pages[2]!.after && pages[1]!.after !== pages[2]!.after, 'each page continues after the previous cursor');
     });
@@ -216,20 +292,35 @@ describe('Instagram Graph API adapter (local stub)', () => {
         assert.ok(result instanceof PlatformError && result.kind === 'unavailable', `${id}: ${String(result)}`);
       }
       const batcher = new StatsBatcher(c, { windowMs: 1 });
-      await assert.rejects(batcher.get('sunny:10699'), (e: unknown) => e instanceof PlatformError && e.kind === 'unavailable' && !e.retryable);
+      await assert.rejects(
+        batcher.get('sunny:10699'),
+        (e: unknown) => e instanceof PlatformError && e.kind === 'unavailable' && !e.retryable,
+      );
     });
   });
 
   const CONFIG_ERRORS: [number, number | undefined, string, RegExp][] = [
     [104, undefined, 'An access token is required to request this resource.', /INSTAGRAM_ACCESS_TOKEN/],
-    [100, 33, "Unsupported get request. Object with ID '17841400000000000' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", /INSTAGRAM_USER_ID/],
+    [
+      100,
+      33,
+      "Unsupported get request. Object with ID '17841400000000000' does not exist, cannot be loaded due to missing permissions, or does not support this operation.",
+      /INSTAGRAM_USER_ID/,
+    ],
     [190, undefined, 'Error validating access token: Session has expired.', /INSTAGRAM_ACCESS_TOKEN/],
   ];
   for (const [code, subcode, message, key] of CONFIG_ERRORS) {
     it(`when Meta answers ${code}${subcode ? `/${subcode}` : ''}, then it is an operator configuration error (reauth) naming ${key.source}, not bad input`, async () => {
-      onRequest = () => ({ status: 400, body: { error: { message, type: 'OAuthException', code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'x' } } });
+      onRequest = () => ({
+        status: 400,
+        body: { error: { message, type: 'OAuthException', code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'x' } },
+      });
       const batcher = new StatsBatcher(client(), { windowMs: 1 });
-      for (const call of [client().resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' }), client().listCreatorVideos('sunny', { since: new Date(0), limit: 5 }), batcher.get('sunny:1001')]) {
+      for (const call of [
+        client().resolveCreator({ platform: 'instagram', kind: 'username', value: 'sunny' }),
+        client().listCreatorVideos('sunny', { since: new Date(0), limit: 5 }),
+        batcher.get('sunny:1001'),
+      ]) {
         await assert.rejects(call, (e: unknown) => {
           assert.ok(e instanceof PlatformError, String(e));
           assert.equal(e.kind, 'reauth', e.message);

@@ -24,7 +24,11 @@ import type { Capabilities, Creator, CreatorRef, PlatformClient, Video, VideoFor
 import { countOrNull, hashtagsIn, parseResponse } from '../validate';
 
 export const INSTAGRAM_CAPABILITIES: Capabilities = {
-  views: 'some', likes: 'unless-hidden', shares: false, discovery: false, maxBatchSize: 50,
+  views: 'some',
+  likes: 'unless-hidden',
+  shares: false,
+  discovery: false,
+  maxBatchSize: 50,
   notes: 'Business discovery: public Business/Creator accounts only; views for Reels only; no platform-wide discovery',
 };
 
@@ -38,17 +42,19 @@ const USERNAME = /^[A-Za-z0-9._]{1,30}$/;
 /** Throttling codes: app/user (4, 17, 32, 613) and Instagram business-use-case (80002) limits. */
 const THROTTLED = [4, 17, 32, 613, 80002];
 
-const mediaSchema = z.object({
-  id: z.union([z.string(), z.number()]).transform(String),
-  timestamp: z.string().refine((t) => !Number.isNaN(Date.parse(t)), 'not a date'),
-  like_count: z.unknown().optional(),
-  comments_count: z.unknown().optional(),
-  view_count: z.unknown().optional(),
-  media_type: z.string().optional(),
-  media_product_type: z.string().optional(),
-  permalink: z.string().optional(),
-  caption: z.string().optional(),
-}).passthrough();
+const mediaSchema = z
+  .object({
+    id: z.union([z.string(), z.number()]).transform(String),
+    timestamp: z.string().refine((t) => !Number.isNaN(Date.parse(t)), 'not a date'),
+    like_count: z.unknown().optional(),
+    comments_count: z.unknown().optional(),
+    view_count: z.unknown().optional(),
+    media_type: z.string().optional(),
+    media_product_type: z.string().optional(),
+    permalink: z.string().optional(),
+    caption: z.string().optional(),
+  })
+  .passthrough();
 const discoverySchema = z.object({
   business_discovery: z.object({
     id: z.union([z.string(), z.number()]).transform(String).optional(),
@@ -56,13 +62,17 @@ const discoverySchema = z.object({
     name: z.string().optional(),
     followers_count: z.unknown().optional(),
     media_count: z.unknown().optional(),
-    media: z.object({
-      data: z.array(mediaSchema).default([]),
-      paging: z.object({ cursors: z.object({ after: z.string().optional() }).optional(), next: z.string().optional() }).optional(),
-    }).optional(),
+    media: z
+      .object({
+        data: z.array(mediaSchema).default([]),
+        paging: z.object({ cursors: z.object({ after: z.string().optional() }).optional(), next: z.string().optional() }).optional(),
+      })
+      .optional(),
   }),
 });
-const errorSchema = z.object({ error: z.object({ message: z.string().default(''), code: z.number(), error_subcode: z.number().optional(), type: z.string().optional() }) });
+const errorSchema = z.object({
+  error: z.object({ message: z.string().default(''), code: z.number(), error_subcode: z.number().optional(), type: z.string().optional() }),
+});
 
 const FORMATS: Record<string, VideoFormat> = { CAROUSEL_ALBUM: 'carousel', IMAGE: 'photo', VIDEO: 'video' };
 
@@ -78,16 +88,39 @@ export interface InstagramClientOptions {
 
 function classify(code: number, subcode: number | undefined, message: string, status: number, regainAfterMs: number): PlatformError {
   const info = { status, code: String(code) };
-  if (code === 110 && subcode === 2207013) return new PlatformError('instagram', 'not_found', `account not found or not a Business/Creator account: ${message}`, info);
+  if (code === 110 && subcode === 2207013)
+    return new PlatformError('instagram', 'not_found', `account not found or not a Business/Creator account: ${message}`, info);
   // Operator configuration, not bad input: no token (104), an expired or revoked one (190), a
   // token without the permission (10, 200), or an own account id the token cannot read (100/33).
-  if (code === 104) return new PlatformError('instagram', 'reauth', `no access token was sent (104): set INSTAGRAM_ACCESS_TOKEN: ${message}`, info);
-  if (code === 190) return new PlatformError('instagram', 'reauth', `the access token is expired or revoked (190): renew INSTAGRAM_ACCESS_TOKEN: ${message}`, info);
-  if (code === 10 || code === 200) return new PlatformError('instagram', 'reauth', `the token lacks a permission (${code}): grant it to INSTAGRAM_ACCESS_TOKEN: ${message}`, info);
+  if (code === 104)
+    return new PlatformError('instagram', 'reauth', `no access token was sent (104): set INSTAGRAM_ACCESS_TOKEN: ${message}`, info);
+  if (code === 190)
+    return new PlatformError(
+      'instagram',
+      'reauth',
+      `the access token is expired or revoked (190): renew INSTAGRAM_ACCESS_TOKEN: ${message}`,
+      info,
+    );
+  if (code === 10 || code === 200)
+    return new PlatformError(
+      'instagram',
+      'reauth',
+      `the token lacks a permission (${code}): grant it to INSTAGRAM_ACCESS_TOKEN: ${message}`,
+      info,
+    );
   if (code === 100 && subcode === 33) {
-    return new PlatformError('instagram', 'reauth', `the operator's own Instagram account cannot be read (100/33): check INSTAGRAM_USER_ID (the professional account id of INSTAGRAM_ACCESS_TOKEN): ${message}`, info);
+    return new PlatformError(
+      'instagram',
+      'reauth',
+      `the operator's own Instagram account cannot be read (100/33): check INSTAGRAM_USER_ID (the professional account id of INSTAGRAM_ACCESS_TOKEN): ${message}`,
+      info,
+    );
   }
-  if (THROTTLED.includes(code)) return new PlatformError('instagram', 'retryable', `throttled (${code}): ${message}`, { ...info, retryAfterMs: Math.max(regainAfterMs, 60_000) });
+  if (THROTTLED.includes(code))
+    return new PlatformError('instagram', 'retryable', `throttled (${code}): ${message}`, {
+      ...info,
+      retryAfterMs: Math.max(regainAfterMs, 60_000),
+    });
   if (code === 1 || code === 2) return new PlatformError('instagram', 'retryable', `transient error (${code}): ${message}`, info);
   if (code === 100) return new PlatformError('instagram', 'bad_input', `invalid parameter: ${message}`, info);
   return new PlatformError('instagram', status >= 500 ? 'retryable' : 'bad_input', `Graph API error ${code}: ${message}`, info);
@@ -98,8 +131,10 @@ export function usageFromHeaders(headers: Headers): { percent: number; regainAft
   const percents: number[] = [];
   let regainMinutes = 0;
   const collect = (entry: Record<string, unknown>) => {
-    for (const key of ['call_count', 'total_cputime', 'total_time']) if (typeof entry[key] === 'number') percents.push(entry[key] as number);
-    if (typeof entry.estimated_time_to_regain_access === 'number') regainMinutes = Math.max(regainMinutes, entry.estimated_time_to_regain_access);
+    for (const key of ['call_count', 'total_cputime', 'total_time'])
+      if (typeof entry[key] === 'number') percents.push(entry[key] as number);
+    if (typeof entry.estimated_time_to_regain_access === 'number')
+      regainMinutes = Math.max(regainMinutes, entry.estimated_time_to_regain_access);
   };
   for (const name of ['x-app-usage', 'x-business-use-case-usage']) {
     const raw = headers.get(name);
@@ -121,10 +156,14 @@ export function createInstagramClient(opts: InstagramClientOptions): PlatformCli
   let pausedUntil = 0;
 
   async function discover(username: string, mediaLimit: number, after?: string) {
-    if (!USERNAME.test(username)) throw new PlatformError('instagram', 'bad_input', `not an Instagram username: ${JSON.stringify(username.slice(0, 40))}`);
+    if (!USERNAME.test(username))
+      throw new PlatformError('instagram', 'bad_input', `not an Instagram username: ${JSON.stringify(username.slice(0, 40))}`);
     const now = clock().getTime();
     if (now < pausedUntil) {
-      throw new PlatformError('instagram', 'retryable', 'usage above 80 % of the allowance: waiting before the next call', { retryAfterMs: pausedUntil - now, code: 'usage_high' });
+      throw new PlatformError('instagram', 'retryable', 'usage above 80 % of the allowance: waiting before the next call', {
+        retryAfterMs: pausedUntil - now,
+        code: 'usage_high',
+      });
     }
     const media = `media${after ? `.after(${after})` : ''}.limit(${mediaLimit}){${MEDIA_FIELDS}}`;
     const fields = `business_discovery.username(${username}){id,username,name,followers_count,media_count,${media}}`;
@@ -144,19 +183,44 @@ export function createInstagramClient(opts: InstagramClientOptions): PlatformCli
       throw classify(code, error_subcode, message, res.status, usage.regainAfterMs);
     }
     if (res.status >= 400) {
-      throw new PlatformError('instagram', res.status >= 500 || res.status === 429 ? 'retryable' : 'bad_input', `HTTP ${res.status} without a Graph API error body`, { status: res.status });
+      throw new PlatformError(
+        'instagram',
+        res.status >= 500 || res.status === 429 ? 'retryable' : 'bad_input',
+        `HTTP ${res.status} without a Graph API error body`,
+        { status: res.status },
+      );
     }
-    return { account: parseResponse('instagram', 'business_discovery', discoverySchema, res.json, res.status).business_discovery, fetchedAt: res.receivedAt.toISOString() };
+    return {
+      account: parseResponse('instagram', 'business_discovery', discoverySchema, res.json, res.status).business_discovery,
+      fetchedAt: res.receivedAt.toISOString(),
+    };
   }
 
   function toVideo(username: string, creatorName: string | null, m: z.output<typeof mediaSchema>, fetchedAt: string): Video {
     const isReel = m.media_product_type === 'REELS';
     const format: VideoFormat | null = isReel ? 'reel' : (FORMATS[m.media_type ?? ''] ?? null);
     return {
-      platform: 'instagram', id: `${username}:${m.id}`, source: 'instagram-graph-api', fetchedAt,
-      metrics: { views: isReel ? countOrNull(m.view_count) : null, likes: countOrNull(m.like_count), comments: countOrNull(m.comments_count), shares: null },
-      creatorId: username, creatorName, title: null, description: m.caption ?? null, url: m.permalink ?? null,
-      publishedAt: new Date(m.timestamp).toISOString(), durationSeconds: null, hashtags: hashtagsIn(m.caption), topics: [], soundId: null, format,
+      platform: 'instagram',
+      id: `${username}:${m.id}`,
+      source: 'instagram-graph-api',
+      fetchedAt,
+      metrics: {
+        views: isReel ? countOrNull(m.view_count) : null,
+        likes: countOrNull(m.like_count),
+        comments: countOrNull(m.comments_count),
+        shares: null,
+      },
+      creatorId: username,
+      creatorName,
+      title: null,
+      description: m.caption ?? null,
+      url: m.permalink ?? null,
+      publishedAt: new Date(m.timestamp).toISOString(),
+      durationSeconds: null,
+      hashtags: hashtagsIn(m.caption),
+      topics: [],
+      soundId: null,
+      format,
     };
   }
 
@@ -166,7 +230,11 @@ export function createInstagramClient(opts: InstagramClientOptions): PlatformCli
    * alone means "more"; only a page without `after` (or an empty one) ends the list. `complete`
    * says whether the whole list was read (rather than stopped by `stop` or the page limit).
    */
-  async function recentMedia(username: string, stop: (page: Video[], all: Video[]) => boolean, maxPages: number): Promise<{ videos: Video[]; complete: boolean }> {
+  async function recentMedia(
+    username: string,
+    stop: (page: Video[], all: Video[]) => boolean,
+    maxPages: number,
+  ): Promise<{ videos: Video[]; complete: boolean }> {
     const videos: Video[] = [];
     let after: string | undefined;
     for (let page = 0; page < maxPages; page++) {
@@ -189,8 +257,14 @@ export function createInstagramClient(opts: InstagramClientOptions): PlatformCli
       if (ref.platform !== 'instagram') throw new PlatformError('instagram', 'bad_input', `not an Instagram reference: ${ref.platform}`);
       const { account, fetchedAt } = await discover(ref.value, 1);
       return {
-        platform: 'instagram', id: (account.username ?? ref.value).toLowerCase(), handle: account.username ?? ref.value, name: account.name ?? account.username ?? ref.value,
-        followers: countOrNull(account.followers_count), videoCount: countOrNull(account.media_count), fetchedAt, source: 'instagram-graph-api',
+        platform: 'instagram',
+        id: (account.username ?? ref.value).toLowerCase(),
+        handle: account.username ?? ref.value,
+        name: account.name ?? account.username ?? ref.value,
+        followers: countOrNull(account.followers_count),
+        videoCount: countOrNull(account.media_count),
+        fetchedAt,
+        source: 'instagram-graph-api',
       };
     },
 
@@ -201,7 +275,8 @@ export function createInstagramClient(opts: InstagramClientOptions): PlatformCli
     },
 
     async getVideoStats(ids) {
-      if (ids.length > INSTAGRAM_CAPABILITIES.maxBatchSize) throw new PlatformError('instagram', 'bad_input', `at most ${INSTAGRAM_CAPABILITIES.maxBatchSize} ids per call, got ${ids.length}`);
+      if (ids.length > INSTAGRAM_CAPABILITIES.maxBatchSize)
+        throw new PlatformError('instagram', 'bad_input', `at most ${INSTAGRAM_CAPABILITIES.maxBatchSize} ids per call, got ${ids.length}`);
       const byOwner = new Map<string, Set<string>>();
       for (const id of ids) {
         const owner = id.split(':')[0];
@@ -216,12 +291,23 @@ export function createInstagramClient(opts: InstagramClientOptions): PlatformCli
           return seen.size === wanted.size;
         };
         const { videos, complete } = await recentMedia(owner, allSeen, STATS_PAGES);
-        for (const v of videos) if (wanted.has(v.id)) found.set(v.id, { platform: 'instagram', id: v.id, metrics: v.metrics, fetchedAt: v.fetchedAt, source: v.source });
+        for (const v of videos)
+          if (wanted.has(v.id))
+            found.set(v.id, { platform: 'instagram', id: v.id, metrics: v.metrics, fetchedAt: v.fetchedAt, source: v.source });
         // Absent (deleted) only when the whole media list was read; past the page limit a post
         // is merely out of reach this time.
         if (complete) continue;
         for (const id of wanted) {
-          if (!found.has(id)) found.set(id, new PlatformError('instagram', 'unavailable', `post ${id} is not among the ${videos.length} newest posts read (page limit); not known to be deleted`, { code: 'beyond_page_limit' }));
+          if (!found.has(id))
+            found.set(
+              id,
+              new PlatformError(
+                'instagram',
+                'unavailable',
+                `post ${id} is not among the ${videos.length} newest posts read (page limit); not known to be deleted`,
+                { code: 'beyond_page_limit' },
+              ),
+            );
         }
       }
       return found;

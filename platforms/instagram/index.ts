@@ -6,7 +6,8 @@ export { createInstagramClient, INSTAGRAM_CAPABILITIES, usageFromHeaders, type I
 
 /** The adapter as configured (INSTAGRAM_* and PLATFORM_* keys); without a token use the simulator. */
 export function instagramClientFromConfig(config: Config): PlatformClient {
-  if (!config.INSTAGRAM_ACCESS_TOKEN || !config.INSTAGRAM_USER_ID) throw new Error('INSTAGRAM_ACCESS_TOKEN and INSTAGRAM_USER_ID are required for the Instagram adapter');
+  if (!config.INSTAGRAM_ACCESS_TOKEN || !config.INSTAGRAM_USER_ID)
+    throw new Error('INSTAGRAM_ACCESS_TOKEN and INSTAGRAM_USER_ID are required for the Instagram adapter');
   return createInstagramClient({
     accessToken: config.INSTAGRAM_ACCESS_TOKEN,
     igUserId: config.INSTAGRAM_USER_ID,

@@ -10,8 +10,16 @@ const DAY = 86_400_000;
 /** One media object; `extra` overrides fields (undefined removes one from the JSON). */
 export function media(id: string, daysAgo: number, extra: Record<string, unknown> = {}, now = Date.now()) {
   return {
-    id, timestamp: new Date(now - daysAgo * DAY).toISOString(), like_count: 120, comments_count: 4,
-    media_type: 'VIDEO', media_product_type: 'REELS', view_count: 5000, permalink: `https://www.instagram.com/reel/${id}/`, caption: `Sunset #Beach #travel`, ...extra,
+    id,
+    timestamp: new Date(now - daysAgo * DAY).toISOString(),
+    like_count: 120,
+    comments_count: 4,
+    media_type: 'VIDEO',
+    media_product_type: 'REELS',
+    view_count: 5000,
+    permalink: `https://www.instagram.com/reel/${id}/`,
+    caption: `Sunset #Beach #travel`,
+    ...extra,
   };
 }
 
@@ -19,7 +27,11 @@ export function media(id: string, daysAgo: number, extra: Record<string, unknown
 export function account(items: unknown[], after?: string, username = 'sunny') {
   return {
     business_discovery: {
-      id: '17841400000000001', username, name: 'Sunny', followers_count: 42_000, media_count: 300,
+      id: '17841400000000001',
+      username,
+      name: 'Sunny',
+      followers_count: 42_000,
+      media_count: 300,
       media: { data: items, paging: { cursors: { before: 'QVFIUmJlZm9yZQ', ...(after ? { after } : {}) } } },
     },
     id: '17841400000000000',

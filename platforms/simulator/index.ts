@@ -78,7 +78,14 @@ function simulatedChannelId(seed: number, key: number): string {
 const CAPABILITIES: Record<PlatformName, Capabilities> = {
   youtube: { views: 'all', likes: 'unless-hidden', shares: false, discovery: true, maxBatchSize: 50, notes: 'simulated YouTube' },
   tiktok: { views: 'all', likes: 'all', shares: true, discovery: true, maxBatchSize: 100, notes: 'simulated TikTok' },
-  instagram: { views: 'some', likes: 'unless-hidden', shares: false, discovery: true, maxBatchSize: 50, notes: 'simulated Instagram (views for Reels only)' },
+  instagram: {
+    views: 'some',
+    likes: 'unless-hidden',
+    shares: false,
+    discovery: true,
+    maxBatchSize: 50,
+    notes: 'simulated Instagram (views for Reels only)',
+  },
 };
 
 /** Names that resolve to nothing, so tests and demos can exercise "not found". */
@@ -120,7 +127,8 @@ export function createSimulator(options: SimulatorOptions): SimulatorClient {
   function creatorFromId(id: string): SimCreator {
     if (platform === 'youtube') {
       const key = fromB64(id.slice(2, 6));
-      if (!/^UC[A-Za-z0-9_-]{22}$/.test(id) || simulatedChannelId(seed, key) !== id) throw new PlatformError(platform, 'not_found', `no channel ${id}`);
+      if (!/^UC[A-Za-z0-9_-]{22}$/.test(id) || simulatedChannelId(seed, key) !== id)
+        throw new PlatformError(platform, 'not_found', `no channel ${id}`);
       return world.creatorByKey(key);
     }
     return creatorByName(id);
@@ -134,7 +142,13 @@ export function createSimulator(options: SimulatorOptions): SimulatorClient {
   }
 
   function toStats(video: SimVideo, at: number): VideoStats {
-    return { platform, id: ids.videoId(video.creator.key, video.k), metrics: world.metrics(video, at), fetchedAt: new Date(at).toISOString(), source };
+    return {
+      platform,
+      id: ids.videoId(video.creator.key, video.k),
+      metrics: world.metrics(video, at),
+      fetchedAt: new Date(at).toISOString(),
+      source,
+    };
   }
 
   function toVideo(video: SimVideo, at: number, creator = video.creator): Video {
@@ -145,9 +159,12 @@ export function createSimulator(options: SimulatorOptions): SimulatorClient {
       creatorName: creator.displayName,
       title: video.title,
       description: `${video.title} ${video.hashtags.map((h) => `#${h}`).join(' ')}`,
-      url: platform === 'youtube' ? `https://www.youtube.com/watch?v=${id}`
-        : platform === 'tiktok' ? `https://www.tiktok.com/@${creator.username}/video/${id}`
-          : `https://www.instagram.com/${video.format === 'reel' ? 'reel' : 'p'}/${instagramShortcode(id)}/`,
+      url:
+        platform === 'youtube'
+          ? `https://www.youtube.com/watch?v=${id}`
+          : platform === 'tiktok'
+            ? `https://www.tiktok.com/@${creator.username}/video/${id}`
+            : `https://www.instagram.com/${video.format === 'reel' ? 'reel' : 'p'}/${instagramShortcode(id)}/`,
       publishedAt: new Date(video.publishedAt).toISOString(),
       durationSeconds: video.durationSeconds || null,
       hashtags: video.hashtags,
@@ -183,12 +200,20 @@ export function createSimulator(options: SimulatorOptions): SimulatorClient {
     async listCreatorVideos(id, { since, limit }) {
       const creator = creatorFromId(id);
       const at = now();
-      return world.videosOf(creator, since.getTime(), at).filter((v) => !world.isGone(v, at)).slice(0, limit).map((v) => toVideo(v, at, creator));
+      return world
+        .videosOf(creator, since.getTime(), at)
+        .filter((v) => !world.isGone(v, at))
+        .slice(0, limit)
+        .map((v) => toVideo(v, at, creator));
     },
 
     async getVideoStats(videoIds) {
       if (videoIds.length > CAPABILITIES[platform].maxBatchSize) {
-        throw new PlatformError(platform, 'bad_input', `at most ${CAPABILITIES[platform].maxBatchSize} ids per call, got ${videoIds.length}`);
+        throw new PlatformError(
+          platform,
+          'bad_input',
+          `at most ${CAPABILITIES[platform].maxBatchSize} ids per call, got ${videoIds.length}`,
+        );
       }
       const at = now();
       const found = new Map<string, VideoStats>();

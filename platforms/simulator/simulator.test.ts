@@ -11,7 +11,13 @@ const NOW = Date.UTC(2026, 10, 25, 12);
 /** A simulator whose clock the test moves (`s.at = …`). */
 function sim(opts: { seed?: number; timeScale?: number; platform?: PlatformName; creators?: number } = {}) {
   const clock = { at: NOW };
-  const client = createSimulator({ platform: opts.platform ?? 'youtube', seed: opts.seed ?? 42, creators: opts.creators ?? 60, timeScale: opts.timeScale ?? 1, clock: () => clock.at });
+  const client = createSimulator({
+    platform: opts.platform ?? 'youtube',
+    seed: opts.seed ?? 42,
+    creators: opts.creators ?? 60,
+    timeScale: opts.timeScale ?? 1,
+    clock: () => clock.at,
+  });
   return Object.assign(client, { clock });
 }
 
@@ -72,7 +78,11 @@ describe('simulator platform', () => {
     const s = sim({ platform: 'tiktok' });
     const videos = await s.discoverFresh({ publishedAfter: new Date(NOW - 12 * HOUR), limit: 10_000 });
     assert.ok(videos.length > 30, `${videos.length} fresh videos`);
-    const series = await viewSeries(s, videos.map((v) => v.id), hourly(NOW, 72));
+    const series = await viewSeries(
+      s,
+      videos.map((v) => v.id),
+      hourly(NOW, 72),
+    );
     let slowing = 0;
     let takingOff = 0;
     videos.forEach((video, i) => {
@@ -93,7 +103,10 @@ describe('simulator platform', () => {
       const s = sim({ seed, platform: 'tiktok' });
       const [trend] = s.world.emergingTrendsAt(NOW);
       assert.ok(trend, 'one of the waves is always rising');
-      assert.ok(simulatorTrendSeeds(seed, 60).some((t) => t.hashtag === trend.hashtag), 'the exported seeds name it');
+      assert.ok(
+        simulatorTrendSeeds(seed, 60).some((t) => t.hashtag === trend.hashtag),
+        'the exported seeds name it',
+      );
 
       const fresh = await s.discoverFresh({ publishedAfter: new Date(NOW - 3 * DAY), limit: 10_000 });
       const tagged = fresh.filter((v) => v.hashtags.includes(trend.hashtag));
@@ -102,7 +115,11 @@ describe('simulator platform', () => {
 
       // Hourly samples over the last simulated day; velocity between consecutive samples.
       const times = hourly(NOW - DAY, 24);
-      const series = await viewSeries(s, tagged.map((v) => v.id), times);
+      const series = await viewSeries(
+        s,
+        tagged.map((v) => v.id),
+        times,
+      );
       const summed = summedVelocity(series, times);
       const early = mean(summed.slice(0, 6));
       const late = mean(summed.slice(-6));
@@ -136,14 +153,24 @@ describe('simulator platform', () => {
     assert.equal(creator.source, 'simulator');
     assert.ok(creator.followers! > 0 && creator.videoCount! > 0);
     assert.equal((await s.resolveCreator({ platform: 'youtube', kind: 'channelId', value: creator.id })).id, creator.id);
-    assert.equal((await s.resolveCreator({ platform: 'youtube', kind: 'handle', value: 'somebody' })).id, creator.id, 'with or without "@"');
+    assert.equal(
+      (await s.resolveCreator({ platform: 'youtube', kind: 'handle', value: 'somebody' })).id,
+      creator.id,
+      'with or without "@"',
+    );
 
     const videos = await s.listCreatorVideos(creator.id, { since: new Date(NOW - 14 * DAY), limit: 5 });
     assert.ok(videos.length > 0 && videos.length <= 5);
-    assert.ok(videos.every((v) => v.creatorId === creator.id && Date.parse(v.publishedAt) >= NOW - 14 * DAY && Date.parse(v.publishedAt) <= NOW));
+    assert.ok(
+      videos.every((v) => v.creatorId === creator.id && Date.parse(v.publishedAt) >= NOW - 14 * DAY && Date.parse(v.publishedAt) <= NOW),
+    );
     assert.match(videos[0]!.id, /^[A-Za-z0-9_-]{11}$/);
     const published = videos.map((v) => Date.parse(v.publishedAt));
-    assert.deepEqual(published, [...published].sort((a, b) => b - a), 'newest first');
+    assert.deepEqual(
+      published,
+      [...published].sort((a, b) => b - a),
+      'newest first',
+    );
 
     for (const platform of ['tiktok', 'instagram'] as const) {
       const other = await sim({ platform }).resolveCreator({ platform, kind: 'username', value: 'some.body_1' });
@@ -154,8 +181,14 @@ describe('simulator platform', () => {
   it('when a reserved or impossible name is resolved, then it is not found', async () => {
     const notFound = (e: unknown) => e instanceof PlatformError && e.kind === 'not_found';
     await assert.rejects(sim().resolveCreator({ platform: 'youtube', kind: 'handle', value: 'notfound-x' }), notFound);
-    await assert.rejects(sim({ platform: 'tiktok' }).resolveCreator({ platform: 'tiktok', kind: 'username', value: 'deleted_user' }), notFound);
-    await assert.rejects(sim({ platform: 'instagram' }).resolveCreator({ platform: 'instagram', kind: 'username', value: 'has space' }), notFound);
+    await assert.rejects(
+      sim({ platform: 'tiktok' }).resolveCreator({ platform: 'tiktok', kind: 'username', value: 'deleted_user' }),
+      notFound,
+    );
+    await assert.rejects(
+      sim({ platform: 'instagram' }).resolveCreator({ platform: 'instagram', kind: 'username', value: 'has space' }),
+      notFound,
+    );
     await assert.rejects(sim().resolveCreator({ platform: 'youtube', kind: 'channelId', value: 'UCxxxxxxxxxxxxxxxxxxxxxx' }), notFound);
   });
 
@@ -166,8 +199,17 @@ describe('simulator platform', () => {
     s.clock.at = NOW;
     const fresh = await s.discoverFresh({ publishedAfter: new Date(NOW - DAY), limit: 3 });
     assert.match(fresh[0]!.id, /^7\d{18}$/, 'TikTok ids are 19-digit strings');
-    const stats = await s.getVideoStats([...fresh.map((v) => v.id), ...future.map((v) => v.id), '7999999999999999999', '7999999990000000001', 'garbage']);
-    assert.deepEqual([...stats.keys()], fresh.map((v) => v.id));
+    const stats = await s.getVideoStats([
+      ...fresh.map((v) => v.id),
+      ...future.map((v) => v.id),
+      '7999999999999999999',
+      '7999999990000000001',
+      'garbage',
+    ]);
+    assert.deepEqual(
+      [...stats.keys()],
+      fresh.map((v) => v.id),
+    );
     assert.equal(typeof stats.get(fresh[0]!.id)!.metrics.shares, 'number');
   });
 
@@ -175,10 +217,16 @@ describe('simulator platform', () => {
     const s = sim();
     s.clock.at = NOW - 5 * DAY;
     const earlier = await s.discoverFresh({ publishedAfter: new Date(NOW - 7 * DAY), limit: 10_000 });
-    const before = await statsOf(s, earlier.map((v) => v.id));
+    const before = await statsOf(
+      s,
+      earlier.map((v) => v.id),
+    );
     assert.equal(before.size, earlier.length);
     s.clock.at = NOW;
-    const after = await statsOf(s, earlier.map((v) => v.id));
+    const after = await statsOf(
+      s,
+      earlier.map((v) => v.id),
+    );
     const gone = earlier.filter((v) => !after.has(v.id));
     assert.ok(gone.length > 0 && gone.length < earlier.length / 10, `${gone.length} of ${earlier.length} deleted`);
   });
@@ -189,8 +237,14 @@ describe('simulator platform', () => {
     assert.equal(typeof instagram.find((v) => v.format === 'reel')?.metrics.views, 'number');
     assert.match(instagram[0]!.url!, /^https:\/\/www\.instagram\.com\/(p|reel)\/[A-Za-z0-9_-]+\/$/);
     const youtube = await sim().discoverFresh({ publishedAfter: new Date(NOW - 7 * DAY), limit: 10_000 });
-    assert.ok(youtube.some((v) => v.metrics.likes === null), 'some YouTube videos hide likes');
-    assert.ok(youtube.every((v) => v.metrics.shares === null), 'YouTube has no share counts');
+    assert.ok(
+      youtube.some((v) => v.metrics.likes === null),
+      'some YouTube videos hide likes',
+    );
+    assert.ok(
+      youtube.every((v) => v.metrics.shares === null),
+      'YouTube has no share counts',
+    );
   });
 
   it('when discovery is asked, then only videos published after the cut-off come back, at most the limit, most viewed first', async () => {
@@ -200,7 +254,10 @@ describe('simulator platform', () => {
     assert.equal(fresh.length, 7);
     assert.ok(fresh.every((v) => Date.parse(v.publishedAt) >= after.getTime() && Date.parse(v.publishedAt) <= NOW));
     const views = fresh.map((v) => v.metrics.views!);
-    assert.deepEqual(views, [...views].sort((a, b) => b - a));
+    assert.deepEqual(
+      views,
+      [...views].sort((a, b) => b - a),
+    );
 
     s.clock.at = NOW + 6 * HOUR;
     const newer = await s.discoverFresh({ publishedAfter: new Date(NOW), limit: 1000 });
@@ -216,6 +273,9 @@ describe('simulator platform', () => {
     const creator = s.world.creators.find((c) => !s.world.trends.some((t) => t.creatorKeys.includes(c.key)))!;
     const id = (await s.resolveCreator({ platform: 'youtube', kind: 'handle', value: creator.username })).id;
     const posted = await s.listCreatorVideos(id, { since: new Date(NOW - 10 * 60_000), limit: 1000 });
-    assert.ok(Math.abs(posted.length - 240 / creator.cadenceHours) <= 1.5, `${posted.length} videos at a ${creator.cadenceHours} h cadence`);
+    assert.ok(
+      Math.abs(posted.length - 240 / creator.cadenceHours) <= 1.5,
+      `${posted.length} videos at a ${creator.cadenceHours} h cadence`,
+    );
   });
 });

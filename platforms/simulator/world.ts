@@ -50,10 +50,28 @@ const NICHES = [
 ] as const;
 
 const TREND_NAMES = [
-  'glowchallenge', 'sunsetremix', 'tinyhomehacks', 'retrowave', 'pancakeflip', 'quietluxury', 'cozygames', 'backyardlab', 'citypopdance',
+  'glowchallenge',
+  'sunsetremix',
+  'tinyhomehacks',
+  'retrowave',
+  'pancakeflip',
+  'quietluxury',
+  'cozygames',
+  'backyardlab',
+  'citypopdance',
 ];
 /** Distinct from the niches' topics, so a trend's topic is carried by its videos alone. */
-const TREND_TOPICS = ['Lifestyle_(sociology)', 'Pop_music', 'Hobby', 'Electronic_music', 'Baking', 'Fashion', 'Board_game', 'Science', 'Dance'];
+const TREND_TOPICS = [
+  'Lifestyle_(sociology)',
+  'Pop_music',
+  'Hobby',
+  'Electronic_music',
+  'Baking',
+  'Fashion',
+  'Board_game',
+  'Science',
+  'Dance',
+];
 
 /** Trend waves last this many simulated hours and start evenly spread over one wave. */
 const WAVE_HOURS = 144;
@@ -264,10 +282,23 @@ export class World {
     if (trend) hashtags.unshift(trend.hashtag);
     const platform = this.opts.platform;
     const format: VideoFormat =
-      platform === 'tiktok' ? 'short'
-        : platform === 'instagram' ? (u('format') < 0.6 ? 'reel' : u('format2') < 0.5 ? 'photo' : 'carousel')
-          : u('format') < 0.45 ? 'short' : 'long';
-    const durationSeconds = format === 'photo' || format === 'carousel' ? 0 : format === 'long' ? 240 + Math.floor(1500 * u('dur')) : 8 + Math.floor(52 * u('dur'));
+      platform === 'tiktok'
+        ? 'short'
+        : platform === 'instagram'
+          ? u('format') < 0.6
+            ? 'reel'
+            : u('format2') < 0.5
+              ? 'photo'
+              : 'carousel'
+          : u('format') < 0.45
+            ? 'short'
+            : 'long';
+    const durationSeconds =
+      format === 'photo' || format === 'carousel'
+        ? 0
+        : format === 'long'
+          ? 240 + Math.floor(1500 * u('dur'))
+          : 8 + Math.floor(52 * u('dur'));
     return {
       creator,
       k,
@@ -275,7 +306,8 @@ export class World {
       title: `${creator.displayName}: ${trend ? `#${trend.hashtag} ` : ''}${pick(creator.niche.tags, u('title'))} #${k}`,
       hashtags: [...new Set(hashtags)],
       topics: trend ? [trend.topic, creator.niche.topic] : [creator.niche.topic],
-      soundId: platform === 'tiktok' ? (trend ? trend.soundId : String(7_100_000_000_000_000_000n + BigInt(Math.floor(u('sound') * 1e9)))) : null,
+      soundId:
+        platform === 'tiktok' ? (trend ? trend.soundId : String(7_100_000_000_000_000_000n + BigInt(Math.floor(u('sound') * 1e9)))) : null,
       format,
       durationSeconds,
     };
@@ -322,7 +354,8 @@ export class World {
       views: viewsKnown ? views : null,
       likes: hiddenLikes ? null : Math.floor(views * likeRate),
       comments: Math.floor(views * (0.001 + 0.009 * u('comments'))),
-      shares: this.opts.platform === 'youtube' || this.opts.platform === 'instagram' ? null : Math.floor(views * (0.0005 + 0.0045 * u('shares'))),
+      shares:
+        this.opts.platform === 'youtube' || this.opts.platform === 'instagram' ? null : Math.floor(views * (0.0005 + 0.0045 * u('shares'))),
     };
   }
 }

@@ -22,9 +22,17 @@ describe('TikTok Research API adapter (local stub)', () => {
 
   function client(overrides: Partial<Parameters<typeof createTikTokClient>[0]> = {}): PlatformClient {
     return createTikTokClient({
-      clientKey: 'ck', clientSecret: 'cs', baseUrl: stub.url, timeoutMs: 1000, maxBytes: 100_000,
-      quota: new QuotaLedger(testRedis(), () => now, keyPrefix), dailyRequests: 1000, dailyRecords: 100_000, regionCodes: ['US'],
-      clock: () => now, ...overrides,
+      clientKey: 'ck',
+      clientSecret: 'cs',
+      baseUrl: stub.url,
+      timeoutMs: 1000,
+      maxBytes: 100_000,
+      quota: new QuotaLedger(testRedis(), () => now, keyPrefix),
+      dailyRequests: 1000,
+      dailyRecords: 100_000,
+      regionCodes: ['US'],
+      clock: () => now,
+      ...overrides,
     });
   }
 
@@ -55,22 +63,40 @@ describe('TikTok Research API adapter (local stub)', () => {
     assert.deepEqual((stats.get(BIG_ID) as VideoStats).metrics, { views: 1000, likes: 50, comments: 3, shares: 2 });
     const body = JSON.parse(stub.requests.at(-1)!.body);
     assert.deepEqual(body.query.and[0], { operation: 'IN', field_name: 'video_id', field_values: [BIG_ID] });
-    assert.ok(body.start_date <= '20230518' && body.end_date >= '20230518', `the window ${body.start_date}..${body.end_date} holds the id's creation day`);
+    assert.ok(
+      body.start_date <= '20230518' && body.end_date >= '20230518',
+      `the window ${body.start_date}..${body.end_date} holds the id's creation day`,
+    );
     assert.equal(body.max_count, 1);
     assert.equal(stub.requests.at(-1)!.headers.authorization, 'Bearer token-1');
-    assert.match(stub.requests.at(-1)!.path + '?' + stub.requests.at(-1)!.query.toString(), /fields=id%2Cvideo_description%2Ccreate_time.*music_id/);
+    assert.match(
+      stub.requests.at(-1)!.path + '?' + stub.requests.at(-1)!.query.toString(),
+      /fields=id%2Cvideo_description%2Ccreate_time.*music_id/,
+    );
   });
 
   it('when stats are asked for videos created months apart, then each is looked up in a window around its creation day', async () => {
     const recent = idCreatedAt(now.getTime() - 2 * DAY);
     const old = idCreatedAt(now.getTime() - 75 * DAY);
     const gone = idCreatedAt(now.getTime() - 80 * DAY, 42n); // deleted: TikTok does not return it
-    onQuery = (req) => ({ body: rawQueryBody(JSON.parse(req.body).query.and[0].field_values.filter((id: string) => id !== gone).map((id: string) => video(BigInt(id)))) });
+    onQuery = (req) => ({
+      body: rawQueryBody(
+        JSON.parse(req.body)
+          .query.and[0].field_values.filter((id: string) => id !== gone)
+          .map((id: string) => video(BigInt(id))),
+      ),
+    });
     const stats = await client().getVideoStats([recent, old, gone]);
     assert.deepEqual([...stats.keys()].sort(), [old, recent].sort(), 'an id TikTok does not return is absent');
     const sent = queries(stub);
-    assert.deepEqual(sent.map((q) => q.query.and[0].field_values), [[gone, old], [recent]]);
-    assert.deepEqual(sent.map((q) => q.max_count), [2, 1]);
+    assert.deepEqual(
+      sent.map((q) => q.query.and[0].field_values),
+      [[gone, old], [recent]],
+    );
+    assert.deepEqual(
+      sent.map((q) => q.max_count),
+      [2, 1],
+    );
   });
 
   it('when a creator has several pages, then the cursor and search_id page through them', async () => {
@@ -98,7 +124,10 @@ describe('TikTok Research API adapter (local stub)', () => {
     const windows = stub.requests.filter((r) => r.path.includes('video/query')).map((r) => JSON.parse(r.body));
     assert.equal(windows.length, 3);
     for (const w of windows) {
-      const days = (Date.parse(`${w.end_date.slice(0, 4)}-${w.end_date.slice(4, 6)}-${w.end_date.slice(6)}`) - Date.parse(`${w.start_date.slice(0, 4)}-${w.start_date.slice(4, 6)}-${w.start_date.slice(6)}`)) / 86_400_000;
+      const days =
+        (Date.parse(`${w.end_date.slice(0, 4)}-${w.end_date.slice(4, 6)}-${w.end_date.slice(6)}`) -
+          Date.parse(`${w.start_date.slice(0, 4)}-${w.start_date.slice(4, 6)}-${w.start_date.slice(6)}`)) /
+        86_400_000;
       assert.ok(days <= 30, `${w.start_date}..${w.end_date}`);
     }
   });
@@ -140,7 +169,11 @@ describe('TikTok Research API adapter (local stub)', () => {
   });
 
   it('when a 401 or 403 comes without an error body, then it is reauth; a 404 is not found', async () => {
-    for (const [status, kind] of [[401, 'reauth'], [403, 'reauth'], [404, 'not_found']] as const) {
+    for (const [status, kind] of [
+      [401, 'reauth'],
+      [403, 'reauth'],
+      [404, 'not_found'],
+    ] as const) {
       onQuery = () => ({ status, body: '' });
       await assert.rejects(client().getVideoStats([BIG_ID]), isKind(kind), String(status));
     }
@@ -159,15 +192,30 @@ describe('TikTok Research API adapter (local stub)', () => {
   });
 
   it('when TikTok rate-limits, then the error is retryable with its Retry-After', async () => {
-    onQuery = () => ({ status: 429, headers: { 'retry-after': '7' }, body: { error: { code: 'rate_limit_exceeded', message: 'slow', log_id: 'l' } } });
-    await assert.rejects(client().getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === 'retryable' && e.info.retryAfterMs === 7000);
+    onQuery = () => ({
+      status: 429,
+      headers: { 'retry-after': '7' },
+      body: { error: { code: 'rate_limit_exceeded', message: 'slow', log_id: 'l' } },
+    });
+    await assert.rejects(
+      client().getVideoStats([BIG_ID]),
+      (e: unknown) => e instanceof PlatformError && e.kind === 'retryable' && e.info.retryAfterMs === 7000,
+    );
   });
 
   it('when fresh videos are discovered, then the configured regions are queried and older videos are left out', async () => {
     const publishedAfter = new Date(now.getTime() - 3 * DAY);
-    onQuery = () => ({ body: rawQueryBody([video('7300000000000000001', { create_time: Math.floor(now.getTime() / 1000) - 3600 }), video('7300000000000000002', { create_time: Math.floor(now.getTime() / 1000) - 4 * 86_400 })]) });
+    onQuery = () => ({
+      body: rawQueryBody([
+        video('7300000000000000001', { create_time: Math.floor(now.getTime() / 1000) - 3600 }),
+        video('7300000000000000002', { create_time: Math.floor(now.getTime() / 1000) - 4 * 86_400 }),
+      ]),
+    });
     const videos = await client({ regionCodes: ['US', 'GB'] }).discoverFresh({ publishedAfter, limit: 50 });
-    assert.deepEqual(videos.map((v) => [v.id, v.format, v.source]), [['7300000000000000001', 'short', 'tiktok-research-api']]);
+    assert.deepEqual(
+      videos.map((v) => [v.id, v.format, v.source]),
+      [['7300000000000000001', 'short', 'tiktok-research-api']],
+    );
     const [q] = queries(stub);
     assert.deepEqual(q.query.and[0], { operation: 'IN', field_name: 'region_code', field_values: ['US', 'GB'] });
     assert.equal(q.max_count, 50);
@@ -176,11 +224,17 @@ describe('TikTok Research API adapter (local stub)', () => {
 
   it('when the token is rejected once, then it is refreshed and the call retried; rejected credentials are reauth', async () => {
     let calls = 0;
-    onQuery = () => (++calls === 1 ? { status: 401, body: { error: { code: 'access_token_invalid', message: 'expired' } } } : { body: rawQueryBody([video(BIG_ID)]) });
+    onQuery = () =>
+      ++calls === 1
+        ? { status: 401, body: { error: { code: 'access_token_invalid', message: 'expired' } } }
+        : { body: rawQueryBody([video(BIG_ID)]) };
     assert.equal((await client().getVideoStats([BIG_ID])).size, 1);
     assert.equal(tokenRequests, 2);
     stub.setHandler(() => ({ status: 401, body: { error: 'invalid_client', error_description: 'bad secret' } }));
-    await assert.rejects(client().getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === 'reauth' && /TIKTOK_CLIENT_KEY/.test(e.message));
+    await assert.rejects(
+      client().getVideoStats([BIG_ID]),
+      (e: unknown) => e instanceof PlatformError && e.kind === 'reauth' && /TIKTOK_CLIENT_KEY/.test(e.message),
+    );
   });
 
   it('when the daily request budget would be overrun, then the call is refused before it is made, and allowed again the next day', async () => {
@@ -188,14 +242,20 @@ describe('TikTok Research API adapter (local stub)', () => {
     await c.getVideoStats([BIG_ID]);
     await c.getVideoStats([BIG_ID]);
     const before = stub.requests.length;
-    await assert.rejects(c.getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === 'quota_exhausted' && Boolean(e.info.resetAt));
+    await assert.rejects(
+      c.getVideoStats([BIG_ID]),
+      (e: unknown) => e instanceof PlatformError && e.kind === 'quota_exhausted' && Boolean(e.info.resetAt),
+    );
     assert.equal(stub.requests.length, before, 'TikTok was not asked');
     now = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 0, 5));
     assert.equal((await c.getVideoStats([BIG_ID])).size, 1);
   });
 
   it('when a query asks for more records than are left today, then it is refused before it is made', async () => {
-    await assert.rejects(client({ dailyRecords: 50 }).discoverFresh({ publishedAfter: new Date(now.getTime() - 86_400_000), limit: 100 }), (e: unknown) => e instanceof PlatformError && e.kind === 'quota_exhausted');
+    await assert.rejects(
+      client({ dailyRecords: 50 }).discoverFresh({ publishedAfter: new Date(now.getTime() - 86_400_000), limit: 100 }),
+      (e: unknown) => e instanceof PlatformError && e.kind === 'quota_exhausted',
+    );
     assert.equal(stub.requests.filter((r) => r.path.includes('video/query')).length, 0);
   });
 
@@ -209,17 +269,25 @@ describe('TikTok Research API adapter (local stub)', () => {
     ];
     for (const [reply, kind] of cases) {
       onQuery = () => reply;
-      await assert.rejects(client().getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === kind, JSON.stringify(reply).slice(0, 80));
+      await assert.rejects(
+        client().getVideoStats([BIG_ID]),
+        (e: unknown) => e instanceof PlatformError && e.kind === kind,
+        JSON.stringify(reply).slice(0, 80),
+      );
     }
   });
 
   it('when a creator is resolved, then follower and video counts come from user info; an unknown account is not found', async () => {
-    onQuery = (req) => (JSON.parse(req.body).username === 'dancer'
-      ? { body: { data: { display_name: 'Dancer', follower_count: 12_000, video_count: 40 }, error: OK } }
-      : { status: 400, body: { error: { code: 'invalid_params', message: 'user not found' } } });
+    onQuery = (req) =>
+      JSON.parse(req.body).username === 'dancer'
+        ? { body: { data: { display_name: 'Dancer', follower_count: 12_000, video_count: 40 }, error: OK } }
+        : { status: 400, body: { error: { code: 'invalid_params', message: 'user not found' } } };
     const creator = await client().resolveCreator({ platform: 'tiktok', kind: 'username', value: 'Dancer' });
     assert.deepEqual([creator.id, creator.followers, creator.videoCount, creator.source], ['dancer', 12_000, 40, 'tiktok-research-api']);
-    await assert.rejects(client().resolveCreator({ platform: 'tiktok', kind: 'username', value: 'ghost' }), (e: unknown) => e instanceof PlatformError && e.kind === 'not_found');
+    await assert.rejects(
+      client().resolveCreator({ platform: 'tiktok', kind: 'username', value: 'ghost' }),
+      (e: unknown) => e instanceof PlatformError && e.kind === 'not_found',
+    );
   });
 
   it('when user info is empty, then not found; when our request is malformed, then bad input (not a missing account)', async () => {
@@ -232,25 +300,49 @@ describe('TikTok Research API adapter (local stub)', () => {
   it('when a 200 answer is cut off, empty or not JSON, then the error is retryable; well-formed JSON of the wrong shape stays bad_input', async () => {
     const whole = rawQueryBody([video(BIG_ID), video('7000000000000000002')]);
     const cases: [string, StubReply, PlatformErrorKind][] = [
-      ['short of its content-length', { body: whole, headers: { 'content-type': 'application/json' }, cutOff: { bytes: Math.floor(whole.length / 2), framing: 'content-length' } }, 'retryable'],
-      ['cut off, close-delimited', { body: whole, headers: { 'content-type': 'application/json' }, cutOff: { bytes: Math.floor(whole.length / 2), framing: 'close' } }, 'retryable'],
+      [
+        'short of its content-length',
+        {
+          body: whole,
+          headers: { 'content-type': 'application/json' },
+          cutOff: { bytes: Math.floor(whole.length / 2), framing: 'content-length' },
+        },
+        'retryable',
+      ],
+      [
+        'cut off, close-delimited',
+        { body: whole, headers: { 'content-type': 'application/json' }, cutOff: { bytes: Math.floor(whole.length / 2), framing: 'close' } },
+        'retryable',
+      ],
       ['empty', { body: '' }, 'retryable'],
-      ['invalid JSON', { body: '{"data": {"videos": [}, "error": {"code": "ok"}}', headers: { 'content-type': 'application/json' } }, 'retryable'],
+      [
+        'invalid JSON',
+        { body: '{"data": {"videos": [}, "error": {"code": "ok"}}', headers: { 'content-type': 'application/json' } },
+        'retryable',
+      ],
       ['JSON of the wrong shape', { body: { data: { videos: 'none' }, error: OK } }, 'bad_input'],
     ];
     for (const [name, reply, kind] of cases) {
       onQuery = () => reply;
-      await assert.rejects(client().getVideoStats([BIG_ID]), (e: unknown) => {
-        assert.ok(e instanceof PlatformError, String(e));
-        assert.equal(e.kind, kind, `${name}: ${e.message}`);
-        return true;
-      }, name);
+      await assert.rejects(
+        client().getVideoStats([BIG_ID]),
+        (e: unknown) => {
+          assert.ok(e instanceof PlatformError, String(e));
+          assert.equal(e.kind, kind, `${name}: ${e.message}`);
+          return true;
+        },
+        name,
+      );
     }
   });
 
   describe('429 rate_limit_exceeded: daily cap or short throttle', () => {
     const nextUtcMidnight = () => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)).toISOString();
-    const capped = (headers: Record<string, string> = {}): StubReply => ({ status: 429, headers, body: { error: { code: 'rate_limit_exceeded', message: 'Rate limit exceeded', log_id: 'l' } } });
+    const capped = (headers: Record<string, string> = {}): StubReply => ({
+      status: 429,
+      headers,
+      body: { error: { code: 'rate_limit_exceeded', message: 'Rate limit exceeded', log_id: 'l' } },
+    });
 
     it('when the Research API answers 429 rate_limit_exceeded without a short wait, then calls are held until 00:00 UTC, unasked', async () => {
       onQuery = () => capped();
@@ -272,9 +364,15 @@ describe('TikTok Research API adapter (local stub)', () => {
     it('when a 429 names a short Retry-After, then it is retried; a second 429 after that backoff is the daily cap', async () => {
       onQuery = () => capped({ 'retry-after': '30' });
       const c = client();
-      await assert.rejects(c.getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === 'retryable' && e.info.retryAfterMs === 30_000);
+      await assert.rejects(
+        c.getVideoStats([BIG_ID]),
+        (e: unknown) => e instanceof PlatformError && e.kind === 'retryable' && e.info.retryAfterMs === 30_000,
+      );
       now = new Date(now.getTime() + 30_000);
-      await assert.rejects(c.getVideoStats([BIG_ID]), (e: unknown) => e instanceof PlatformError && e.kind === 'quota_exhausted' && e.info.resetAt === nextUtcMidnight());
+      await assert.rejects(
+        c.getVideoStats([BIG_ID]),
+        (e: unknown) => e instanceof PlatformError && e.kind === 'quota_exhausted' && e.info.resetAt === nextUtcMidnight(),
+      );
       await assert.rejects(c.getVideoStats([BIG_ID]), isKind('quota_exhausted'));
       assert.equal(queries(stub).length, 2);
     });
@@ -290,27 +388,65 @@ describe('TikTok Research API adapter (local stub)', () => {
   describe('expired search_id', () => {
     const first = ['7000000000000000011', '7000000000000000012'];
     const second = ['7000000000000000013'];
-    const expired = (id: string): StubReply => ({ status: 400, body: { error: { code: 'invalid_params', message: `Search Id ${id} is invalid or expired`, log_id: 'l' } } });
+    const expired = (id: string): StubReply => ({
+      status: 400,
+      body: { error: { code: 'invalid_params', message: `Search Id ${id} is invalid or expired`, log_id: 'l' } },
+    });
 
     it('when a later page says the search_id is invalid or expired, then the query restarts from cursor 0 once, without duplicate videos', async () => {
       let searches = 0;
       onQuery = (req) => {
         const body = JSON.parse(req.body);
-        if (body.cursor === 0) return { body: rawQueryBody(first.map((id) => video(id, {}, now.getTime())), true, 2, `sid-${++searches}`) };
+        if (body.cursor === 0)
+          return {
+            body: rawQueryBody(
+              first.map((id) => video(id, {}, now.getTime())),
+              true,
+              2,
+              `sid-${++searches}`,
+            ),
+          };
         if (body.search_id === 'sid-1') return expired(body.search_id);
-        return { body: rawQueryBody(second.map((id) => video(id, {}, now.getTime())), false, 3, body.search_id) };
+        return {
+          body: rawQueryBody(
+            second.map((id) => video(id, {}, now.getTime())),
+            false,
+            3,
+            body.search_id,
+          ),
+        };
       };
       const videos = await client().listCreatorVideos('dancer', { since: new Date(now.getTime() - 5 * DAY), limit: 10 });
       assert.deepEqual(videos.map((v) => v.id).sort(), [...first, ...second].sort());
-      assert.deepEqual(queries(stub).map((q) => [q.cursor, q.search_id ?? null]), [[0, null], [2, 'sid-1'], [0, null], [2, 'sid-2']]);
+      assert.deepEqual(
+        queries(stub).map((q) => [q.cursor, q.search_id ?? null]),
+        [
+          [0, null],
+          [2, 'sid-1'],
+          [0, null],
+          [2, 'sid-2'],
+        ],
+      );
     });
 
     it('when the search_id expires again after the restart, then the call fails instead of looping', async () => {
       onQuery = (req) => {
         const body = JSON.parse(req.body);
-        return body.cursor === 0 ? { body: rawQueryBody(first.map((id) => video(id, {}, now.getTime())), true, 2, 'sid-x') } : expired(body.search_id);
+        return body.cursor === 0
+          ? {
+              body: rawQueryBody(
+                first.map((id) => video(id, {}, now.getTime())),
+                true,
+                2,
+                'sid-x',
+              ),
+            }
+          : expired(body.search_id);
       };
-      await assert.rejects(client().listCreatorVideos('dancer', { since: new Date(now.getTime() - 5 * DAY), limit: 10 }), isKind('bad_input'));
+      await assert.rejects(
+        client().listCreatorVideos('dancer', { since: new Date(now.getTime() - 5 * DAY), limit: 10 }),
+        isKind('bad_input'),
+      );
       assert.equal(queries(stub).length, 4);
     });
   });

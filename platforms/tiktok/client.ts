@@ -28,34 +28,51 @@ import { countOrNull, parseResponse } from '../validate';
 import { splitRange, utcDay, windowsForIds } from './windows';
 
 export const TIKTOK_CAPABILITIES: Capabilities = {
-  views: 'all', likes: 'all', shares: true, discovery: true, maxBatchSize: 100,
+  views: 'all',
+  likes: 'all',
+  shares: true,
+  discovery: true,
+  maxBatchSize: 100,
   notes: 'Research API: approved non-commercial researchers only; 1,000 requests and 100,000 records a day; windows of at most 30 days',
 };
 
-const VIDEO_FIELDS = 'id,video_description,create_time,region_code,share_count,view_count,like_count,comment_count,music_id,hashtag_names,username,video_duration';
+const VIDEO_FIELDS =
+  'id,video_description,create_time,region_code,share_count,view_count,like_count,comment_count,music_id,hashtag_names,username,video_duration';
 const USER_FIELDS = 'display_name,bio_description,is_verified,follower_count,following_count,likes_count,video_count';
 
 const idSchema = z.union([z.string(), z.number()]).transform(String);
 const errorSchema = z.object({ code: z.string(), message: z.string().optional().default(''), log_id: z.string().optional() }).passthrough();
-const videoSchema = z.object({
-  id: idSchema,
-  username: z.string().optional(),
-  create_time: z.number(),
-  video_description: z.string().nullish(),
-  view_count: z.unknown().optional(),
-  like_count: z.unknown().optional(),
-  comment_count: z.unknown().optional(),
-  share_count: z.unknown().optional(),
-  hashtag_names: z.array(z.string()).nullish(),
-  music_id: idSchema.nullish(),
-  video_duration: z.number().nullish(),
-}).passthrough();
+const videoSchema = z
+  .object({
+    id: idSchema,
+    username: z.string().optional(),
+    create_time: z.number(),
+    video_description: z.string().nullish(),
+    view_count: z.unknown().optional(),
+    like_count: z.unknown().optional(),
+    comment_count: z.unknown().optional(),
+    share_count: z.unknown().optional(),
+    hashtag_names: z.array(z.string()).nullish(),
+    music_id: idSchema.nullish(),
+    video_duration: z.number().nullish(),
+  })
+  .passthrough();
 const queryResponse = z.object({
-  data: z.object({ videos: z.array(videoSchema).default([]), cursor: z.number().optional(), has_more: z.boolean().default(false), search_id: z.string().optional() }).optional(),
+  data: z
+    .object({
+      videos: z.array(videoSchema).default([]),
+      cursor: z.number().optional(),
+      has_more: z.boolean().default(false),
+      search_id: z.string().optional(),
+    })
+    .optional(),
   error: errorSchema,
 });
 const userResponse = z.object({
-  data: z.object({ display_name: z.string().optional(), follower_count: z.unknown().optional(), video_count: z.unknown().optional() }).passthrough().optional(),
+  data: z
+    .object({ display_name: z.string().optional(), follower_count: z.unknown().optional(), video_count: z.unknown().optional() })
+    .passthrough()
+    .optional(),
   error: errorSchema,
 });
 const tokenResponse = z.object({ access_token: z.string().min(1), expires_in: z.number().positive() });
@@ -97,18 +114,31 @@ function errorFor(code: string, message: string, status: number, headers: Header
     case 'access_token_invalid':
     case 'scope_not_authorized':
     case 'scope_permission_missed':
-      return new PlatformError('tiktok', 'reauth', `${code}: ${message} (check TIKTOK_CLIENT_KEY, TIKTOK_CLIENT_SECRET and the research client's approval)`, info);
+      return new PlatformError(
+        'tiktok',
+        'reauth',
+        `${code}: ${message} (check TIKTOK_CLIENT_KEY, TIKTOK_CLIENT_SECRET and the research client's approval)`,
+        info,
+      );
     case 'invalid_params':
       return new PlatformError('tiktok', 'bad_input', `${code}: ${message}`, info);
     case 'daily_quota_limit_exceeded': // not in the v2 error table, but what the Research API answers (429)
-      return new PlatformError('tiktok', 'quota_exhausted', `${code}: ${message}`, { ...info, resetAt: quotaDay(now, PLATFORMS.tiktok.quotaResetTimeZone).resetAt.toISOString() });
+      return new PlatformError('tiktok', 'quota_exhausted', `${code}: ${message}`, {
+        ...info,
+        resetAt: quotaDay(now, PLATFORMS.tiktok.quotaResetTimeZone).resetAt.toISOString(),
+      });
     case 'rate_limit_exceeded':
     case 'internal_error':
       return new PlatformError('tiktok', 'retryable', `${code}: ${message}`, info);
     default:
       if (status === 401 || status === 403) return new PlatformError('tiktok', 'reauth', `${code || `HTTP ${status}`}: ${message}`, info);
       if (status === 404) return new PlatformError('tiktok', 'not_found', `${code}: ${message}`, info);
-      return new PlatformError('tiktok', status >= 500 || status === 429 ? 'retryable' : 'bad_input', `${code || `HTTP ${status}`}: ${message}`, info);
+      return new PlatformError(
+        'tiktok',
+        status >= 500 || status === 429 ? 'retryable' : 'bad_input',
+        `${code || `HTTP ${status}`}: ${message}`,
+        info,
+      );
   }
 }
 
@@ -144,13 +174,26 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
 
   async function fetchToken(): Promise<string> {
     const res = await requestJson({
-      platform: 'tiktok', url: `${base}/v2/oauth/token/`, method: 'POST', timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, clock,
+      platform: 'tiktok',
+      url: `${base}/v2/oauth/token/`,
+      method: 'POST',
+      timeoutMs: opts.timeoutMs,
+      maxBytes: opts.maxBytes,
+      clock,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_key: opts.clientKey, client_secret: opts.clientSecret, grant_type: 'client_credentials' }).toString(),
+      body: new URLSearchParams({
+        client_key: opts.clientKey,
+        client_secret: opts.clientSecret,
+        grant_type: 'client_credentials',
+      }).toString(),
     });
-    if (res.status >= 500 || res.status === 429) throw new PlatformError('tiktok', 'retryable', `token endpoint answered ${res.status}`, { status: res.status });
+    if (res.status >= 500 || res.status === 429)
+      throw new PlatformError('tiktok', 'retryable', `token endpoint answered ${res.status}`, { status: res.status });
     if (res.status !== 200 || !tokenResponse.safeParse(res.json).success) {
-      throw new PlatformError('tiktok', 'reauth', 'client credentials were refused: check TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET', { status: res.status, code: 'invalid_client' });
+      throw new PlatformError('tiktok', 'reauth', 'client credentials were refused: check TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET', {
+        status: res.status,
+        code: 'invalid_client',
+      });
     }
     const { access_token, expires_in } = tokenResponse.parse(res.json);
     token = { value: access_token, refreshAt: clock().getTime() + Math.max(0, expires_in - 300) * 1000 };
@@ -167,13 +210,26 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
   }
 
   /** One Research API call; the answer with the time it arrived (the time of its metrics). */
-  async function post<S extends z.ZodType>(path: string, fields: string, body: Query, schema: S, records: number, retried = false): Promise<{ body: z.output<S>; fetchedAt: string }> {
+  async function post<S extends z.ZodType>(
+    path: string,
+    fields: string,
+    body: Query,
+    schema: S,
+    records: number,
+    retried = false,
+  ): Promise<{ body: z.output<S>; fetchedAt: string }> {
     const bearer = await accessToken(); // first, so a failed token request spends no quota
     await opts.quota.reserve(buckets.requests, 1);
     if (records > 0) await opts.quota.reserve(buckets.records, records);
     const res = await requestJson({
-      platform: 'tiktok', url: `${base}${path}?fields=${fields}`, method: 'POST', body, timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes,
-      headers: { authorization: `Bearer ${bearer}` }, clock,
+      platform: 'tiktok',
+      url: `${base}${path}?fields=${fields}`,
+      method: 'POST',
+      body,
+      timeoutMs: opts.timeoutMs,
+      maxBytes: opts.maxBytes,
+      headers: { authorization: `Bearer ${bearer}` },
+      clock,
     });
     const error = errorSchema.safeParse((res.json as { error?: unknown } | undefined)?.error);
     const code = error.success ? error.data.code : '';
@@ -185,10 +241,15 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
       const now = clock();
       let failure = errorFor(code, error.success ? error.data.message : '', res.status, res.headers, now);
       if ((res.status === 429 || code === 'rate_limit_exceeded') && failure.kind === 'retryable' && (await isDailyCap(failure, now))) {
-        failure = new PlatformError('tiktok', 'quota_exhausted', `${code || 'HTTP 429'}: ${failure.message.replace(/^tiktok: /, '')} (read as the Research API's daily cap: calls wait for 00:00 UTC)`,
-          { status: 429, code: code || 'http_429', resetAt: quotaDay(now, PLATFORMS.tiktok.quotaResetTimeZone).resetAt.toISOString() });
+        failure = new PlatformError(
+          'tiktok',
+          'quota_exhausted',
+          `${code || 'HTTP 429'}: ${failure.message.replace(/^tiktok: /, '')} (read as the Research API's daily cap: calls wait for 00:00 UTC)`,
+          { status: 429, code: code || 'http_429', resetAt: quotaDay(now, PLATFORMS.tiktok.quotaResetTimeZone).resetAt.toISOString() },
+        );
       }
-      if (failure.kind === 'quota_exhausted') await Promise.all([opts.quota.exhaust(buckets.requests), opts.quota.exhaust(buckets.records)]);
+      if (failure.kind === 'quota_exhausted')
+        await Promise.all([opts.quota.exhaust(buckets.requests), opts.quota.exhaust(buckets.records)]);
       throw failure;
     }
     return { body: parseResponse('tiktok', path, schema, res.json, res.status), fetchedAt: res.receivedAt.toISOString() };
@@ -196,10 +257,20 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
 
   function toVideo(v: z.output<typeof videoSchema>, fetchedAt: string): Video {
     return {
-      platform: 'tiktok', id: v.id, source: 'tiktok-research-api', fetchedAt,
-      metrics: { views: countOrNull(v.view_count), likes: countOrNull(v.like_count), comments: countOrNull(v.comment_count), shares: countOrNull(v.share_count) },
-      creatorId: v.username ?? '', creatorName: v.username ?? null,
-      title: null, description: v.video_description ?? null,
+      platform: 'tiktok',
+      id: v.id,
+      source: 'tiktok-research-api',
+      fetchedAt,
+      metrics: {
+        views: countOrNull(v.view_count),
+        likes: countOrNull(v.like_count),
+        comments: countOrNull(v.comment_count),
+        shares: countOrNull(v.share_count),
+      },
+      creatorId: v.username ?? '',
+      creatorName: v.username ?? null,
+      title: null,
+      description: v.video_description ?? null,
       url: v.username ? `https://www.tiktok.com/@${v.username}/video/${v.id}` : null,
       publishedAt: new Date(v.create_time * 1000).toISOString(),
       durationSeconds: v.video_duration ?? null,
@@ -224,9 +295,20 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
       const maxCount = Math.min(100, limit - videos.size);
       let page;
       try {
-        page = await post('/v2/research/video/query/', VIDEO_FIELDS, {
-          query, start_date: utcDay(from), end_date: utcDay(to), max_count: maxCount, cursor, ...(searchId ? { search_id: searchId } : {}),
-        }, queryResponse, maxCount);
+        page = await post(
+          '/v2/research/video/query/',
+          VIDEO_FIELDS,
+          {
+            query,
+            start_date: utcDay(from),
+            end_date: utcDay(to),
+            max_count: maxCount,
+            cursor,
+            ...(searchId ? { search_id: searchId } : {}),
+          },
+          queryResponse,
+          maxCount,
+        );
       } catch (err) {
         if (!restarted && searchId && isExpiredSearch(err)) {
           restarted = true;
@@ -236,7 +318,8 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
         }
         throw err;
       }
-      for (const v of page.body.data?.videos ?? []) if (videos.size < limit || videos.has(String(v.id))) videos.set(String(v.id), toVideo(v, page.fetchedAt));
+      for (const v of page.body.data?.videos ?? [])
+        if (videos.size < limit || videos.has(String(v.id))) videos.set(String(v.id), toVideo(v, page.fetchedAt));
       if (!page.body.data?.has_more || page.body.data.cursor === undefined) break;
       cursor = page.body.data.cursor;
       searchId = page.body.data.search_id;
@@ -268,26 +351,35 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
       } catch (err) {
         // An unknown or private account is refused as invalid_params (not documented: we go by
         // the message, so a malformed request of ours still surfaces as bad_input).
-        if (err instanceof PlatformError && err.info.code === 'invalid_params' && /user|exist|private|found/i.test(err.message)) throw new PlatformError('tiktok', 'not_found', `no public TikTok account @${ref.value}`, err.info);
+        if (err instanceof PlatformError && err.info.code === 'invalid_params' && /user|exist|private|found/i.test(err.message))
+          throw new PlatformError('tiktok', 'not_found', `no public TikTok account @${ref.value}`, err.info);
         throw err;
       }
       const data = answer.body.data;
       if (!data || Object.keys(data).length === 0) throw new PlatformError('tiktok', 'not_found', `no public TikTok account @${ref.value}`);
       return {
-        platform: 'tiktok', id: username, handle: username, name: data.display_name ?? username,
-        followers: countOrNull(data.follower_count), videoCount: countOrNull(data.video_count),
-        fetchedAt: answer.fetchedAt, source: 'tiktok-research-api',
+        platform: 'tiktok',
+        id: username,
+        handle: username,
+        name: data.display_name ?? username,
+        followers: countOrNull(data.follower_count),
+        videoCount: countOrNull(data.video_count),
+        fetchedAt: answer.fetchedAt,
+        source: 'tiktok-research-api',
       };
     },
 
     async listCreatorVideos(username, { since, limit }) {
       const query = { and: [{ operation: 'EQ', field_name: 'username', field_values: [username] }] };
       const videos = await queryAcrossWindows(query, since.getTime(), clock().getTime(), limit);
-      return videos.filter((v) => Date.parse(v.publishedAt) >= since.getTime()).sort((a, b) => Date.parse(b.publishedAt) - Date.parse(a.publishedAt));
+      return videos
+        .filter((v) => Date.parse(v.publishedAt) >= since.getTime())
+        .sort((a, b) => Date.parse(b.publishedAt) - Date.parse(a.publishedAt));
     },
 
     async getVideoStats(ids) {
-      if (ids.length > TIKTOK_CAPABILITIES.maxBatchSize) throw new PlatformError('tiktok', 'bad_input', `at most ${TIKTOK_CAPABILITIES.maxBatchSize} ids per call, got ${ids.length}`);
+      if (ids.length > TIKTOK_CAPABILITIES.maxBatchSize)
+        throw new PlatformError('tiktok', 'bad_input', `at most ${TIKTOK_CAPABILITIES.maxBatchSize} ids per call, got ${ids.length}`);
       if (ids.length === 0) return new Map();
       // A query only finds videos created inside its date window: one query per window that
       // covers the creation days read from the ids (usually one window for a batch).
@@ -296,7 +388,8 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
         const query = { and: [{ operation: 'IN', field_name: 'video_id', field_values: window.ids }] };
         const wanted = new Set(window.ids);
         for (const v of await queryVideos(query, window.from, window.to, window.ids.length)) {
-          if (wanted.has(v.id)) found.set(v.id, { platform: 'tiktok', id: v.id, metrics: v.metrics, fetchedAt: v.fetchedAt, source: v.source });
+          if (wanted.has(v.id))
+            found.set(v.id, { platform: 'tiktok', id: v.id, metrics: v.metrics, fetchedAt: v.fetchedAt, source: v.source });
         }
       }
       return found;

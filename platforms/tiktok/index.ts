@@ -7,7 +7,8 @@ export { createTikTokClient, TIKTOK_CAPABILITIES, type TikTokClientOptions } fro
 
 /** The adapter as configured (TIKTOK_* and PLATFORM_* keys); without credentials use the simulator. */
 export function tikTokClientFromConfig(config: Config, quota: QuotaLedger): PlatformClient {
-  if (!config.TIKTOK_CLIENT_KEY || !config.TIKTOK_CLIENT_SECRET) throw new Error('TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET are required for the TikTok adapter');
+  if (!config.TIKTOK_CLIENT_KEY || !config.TIKTOK_CLIENT_SECRET)
+    throw new Error('TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET are required for the TikTok adapter');
   return createTikTokClient({
     clientKey: config.TIKTOK_CLIENT_KEY,
     clientSecret: config.TIKTOK_CLIENT_SECRET,
@@ -17,6 +18,8 @@ export function tikTokClientFromConfig(config: Config, quota: QuotaLedger): Plat
     quota,
     dailyRequests: config.TIKTOK_DAILY_REQUESTS,
     dailyRecords: config.TIKTOK_DAILY_RECORDS,
-    regionCodes: config.TIKTOK_REGION_CODES.split(',').map((r) => r.trim()).filter(Boolean),
+    regionCodes: config.TIKTOK_REGION_CODES.split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
   });
 }

@@ -35,7 +35,10 @@ describe('TikTok date windows', () => {
     const alsoRecent = idCreatedAt(NOW - 20 * DAY_MS);
     const old = idCreatedAt(NOW - 60 * DAY_MS);
     const windows = windowsForIds([recent, 'not-an-id', old, alsoRecent], NOW);
-    assert.deepEqual(windows.map((w) => w.ids), [[old], [alsoRecent, recent], ['not-an-id']]);
+    assert.deepEqual(
+      windows.map((w) => w.ids),
+      [[old], [alsoRecent, recent], ['not-an-id']],
+    );
     for (const w of windows) {
       assert.ok(daysBetween(utcDay(w.from), utcDay(w.to)) <= 30);
       assert.ok(w.to <= NOW);

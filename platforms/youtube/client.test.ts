@@ -11,7 +11,10 @@ const { units, search } = youTubeBuckets(10_000, 100);
 
 /** n uploads, newest first, one hour apart, ending at 2026-05-10T00:00Z. */
 function uploads(n: number): { videoId: string; videoPublishedAt: string }[] {
-  return Array.from({ length: n }, (_, i) => ({ videoId: `vid${String(i).padStart(8, '0')}`, videoPublishedAt: new Date(Date.UTC(2026, 4, 10) - i * 3600_000).toISOString() }));
+  return Array.from({ length: n }, (_, i) => ({
+    videoId: `vid${String(i).padStart(8, '0')}`,
+    videoPublishedAt: new Date(Date.UTC(2026, 4, 10) - i * 3600_000).toISOString(),
+  }));
 }
 
 function pathsOf(h: YouTubeHarness): string[] {
@@ -22,7 +25,13 @@ function pathsOf(h: YouTubeHarness): string[] {
 function assertNextPacificMidnight(resetAt: string | undefined, now: Date): void {
   assert.ok(resetAt);
   const at = new Date(resetAt);
-  const local = new Intl.DateTimeFormat('en-US', { timeZone: 'America/Los_Angeles', hourCycle: 'h23', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(at);
+  const local = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/Los_Angeles',
+    hourCycle: 'h23',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).format(at);
   assert.equal(local, '00:00:00');
   assert.ok(at > now && at.getTime() - now.getTime() <= 25 * 3600_000, `${resetAt} is not the next reset after ${now.toISOString()}`);
 }
@@ -80,7 +89,11 @@ describe('youtube client', () => {
     });
 
     it('when the channel hides its subscribers, then followers is null', async () => {
-      h = await startYouTubeHarness(fakeYouTube({ channels: [channelItem(CHANNEL, { statistics: { subscriberCount: '0', hiddenSubscriberCount: true, videoCount: '3' } })] }));
+      h = await startYouTubeHarness(
+        fakeYouTube({
+          channels: [channelItem(CHANNEL, { statistics: { subscriberCount: '0', hiddenSubscriberCount: true, videoCount: '3' } })],
+        }),
+      );
       const creator = await h.client.resolveCreator({ platform: 'youtube', kind: 'channelId', value: CHANNEL });
       assert.equal(creator.followers, null);
       assert.equal(creator.videoCount, 3);
@@ -89,7 +102,11 @@ describe('youtube client', () => {
 
   describe('listCreatorVideos', () => {
     const all = uploads(120);
-    const data = { channels: [channelItem(CHANNEL)], uploads: { [UPLOADS]: all }, videos: all.map((u) => videoItem(u.videoId, u.videoPublishedAt)) };
+    const data = {
+      channels: [channelItem(CHANNEL)],
+      uploads: { [UPLOADS]: all },
+      videos: all.map((u) => videoItem(u.videoId, u.videoPublishedAt)),
+    };
 
     it('when uploads span pages, then it pages until items are older than since and fetches details in batches of at most 50', async () => {
       h = await startYouTubeHarness(fakeYouTube(data));
@@ -97,14 +114,20 @@ describe('youtube client', () => {
       const videos = await h.client.listCreatorVideos(CHANNEL, { since, limit: 1000 });
 
       assert.equal(videos.length, 70);
-      assert.deepEqual(videos.map((v) => v.id), all.slice(0, 70).map((u) => u.videoId));
+      assert.deepEqual(
+        videos.map((v) => v.id),
+        all.slice(0, 70).map((u) => u.videoId),
+      );
       assert.deepEqual(pathsOf(h), ['/channels', '/playlistItems', '/playlistItems', '/videos', '/videos']);
       const pages = h.stub.requests.filter((r) => r.path.endsWith('/playlistItems'));
       assert.equal(pages[0]?.query.get('playlistId'), UPLOADS);
       assert.equal(pages[0]?.query.get('maxResults'), '50');
       assert.equal(pages[1]?.query.get('pageToken'), '50');
       const batches = h.stub.requests.filter((r) => r.path.endsWith('/videos')).map((r) => r.query.get('id')!.split(','));
-      assert.deepEqual(batches.map((ids) => ids.length), [50, 20]);
+      assert.deepEqual(
+        batches.map((ids) => ids.length),
+        [50, 20],
+      );
       assert.equal((await h.ledger.usage(units)).used, 5);
       assert.equal(videos[0]?.metrics.views, 1000);
       assert.deepEqual(videos[0]?.hashtags, ['cats']);
@@ -114,7 +137,10 @@ describe('youtube client', () => {
     it('when the limit is reached, then it stops paging early', async () => {
       h = await startYouTubeHarness(fakeYouTube(data));
       const videos = await h.client.listCreatorVideos(CHANNEL, { since: new Date(0), limit: 10 });
-      assert.deepEqual(videos.map((v) => v.id), all.slice(0, 10).map((u) => u.videoId));
+      assert.deepEqual(
+        videos.map((v) => v.id),
+        all.slice(0, 10).map((u) => u.videoId),
+      );
       assert.deepEqual(pathsOf(h), ['/channels', '/playlistItems', '/videos']);
     });
 
@@ -128,9 +154,14 @@ describe('youtube client', () => {
 
     it('when an upload is private (no videoPublishedAt) or gone from videos.list, then it is skipped', async () => {
       const items: { videoId: string; videoPublishedAt?: string }[] = [{ videoId: 'private0001' }, ...uploads(2)];
-      h = await startYouTubeHarness(fakeYouTube({ ...data, uploads: { [UPLOADS]: items }, videos: [videoItem(items[2]!.videoId, items[2]!.videoPublishedAt!)] }));
+      h = await startYouTubeHarness(
+        fakeYouTube({ ...data, uploads: { [UPLOADS]: items }, videos: [videoItem(items[2]!.videoId, items[2]!.videoPublishedAt!)] }),
+      );
       const videos = await h.client.listCreatorVideos(CHANNEL, { since: new Date(0), limit: 10 });
-      assert.deepEqual(videos.map((v) => v.id), [items[2]!.videoId]);
+      assert.deepEqual(
+        videos.map((v) => v.id),
+        [items[2]!.videoId],
+      );
       assert.equal(h.stub.requests.at(-1)?.query.get('id'), `${items[1]!.videoId},${items[2]!.videoId}`);
     });
 
@@ -143,12 +174,16 @@ describe('youtube client', () => {
       assert.equal(lookup.query.get('part'), 'contentDetails');
       assert.equal(lookup.query.get('id'), CHANNEL);
       // The answer really had no snippet (the fake cuts items to the requested parts).
-      const raw = await fetch(`${h.stub.url}${BASE_PATH}/channels?part=contentDetails&id=${CHANNEL}`).then((r) => r.json()) as { items: Record<string, unknown>[] };
+      const raw = (await fetch(`${h.stub.url}${BASE_PATH}/channels?part=contentDetails&id=${CHANNEL}`).then((r) => r.json())) as {
+        items: Record<string, unknown>[];
+      };
       assert.deepEqual(Object.keys(raw.items[0]!).sort(), ['contentDetails', 'id', 'kind']);
     });
 
     it('when a part that was asked for and is needed is missing (snippet of videos.list), then it is bad_input naming the call', async () => {
-      h = await startYouTubeHarness((req) => (req.path.endsWith('/videos') ? { body: { items: [{ id: 'aaaaaaaaaaa', statistics: { viewCount: '1' } }] } } : { body: {} }));
+      h = await startYouTubeHarness((req) =>
+        req.path.endsWith('/videos') ? { body: { items: [{ id: 'aaaaaaaaaaa', statistics: { viewCount: '1' } }] } } : { body: {} },
+      );
       const err = await rejection(h.client.getVideoStats(['aaaaaaaaaaa']));
       assert.equal(err.kind, 'bad_input');
       assert.match(err.message, /videos\?part=snippet,statistics,contentDetails,topicDetails response: items\.0\.snippet/);
@@ -163,7 +198,10 @@ describe('youtube client', () => {
 
   describe('getVideoStats', () => {
     it('when some ids are unknown, then they are absent and known ones carry their metrics', async () => {
-      const videos = [videoItem('aaaaaaaaaaa', '2026-05-01T00:00:00Z'), videoItem('bbbbbbbbbbb', '2026-05-01T00:00:00Z', { statistics: { viewCount: '20' } })];
+      const videos = [
+        videoItem('aaaaaaaaaaa', '2026-05-01T00:00:00Z'),
+        videoItem('bbbbbbbbbbb', '2026-05-01T00:00:00Z', { statistics: { viewCount: '20' } }),
+      ];
       h = await startYouTubeHarness(fakeYouTube({ channels: [], videos }));
       const stats = await h.client.getVideoStats(['aaaaaaaaaaa', 'bbbbbbbbbbb', 'unknown0000']);
       assert.deepEqual([...stats.keys()], ['aaaaaaaaaaa', 'bbbbbbbbbbb']);
@@ -197,9 +235,14 @@ describe('youtube client', () => {
     ];
 
     it('when the chart is not enough, then it adds search results, fetches their metrics and returns fresh videos only, most viewed first', async () => {
-      h = await startYouTubeHarness(fakeYouTube({ channels: [], popular, videos, searchIds: ['search00001', 'popfresh001', 'search00002'] }));
+      h = await startYouTubeHarness(
+        fakeYouTube({ channels: [], popular, videos, searchIds: ['search00001', 'popfresh001', 'search00002'] }),
+      );
       const found = await h.client.discoverFresh({ publishedAfter: after, limit: 10 });
-      assert.deepEqual(found.map((v) => v.id), ['search00001', 'popfresh001', 'search00002']);
+      assert.deepEqual(
+        found.map((v) => v.id),
+        ['search00001', 'popfresh001', 'search00002'],
+      );
       assert.deepEqual(pathsOf(h), ['/videos', '/search', '/videos']);
       const [chart, searchReq, details] = h.stub.requests;
       assert.equal(chart?.query.get('chart'), 'mostPopular');
@@ -215,19 +258,27 @@ describe('youtube client', () => {
     it('when the chart alone fills the limit, then search is not spent', async () => {
       h = await startYouTubeHarness(fakeYouTube({ channels: [], popular, searchIds: ['search00001'] }));
       const found = await h.client.discoverFresh({ publishedAfter: after, limit: 1 });
-      assert.deepEqual(found.map((v) => v.id), ['popfresh001']);
+      assert.deepEqual(
+        found.map((v) => v.id),
+        ['popfresh001'],
+      );
       assert.deepEqual(pathsOf(h), ['/videos']);
     });
 
     it('when the search bucket is spent but the chart found videos, then it returns those without calling search', async () => {
       h = await startYouTubeHarness(fakeYouTube({ channels: [], popular, searchIds: ['search00001'] }), { dailySearchCalls: 0 });
       const found = await h.client.discoverFresh({ publishedAfter: after, limit: 10 });
-      assert.deepEqual(found.map((v) => v.id), ['popfresh001']);
+      assert.deepEqual(
+        found.map((v) => v.id),
+        ['popfresh001'],
+      );
       assert.deepEqual(pathsOf(h), ['/videos']);
     });
 
     it('when the search bucket is spent and the chart found nothing fresh, then it throws quota_exhausted for search', async () => {
-      h = await startYouTubeHarness(fakeYouTube({ channels: [], popular: [popular[1]!], searchIds: ['search00001'] }), { dailySearchCalls: 0 });
+      h = await startYouTubeHarness(fakeYouTube({ channels: [], popular: [popular[1]!], searchIds: ['search00001'] }), {
+        dailySearchCalls: 0,
+      });
       const err = await rejection(h.client.discoverFresh({ publishedAfter: after, limit: 10 }));
       assert.equal(err.kind, 'quota_exhausted');
       assert.equal(err.info.code, 'search_quota');
@@ -250,7 +301,10 @@ describe('youtube client', () => {
 
     it('when Pacific midnight passes, then the bucket is fresh again', async () => {
       const midnight = quotaDay(new Date(), 'America/Los_Angeles').resetAt.getTime();
-      h = await startYouTubeHarness(fakeYouTube({ channels: [channelItem(CHANNEL)] }), { dailyUnits: 1, now: new Date(midnight - 60_000).toISOString() });
+      h = await startYouTubeHarness(fakeYouTube({ channels: [channelItem(CHANNEL)] }), {
+        dailyUnits: 1,
+        now: new Date(midnight - 60_000).toISOString(),
+      });
       const ref = { platform: 'youtube', kind: 'channelId', value: CHANNEL } as const;
       await h.client.resolveCreator(ref);
       assert.equal((await rejection(h.client.resolveCreator(ref))).kind, 'quota_exhausted');

@@ -32,7 +32,8 @@ export const YOUTUBE_CAPABILITIES: Capabilities = {
   shares: false,
   discovery: true,
   maxBatchSize: YOUTUBE_MAX_IDS,
-  notes: 'Public data with an API key; 10,000 units a day (1 per call, up to 50 videos each) and 100 search calls a day, reset at midnight Pacific. No share counts; likes may be hidden; subscriber counts are rounded to 3 significant figures; "short" is a duration hint (≤ 180 s).',
+  notes:
+    'Public data with an API key; 10,000 units a day (1 per call, up to 50 videos each) and 100 search calls a day, reset at midnight Pacific. No share counts; likes may be hidden; subscriber counts are rounded to 3 significant figures; "short" is a duration hint (≤ 180 s).',
 };
 
 function chunks<T>(items: T[], size: number): T[][] {
@@ -52,7 +53,10 @@ export function createYouTubeClient(options: YouTubeClientOptions): PlatformClie
   const uploadsPlaylists = new Map<string, string>();
 
   /** channels.list for one call's parts; remembers every uploads playlist id it sees. */
-  async function findChannels<I extends { id: string; contentDetails?: { relatedPlaylists?: { uploads?: string } } }>(call: { part: string; schema: z.ZodType<{ items?: I[] }> }, params: Record<string, string>) {
+  async function findChannels<I extends { id: string; contentDetails?: { relatedPlaylists?: { uploads?: string } } }>(
+    call: { part: string; schema: z.ZodType<{ items?: I[] }> },
+    params: Record<string, string>,
+  ) {
     const { body, fetchedAt } = await get('channels', call, params);
     const items = body.items ?? [];
     for (const item of items) {
@@ -110,8 +114,15 @@ export function createYouTubeClient(options: YouTubeClientOptions): PlatformClie
     async resolveCreator(ref: CreatorRef): Promise<Creator> {
       if (ref.platform !== 'youtube') throw new PlatformError('youtube', 'bad_input', `cannot resolve a ${ref.platform} creator`);
       const by: Record<string, string> =
-        ref.kind === 'handle' ? { forHandle: ref.value.startsWith('@') ? ref.value : `@${ref.value}` } : ref.kind === 'username' ? { forUsername: ref.value } : { id: ref.value };
-      const { items: [channel], fetchedAt } = await findChannels(CHANNELS_FULL, by);
+        ref.kind === 'handle'
+          ? { forHandle: ref.value.startsWith('@') ? ref.value : `@${ref.value}` }
+          : ref.kind === 'username'
+            ? { forUsername: ref.value }
+            : { id: ref.value };
+      const {
+        items: [channel],
+        fetchedAt,
+      } = await findChannels(CHANNELS_FULL, by);
       if (!channel) throw new PlatformError('youtube', 'not_found', `no channel for ${ref.kind} ${ref.value}`);
       return toCreator(channel, fetchedAt);
     },
@@ -120,13 +131,18 @@ export function createYouTubeClient(options: YouTubeClientOptions): PlatformClie
       if (limit <= 0) return [];
       const ids = await recentUploadIds(await uploadsPlaylistOf(channelId), since, limit);
       const videos = (await fetchVideoItems(ids)).map(({ item, fetchedAt }) => toVideo(item, fetchedAt));
-      return videos.filter((v) => new Date(v.publishedAt) >= since).sort(newestFirst).slice(0, limit);
+      return videos
+        .filter((v) => new Date(v.publishedAt) >= since)
+        .sort(newestFirst)
+        .slice(0, limit);
     },
 
     async getVideoStats(ids): Promise<Map<string, VideoStats>> {
-      if (ids.length > YOUTUBE_MAX_IDS) throw new PlatformError('youtube', 'bad_input', `getVideoStats takes at most ${YOUTUBE_MAX_IDS} ids, got ${ids.length}`);
+      if (ids.length > YOUTUBE_MAX_IDS)
+        throw new PlatformError('youtube', 'bad_input', `getVideoStats takes at most ${YOUTUBE_MAX_IDS} ids, got ${ids.length}`);
       const invalid = ids.find((id) => !VIDEO_ID.test(id));
-      if (invalid !== undefined) throw new PlatformError('youtube', 'bad_input', `not a YouTube video id: ${JSON.stringify(invalid.slice(0, 40))}`);
+      if (invalid !== undefined)
+        throw new PlatformError('youtube', 'bad_input', `not a YouTube video id: ${JSON.stringify(invalid.slice(0, 40))}`);
       if (ids.length === 0) return new Map();
       return new Map((await fetchVideoItems(ids)).map(({ item, fetchedAt }) => [item.id, toVideoStats(item, fetchedAt)]));
     },
@@ -136,7 +152,12 @@ export function createYouTubeClient(options: YouTubeClientOptions): PlatformClie
       const isFresh = (v: Video): boolean => new Date(v.publishedAt) > publishedAfter;
       // The chart (1 unit) comes with metrics; search (the scarce bucket) only when it is not enough.
       const chart = await get('videos', VIDEOS, { chart: 'mostPopular', regionCode, maxResults: '50' });
-      const found = new Map(chart.body.items.map((item) => toVideo(item, chart.fetchedAt)).filter(isFresh).map((v) => [v.id, v]));
+      const found = new Map(
+        chart.body.items
+          .map((item) => toVideo(item, chart.fetchedAt))
+          .filter(isFresh)
+          .map((v) => [v.id, v]),
+      );
 
       if (found.size < limit) {
         let searchIds: string[] = [];

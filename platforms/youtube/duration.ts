@@ -9,6 +9,12 @@ export function parseIsoDuration(text: string): number | null {
   const match = ISO_DURATION.exec(text);
   // "P" and "PT" alone match the pattern but carry no value.
   if (!match || text === 'P' || text.endsWith('T')) return null;
-  const [weeks, days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number];
+  const [weeks, days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return Math.round(((weeks * 7 + days) * 24 + hours) * 3600 + minutes * 60 + seconds);
 }

@@ -37,7 +37,10 @@ describe('youtube error classification', () => {
     { name: '403 forbidden (no key)', reply: youTubeErrorReply(403, 'forbidden'), kind: 'reauth', message: /YOUTUBE_API_KEY/ },
     {
       name: '400 badRequest with an API_KEY_INVALID detail',
-      reply: youTubeErrorReply(400, 'badRequest', { status: 'INVALID_ARGUMENT', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' }] }),
+      reply: youTubeErrorReply(400, 'badRequest', {
+        status: 'INVALID_ARGUMENT',
+        details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' }],
+      }),
       kind: 'reauth',
     },
     { name: '400 keyInvalid', reply: youTubeErrorReply(400, 'keyInvalid'), kind: 'reauth' },
@@ -46,18 +49,65 @@ describe('youtube error classification', () => {
     { name: '404 with an empty body', reply: { status: 404, body: '' }, kind: 'not_found' },
     { name: '400 invalidPageToken', reply: youTubeErrorReply(400, 'invalidPageToken'), kind: 'bad_input', code: 'invalidPageToken' },
     { name: '400 other', reply: youTubeErrorReply(400, 'invalidParameter'), kind: 'bad_input' },
-    { name: 'HTML with 200', reply: { body: '<html><body>Sorry</body></html>', headers: { 'content-type': 'text/html' } }, kind: 'retryable', message: /invalid or cut-off JSON/ },
-    { name: 'invalid JSON with 200', reply: { body: '{"items": [{"id": "x",]}', headers: { 'content-type': 'application/json' } }, kind: 'retryable', code: 'invalid_json' },
+    {
+      name: 'HTML with 200',
+      reply: { body: '<html><body>Sorry</body></html>', headers: { 'content-type': 'text/html' } },
+      kind: 'retryable',
+      message: /invalid or cut-off JSON/,
+    },
+    {
+      name: 'invalid JSON with 200',
+      reply: { body: '{"items": [{"id": "x",]}', headers: { 'content-type': 'application/json' } },
+      kind: 'retryable',
+      code: 'invalid_json',
+    },
     { name: 'an empty 200', reply: { body: '' }, kind: 'retryable', code: 'empty_body' },
-    { name: 'a 200 cut off short of its content-length', reply: { body: { items: [videoItem(VIDEO_ID, '2026-05-01T00:00:00Z')] }, cutOff: { bytes: 60, framing: 'content-length' } }, kind: 'retryable', code: 'network' },
-    { name: 'a 200 cut off and close-delimited', reply: { body: { items: [videoItem(VIDEO_ID, '2026-05-01T00:00:00Z')] }, cutOff: { bytes: 60, framing: 'close' } }, kind: 'retryable', code: 'invalid_json' },
-    { name: 'HTML with 404', reply: { status: 404, body: '<html>Not found</html>', headers: { 'content-type': 'text/html' } }, kind: 'not_found' },
-    { name: 'HTML with 403', reply: { status: 403, body: '<html>Forbidden</html>', headers: { 'content-type': 'text/html' } }, kind: 'reauth' },
-    { name: 'HTML with 502', reply: { status: 502, body: '<html>Bad gateway</html>', headers: { 'content-type': 'text/html' } }, kind: 'retryable' },
+    {
+      name: 'a 200 cut off short of its content-length',
+      reply: { body: { items: [videoItem(VIDEO_ID, '2026-05-01T00:00:00Z')] }, cutOff: { bytes: 60, framing: 'content-length' } },
+      kind: 'retryable',
+      code: 'network',
+    },
+    {
+      name: 'a 200 cut off and close-delimited',
+      reply: { body: { items: [videoItem(VIDEO_ID, '2026-05-01T00:00:00Z')] }, cutOff: { bytes: 60, framing: 'close' } },
+      kind: 'retryable',
+      code: 'invalid_json',
+    },
+    {
+      name: 'HTML with 404',
+      reply: { status: 404, body: '<html>Not found</html>', headers: { 'content-type': 'text/html' } },
+      kind: 'not_found',
+    },
+    {
+      name: 'HTML with 403',
+      reply: { status: 403, body: '<html>Forbidden</html>', headers: { 'content-type': 'text/html' } },
+      kind: 'reauth',
+    },
+    {
+      name: 'HTML with 502',
+      reply: { status: 502, body: '<html>Bad gateway</html>', headers: { 'content-type': 'text/html' } },
+      kind: 'retryable',
+    },
     { name: 'a wrong shape (items not a list)', reply: { body: { items: { id: VIDEO_ID } } }, kind: 'bad_input', code: 'unexpected_shape' },
-    { name: 'a count that is not digits', reply: { body: { items: [videoItem(VIDEO_ID, '2026-05-01T00:00:00Z', { statistics: { viewCount: 'lots' } })] } }, kind: 'bad_input', message: /statistics\.viewCount/ },
-    { name: 'a count beyond MAX_SAFE_INTEGER', reply: { body: { items: [videoItem(VIDEO_ID, '2026-05-01T00:00:00Z', { statistics: { viewCount: '18446744073709551615' } })] } }, kind: 'bad_input', message: /MAX_SAFE_INTEGER/ },
-    { name: 'a bad publishedAt', reply: { body: { items: [videoItem(VIDEO_ID, 'yesterday')] } }, kind: 'bad_input', message: /snippet\.publishedAt/ },
+    {
+      name: 'a count that is not digits',
+      reply: { body: { items: [videoItem(VIDEO_ID, '2026-05-01T00:00:00Z', { statistics: { viewCount: 'lots' } })] } },
+      kind: 'bad_input',
+      message: /statistics\.viewCount/,
+    },
+    {
+      name: 'a count beyond MAX_SAFE_INTEGER',
+      reply: { body: { items: [videoItem(VIDEO_ID, '2026-05-01T00:00:00Z', { statistics: { viewCount: '18446744073709551615' } })] } },
+      kind: 'bad_input',
+      message: /MAX_SAFE_INTEGER/,
+    },
+    {
+      name: 'a bad publishedAt',
+      reply: { body: { items: [videoItem(VIDEO_ID, 'yesterday')] } },
+      kind: 'bad_input',
+      message: /snippet\.publishedAt/,
+    },
   ];
   for (const { name, reply, kind, code, message } of cases) {
     it(`when YouTube answers ${name}, then the error is ${kind}`, async () => {
@@ -89,7 +139,9 @@ describe('youtube error classification', () => {
   }
 
   it('when search.list answers 403 quotaExceeded, then the search bucket is exhausted, not the units bucket', async () => {
-    h = await startYouTubeHarness((req) => (req.path.endsWith('/search') ? youTubeErrorReply(403, 'quotaExceeded') : { body: { items: [] } }));
+    h = await startYouTubeHarness((req) =>
+      req.path.endsWith('/search') ? youTubeErrorReply(403, 'quotaExceeded') : { body: { items: [] } },
+    );
     const err = await rejection(h.client.discoverFresh({ publishedAfter: new Date(Date.now() - 86_400_000), limit: 10 }));
     assert.equal(err.kind, 'quota_exhausted');
     assert.equal((await h.ledger.usage(search)).remaining, 0);
@@ -97,7 +149,15 @@ describe('youtube error classification', () => {
   });
 
   it('when the body is larger than maxBytes (declared or streamed), then the error is retryable', async () => {
-    const huge = { body: { items: [videoItem(VIDEO_ID, '2026-05-01T00:00:00Z', { topicDetails: { topicCategories: Array(500).fill('https://en.wikipedia.org/wiki/Music') } })] } };
+    const huge = {
+      body: {
+        items: [
+          videoItem(VIDEO_ID, '2026-05-01T00:00:00Z', {
+            topicDetails: { topicCategories: Array(500).fill('https://en.wikipedia.org/wiki/Music') },
+          }),
+        ],
+      },
+    };
     const declared = await errorFor(huge, { maxBytes: 4096 });
     assert.equal(declared.kind, 'retryable');
     assert.match(declared.message, /response of \d+ bytes exceeds the 4096-byte limit/);
@@ -121,7 +181,10 @@ describe('youtube error classification', () => {
   });
 
   it('when an upstream message echoes the key, then the error message redacts it', async () => {
-    const err = await errorFor({ status: 400, body: { error: { code: 400, message: `bad key ${API_KEY}`, errors: [{ reason: 'keyInvalid' }] } } });
+    const err = await errorFor({
+      status: 400,
+      body: { error: { code: 400, message: `bad key ${API_KEY}`, errors: [{ reason: 'keyInvalid' }] } },
+    });
     assert.equal(err.kind, 'reauth');
     assert.match(err.message, /\[redacted\]/);
   });

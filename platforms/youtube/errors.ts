@@ -8,7 +8,17 @@ import { errorBodySchema } from './schemas';
 
 const QUOTA_REASONS = new Set(['quotaExceeded', 'dailyLimitExceeded', 'dailyLimitExceededUnreg']);
 const RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED']);
-const REAUTH_REASONS = new Set(['forbidden', 'keyInvalid', 'keyExpired', 'API_KEY_INVALID', 'API_KEY_SERVICE_BLOCKED', 'accessNotConfigured', 'SERVICE_DISABLED', 'ipRefererBlocked', 'authError']);
+const REAUTH_REASONS = new Set([
+  'forbidden',
+  'keyInvalid',
+  'keyExpired',
+  'API_KEY_INVALID',
+  'API_KEY_SERVICE_BLOCKED',
+  'accessNotConfigured',
+  'SERVICE_DISABLED',
+  'ipRefererBlocked',
+  'authError',
+]);
 const NOT_FOUND_REASONS = new Set(['notFound', 'channelNotFound', 'playlistNotFound', 'videoNotFound']);
 
 export interface ErrorAnswer {
@@ -47,7 +57,7 @@ export function youTubeError(endpoint: string, answer: ErrorAnswer, resetAt?: st
   const code = reasons[0] ?? `http_${answer.status}`;
   // Google's messages never echo the key; cap them anyway, gateways can send whole pages.
   const detail = message ? `: ${message.slice(0, 200)}` : '';
-  const hint = kind === 'reauth' ? ' (an operator must check YOUTUBE_API_KEY and the project\'s YouTube Data API access)' : '';
+  const hint = kind === 'reauth' ? " (an operator must check YOUTUBE_API_KEY and the project's YouTube Data API access)" : '';
   return new PlatformError('youtube', kind, `${endpoint} answered ${answer.status} ${code}${detail}${hint}`, {
     status: answer.status,
     code,

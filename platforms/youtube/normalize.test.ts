@@ -40,7 +40,11 @@ describe('youtube normalisation', () => {
   });
 
   it('when a channel hides its subscriber count, then followers is null', () => {
-    const channel = channelItemSchema.parse({ id: 'UCx', snippet: { title: 'X', customUrl: '@Xhandle' }, statistics: { subscriberCount: '0', hiddenSubscriberCount: true, videoCount: '3' } });
+    const channel = channelItemSchema.parse({
+      id: 'UCx',
+      snippet: { title: 'X', customUrl: '@Xhandle' },
+      statistics: { subscriberCount: '0', hiddenSubscriberCount: true, videoCount: '3' },
+    });
     const creator = toCreator(channel, AT);
     assert.equal(creator.followers, null);
     assert.equal(creator.videoCount, 3);
@@ -48,19 +52,22 @@ describe('youtube normalisation', () => {
   });
 
   it('when tags and #words are present, then hashtags are lowercased, without "#", spaces or duplicates', () => {
-    assert.deepEqual(hashtagsOf(['Rick Astley', '#Music', 'music'], 'New video #RickAstley #80s #1 see https://x.tld/#anchor and a#b\n#Été'), [
-      'rickastley',
-      'music',
-      '80s',
-      'été',
-    ]);
+    assert.deepEqual(
+      hashtagsOf(['Rick Astley', '#Music', 'music'], 'New video #RickAstley #80s #1 see https://x.tld/#anchor and a#b\n#Été'),
+      ['rickastley', 'music', '80s', 'été'],
+    );
   });
 
   it('when topic categories are Wikipedia URLs, then topics are their last path segment', () => {
-    assert.deepEqual(topicsOf(['https://en.wikipedia.org/wiki/Music', 'https://en.wikipedia.org/wiki/Role-playing_video_game', 'not a url', 'https://en.wikipedia.org/wiki/Music']), [
-      'Music',
-      'Role-playing video game',
-    ]);
+    assert.deepEqual(
+      topicsOf([
+        'https://en.wikipedia.org/wiki/Music',
+        'https://en.wikipedia.org/wiki/Role-playing_video_game',
+        'not a url',
+        'https://en.wikipedia.org/wiki/Music',
+      ]),
+      ['Music', 'Role-playing video game'],
+    );
   });
 
   it('when a video is live, short or long, then the format says so', () => {

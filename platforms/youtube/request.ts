@@ -32,7 +32,12 @@ export interface YouTubeBuckets {
 }
 
 export function youTubeBuckets(dailyUnits: number, dailySearchCalls: number): YouTubeBuckets {
-  const bucket = (name: string, limit: number): QuotaBucket => ({ platform: 'youtube', name, limit, resetTimeZone: PLATFORMS.youtube.quotaResetTimeZone });
+  const bucket = (name: string, limit: number): QuotaBucket => ({
+    platform: 'youtube',
+    name,
+    limit,
+    resetTimeZone: PLATFORMS.youtube.quotaResetTimeZone,
+  });
   return { units: bucket('units', dailyUnits), search: bucket('search', dailySearchCalls) };
 }
 
@@ -45,7 +50,11 @@ export function youTubeBuckets(dailyUnits: number, dailySearchCalls: number): Yo
 const COST = 1;
 
 /** One list call for exactly the parts of `call` (schemas.ts): the validated answer and when it arrived. */
-export type YouTubeGet = <S extends z.ZodType>(endpoint: Endpoint, call: { part: string; schema: S }, params: Record<string, string>) => Promise<{ body: z.output<S>; fetchedAt: string }>;
+export type YouTubeGet = <S extends z.ZodType>(
+  endpoint: Endpoint,
+  call: { part: string; schema: S },
+  params: Record<string, string>,
+) => Promise<{ body: z.output<S>; fetchedAt: string }>;
 
 export function createYouTubeGet(opts: YouTubeRequestOptions, buckets: YouTubeBuckets): YouTubeGet {
   const base = opts.baseUrl.replace(/\/+$/, '');
@@ -63,7 +72,13 @@ export function createYouTubeGet(opts: YouTubeRequestOptions, buckets: YouTubeBu
     const query = new URLSearchParams({ ...params, part, key: opts.apiKey });
     let answer;
     try {
-      answer = await requestJson({ platform: 'youtube', url: `${base}/${endpoint}?${query}`, timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, clock: opts.clock });
+      answer = await requestJson({
+        platform: 'youtube',
+        url: `${base}/${endpoint}?${query}`,
+        timeoutMs: opts.timeoutMs,
+        maxBytes: opts.maxBytes,
+        clock: opts.clock,
+      });
     } catch (err) {
       throw err instanceof PlatformError ? redact(err) : err;
     }
@@ -75,14 +90,25 @@ export function createYouTubeGet(opts: YouTubeRequestOptions, buckets: YouTubeBu
         await opts.quota.exhaust(bucket);
         resetAt = (await opts.quota.usage(bucket)).resetAt;
       }
-      throw redact(youTubeError(endpoint, { status: answer.status, json: answer.json, retryAfterMs: retryAfterMs(answer.headers, opts.clock().getTime()) }, resetAt));
+      throw redact(
+        youTubeError(
+          endpoint,
+          { status: answer.status, json: answer.json, retryAfterMs: retryAfterMs(answer.headers, opts.clock().getTime()) },
+          resetAt,
+        ),
+      );
     }
 
     const parsed = schema.safeParse(answer.json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-      throw redact(new PlatformError('youtube', 'bad_input', `unexpected ${endpoint}?part=${part} response: ${where}${issue?.message ?? 'invalid'}`, { status: answer.status, code: 'unexpected_shape' }));
+      throw redact(
+        new PlatformError('youtube', 'bad_input', `unexpected ${endpoint}?part=${part} response: ${where}${issue?.message ?? 'invalid'}`, {
+          status: answer.status,
+          code: 'unexpected_shape',
+        }),
+      );
     }
     return { body: parsed.data, fetchedAt: answer.receivedAt.toISOString() };
   };

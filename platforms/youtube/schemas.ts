@@ -26,7 +26,10 @@ const timestamp = z.iso.datetime({ offset: true });
  * are dropped if sent anyway, so nothing reads data it did not request).
  */
 /** The item schema cut down to `id` and the requested parts. */
-function pickParts<Shape extends z.ZodRawShape & { id: z.ZodType }, P extends keyof Shape & string>(item: z.ZodObject<Shape>, parts: readonly P[]): z.ZodObject<Pick<Shape, P | 'id'>> {
+function pickParts<Shape extends z.ZodRawShape & { id: z.ZodType }, P extends keyof Shape & string>(
+  item: z.ZodObject<Shape>,
+  parts: readonly P[],
+): z.ZodObject<Pick<Shape, P | 'id'>> {
   const mask = Object.fromEntries(['id', ...parts].map((key) => [key, true]));
   return item.pick(mask as never) as unknown as z.ZodObject<Pick<Shape, P | 'id'>>;
 }

@@ -18,7 +18,16 @@ export function videoItem(id: string, publishedAt: string, overrides: Record<str
   return {
     kind: 'youtube#video',
     id,
-    snippet: { publishedAt, channelId: 'UCchannel0000000000000001', title: `Video ${id}`, description: 'About #Cats', channelTitle: 'Cat Channel', tags: ['Cats'], categoryId: '22', liveBroadcastContent: 'none' },
+    snippet: {
+      publishedAt,
+      channelId: 'UCchannel0000000000000001',
+      title: `Video ${id}`,
+      description: 'About #Cats',
+      channelTitle: 'Cat Channel',
+      tags: ['Cats'],
+      categoryId: '22',
+      liveBroadcastContent: 'none',
+    },
     contentDetails: { duration: 'PT3M33S' },
     statistics: { viewCount: '1000', likeCount: '50', favoriteCount: '0', commentCount: '7' },
     topicDetails: { topicCategories: ['https://en.wikipedia.org/wiki/Pet'] },
@@ -38,7 +47,17 @@ export function channelItem(id: string, overrides: Record<string, unknown> = {})
 }
 
 export function youTubeErrorReply(status: number, reason: string, extra: Record<string, unknown> = {}): StubReply {
-  return { status, body: { error: { code: status, message: `${reason} happened`, errors: [{ domain: 'youtube', reason, message: `${reason} happened` }], ...extra } } };
+  return {
+    status,
+    body: {
+      error: {
+        code: status,
+        message: `${reason} happened`,
+        errors: [{ domain: 'youtube', reason, message: `${reason} happened` }],
+        ...extra,
+      },
+    },
+  };
 }
 
 /** Keys every resource carries whatever `part` asks for. */
@@ -49,7 +68,12 @@ const ALWAYS = new Set(['kind', 'etag', 'id']);
  * e.g. channels.list?part=contentDetails has no snippet. Every fake answer goes through this.
  */
 function withParts(resource: Record<string, unknown>, part: string | null): Record<string, unknown> {
-  const parts = new Set((part ?? '').split(',').map((p) => p.trim()).filter(Boolean));
+  const parts = new Set(
+    (part ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  );
   return Object.fromEntries(Object.entries(resource).filter(([key]) => ALWAYS.has(key) || parts.has(key)));
 }
 
@@ -83,13 +107,24 @@ export function fakeYouTube(data: FakeYouTube): StubHandler {
           if (username) return customUrl === `@${username.toLowerCase()}`;
           return c.id === q.get('id');
         });
-        return { body: items.length ? { kind: 'youtube#channelListResponse', items: cut(items) } : { kind: 'youtube#channelListResponse', pageInfo: { totalResults: 0 } } };
+        return {
+          body: items.length
+            ? { kind: 'youtube#channelListResponse', items: cut(items) }
+            : { kind: 'youtube#channelListResponse', pageInfo: { totalResults: 0 } },
+        };
       }
       case `${BASE_PATH}/playlistItems`: {
         const all = data.uploads?.[q.get('playlistId') ?? ''];
         if (!all) return youTubeErrorReply(404, 'playlistNotFound');
         const start = Number(q.get('pageToken') ?? 0);
-        const items = cut(all.slice(start, start + pageSize).map((contentDetails) => ({ kind: 'youtube#playlistItem', id: `PLI${contentDetails.videoId}`, snippet: { title: 'x' }, contentDetails })));
+        const items = cut(
+          all.slice(start, start + pageSize).map((contentDetails) => ({
+            kind: 'youtube#playlistItem',
+            id: `PLI${contentDetails.videoId}`,
+            snippet: { title: 'x' },
+            contentDetails,
+          })),
+        );
         return { body: { items, ...(start + pageSize < all.length ? { nextPageToken: String(start + pageSize) } : {}) } };
       }
       case `${BASE_PATH}/videos`: {
@@ -98,7 +133,18 @@ export function fakeYouTube(data: FakeYouTube): StubHandler {
         return { body: { kind: 'youtube#videoListResponse', items: cut((data.videos ?? []).filter((v) => ids.includes(v.id as string))) } };
       }
       case `${BASE_PATH}/search`:
-        return { body: { kind: 'youtube#searchListResponse', items: cut((data.searchIds ?? []).map((videoId) => ({ kind: 'youtube#searchResult', id: { kind: 'youtube#video', videoId }, snippet: { title: videoId } }))) } };
+        return {
+          body: {
+            kind: 'youtube#searchListResponse',
+            items: cut(
+              (data.searchIds ?? []).map((videoId) => ({
+                kind: 'youtube#searchResult',
+                id: { kind: 'youtube#video', videoId },
+                snippet: { title: videoId },
+              })),
+            ),
+          },
+        };
       default:
         return youTubeErrorReply(404, 'notFound');
     }
@@ -118,7 +164,10 @@ export interface YouTubeHarness {
   cleanup(): Promise<void>;
 }
 
-export async function startYouTubeHarness(handler: StubHandler, options: Partial<YouTubeClientOptions> & { now?: string } = {}): Promise<YouTubeHarness> {
+export async function startYouTubeHarness(
+  handler: StubHandler,
+  options: Partial<YouTubeClientOptions> & { now?: string } = {},
+): Promise<YouTubeHarness> {
   const stub = await startStubServer(handler);
   let now = options.now ? new Date(options.now) : new Date();
   const clock = (): Date => now;

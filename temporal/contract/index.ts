@@ -16,7 +16,13 @@
  */
 import type { BloggerSyncInput, BloggerSyncReconcilerInput, BloggerSyncState, ReconcileResult } from './bloggerSync';
 import type {
-  TrendAnalysisResult, TrendCleanupInput, TrendCleanupResult, TrendDiscoveryInput, TrendDiscoveryResult, TrendMonitorInput, TrendMonitorState,
+  TrendAnalysisResult,
+  TrendCleanupInput,
+  TrendCleanupResult,
+  TrendDiscoveryInput,
+  TrendDiscoveryResult,
+  TrendMonitorInput,
+  TrendMonitorState,
 } from './trendWatch';
 
 export * from './bloggerSync';

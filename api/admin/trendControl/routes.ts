@@ -9,21 +9,42 @@ import { requireAdmin } from '../../middleware/auth';
 import { validate, validateParams } from '../../middleware/validate';
 import { requestMeta } from '../../requestMeta';
 import { userRouter, type UserState } from '../../router';
-import { backfillBody, MONITOR_SIGNALS, monitorParams, monitorSignalBody, resetBody, scheduleNoteBody, scheduleParams, triggerBody } from './schema';
+import {
+  backfillBody,
+  MONITOR_SIGNALS,
+  monitorParams,
+  monitorSignalBody,
+  resetBody,
+  scheduleNoteBody,
+  scheduleParams,
+  triggerBody,
+} from './schema';
 import * as control from './service';
 
 const actor = (ctx: Context & { state: UserState }): control.Actor => ({ user: ctx.state.user, meta: requestMeta(ctx) });
 
-export function trendControlRoutes({ db, config, temporal }: Pick<ApiDeps, 'db' | 'config' | 'temporal'>, protect: Middleware): Router<UserState> {
+export function trendControlRoutes(
+  { db, config, temporal }: Pick<ApiDeps, 'db' | 'config' | 'temporal'>,
+  protect: Middleware,
+): Router<UserState> {
   // A getter: the API's Temporal client is replaced after a lost connection, so never keep one.
-  const deps: control.TrendControlDeps = { db, get client() { return temporal.client; }, namespace: config.TEMPORAL_NAMESPACE };
+  const deps: control.TrendControlDeps = {
+    db,
+    get client() {
+      return temporal.client;
+    },
+    namespace: config.TEMPORAL_NAMESPACE,
+  };
   const router = userRouter('/api/admin', protect, requireAdmin());
 
   router.get('/schedules', async (ctx) => {
     ctx.body = { data: await control.listSchedules(deps.client) };
   });
 
-  for (const [action, paused] of [['pause', true], ['unpause', false]] as const) {
+  for (const [action, paused] of [
+    ['pause', true],
+    ['unpause', false],
+  ] as const) {
     router.post(`/schedules/:name/${action}`, validate({ body: scheduleNoteBody, params: scheduleParams }), async (ctx) => {
       ctx.body = { schedule: await control.setSchedulePaused(deps, actor(ctx), ctx.state.params.name, paused, ctx.state.body.note) };
     });

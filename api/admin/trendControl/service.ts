@@ -13,7 +13,15 @@ import Long from 'long';
 import { recordAudit, type RequestMeta } from '../../../db/queries/audit';
 import { ConflictError, NotFoundError, ValidationError } from '../../../lib/errors';
 import {
-  monitorState, pauseMonitor, resumeMonitor, stopMonitor, TREND_SCHEDULES, TREND_STATUS, trendMonitorWorkflowId, type TrendMonitorState, type TrendScheduleName,
+  monitorState,
+  pauseMonitor,
+  resumeMonitor,
+  stopMonitor,
+  TREND_SCHEDULES,
+  TREND_STATUS,
+  trendMonitorWorkflowId,
+  type TrendMonitorState,
+  type TrendScheduleName,
 } from '../../../temporal/contract';
 import type { AuthUser } from '../../middleware/auth';
 import type { BackfillBody, MonitorParams, MonitorSignal, ResetBody, TriggerBody } from './schema';
@@ -34,10 +42,22 @@ export interface Actor {
 /** A query needs a worker to answer; without one the monitor's page still shows what Temporal knows. */
 const QUERY_TIMEOUT_MS = 3000;
 
-function audit(deps: TrendControlDeps, actor: Actor, action: string, target: { type: string; id: string }, extra: { before?: unknown; after?: unknown; meta?: Record<string, unknown> } = {}) {
+function audit(
+  deps: TrendControlDeps,
+  actor: Actor,
+  action: string,
+  target: { type: string; id: string },
+  extra: { before?: unknown; after?: unknown; meta?: Record<string, unknown> } = {},
+) {
   return recordAudit(deps.db, {
-    action, actorId: actor.user.id, actorEmail: actor.user.email, targetType: target.type, targetId: target.id,
-    ...extra, ip: actor.meta.ip, requestId: actor.meta.requestId,
+    action,
+    actorId: actor.user.id,
+    actorEmail: actor.user.email,
+    targetType: target.type,
+    targetId: target.id,
+    ...extra,
+    ip: actor.meta.ip,
+    requestId: actor.meta.requestId,
   });
 }
 
@@ -48,12 +68,18 @@ export async function describeSchedule(client: Client, name: TrendScheduleName) 
   try {
     const d = await client.schedule.getHandle(scheduleId).describe();
     return {
-      name, scheduleId, exists: true as const,
-      paused: d.state.paused, note: d.state.note || null, // Temporal reports no note as ''
+      name,
+      scheduleId,
+      exists: true as const,
+      paused: d.state.paused,
+      note: d.state.note || null, // Temporal reports no note as ''
       everyMs: d.spec.intervals?.[0]?.every ?? null,
-      overlap: d.policies.overlap, catchupWindowMs: d.policies.catchupWindow,
+      overlap: d.policies.overlap,
+      catchupWindowMs: d.policies.catchupWindow,
       nextRunsAt: d.info.nextActionTimes.slice(0, 5),
-      recentRuns: d.info.recentActions.slice(-10).map((a) => ({ scheduledAt: a.scheduledAt, takenAt: a.takenAt, workflowId: a.action.workflow.workflowId })),
+      recentRuns: d.info.recentActions
+        .slice(-10)
+        .map((a) => ({ scheduledAt: a.scheduledAt, takenAt: a.takenAt, workflowId: a.action.workflow.workflowId })),
       running: d.info.runningActions.map((a) => a.workflow.workflowId),
     };
   } catch (err) {
@@ -73,7 +99,13 @@ async function existingSchedule(client: Client, name: TrendScheduleName) {
   return { before, handle: client.schedule.getHandle(before.scheduleId), target: { type: 'schedule', id: before.scheduleId } };
 }
 
-export async function setSchedulePaused(deps: TrendControlDeps, actor: Actor, name: TrendScheduleName, paused: boolean, note: string | undefined) {
+export async function setSchedulePaused(
+  deps: TrendControlDeps,
+  actor: Actor,
+  name: TrendScheduleName,
+  paused: boolean,
+  note: string | undefined,
+) {
   const { before, handle, target } = await existingSchedule(deps.client, name);
   const reason = note ?? `${paused ? 'paused' : 'unpaused'} by ${actor.user.email}`;
   await (paused ? handle.pause(reason) : handle.unpause(reason));
@@ -89,11 +121,19 @@ export async function triggerSchedule(deps: TrendControlDeps, actor: Actor, name
   const { before, handle, target } = await existingSchedule(deps.client, name);
   // Without an overlap policy the schedule's own applies (skip: nothing starts while a run is going).
   await handle.trigger(overlap);
-  await audit(deps, actor, 'admin.schedule_trigger', target, { before: { running: before.running }, meta: { overlap: overlap ?? before.overlap } });
+  await audit(deps, actor, 'admin.schedule_trigger', target, {
+    before: { running: before.running },
+    meta: { overlap: overlap ?? before.overlap },
+  });
   return { scheduleId: before.scheduleId, overlap: overlap ?? before.overlap };
 }
 
-export async function backfillSchedule(deps: TrendControlDeps, actor: Actor, name: TrendScheduleName, { start, end, overlap }: BackfillBody) {
+export async function backfillSchedule(
+  deps: TrendControlDeps,
+  actor: Actor,
+  name: TrendScheduleName,
+  { start, end, overlap }: BackfillBody,
+) {
   const { before, handle, target } = await existingSchedule(deps.client, name);
   await handle.backfill({ start, end, overlap });
   await audit(deps, actor, 'admin.schedule_backfill', target, { meta: { start, end, overlap } });
@@ -129,8 +169,13 @@ async function queryState(client: Client, handle: WorkflowHandle): Promise<Trend
 export async function describeMonitor(client: Client, params: MonitorParams) {
   const { workflowId, handle, description: d } = await describeExisting(client, params);
   return {
-    workflowId, runId: d.runId, status: d.status.name, startTime: d.startTime, closeTime: d.closeTime ?? null,
-    historyLength: d.historyLength, taskQueue: d.taskQueue,
+    workflowId,
+    runId: d.runId,
+    status: d.status.name,
+    startTime: d.startTime,
+    closeTime: d.closeTime ?? null,
+    historyLength: d.historyLength,
+    taskQueue: d.taskQueue,
     // A closed run's result says the same as its last state; only a running one is asked.
     state: d.status.name === 'RUNNING' ? await queryState(client, handle) : null,
     searchAttributes: Object.fromEntries(d.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])),
@@ -138,17 +183,31 @@ export async function describeMonitor(client: Client, params: MonitorParams) {
 }
 
 /** Sends pause, resume or stop (with its reason) to a running monitor; 409 when it has ended. */
-export async function signalMonitor(deps: TrendControlDeps, actor: Actor, params: MonitorParams, signal: MonitorSignal, reason: string | undefined) {
+export async function signalMonitor(
+  deps: TrendControlDeps,
+  actor: Actor,
+  params: MonitorParams,
+  signal: MonitorSignal,
+  reason: string | undefined,
+) {
   const { workflowId, handle, description } = await describeExisting(deps.client, params);
   if (description.status.name !== 'RUNNING') {
     throw new ConflictError(`Monitor ${workflowId} has ended (${description.status.name}); only a running monitor takes signals.`);
   }
   const why = reason ?? `${signal} by ${actor.user.email}`;
-  await (signal === 'stop' ? handle.signal(stopMonitor, { reason: why }) : handle.signal({ pause: pauseMonitor, resume: resumeMonitor }[signal]));
-  await audit(deps, actor, `admin.monitor_${signal}`, { type: 'workflow', id: workflowId }, {
-    before: { trendStatus: description.typedSearchAttributes.get(TREND_STATUS) ?? null },
-    meta: { runId: description.runId, reason: why },
-  });
+  await (signal === 'stop'
+    ? handle.signal(stopMonitor, { reason: why })
+    : handle.signal({ pause: pauseMonitor, resume: resumeMonitor }[signal]));
+  await audit(
+    deps,
+    actor,
+    `admin.monitor_${signal}`,
+    { type: 'workflow', id: workflowId },
+    {
+      before: { trendStatus: description.typedSearchAttributes.get(TREND_STATUS) ?? null },
+      meta: { runId: description.runId, reason: why },
+    },
+  );
   return { workflowId, runId: description.runId, signal };
 }
 
@@ -185,10 +244,16 @@ export async function resetMonitor(deps: TrendControlDeps, actor: Actor, params:
     reason: why,
   });
   const runId = res.runId ?? null;
-  await audit(deps, actor, 'admin.monitor_reset', { type: 'workflow', id: workflowId }, {
-    before: { runId: description.runId, status: description.status.name },
-    after: { runId, fromEventId: target },
-    meta: { reason: why },
-  });
+  await audit(
+    deps,
+    actor,
+    'admin.monitor_reset',
+    { type: 'workflow', id: workflowId },
+    {
+      before: { runId: description.runId, status: description.status.name },
+      after: { runId, fromEventId: target },
+      meta: { reason: why },
+    },
+  );
   return { workflowId, previousRunId: description.runId, runId, fromEventId: target };
 }

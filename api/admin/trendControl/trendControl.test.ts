@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
 import { AuditLog, TrendVideo, User } from '../../../db/models';
-import { monitorState, TREND_SCHEDULES, TREND_STATUS, trendMonitorWorkflowId, WORKFLOW_TYPES, type Workflows } from '../../../temporal/contract';
+import {
+  monitorState,
+  TREND_SCHEDULES,
+  TREND_STATUS,
+  trendMonitorWorkflowId,
+  WORKFLOW_TYPES,
+  type Workflows,
+} from '../../../temporal/contract';
 import { ensureTrendSchedules, trendScheduleDefinitions } from '../../../temporal/schedules';
 import { recordHistory } from '../../../test/histories';
 import { startTestApi, type TestApi } from '../../../test/api';
@@ -11,7 +18,14 @@ import { createUser, type TestUser } from '../../../test/users';
 import { createTestWorker } from '../../../test/worker';
 
 const deleteSchedules = (client: Client) =>
-  Promise.all(Object.values(TREND_SCHEDULES).map((id) => client.schedule.getHandle(id).delete().catch(() => undefined)));
+  Promise.all(
+    Object.values(TREND_SCHEDULES).map((id) =>
+      client.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined),
+    ),
+  );
 
 describe('admin control of Trend Watch', function () {
   this.timeout(60_000);
@@ -20,7 +34,8 @@ describe('admin control of Trend Watch', function () {
   let client: Client;
   const post = (path: string, body: unknown = {}) => api.request('POST', path, { token: admin.accessToken, body });
   const get = (path: string) => api.request('GET', path, { token: admin.accessToken });
-  const auditOf = (action: string, targetId: string) => AuditLog.query(testDb()).where({ action, targetId, actorId: admin.id }).orderBy('id');
+  const auditOf = (action: string, targetId: string) =>
+    AuditLog.query(testDb()).where({ action, targetId, actorId: admin.id }).orderBy('id');
 
   before(async () => {
     api = await startTestApi();
@@ -36,8 +51,16 @@ describe('admin control of Trend Watch', function () {
   it('when a non-admin calls the schedule or monitor routes, then 403', async () => {
     const user = await createUser(api, { plan: 'enterprise' });
     try {
-      for (const [method, path] of [['GET', '/api/admin/schedules'], ['POST', '/api/admin/schedules/discovery/pause'], ['POST', '/api/admin/monitors/youtube/abc/stop']]) {
-        assert.equal((await api.request(method!, path!, { token: user.accessToken, body: method === 'POST' ? {} : undefined })).status, 403, path);
+      for (const [method, path] of [
+        ['GET', '/api/admin/schedules'],
+        ['POST', '/api/admin/schedules/discovery/pause'],
+        ['POST', '/api/admin/monitors/youtube/abc/stop'],
+      ]) {
+        assert.equal(
+          (await api.request(method!, path!, { token: user.accessToken, body: method === 'POST' ? {} : undefined })).status,
+          403,
+          path,
+        );
       }
     } finally {
       await User.query(testDb()).deleteById(user.id);
@@ -50,20 +73,33 @@ describe('admin control of Trend Watch', function () {
       await deleteSchedules(client);
       worker = await createTestWorker();
       // The configured (long) intervals: nothing runs on its own while the tests look.
-      await ensureTrendSchedules(client, trendScheduleDefinitions(worker.deps.settings, ['youtube']), { taskQueue: worker.taskQueue, catchupWindowMs: 60_000 });
+      await ensureTrendSchedules(client, trendScheduleDefinitions(worker.deps.settings, ['youtube']), {
+        taskQueue: worker.taskQueue,
+        catchupWindowMs: 60_000,
+      });
     });
     after(async () => {
       await deleteSchedules(client);
       // Runs a trigger or backfill started that no worker finished (nobody polls this queue now).
       for await (const run of client.workflow.list({ query: `TaskQueue = "${worker.taskQueue}" AND ExecutionStatus = "Running"` })) {
-        await client.workflow.getHandle(run.workflowId, run.runId).terminate('test over').catch(() => undefined);
+        await client.workflow
+          .getHandle(run.workflowId, run.runId)
+          .terminate('test over')
+          .catch(() => undefined);
       }
     });
 
     it('when an admin lists schedules, then each shows its state, interval and next runs', async () => {
       const res = await get('/api/admin/schedules');
       assert.equal(res.status, 200);
-      assert.deepEqual(res.body.data.map((s: { name: string; exists: boolean }) => [s.name, s.exists]), [['discovery', true], ['analysis', true], ['cleanup', true]]);
+      assert.deepEqual(
+        res.body.data.map((s: { name: string; exists: boolean }) => [s.name, s.exists]),
+        [
+          ['discovery', true],
+          ['analysis', true],
+          ['cleanup', true],
+        ],
+      );
       const discovery = res.body.data[0];
       assert.equal(discovery.scheduleId, TREND_SCHEDULES.discovery);
       assert.equal(discovery.paused, false);
@@ -85,10 +121,19 @@ describe('admin control of Trend Watch', function () {
       assert.equal((await client.schedule.getHandle(TREND_SCHEDULES.analysis).describe()).state.paused, false);
 
       const [pauseEntry] = await auditOf('admin.schedule_pause', TREND_SCHEDULES.analysis);
-      assert.deepEqual([pauseEntry?.before, pauseEntry?.after], [{ paused: false, note: null }, { paused: true, note: 'maintenance' }]);
+      assert.deepEqual(
+        [pauseEntry?.before, pauseEntry?.after],
+        [
+          { paused: false, note: null },
+          { paused: true, note: 'maintenance' },
+        ],
+      );
       assert.equal(pauseEntry?.ip, '127.0.0.1');
       const [unpauseEntry] = await auditOf('admin.schedule_unpause', TREND_SCHEDULES.analysis);
-      assert.deepEqual([(unpauseEntry?.before as { paused: boolean }).paused, (unpauseEntry?.after as { paused: boolean }).paused], [true, false]);
+      assert.deepEqual(
+        [(unpauseEntry?.before as { paused: boolean }).paused, (unpauseEntry?.after as { paused: boolean }).paused],
+        [true, false],
+      );
     });
 
     it('when an admin triggers a schedule, then a run starts now and completes on the worker', async () => {
@@ -96,7 +141,10 @@ describe('admin control of Trend Watch', function () {
         const res = await post('/api/admin/schedules/cleanup/trigger', { overlap: 'ALLOW_ALL' });
         assert.equal(res.status, 202);
         assert.equal(res.body.overlap, 'ALLOW_ALL');
-        const described = await eventually(() => client.schedule.getHandle(TREND_SCHEDULES.cleanup).describe(), (d) => d.info.recentActions.length > 0);
+        const described = await eventually(
+          () => client.schedule.getHandle(TREND_SCHEDULES.cleanup).describe(),
+          (d) => d.info.recentActions.length > 0,
+        );
         const run = described.info.recentActions.at(-1)!.action.workflow.workflowId;
         assert.match(run, /^trend-cleanup-/);
         assert.equal(typeof (await client.workflow.getHandle(run).result()).archived, 'number');
@@ -107,7 +155,10 @@ describe('admin control of Trend Watch', function () {
     });
 
     it('when a backfill range is reversed, the overlap unknown or the schedule unknown, then 400 naming the field', async () => {
-      const reversed = await post('/api/admin/schedules/discovery/backfill', { start: '2026-11-02T00:00:00Z', end: '2026-11-01T00:00:00Z' });
+      const reversed = await post('/api/admin/schedules/discovery/backfill', {
+        start: '2026-11-02T00:00:00Z',
+        end: '2026-11-01T00:00:00Z',
+      });
       assert.equal(reversed.status, 400);
       assert.equal(reversed.body.error.details[0].path, 'body.end');
       const badOverlap = await post('/api/admin/schedules/discovery/trigger', { overlap: 'SOMETIMES' });
@@ -139,23 +190,44 @@ describe('admin control of Trend Watch', function () {
     it('when an admin pauses, resumes, resets and stops a monitor, then the running workflow follows each step', async () => {
       const { worker, taskQueue, deps } = await createTestWorker();
       const [video] = await deps.platforms.client('youtube').discoverFresh({ publishedAfter: new Date(Date.now() - 86_400_000), limit: 1 });
-      const row = await TrendVideo.query(testDb()).insertAndFetch({ platform: 'youtube', platformVideoId: video!.id, creatorId: video!.creatorId, publishedAt: new Date(video!.publishedAt) });
+      const row = await TrendVideo.query(testDb()).insertAndFetch({
+        platform: 'youtube',
+        platformVideoId: video!.id,
+        creatorId: video!.creatorId,
+        publishedAt: new Date(video!.publishedAt),
+      });
       const workflowId = trendMonitorWorkflowId('youtube', video!.id);
       const path = `/api/admin/monitors/youtube/${video!.id}`;
       let resetTo = { runId: '', fromEventId: 0 };
       try {
         await worker.runUntil(async () => {
           const handle = await client.workflow.start<Workflows['trendVideoMonitor']>(WORKFLOW_TYPES.trendVideoMonitor, {
-            taskQueue, workflowId, args: [{ trendVideoId: row.id, platform: 'youtube', platformVideoId: video!.id, snapshotIntervalMs: 3_600_000, totalSlots: 84 }],
+            taskQueue,
+            workflowId,
+            args: [
+              { trendVideoId: row.id, platform: 'youtube', platformVideoId: video!.id, snapshotIntervalMs: 3_600_000, totalSlots: 84 },
+            ],
           });
-          const started = await eventually(() => get(path), (r) => r.body.state?.snapshotsTaken === 1);
-          assert.deepEqual([started.body.status, started.body.runId, started.body.searchAttributes.Platform], ['RUNNING', handle.firstExecutionRunId, 'youtube']);
+          const started = await eventually(
+            () => get(path),
+            (r) => r.body.state?.snapshotsTaken === 1,
+          );
+          assert.deepEqual(
+            [started.body.status, started.body.runId, started.body.searchAttributes.Platform],
+            ['RUNNING', handle.firstExecutionRunId, 'youtube'],
+          );
 
           assert.equal((await post(`${path}/pause`, { reason: 'checking numbers' })).status, 202);
-          const paused = await eventually(() => get(path), (r) => r.body.state?.status === 'paused');
+          const paused = await eventually(
+            () => get(path),
+            (r) => r.body.state?.status === 'paused',
+          );
           assert.equal(paused.body.state.status, 'paused');
           assert.equal((await post(`${path}/resume`)).status, 202);
-          const resumed = await eventually(() => get(path), (r) => r.body.state?.status === 'monitoring');
+          const resumed = await eventually(
+            () => get(path),
+            (r) => r.body.state?.status === 'monitoring',
+          );
           assert.equal(resumed.body.state.status, 'monitoring');
 
           const bad = await post(`${path}/reset`, { eventId: 1 });
@@ -167,7 +239,10 @@ describe('admin control of Trend Watch', function () {
           assert.equal(reset.body.fromEventId, valid[0]);
           assert.notEqual(reset.body.runId, handle.firstExecutionRunId);
           resetTo = { runId: reset.body.runId, fromEventId: valid[0]! };
-          const afterReset = await eventually(() => get(path), (r) => r.body.runId === reset.body.runId && r.body.state !== null);
+          const afterReset = await eventually(
+            () => get(path),
+            (r) => r.body.runId === reset.body.runId && r.body.state !== null,
+          );
           assert.equal(afterReset.body.status, 'RUNNING');
 
           assert.equal((await post(`${path}/stop`, { reason: 'not interesting' })).status, 202);
@@ -178,14 +253,19 @@ describe('admin control of Trend Watch', function () {
         const ended = await post(`${path}/pause`);
         assert.equal(ended.status, 409, 'an ended monitor takes no signals');
 
-        const actions = (await AuditLog.query(testDb()).where({ targetId: workflowId, actorId: admin.id }).orderBy('id')).map((e) => e.action);
+        const actions = (await AuditLog.query(testDb()).where({ targetId: workflowId, actorId: admin.id }).orderBy('id')).map(
+          (e) => e.action,
+        );
         assert.deepEqual(actions, ['admin.monitor_pause', 'admin.monitor_resume', 'admin.monitor_reset', 'admin.monitor_stop']);
         const [resetEntry] = await auditOf('admin.monitor_reset', workflowId);
         assert.deepEqual(resetEntry?.after, resetTo);
         const [stopEntry] = await auditOf('admin.monitor_stop', workflowId);
         assert.equal((stopEntry?.meta as { reason: string }).reason, 'not interesting');
       } finally {
-        await client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
+        await client.workflow
+          .getHandle(workflowId)
+          .terminate('test over')
+          .catch(() => undefined);
         await TrendVideo.query(testDb()).deleteById(row.id);
       }
     });
@@ -197,7 +277,12 @@ describe('admin control of Trend Watch', function () {
       const workflowId = trendMonitorWorkflowId('youtube', video!.id);
       const tag = `vocab${video!.id.toLowerCase().replace(/[^a-z0-9]/g, '')}`;
       const row = await TrendVideo.query(testDb()).insertAndFetch({
-        platform: 'youtube', platformVideoId: video!.id, creatorId: video!.creatorId, publishedAt: new Date(video!.publishedAt), hashtags: [tag], workflowId,
+        platform: 'youtube',
+        platformVideoId: video!.id,
+        creatorId: video!.creatorId,
+        publishedAt: new Date(video!.publishedAt),
+        hashtags: [tag],
+        workflowId,
       });
       const path = `/api/admin/monitors/youtube/${video!.id}`;
       const handle = client.workflow.getHandle(workflowId);
@@ -209,21 +294,36 @@ describe('admin control of Trend Watch', function () {
           api.request('GET', `/api/trends/videos?hashtag=${tag}`, { token: user.accessToken }),
           get(path),
         ]);
-        return { db: dbRow?.status, searchAttribute: described.typedSearchAttributes.get(TREND_STATUS), api: listed.body.data?.[0]?.status, state: monitor.body.state?.status };
+        return {
+          db: dbRow?.status,
+          searchAttribute: described.typedSearchAttributes.get(TREND_STATUS),
+          api: listed.body.data?.[0]?.status,
+          state: monitor.body.state?.status,
+        };
       };
       const all = (word: string) => ({ db: word, searchAttribute: word, api: word, state: word });
       try {
         await worker.runUntil(async () => {
           await client.workflow.start<Workflows['trendVideoMonitor']>(WORKFLOW_TYPES.trendVideoMonitor, {
-            taskQueue, workflowId, args: [{ trendVideoId: row.id, platform: 'youtube', platformVideoId: video!.id, snapshotIntervalMs: 3_600_000, totalSlots: 84 }],
+            taskQueue,
+            workflowId,
+            args: [
+              { trendVideoId: row.id, platform: 'youtube', platformVideoId: video!.id, snapshotIntervalMs: 3_600_000, totalSlots: 84 },
+            ],
           });
-          await eventually(() => handle.query(monitorState), (s) => s.snapshotsTaken === 1);
+          await eventually(
+            () => handle.query(monitorState),
+            (s) => s.snapshotsTaken === 1,
+          );
           assert.deepEqual(await eventually(everywhere, (s) => s.searchAttribute === 'monitoring'), all('monitoring'));
 
           assert.equal((await post(`${path}/pause`)).status, 202);
           assert.deepEqual(await eventually(everywhere, (s) => s.db === 'paused' && s.searchAttribute === 'paused'), all('paused'));
           assert.equal((await post(`${path}/resume`)).status, 202);
-          assert.deepEqual(await eventually(everywhere, (s) => s.db === 'monitoring' && s.searchAttribute === 'monitoring'), all('monitoring'));
+          assert.deepEqual(
+            await eventually(everywhere, (s) => s.db === 'monitoring' && s.searchAttribute === 'monitoring'),
+            all('monitoring'),
+          );
 
           assert.equal((await post(`${path}/stop`, { reason: 'vocabulary check' })).status, 202);
           const result = await handle.result();
@@ -250,4 +350,3 @@ describe('admin control of Trend Watch', function () {
     });
   });
 });
-
