@@ -12,6 +12,8 @@ import {
   RequesterBuilder,
   status as GrpcStatus,
   type Interceptor,
+  type InterceptorOptions,
+  type StatusObject,
 } from '@grpc/grpc-js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from './contract';
 
@@ -44,6 +46,30 @@ class ObservedConnection extends Connection {
   get channelReady(): boolean {
     return this.client.getChannel().getConnectivityState(false) === connectivityState.READY;
   }
+}
+
+/** An interceptor that may adjust a call's options as it starts and sees the call's final status. */
+function observeStatus(
+  onStart: (options: InterceptorOptions) => InterceptorOptions,
+  onStatus: (status: StatusObject) => void,
+): Interceptor {
+  return (options, nextCall) =>
+    new InterceptingCall(
+      nextCall(onStart(options)),
+      new RequesterBuilder()
+        .withStart((metadata, _listener, next) =>
+          next(
+            metadata,
+            new ListenerBuilder()
+              .withOnReceiveStatus((status, nextStatus) => {
+                onStatus(status);
+                nextStatus(status);
+              })
+              .build(),
+          ),
+        )
+        .build(),
+    );
 }
 
 /**
@@ -94,45 +120,23 @@ export class RecoveringTemporal implements Temporal {
     if (this.closed) throw new Error('The Temporal client is closed');
     if (this.current) return this.current;
     const own: { connection?: ObservedConnection } = {}; // set below; the interceptors run later
-    const withDefaultDeadline: Interceptor = (options, nextCall) => {
-      this.inFlight++;
-      return new InterceptingCall(
-        nextCall(options.deadline === undefined ? { ...options, deadline: Date.now() + API_CALL_TIMEOUT_MS } : options),
-        new RequesterBuilder()
-          .withStart((metadata, _listener, next) =>
-            next(
-              metadata,
-              new ListenerBuilder()
-                .withOnReceiveStatus((status, nextStatus) => {
-                  if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
-                  nextStatus(status);
-                })
-                .build(),
-            ),
-          )
-          .build(),
-      );
-    };
-    const dropWhenUnreachable: Interceptor = (options, nextCall) =>
-      new InterceptingCall(
-        nextCall(options),
-        new RequesterBuilder()
-          .withStart((metadata, _listener, next) =>
-            next(
-              metadata,
-              new ListenerBuilder()
-                .withOnReceiveStatus((status, nextStatus) => {
-                  const unreachable =
-                    status.code === GrpcStatus.UNAVAILABLE ||
-                    (status.code === GrpcStatus.DEADLINE_EXCEEDED && !own.connection?.channelReady);
-                  if (unreachable && own.connection) this.drop(own.connection, status.details);
-                  nextStatus(status);
-                })
-                .build(),
-            ),
-          )
-          .build(),
-      );
+    const withDefaultDeadline = observeStatus(
+      (options) => {
+        this.inFlight++;
+        return options.deadline === undefined ? { ...options, deadline: Date.now() + API_CALL_TIMEOUT_MS } : options;
+      },
+      () => {
+        if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+      },
+    );
+    const dropWhenUnreachable = observeStatus(
+      (options) => options,
+      (status) => {
+        const unreachable =
+          status.code === GrpcStatus.UNAVAILABLE || (status.code === GrpcStatus.DEADLINE_EXCEEDED && !own.connection?.channelReady);
+        if (unreachable && own.connection) this.drop(own.connection, status.details);
+      },
+    );
     const connection = ObservedConnection.lazy({
       address: this.options.address,
       // Outermost first: one deadline for all attempts, and every attempt observed.

@@ -10,6 +10,7 @@ import { bloggerStats, dailySeries } from '../../db/queries/bloggerStats';
 import { ownsBlogger } from '../../db/queries/bloggers';
 import { historyOfVideo, latestVideosPage } from '../../db/queries/videoHistory';
 import { withTenant } from '../../db/tenant';
+import type { VideoHistory } from '../../db/models';
 import { BLOGGER_CACHE_TTL_SECONDS, bloggerCacheKey, bloggerCacheVersionKey } from '../../lib/domain/cacheKeys';
 import { NotFoundError } from '../../lib/errors';
 import type { AuthUser } from '../middleware/auth';
@@ -40,6 +41,18 @@ function forOwnBlogger<T>(db: Knex, owner: Owner, bloggerId: number, work: (trx:
   });
 }
 
+/** The metrics of one history row as the API shows them (unknown values as null). */
+function metricsOf(r: Pick<VideoHistory, 'views' | 'likes' | 'comments' | 'shares' | 'engagementRate' | 'viralScore'>) {
+  return {
+    views: r.views,
+    likes: r.likes,
+    comments: r.comments,
+    shares: r.shares,
+    engagementRate: r.engagementRate ?? null,
+    viralScore: r.viralScore ?? null,
+  };
+}
+
 export function statsOf(deps: { db: Knex; redis: Redis }, owner: Owner, bloggerId: number) {
   return forOwnBlogger(deps.db, owner, bloggerId, (trx) => cached(deps.redis, bloggerId, 'stats', () => bloggerStats(trx, bloggerId)));
 }
@@ -60,12 +73,7 @@ export function videosOf(deps: { db: Knex; redis: Redis }, owner: Owner, blogger
         title: r.title ?? null,
         url: r.videoUrl ?? null,
         publishedAt: r.publishedAt ?? null,
-        views: r.views,
-        likes: r.likes,
-        comments: r.comments,
-        shares: r.shares,
-        engagementRate: r.engagementRate ?? null,
-        viralScore: r.viralScore ?? null,
+        ...metricsOf(r),
         lastFetchedAt: r.fetchedAt,
       }));
       return toPage(data, total, page, limit);
@@ -79,12 +87,7 @@ export function historyOf(deps: { db: Knex }, owner: Owner, bloggerId: number, v
     if (rows.length === 0) throw new NotFoundError('Video');
     return rows.map((r) => ({
       fetchedAt: r.fetchedAt.toISOString(),
-      views: r.views,
-      likes: r.likes,
-      comments: r.comments,
-      shares: r.shares,
-      engagementRate: r.engagementRate ?? null,
-      viralScore: r.viralScore ?? null,
+      ...metricsOf(r),
     }));
   });
 }
