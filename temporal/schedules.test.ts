@@ -26,12 +26,24 @@ describe('Trend Watch schedules', function () {
   });
   after(() => deleteSchedules(client));
 
-  it('when ensured twice, then three schedules exist with skip overlap, the catch-up window and the configured intervals, created then updated', async () => {
+  it('when ensured again, then three schedules exist with skip overlap, the catch-up window and the configured intervals: created, left alone when unchanged, updated when changed', async () => {
     const settings = trendSettings({ ...testConfig, TIME_SCALE: 1 });
     const defs = trendScheduleDefinitions(settings, ['youtube']);
     const opts = { taskQueue: 'schedules-test', catchupWindowMs: settings.catchupWindowMs };
     assert.deepEqual(await ensureTrendSchedules(client, defs, opts), { discovery: 'created', analysis: 'created', cleanup: 'created' });
-    assert.deepEqual(await ensureTrendSchedules(client, defs, opts), { discovery: 'updated', analysis: 'updated', cleanup: 'updated' });
+    assert.deepEqual(await ensureTrendSchedules(client, defs, opts), {
+      discovery: 'unchanged',
+      analysis: 'unchanged',
+      cleanup: 'unchanged',
+    });
+    const longerAnalysis = trendScheduleDefinitions({ ...settings, analysisIntervalMs: 12 * 3_600_000 }, ['youtube']);
+    assert.deepEqual(await ensureTrendSchedules(client, longerAnalysis, opts), {
+      discovery: 'unchanged',
+      analysis: 'updated',
+      cleanup: 'unchanged',
+    });
+    assert.equal((await client.schedule.getHandle(TREND_SCHEDULES.analysis).describe()).spec.intervals?.[0]?.every, 12 * 3_600_000);
+    assert.deepEqual(await ensureTrendSchedules(client, defs, opts), { discovery: 'unchanged', analysis: 'updated', cleanup: 'unchanged' });
 
     const discovery = await client.schedule.getHandle(TREND_SCHEDULES.discovery).describe();
     assert.equal(discovery.policies.overlap, 'SKIP');
@@ -54,7 +66,8 @@ describe('Trend Watch schedules', function () {
       () => handle.describe(),
       (d) => d.state.paused,
     );
-    await ensureTrendSchedules(client, defs, { taskQueue, catchupWindowMs: 60_000 });
+    // A changed configuration (a longer catch-up window) makes a real update.
+    assert.deepEqual(await ensureTrendSchedules(client, defs, { taskQueue, catchupWindowMs: 120_000 }), { cleanup: 'updated' });
     assert.equal((await handle.describe()).state.paused, true, 'an update keeps the pause');
 
     await worker.runUntil(async () => {

@@ -6,11 +6,13 @@
  * Overlap policy SKIP: a run still going when the next is due makes that next one skip.
  * Catch-up window: after downtime, runs missed within the window are taken, older ones dropped.
  */
+import { isDeepStrictEqual } from 'node:util';
 import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   type Client,
+  type ScheduleDescription,
   type ScheduleOptions,
 } from '@temporalio/client';
 import type { TrendSettings } from '../lib/domain/trendSettings';
@@ -98,17 +100,46 @@ function scheduleOptions(def: TrendScheduleDefinition, taskQueue: string, catchu
   };
 }
 
+/**
+ * Whether a schedule already does what the definition asks (same interval, workflow, queue, args
+ * and policies). Such a schedule is left alone: every worker start would otherwise rewrite every
+ * schedule, and an update sends the whole state back, so it could race an admin's pause.
+ */
+function isUpToDate(current: ScheduleDescription, wanted: ScheduleOptions): boolean {
+  const action = current.action;
+  const wantedAction = wanted.action as Extract<ScheduleOptions['action'], { type: 'startWorkflow' }>;
+  return (
+    isDeepStrictEqual(
+      current.spec.intervals?.map((i) => ({ every: i.every, offset: i.offset ?? 0 })),
+      [{ every: wanted.spec.intervals?.[0]?.every, offset: 0 }],
+    ) &&
+    action.type === 'startWorkflow' &&
+    action.workflowType === wantedAction.workflowType &&
+    action.taskQueue === wantedAction.taskQueue &&
+    action.workflowId === wantedAction.workflowId &&
+    isDeepStrictEqual(action.args ?? [], wantedAction.args ?? []) &&
+    current.policies.overlap === wanted.policies?.overlap &&
+    current.policies.catchupWindow === wanted.policies?.catchupWindow &&
+    current.policies.pauseOnFailure === wanted.policies?.pauseOnFailure
+  );
+}
+
 /** Creates missing schedules and brings existing ones up to date; returns what it did per schedule. */
 export async function ensureTrendSchedules(
   client: Client,
   defs: TrendScheduleDefinition[],
   opts: { taskQueue: string; catchupWindowMs: number },
-): Promise<Record<string, 'created' | 'updated'>> {
-  const done: Record<string, 'created' | 'updated'> = {};
+): Promise<Record<string, 'created' | 'updated' | 'unchanged'>> {
+  const done: Record<string, 'created' | 'updated' | 'unchanged'> = {};
   for (const def of defs) {
     const options = scheduleOptions(def, opts.taskQueue, opts.catchupWindowMs);
     const handle = client.schedule.getHandle(def.scheduleId);
     try {
+      if (isUpToDate(await handle.describe(), options)) {
+        done[def.name] = 'unchanged';
+        continue;
+      }
+      // The update keeps the schedule's state (a pause, its note) as the describe inside it reads it.
       await handle.update((previous) => ({
         ...previous,
         spec: options.spec,
