@@ -363,7 +363,10 @@ async function smokeTest(origin: string, ca: string): Promise<void> {
   check(acme.body === 'smoke-token-content', 'ACME challenge content');
   const health = await api('/health');
   ok(health, 200, 'health through nginx');
-  check(/max-age=\d+/.test(String(health.headers['strict-transport-security'])), 'HSTS header');
+  // nginx's own answer (the API sets HSTS too, through helmet)
+  const outside = await request(`${origin}/not-the-api`, { ca });
+  ok(outside, 404, 'a path outside /api/');
+  check(/max-age=\d+/.test(String(outside.headers['strict-transport-security'])), 'HSTS header from nginx');
   check(!String(health.headers.server ?? '').match(/\d/), `nginx version hidden (server: ${health.headers.server})`);
   ok(await api('/ready'), 200, 'ready through nginx');
   ok(await api('/auth/register', { method: 'POST', body: { email: 'big@example.com', password: 'x'.repeat(200_000) } }), 413, 'body over 100k refused by nginx');
