@@ -86,6 +86,13 @@ const envSchema = z.object({
 
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233').describe('Temporal frontend (gRPC) host:port'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace of the app'),
+  TEMPORAL_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .default(7)
+    .describe('Days Temporal keeps closed workflows (namespace retention), set by the temporal-setup job'),
   TEMPORAL_TEST_NAMESPACE: z.string().min(1).default('blogger-analytics-test').describe('Namespace `npm test` runs its workflows in'),
   TEMPORAL_TASK_QUEUE: z
     .string()
