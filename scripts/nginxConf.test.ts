@@ -65,16 +65,16 @@ describe('deploy/nginx/nginx.conf', function () {
   });
 
   const local = () => ({
-      domain: 'localhost',
-      apiServers: ['127.0.0.1:13001', '127.0.0.1:13002'],
-      temporalUi: '127.0.0.1:18089',
-      httpPort: 18080,
-      httpsPort: 18443,
-      adminPort: 18444,
-      certDir: `${dir}/certs`,
-      acmeWebroot: `${dir}/acme`,
-      htpasswdFile: `${dir}/htpasswd`,
-      logDir: dir,
+    domain: 'localhost',
+    apiServers: ['127.0.0.1:13001', '127.0.0.1:13002'],
+    temporalUi: '127.0.0.1:18089',
+    httpPort: 18080,
+    httpsPort: 18443,
+    adminPort: 18444,
+    certDir: `${dir}/certs`,
+    acmeWebroot: `${dir}/acme`,
+    htpasswdFile: `${dir}/htpasswd`,
+    logDir: dir,
   });
 
   it('when the local flavour is rendered, then nginx -t accepts it and every swap applied', () => {

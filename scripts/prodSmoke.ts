@@ -30,7 +30,14 @@ import { resolveTemporalServer, serverConfigYaml, setUpSchema, TEMPORAL_SERVER_V
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 const DATABASES = { temporal: 'temporal_smoke', visibility: 'temporal_smoke_visibility', app: 'blogger_analytics_smoke' };
 const REDIS_URL = 'redis://127.0.0.1:6379/13';
-const TEMPORAL_PORTS: ServerPorts = { frontend: 17233, frontendHttp: 17243, history: 17234, matching: 17235, worker: 17239, membershipBase: 17933 };
+const TEMPORAL_PORTS: ServerPorts = {
+  frontend: 17233,
+  frontendHttp: 17243,
+  history: 17234,
+  matching: 17235,
+  worker: 17239,
+  membershipBase: 17933,
+};
 const API_PORTS = [13001, 13002];
 const NGINX = { http: 18080, https: 18443, admin: 18444, ui: 18089 };
 const ADMIN = { email: 'admin@smoke.example.com', password: randomBytes(12).toString('base64url') };
@@ -71,7 +78,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
     }
     await sleep(300);
   }
-  throw new SmokeFailure(`${what} did not happen within ${seconds(timeoutMs)}${last ? ` (last error: ${last})` : ''}${logFile ? `; see ${logFile}` : ''}`);
+  throw new SmokeFailure(
+    `${what} did not happen within ${seconds(timeoutMs)}${last ? ` (last error: ${last})` : ''}${logFile ? `; see ${logFile}` : ''}`,
+  );
 }
 
 // ------------------------------------------------------------------ what was started, stopped in reverse
@@ -230,7 +239,14 @@ async function main(): Promise<void> {
 
   await step('npm run build', async () => {
     await runJob('build', 'npm', ['run', 'build'], process.env, path.join(logs, 'build.log'));
-    for (const f of ['api/server.js', 'temporal/worker.js', 'scripts/migrate.js', 'scripts/temporalSetup.js', 'scripts/createAdmin.js', 'workflow-bundle.js']) {
+    for (const f of [
+      'api/server.js',
+      'temporal/worker.js',
+      'scripts/migrate.js',
+      'scripts/temporalSetup.js',
+      'scripts/createAdmin.js',
+      'workflow-bundle.js',
+    ]) {
       check(existsSync(path.join(PROJECT_ROOT, 'dist', f)), `the build did not produce dist/${f}`);
     }
   });
@@ -260,7 +276,13 @@ async function main(): Promise<void> {
       serverConfigYaml({ ...PG, database: DATABASES.temporal, visibilityDatabase: DATABASES.visibility }, TEMPORAL_PORTS),
     );
     const logFile = path.join(logs, 'temporal.log');
-    startProcess('temporal', bin.server, ['--root', root, '--config', 'config', '--env', 'production', '--allow-no-auth', 'start'], process.env, logFile);
+    startProcess(
+      'temporal',
+      bin.server,
+      ['--root', root, '--config', 'config', '--env', 'production', '--allow-no-auth', 'start'],
+      process.env,
+      logFile,
+    );
   });
 
   const baseEnv: NodeJS.ProcessEnv = {
@@ -284,22 +306,50 @@ async function main(): Promise<void> {
   const dist = (f: string) => path.join(PROJECT_ROOT, 'dist', f);
 
   await step('temporal-setup job (namespace, search attributes)', () =>
-    runJob('temporal-setup', node, [dist('scripts/temporalSetup.js'), '--wait-seconds', '120'], baseEnv, path.join(logs, 'temporal-setup.log')),
+    runJob(
+      'temporal-setup',
+      node,
+      [dist('scripts/temporalSetup.js'), '--wait-seconds', '120'],
+      baseEnv,
+      path.join(logs, 'temporal-setup.log'),
+    ),
   );
   await step('migrate job', () => runJob('migrate', node, [dist('scripts/migrate.js'), 'latest'], baseEnv, path.join(logs, 'migrate.log')));
   await step('first admin (createAdmin)', () =>
-    runJob('create-admin', node, [dist('scripts/createAdmin.js'), '--email', ADMIN.email, '--password', ADMIN.password], baseEnv, path.join(logs, 'create-admin.log')),
+    runJob(
+      'create-admin',
+      node,
+      [dist('scripts/createAdmin.js'), '--email', ADMIN.email, '--password', ADMIN.password],
+      baseEnv,
+      path.join(logs, 'create-admin.log'),
+    ),
   );
 
   await step('two APIs and a worker ready', async () => {
     const worker = startProcess('worker', node, [dist('temporal/worker.js')], baseEnv, path.join(logs, 'worker.log'));
     const apis = API_PORTS.map((port, i) =>
-      startProcess(`api-${i + 1}`, node, [dist('api/server.js')], { ...baseEnv, PORT: String(port), HOST: '127.0.0.1' }, path.join(logs, `api-${i + 1}.log`)),
+      startProcess(
+        `api-${i + 1}`,
+        node,
+        [dist('api/server.js')],
+        { ...baseEnv, PORT: String(port), HOST: '127.0.0.1' },
+        path.join(logs, `api-${i + 1}.log`),
+      ),
     );
     for (const [i, port] of API_PORTS.entries()) {
-      await until(`api-${i + 1} /api/ready`, async () => ((await request(`http://127.0.0.1:${port}/api/ready`)).status === 200 ? true : undefined), 60_000, apis[i]!.logFile);
+      await until(
+        `api-${i + 1} /api/ready`,
+        async () => ((await request(`http://127.0.0.1:${port}/api/ready`)).status === 200 ? true : undefined),
+        60_000,
+        apis[i]!.logFile,
+      );
     }
-    await until('the worker started', async () => (readFileSync(worker.logFile, 'utf8').includes('"msg":"worker started"') ? true : undefined), 60_000, worker.logFile);
+    await until(
+      'the worker started',
+      async () => (readFileSync(worker.logFile, 'utf8').includes('"msg":"worker started"') ? true : undefined),
+      60_000,
+      worker.logFile,
+    );
   });
 
   const origin = `https://localhost:${NGINX.https}`;
@@ -309,13 +359,29 @@ async function main(): Promise<void> {
     const prefix = path.join(tmp, 'nginx');
     for (const d of [certDir, path.join(webroot, '.well-known', 'acme-challenge'), prefix]) mkdirSync(d, { recursive: true });
     // nginx workers run as nobody: they must be able to read the webroot.
-    for (const d of [tmp, webroot, path.join(webroot, '.well-known'), path.join(webroot, '.well-known', 'acme-challenge')]) chmodSync(d, 0o755);
+    for (const d of [tmp, webroot, path.join(webroot, '.well-known'), path.join(webroot, '.well-known', 'acme-challenge')])
+      chmodSync(d, 0o755);
     writeFileSync(path.join(webroot, '.well-known', 'acme-challenge', 'smoke-token'), 'smoke-token-content');
     chmodSync(path.join(webroot, '.well-known', 'acme-challenge', 'smoke-token'), 0o644);
     const openssl = spawnSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-        '-keyout', path.join(certDir, 'privkey.pem'), '-out', path.join(certDir, 'fullchain.pem')],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost',
+        '-keyout',
+        path.join(certDir, 'privkey.pem'),
+        '-out',
+        path.join(certDir, 'fullchain.pem'),
+      ],
       { encoding: 'utf8' },
     );
     check(openssl.status === 0, `openssl could not make a certificate: ${openssl.stderr}`);
@@ -341,12 +407,16 @@ async function main(): Promise<void> {
     check(test.status === 0, `nginx -t refused the rendered config:\n${test.stderr}`);
     startProcess('nginx', nginxBin, ['-p', prefix, '-c', confFile, '-g', globals], process.env, path.join(logs, 'nginx.log'));
     const ca = readFileSync(path.join(certDir, 'fullchain.pem'), 'utf8');
-    await until('nginx answering over HTTPS', async () => ((await request(`${origin}/api/health`, { ca })).status === 200 ? true : undefined), 15_000, path.join(logs, 'nginx-error.log'));
+    await until(
+      'nginx answering over HTTPS',
+      async () => ((await request(`${origin}/api/health`, { ca })).status === 200 ? true : undefined),
+      15_000,
+      path.join(logs, 'nginx-error.log'),
+    );
     return ca;
   });
 
   await step('smoke test through nginx over HTTPS', () => smokeTest(origin, ca));
-
 }
 
 async function smokeTest(origin: string, ca: string): Promise<void> {
@@ -369,7 +439,11 @@ async function smokeTest(origin: string, ca: string): Promise<void> {
   check(/max-age=\d+/.test(String(outside.headers['strict-transport-security'])), 'HSTS header from nginx');
   check(!String(health.headers.server ?? '').match(/\d/), `nginx version hidden (server: ${health.headers.server})`);
   ok(await api('/ready'), 200, 'ready through nginx');
-  ok(await api('/auth/register', { method: 'POST', body: { email: 'big@example.com', password: 'x'.repeat(200_000) } }), 413, 'body over 100k refused by nginx');
+  ok(
+    await api('/auth/register', { method: 'POST', body: { email: 'big@example.com', password: 'x'.repeat(200_000) } }),
+    413,
+    'body over 100k refused by nginx',
+  );
 
   // accounts; the spoofed X-Forwarded-For must not reach the audit log
   const email = `ada-${Date.now()}@smoke.example.com`;
@@ -385,10 +459,17 @@ async function smokeTest(origin: string, ca: string): Promise<void> {
   const adminToken = adminLogin.body.accessToken as string;
   const audit = await api(`/admin/logs?action=auth.register&targetId=${reg.body.user.id}`, { token: adminToken });
   ok(audit, 200, 'audit log');
-  check(audit.body.data[0]?.ip === '127.0.0.1', `the audit log has the address nginx saw, not the spoofed one (got ${audit.body.data[0]?.ip})`);
+  check(
+    audit.body.data[0]?.ip === '127.0.0.1',
+    `the audit log has the address nginx saw, not the spoofed one (got ${audit.body.data[0]?.ip})`,
+  );
 
   // a blogger (simulator platform), its first sync, its stats
-  const created = await api('/bloggers', { method: 'POST', token, body: { name: 'Smoke', youtube_url: 'https://www.youtube.com/@smoketest' } });
+  const created = await api('/bloggers', {
+    method: 'POST',
+    token,
+    body: { name: 'Smoke', youtube_url: 'https://www.youtube.com/@smoketest' },
+  });
   ok(created, 201, 'add a blogger');
   const id = created.body.blogger.id as number;
   await until(
@@ -407,7 +488,11 @@ async function smokeTest(origin: string, ca: string): Promise<void> {
 
   // Trend Watch: free is refused, pro (set by the admin API) gets in
   ok(await api('/trends/discover', { token }), 403, 'Trend Watch on the free plan');
-  ok(await api(`/admin/users/${reg.body.user.id}`, { method: 'PUT', token: adminToken, body: { plan: 'pro' } }), 200, 'admin sets plan pro');
+  ok(
+    await api(`/admin/users/${reg.body.user.id}`, { method: 'PUT', token: adminToken, body: { plan: 'pro' } }),
+    200,
+    'admin sets plan pro',
+  );
   ok(await api('/trends/discover', { token }), 200, 'Trend Watch on the pro plan');
   ok(await api('/trends/trending', { token }), 200, 'trending on the pro plan');
 
@@ -427,7 +512,11 @@ async function smokeTest(origin: string, ca: string): Promise<void> {
   const adminOrigin = `https://localhost:${NGINX.admin}/`;
   ok(await request(adminOrigin, { ca }), 401, 'Web UI listener without credentials');
   const basic = Buffer.from(`${UI_AUTH.user}:${UI_AUTH.password}`).toString('base64');
-  ok(await request(adminOrigin, { ca, headers: { authorization: `Basic ${basic}` } }), 502, 'Web UI listener with credentials (no UI runs here)');
+  ok(
+    await request(adminOrigin, { ca, headers: { authorization: `Basic ${basic}` } }),
+    502,
+    'Web UI listener with credentials (no UI runs here)',
+  );
 
   ok(await api('/auth/logout', { method: 'POST', token }), 204, 'logout');
 }

@@ -35,7 +35,9 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${path.basename(cmd)} ${args.join(' ')} failed (${code}):\n${out}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${path.basename(cmd)} ${args.join(' ')} failed (${code}):\n${out}`)),
+    );
   });
 }
 
@@ -53,7 +55,10 @@ export async function resolveTemporalServer(cacheDir: string, log: (line: string
   };
   if (isExecutable(found.server) && isExecutable(found.sqlTool)) return found;
 
-  const go = await run('sh', ['-c', 'command -v go']).then((s) => s.trim(), () => '');
+  const go = await run('sh', ['-c', 'command -v go']).then(
+    (s) => s.trim(),
+    () => '',
+  );
   if (!go) {
     throw new MissingToolError(
       `The Temporal server ${TEMPORAL_SERVER_VERSION} is not cached in ${dir} and Go is not installed to build it.\n` +
@@ -67,11 +72,20 @@ export async function resolveTemporalServer(cacheDir: string, log: (line: string
   const started = Date.now();
   const heartbeat = setInterval(() => log(`  ... still building (${Math.round((Date.now() - started) / 1000)} s so far)`), 20_000);
   try {
-    await run(go, ['install', '-trimpath', `${SERVER_MODULE}/cmd/server@${TEMPORAL_SERVER_VERSION}`, `${SERVER_MODULE}/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`], {
-      ...process.env,
-      GOBIN: scratch,
-      GOFLAGS: '-buildvcs=false',
-    });
+    await run(
+      go,
+      [
+        'install',
+        '-trimpath',
+        `${SERVER_MODULE}/cmd/server@${TEMPORAL_SERVER_VERSION}`,
+        `${SERVER_MODULE}/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`,
+      ],
+      {
+        ...process.env,
+        GOBIN: scratch,
+        GOFLAGS: '-buildvcs=false',
+      },
+    );
     renameSync(path.join(scratch, 'server'), path.join(scratch, 'temporal-server'));
     renameSync(path.join(scratch, 'sql'), path.join(scratch, 'temporal-sql-tool'));
     // The schema ships in the module the build just used; a copy keeps the cache self-contained.
@@ -116,7 +130,10 @@ export interface ServerPorts {
 }
 
 /** A server config (production style: PostgreSQL persistence and visibility, every service in one process). */
-export function serverConfigYaml(db: Omit<SqlTarget, 'database'> & { database: string; visibilityDatabase: string }, ports: ServerPorts): string {
+export function serverConfigYaml(
+  db: Omit<SqlTarget, 'database'> & { database: string; visibilityDatabase: string },
+  ports: ServerPorts,
+): string {
   const store = (name: string, maxConns: number) => `
     ${name === db.database ? 'postgres-default' : 'postgres-visibility'}:
       sql:
