@@ -102,11 +102,11 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(problems, []);
   });
 
-  it('when a service publishes a port, then it is nginx (80 and 443), or a profile-only service on the loopback', () => {
+  it('when a service publishes a port, then it is nginx (80 and 443, the Web UI listener on the loopback only), or a profile-only service on the loopback', () => {
     const published = Object.entries(compose().services).filter(([, s]) => s.ports?.length);
     for (const [name, service] of published) {
       if (name === 'nginx') {
-        assert.deepEqual(service.ports, ['0.0.0.0:80:80', '0.0.0.0:443:443']);
+        assert.deepEqual(service.ports, ['0.0.0.0:80:80', '0.0.0.0:443:443', '127.0.0.1:8443:8443']);
       } else {
         assert.ok(service.profiles?.length, `${name} publishes ${service.ports!.join(', ')} in the default profile`);
         for (const port of service.ports!) assert.match(port, /^127\.0\.0\.1:/, `${name} publishes ${port} beyond the loopback`);
