@@ -25,6 +25,7 @@ import Redis from 'ioredis';
 import { Client as PgClient } from 'pg';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
 import { ensureNginx, readNginxConf, renderForLocal } from './nginxConf';
+import { ensurePostgres, ensureRedis } from './services';
 import { resolveTemporalServer, serverConfigYaml, setUpSchema, TEMPORAL_SERVER_VERSION, type ServerPorts } from './temporalServer';
 
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
@@ -235,6 +236,12 @@ async function main(): Promise<void> {
     const busy = [];
     for (const p of ports) if (!(await portFree(p))) busy.push(p);
     check(busy.length === 0, `ports already in use: ${busy.join(', ')} (another prod:smoke still running?)`);
+  });
+
+  // The same checks as npm start and npm test: start local ones when stopped, else say what is missing.
+  await step('PostgreSQL and Redis', async () => {
+    await ensurePostgres(`postgres://${PG.user}@${PG.host}:${PG.port}/postgres`);
+    await ensureRedis(REDIS_URL);
   });
 
   await step('npm run build', async () => {

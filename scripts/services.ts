@@ -66,7 +66,7 @@ function startLocalPostgres(): boolean {
   return versions.some((v) => run('pg_ctlcluster', ['--skip-systemctl-redirect', v, 'main', 'start']));
 }
 
-async function ensurePostgres(urlText: string): Promise<void> {
+export async function ensurePostgres(urlText: string): Promise<void> {
   const url = new URL(urlText);
   if (!(await pgReachable(url))) {
     if (!LOCAL_HOSTS.has(url.hostname) || !startLocalPostgres()) {
@@ -122,7 +122,7 @@ async function redisReachable(url: string): Promise<boolean> {
   }
 }
 
-async function ensureRedis(urlText: string): Promise<void> {
+export async function ensureRedis(urlText: string): Promise<void> {
   if (await redisReachable(urlText)) return;
   const url = new URL(urlText);
   const canStart = LOCAL_HOSTS.has(url.hostname) && has('redis-server');
