@@ -24,7 +24,8 @@ export class MissingToolError extends Error {
   override name = 'MissingToolError';
 }
 
-function isExecutable(file: string): boolean {
+/** Whether a file exists and may be executed (the binaries this folder finds or builds). */
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;

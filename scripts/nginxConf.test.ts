@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { getConfig } from '../lib/config';
 import { MissingToolError } from './devServer';
-import { ensureNginx, readNginxConf, renderForCompose, renderForLocal } from './nginxConf';
+import { ensureNginx, readNginxConf, renderForCompose, renderForLocal, selfSignedCertificate } from './nginxConf';
 
 describe('deploy/nginx/nginx.conf', function () {
   this.timeout(180_000); // the first run may install nginx
@@ -25,22 +25,7 @@ describe('deploy/nginx/nginx.conf', function () {
     dir = mkdtempSync(path.join(os.tmpdir(), 'nginx-conf-test-'));
     const certs = path.join(dir, 'certs');
     mkdirSync(certs);
-    const res = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=example.com',
-      '-keyout',
-      path.join(certs, 'privkey.pem'),
-      '-out',
-      path.join(certs, 'fullchain.pem'),
-    ]);
-    assert.equal(res.status, 0, 'openssl made the dummy certificate');
+    selfSignedCertificate(certs, 'example.com');
   });
 
   after(() => dir && rmSync(dir, { recursive: true, force: true }));

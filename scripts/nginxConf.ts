@@ -6,10 +6,10 @@
  * something else.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../lib/config';
-import { MissingToolError } from './devServer';
+import { isExecutable, MissingToolError } from './devServer';
 
 export const NGINX_CONF = path.join(PROJECT_ROOT, 'deploy', 'nginx', 'nginx.conf');
 
@@ -60,15 +60,34 @@ export function readNginxConf(): string {
 }
 
 function findNginx(): string | undefined {
-  for (const candidate of ['/usr/sbin/nginx', ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'nginx'))]) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  // /usr/sbin is often not on a non-root PATH.
+  return ['/usr/sbin/nginx', ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'nginx'))].find(isExecutable);
+}
+
+/** A throwaway self-signed certificate for `commonName`: `fullchain.pem` and `privkey.pem` in `dir`. */
+export function selfSignedCertificate(dir: string, commonName: string): void {
+  const res = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${commonName}`,
+      '-addext',
+      `subjectAltName=DNS:${commonName}`,
+      '-keyout',
+      path.join(dir, 'privkey.pem'),
+      '-out',
+      path.join(dir, 'fullchain.pem'),
+    ],
+    { encoding: 'utf8' },
+  );
+  if (res.status !== 0) throw new Error(`openssl could not make a certificate: ${res.stderr}`);
 }
 
 /**

@@ -24,7 +24,7 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { Client as PgClient } from 'pg';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
-import { ensureNginx, readNginxConf, renderForLocal } from './nginxConf';
+import { ensureNginx, readNginxConf, renderForLocal, selfSignedCertificate } from './nginxConf';
 import { ensurePostgres, ensureRedis } from './services';
 import { resolveTemporalServer, serverConfigYaml, setUpSchema, TEMPORAL_SERVER_VERSION, type ServerPorts } from './temporalServer';
 
@@ -370,28 +370,7 @@ async function main(): Promise<void> {
       chmodSync(d, 0o755);
     writeFileSync(path.join(webroot, '.well-known', 'acme-challenge', 'smoke-token'), 'smoke-token-content');
     chmodSync(path.join(webroot, '.well-known', 'acme-challenge', 'smoke-token'), 0o644);
-    const openssl = spawnSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost',
-        '-keyout',
-        path.join(certDir, 'privkey.pem'),
-        '-out',
-        path.join(certDir, 'fullchain.pem'),
-      ],
-      { encoding: 'utf8' },
-    );
-    check(openssl.status === 0, `openssl could not make a certificate: ${openssl.stderr}`);
+    selfSignedCertificate(certDir, 'localhost');
     const htpasswd = path.join(tmp, 'htpasswd');
     writeFileSync(htpasswd, apacheMd5Htpasswd(UI_AUTH.user, UI_AUTH.password));
     chmodSync(htpasswd, 0o644);

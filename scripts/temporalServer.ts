@@ -4,9 +4,9 @@
  * tool, and a server config on ports apart from the dev server's.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, cpSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { MissingToolError } from './devServer';
+import { isExecutable, MissingToolError } from './devServer';
 
 /** The server version the compose image pins (temporalio/server), and that the CLI v1.5.1 embeds. */
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
@@ -17,15 +17,6 @@ export interface TemporalServerBinaries {
   sqlTool: string;
   /** schema/postgresql/v12 of the server module: temporal/versioned and visibility/versioned */
   schemaDir: string;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
