@@ -21,7 +21,7 @@ import { reconcileBloggerSyncs } from './bloggerSyncs';
 import { bloggerScheduleDefinitions, ensureTrendSchedules, trendScheduleDefinitions } from './schedules';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
-/** Prebuilt by `npm run build:workflows`; used in production so start-up does not bundle. */
+/** Prebuilt by `npm run build`; used in production so start-up does not bundle. */
 export const PREBUILT_BUNDLE = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
 
 export interface WorkerOptions {
@@ -98,6 +98,12 @@ async function main(): Promise<void> {
         .catch((err: unknown) => logger.warn({ err }, 'blogger sync reconcile at start-up failed; the schedule retries'));
     }
     const prebuilt = config.NODE_ENV === 'production' && existsSync(PREBUILT_BUNDLE);
+    if (config.NODE_ENV === 'production' && !prebuilt) {
+      logger.warn(
+        { expected: PREBUILT_BUNDLE },
+        'no prebuilt workflow bundle (npm run build makes it): bundling at start-up, which is slower',
+      );
+    }
     const worker = await createWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
