@@ -134,7 +134,12 @@ const envSchema = z.object({
     .min(1)
     .default(5)
     .describe('Failed logins per email per 15 minutes before it is locked for the rest of the window'),
-  REGISTER_MAX_PER_IP: z.coerce.number().int().min(1).default(10).describe('Registrations per IP per hour (each one is a bcrypt hash)'),
+  REGISTER_MAX_PER_IP: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(60)
+    .describe('Registrations per IP per hour (each one is a bcrypt hash; an office behind one NAT address shares it)'),
   REFRESH_MAX_PER_IP: z.coerce.number().int().min(1).default(60).describe('Token refreshes per IP per minute'),
 
   TIME_SCALE: positive.default(1).describe('Divides every workflow interval: 1 = real time, 1440 = a day per minute (demos, tests)'),
