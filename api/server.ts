@@ -23,7 +23,7 @@ export function createApiDeps(config: Config, logger: Logger = createLogger(conf
     config,
     logger,
     // The app role: row-level security applies to every tenant query of the API.
-    db: overrides.db ?? createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'api' }),
+    db: overrides.db ?? createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'api', logger }),
     redis,
     // Opened on first use, and opened again after Temporal was unreachable (readiness recovers).
     temporal:

@@ -14,10 +14,20 @@ export interface DbOptions {
   poolMax?: number;
   /** Name shown in pg_stat_activity, so operators see which process holds a connection. */
   applicationName?: string;
+  /** Where knex's own warnings go (e.g. a failed connection attempt): the process's structured log. */
+  logger?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 }
 
-export function knexConfig({ url, poolMax = 10, applicationName = 'blogger-analytics' }: DbOptions): Knex.Config {
+export function knexConfig({ url, poolMax = 10, applicationName = 'blogger-analytics', logger }: DbOptions): Knex.Config {
   return {
+    ...(logger && {
+      log: {
+        warn: (message: unknown) => logger.warn({ knex: message }, 'database warning'),
+        error: (message: unknown) => logger.error({ knex: message }, 'database error'),
+        deprecate: (method: string, alternative: string) => logger.warn({ method, alternative }, 'knex deprecation'),
+        debug: (message: unknown) => logger.debug({ knex: message }, 'database debug'),
+      },
+    }),
     client: 'pg',
     connection: {
       connectionString: url,

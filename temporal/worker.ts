@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const config = getConfig();
   const logger = createLogger(config, 'worker');
   installSdkLogger(logger);
-  const db = createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'worker' });
+  const db = createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'worker', logger });
   await refuseUnsafeDatabaseRole(db, logger, 'worker');
   const redis = createRedis(config, logger, 'worker');
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { createDb } from '../../db';
 import { startTestApi, type TestApi } from '../../test/api';
+import { testLogger } from '../../test/harness';
 import { createUser, type TestUser } from '../../test/users';
 
 describe('API while PostgreSQL is unreachable', function () {
@@ -16,7 +17,14 @@ describe('API while PostgreSQL is unreachable', function () {
     // The same API, its pool pointed at a port where nothing listens.
     cutOff = await startTestApi(
       {},
-      { db: createDb({ url: 'postgres://blogger_app@127.0.0.1:1/blogger_analytics_test', poolMax: 2, applicationName: 'outage-test' }) },
+      {
+        db: createDb({
+          url: 'postgres://blogger_app@127.0.0.1:1/blogger_analytics_test',
+          poolMax: 2,
+          applicationName: 'outage-test',
+          logger: testLogger,
+        }),
+      },
     );
   });
   after(async () => {
