@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { createDb, type Knex } from '.';
+import { MigrationFiles } from './knexfile';
 import { testConfig } from '../test/harness';
 
 const TABLES = [
@@ -87,5 +91,38 @@ describe('migrations', () => {
   it('when two users register the same email in different case, then the second is refused', async () => {
     await db('users').insert({ email: 'Same@Example.com', passwordHash: 'x' });
     await assert.rejects(db('users').insert({ email: 'same@example.com', passwordHash: 'x' }), /users_email_lower_unique/);
+  });
+});
+
+describe('migration names', () => {
+  it('when migrations run compiled from dist/ (.js), then they carry the names of the source tree (.ts), so a database migrated either way stays consistent', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'migrations-'));
+    try {
+      for (const f of [
+        '20260101000000_first.js',
+        '20260102000000_second.js',
+        '20260101000000_first.d.ts',
+        '20260101000000_first.js.map',
+        'README.md',
+      ]) {
+        writeFileSync(path.join(dir, f), f.endsWith('.js') ? 'exports.up = async () => {}; exports.down = async () => {};' : '');
+      }
+      const source = new MigrationFiles(dir);
+      const files = await source.getMigrations();
+      assert.deepEqual(files, ['20260101000000_first.js', '20260102000000_second.js']);
+      assert.deepEqual(
+        files.map((f) => source.getMigrationName(f)),
+        ['20260101000000_first.ts', '20260102000000_second.ts'],
+      );
+      assert.equal(typeof (await source.getMigration(files[0]!)).up, 'function');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when the source tree is listed, then every migration is there by its own .ts name', async () => {
+    const source = new MigrationFiles();
+    const names = (await source.getMigrations()).map((f) => source.getMigrationName(f));
+    assert.ok(names.length >= 6 && names.every((n) => /^\d{14}_\w+\.ts$/.test(n)), names.join(', '));
   });
 });
