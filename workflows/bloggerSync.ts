@@ -117,6 +117,8 @@ export async function bloggerSync(input: BloggerSyncInput): Promise<BloggerSyncS
     }
     if (links.deleted) return { ...state, status: 'deleted', nextSyncAt: null };
     if (links.inactive) return { ...state, status: 'inactive', nextSyncAt: null };
+    // A link that resolves again (a quota reset, a fixed key) is no longer reported broken.
+    for (const platform of links.ok) delete state.brokenLinks[platform];
     state.status = 'syncing';
     const syncAt = new Date(Date.now()).toISOString();
     let outcome;

@@ -271,6 +271,11 @@ const usableLink = (link: PlatformLink, now: number) =>
 const linkNeedsResolving = (link: PlatformLink, now: number) =>
   link.state === 'pending' || (link.state === 'broken' && usableLink(link, now));
 
+/** An inactive blogger has no sync to wake, pause or resume: 409 saying how to bring it back. */
+function assertActive(blogger: { isActive: boolean }): void {
+  if (!blogger.isActive) throw new ConflictError('This blogger is inactive: set isActive to true to sync it again.');
+}
+
 /**
  * POST /api/bloggers/:id/sync — a manual sync, cheap unless it has work to do. An inactive blogger
  * is a 409. It answers 202 without waking the sync when the owner's video budget for the day is spent,
@@ -289,10 +294,8 @@ export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: O
   const times = { lastSyncedAt: blogger.lastSyncedAt ?? null, nextSyncAt: blogger.nextSyncAt ?? null };
   const links = Object.entries(blogger.platformLinks ?? {}) as [PlatformName, PlatformLink][];
 
-  if (!blogger.isActive) {
-    // Not a sync that is merely not due: there is no sync to wake until the blogger is active again.
-    throw new ConflictError('This blogger is inactive: set isActive to true to sync it again.');
-  }
+  // Not a sync that is merely not due: there is no sync to wake until the blogger is active again.
+  assertActive(blogger);
   const budget = owner.limits.maxVideosPerDay;
   if (budget >= 0 && videosToday >= budget) {
     return {
@@ -372,14 +375,13 @@ async function claimManualSync(redis: Redis, bloggerId: number, windowMs: number
 }
 
 /**
- * Sync now, pause or resume the blogger's sync workflow (404 for another tenant's blogger). A
+ * Pause or resume the blogger's sync workflow (404 for another tenant's blogger). A
  * blogger whose workflow is missing gets one started, with the signal delivered to it; an
  * inactive blogger has no sync to steer (409).
  */
-export async function signalSync(deps: BloggerDeps, owner: Owner, id: number, action: 'sync' | 'pause' | 'resume'): Promise<void> {
-  const blogger = await getBlogger(deps.db, owner, id);
-  if (!blogger.isActive) throw new ConflictError('This blogger is inactive: set isActive to true to sync it again.');
-  const signal = { sync: syncNow, pause: pauseSync, resume: resumeSync }[action];
+export async function signalSync(deps: BloggerDeps, owner: Owner, id: number, action: 'pause' | 'resume'): Promise<void> {
+  assertActive(await getBlogger(deps.db, owner, id));
+  const signal = action === 'pause' ? pauseSync : resumeSync;
   await temporalCall(deps, (client) =>
     signalOrStartBloggerSync(client, syncOptions(deps.config), { bloggerId: id, userId: owner.id }, signal),
   );
