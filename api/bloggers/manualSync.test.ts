@@ -26,7 +26,9 @@ describe('manual blogger sync (POST /api/bloggers/:id/sync) and the quota it may
     await terminateRunning(WORKFLOW_TYPES.bloggerSync);
     await clearKeys();
     // A YouTube key makes YouTube quota-limited (10 units a day); the API itself never calls it.
-    api = await startTestApi({ YOUTUBE_API_KEY: 'test-key', YOUTUBE_DAILY_QUOTA_UNITS: 10 });
+    // Syncs every 60 ms: a tenant's demand for the rest of the quota day (syncs left before the
+    // reset at midnight Pacific) then exceeds its equal split at any time of day the suite runs.
+    api = await startTestApi({ YOUTUBE_API_KEY: 'test-key', YOUTUBE_DAILY_QUOTA_UNITS: 10, BLOGGER_SYNC_MINUTES: 0.001 });
   });
   after(async () => {
     await terminateRunning(WORKFLOW_TYPES.bloggerSync);
