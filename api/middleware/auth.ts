@@ -51,6 +51,13 @@ function explain(err: unknown): AppError {
   return new UnauthorizedError('Access token is not valid (bad signature, algorithm, issuer or audience). Log in again.', 'invalid_token');
 }
 
+/** Errors that say something about the token itself (jsonwebtoken's, and koa-jwt's "no token"). */
+const TOKEN_ERROR_NAMES = new Set(['JsonWebTokenError', 'TokenExpiredError', 'NotBeforeError']);
+
+function isOwnFailure(err: unknown): err is Error {
+  return err instanceof Error && !(err instanceof AppError) && !TOKEN_ERROR_NAMES.has(err.name) && err.message !== 'Token not found';
+}
+
 export function authenticate(deps: Pick<ApiDeps, 'config' | 'db' | 'redis'>, signingKey: KeyObject): Middleware {
   const verify = koaJwt({
     secret: signingKey as unknown as string, // jsonwebtoken accepts a KeyObject
@@ -79,7 +86,13 @@ export function authenticate(deps: Pick<ApiDeps, 'config' | 'db' | 'redis'>, sig
       await next();
     } catch (err) {
       const original = (err as { originalError?: unknown }).originalError;
-      if ((err as { status?: number }).status === 401 && !(err instanceof AppError)) throw explain(original ?? err);
+      if ((err as { status?: number }).status === 401 && !(err instanceof AppError)) {
+        // koa-jwt answers 401 for anything that fails while it checks, our own failures included
+        // (the revocation check's PostgreSQL down): those are not the caller's token, and leave as
+        // what they are (503 database_unavailable, or a 500) through the error middleware.
+        if (isOwnFailure(original)) throw original;
+        throw explain(original ?? err);
+      }
       throw err;
     }
   };
