@@ -70,6 +70,8 @@ export interface Capabilities {
   discovery: boolean;
   /** Most ids one getVideoStats call may carry upstream. */
   maxBatchSize: number;
+  /** Signals searchFresh can follow on this platform (empty: none). */
+  searchBy: readonly SignalKind[];
   notes: string;
 }
 
@@ -88,4 +90,17 @@ export interface PlatformClient {
   getVideoStats(ids: string[]): Promise<Map<string, VideoStats | PlatformError>>;
   /** Fresh videos (published after `publishedAfter`) with initial metrics and hashtags. */
   discoverFresh(opts: { publishedAfter: Date; limit: number }): Promise<Video[]>;
+  /**
+   * Fresh videos carrying one signal (a hashtag without '#', a sound id, a title keyword),
+   * newest first, at most `limit`: how discovery follows a rising signal. Throws PlatformError
+   * 'bad_input' for a kind not in capabilities.searchBy.
+   */
+  searchFresh(opts: { signal: Signal; publishedAfter: Date; limit: number }): Promise<Video[]>;
+}
+
+/** What discovery can follow: the kinds of trend a platform can be searched by. */
+export type SignalKind = 'hashtag' | 'sound' | 'keyword';
+export interface Signal {
+  kind: SignalKind;
+  name: string;
 }

@@ -1,7 +1,7 @@
 import type { TrendLifecycleStatus } from '../../lib/domain/trendLifecycle';
 import { BaseModel } from './BaseModel';
 
-export const TREND_KINDS = ['hashtag', 'topic', 'sound', 'format'] as const;
+export const TREND_KINDS = ['hashtag', 'topic', 'sound', 'format', 'keyword'] as const;
 export type TrendKind = (typeof TREND_KINDS)[number];
 
 /** A hashtag/topic/sound/format used by several creators whose videos gather speed. */
@@ -25,5 +25,11 @@ export class DetectedTrend extends BaseModel {
   windowStart!: Date;
   windowEnd!: Date;
   firstDetectedAt!: Date;
+  /** Distinct creators per analysis window in the name's trailing history (null before baselines existed). */
+  baseline?: number | null;
+  /** How far above its baseline the latest window was. */
+  burstScore?: number | null;
+  /** Earliest publish time of a known video carrying the name. */
+  firstSeenAt?: Date | null;
   lastDetectedAt!: Date;
 }

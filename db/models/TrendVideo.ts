@@ -21,6 +21,8 @@ export class TrendVideo extends BaseModel {
   publishedAt!: Date;
   discoveredAt!: Date;
   hashtags!: string[];
+  /** Title words (lib/domain/keywords.ts): a keyword can be a trend too. */
+  keywords!: string[];
   topics!: string[];
   soundId?: string | null;
   format?: string | null;
