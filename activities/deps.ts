@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
+import type { Clock } from '../lib/clock';
 import type { TrendSettings } from '../lib/domain/trendSettings';
 import type { Logger } from '../lib/logger';
 import type { Platforms } from '../platforms';
@@ -17,4 +18,6 @@ export interface ActivityDeps {
   /** Task queue the monitors run on. */
   taskQueue: string;
   settings: TrendSettings;
+  /** Data time (lib/clock.ts): real in production, simulated at TIME_SCALE > 1. */
+  clock: Clock;
 }

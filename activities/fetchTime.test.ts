@@ -16,6 +16,7 @@ import { QuotaLedger } from '../platforms/quota';
 import type { PlatformClient, VideoStats } from '../platforms/types';
 import { createYouTubeClient } from '../platforms/youtube';
 import { API_KEY, BASE_PATH, channelItem, fakeYouTube, videoItem } from '../platforms/youtube/testFixtures';
+import { realClock } from '../lib/clock';
 import { resetDb, testAppDb, testConfig, testDb, testLogger, testRedis, testTemporal } from '../test/harness';
 import { startStubServer, type StubServer } from '../test/stubServer';
 
@@ -98,6 +99,7 @@ describe('stored metric times are the platform answer times (YouTube adapter, lo
       temporal: (await testTemporal()).client,
       taskQueue: 'unused',
       settings: { ...trendSettings(testConfig), timeScale: 1 },
+      clock: realClock(),
     };
     return createActivities(deps);
   }

@@ -81,3 +81,13 @@ export function manualClock(start: number): ManualClock {
     },
   };
 }
+
+/**
+ * The clock a configuration asks for, anchored now: the real clock at TIME_SCALE 1, else a
+ * simulated one starting at CLOCK_START (or now). Processes that must agree on one simulated
+ * "now" share an anchor instead (db/queries/simulationClock.ts).
+ */
+export function clockFromConfig(config: { TIME_SCALE: number; CLOCK_START?: Date | undefined }, realNow = Date.now()): Clock {
+  if (config.TIME_SCALE === 1 && !config.CLOCK_START) return realClock();
+  return simulatedClock({ timeScale: config.TIME_SCALE, simStart: config.CLOCK_START?.getTime() ?? realNow, realStart: realNow });
+}

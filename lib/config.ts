@@ -142,7 +142,17 @@ const envSchema = z.object({
     .describe('Registrations per IP per hour (each one is a bcrypt hash; an office behind one NAT address shares it)'),
   REFRESH_MAX_PER_IP: z.coerce.number().int().min(1).default(60).describe('Token refreshes per IP per minute'),
 
-  TIME_SCALE: positive.default(1).describe('Divides every workflow interval: 1 = real time, 1440 = a day per minute (demos, tests)'),
+  TIME_SCALE: positive
+    .default(1)
+    .describe(
+      'Simulation speed: 1 = real time (production); above 1 every workflow interval is divided by it and data time runs that many times faster (1440 = a day per minute)',
+    ),
+  CLOCK_START: z.coerce
+    .date()
+    .optional()
+    .describe(
+      'Simulated instant a simulation (TIME_SCALE > 1) starts at, e.g. 2026-03-01T00:00:00Z; default: the moment it is first started',
+    ),
   TREND_MONITOR_DAYS: positive.default(7).describe('How long a discovered video is monitored, in days'),
   TREND_SNAPSHOT_HOURS: positive.default(2).describe('Hours between two snapshots of a monitored video'),
   TREND_DISCOVERY_HOURS: positive.default(4).describe('Hours between discovery runs (schedule)'),

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { clockFromConfig } from '../lib/clock';
 import { createDb } from '../db';
 import { refuseUnsafeDatabaseRole } from '../db/startupCheck';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   try {
     const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
     const settings = trendSettings(config);
+    const clock = clockFromConfig(config);
     const platforms = createPlatforms(config, { redis });
     logger.info({ platforms: platforms.describe().map((p) => `${p.platform}:${p.source}`) }, 'platforms');
     if (config.SCHEDULES_ENABLED) {
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      deps: { db, logger, redis, platforms, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, settings },
+      deps: { db, logger, redis, platforms, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, settings, clock },
       ...(prebuilt ? { workflowBundle: { codePath: PREBUILT_BUNDLE } } : {}),
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');

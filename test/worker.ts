@@ -2,6 +2,7 @@
 import { randomInt } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
+import { clockFromConfig } from '../lib/clock';
 import { loadConfig, type Config } from '../lib/config';
 import { trendSettings, type TrendSettings } from '../lib/domain/trendSettings';
 import { createPlatforms } from '../platforms';
@@ -43,6 +44,7 @@ export async function createTestWorker(
     temporal: (await testTemporal()).client,
     taskQueue,
     settings: { ...trendSettings(config), ...opts.settings },
+    clock: clockFromConfig(config),
     ...opts.deps,
   };
   const worker = await createWorker({
