@@ -29,6 +29,7 @@ export function createApiDeps(config: Config, logger: Logger = createLogger(conf
     temporal:
       overrides.temporal ?? new RecoveringTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }, logger),
     ...(overrides.passwords ? { passwords: overrides.passwords } : {}),
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
   };
 }
 
