@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { burstInput, burstOf, type BurstSettings } from './trendBurst';
+import { loadConfig } from '../config';
+import { burstInput, burstOf, DEFAULT_BURST_SETTINGS, type BurstSettings } from './trendBurst';
+import { trendSettings } from './trendSettings';
 
 const settings: BurstSettings = { minCreators: 3, burstThreshold: 2, burstRatio: 2, signalMinCreators: 2 };
 /** Six trailing windows of `volume` known creators each, the name used by `history` of them. */
@@ -72,5 +74,10 @@ describe('trend burst test', () => {
       2,
     );
     assert.deepEqual(input, { creators: 3, history: [0, 1], volume: 80, historyVolume: [70, 30] });
+  });
+
+  it('when nothing is configured, then the settings are the burst defaults', () => {
+    const settings = trendSettings(loadConfig({}));
+    for (const [key, value] of Object.entries(DEFAULT_BURST_SETTINGS)) assert.equal(settings[key as keyof typeof settings], value, key);
   });
 });

@@ -53,6 +53,15 @@ export interface BurstSettings {
   signalMinCreators: number;
 }
 
+/** The configuration defaults (lib/config.ts; a test keeps the two equal), for callers without settings. */
+export const DEFAULT_BURST_SETTINGS: BurstSettings & { baselineWindows: number } = {
+  minCreators: 3,
+  burstThreshold: 2,
+  burstRatio: 2,
+  signalMinCreators: 2,
+  baselineWindows: 6,
+};
+
 export interface BurstInput {
   /** Distinct creators using the name in the recent window. */
   creators: number;
