@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { DetectedTrend } from '../db/models';
+import { realClock } from '../lib/clock';
 import { trendSettings, type TrendSettings } from '../lib/domain/trendSettings';
 import { resetDb, testAppDb, testConfig, testDb, testLogger, testRedis } from '../test/harness';
 import { creators, postVideos } from '../test/trendFixtures';
@@ -15,7 +16,7 @@ const DAY = 86_400_000;
 /** The first run's data time; every fixture time is derived from it. */
 const RUN_AT = Date.parse('2026-03-02T12:00:00.000Z');
 const settings: TrendSettings = { ...trendSettings(testConfig), analysisWindowMs: DAY, baselineWindows: 6, minCreators: 3 };
-const deps = () => ({ db: testAppDb(), logger: testLogger, redis: testRedis(), settings });
+const deps = () => ({ db: testAppDb(), logger: testLogger, redis: testRedis(), settings, clock: realClock() });
 const analyze = (at: number, incremental = false) => analyzeTrends(deps(), { runAt: new Date(at).toISOString(), incremental });
 const post = (
   at: number,
