@@ -23,6 +23,8 @@ export interface TrendSettings {
   discoveryCap: number;
   /** Share of each daily platform bucket that manual (user-triggered) discovery runs may spend. */
   manualDiscoveryShare: number;
+  /** Targeted queries per discovery run on a platform without a daily search bucket. */
+  targetedQueriesPerRun: number;
   analysisWindowMs: number;
   minCreators: number;
   trendingPercentile: number;
@@ -48,6 +50,7 @@ export type TrendConfig = Pick<
   | 'TREND_DROP_MIN_SNAPSHOTS'
   | 'SCHEDULE_CATCHUP_HOURS'
   | 'TREND_MANUAL_DISCOVERY_SHARE'
+  | 'TREND_TARGETED_QUERIES_PER_RUN'
 >;
 
 export function trendSettings(c: TrendConfig): TrendSettings {
@@ -63,6 +66,7 @@ export function trendSettings(c: TrendConfig): TrendSettings {
     freshWindowMs: scaled(c.TREND_FRESH_DAYS * 24),
     discoveryCap: c.TREND_DISCOVERY_CAP,
     manualDiscoveryShare: c.TREND_MANUAL_DISCOVERY_SHARE,
+    targetedQueriesPerRun: c.TREND_TARGETED_QUERIES_PER_RUN,
     analysisWindowMs: scaled(c.TREND_ANALYSIS_WINDOW_HOURS),
     minCreators: c.TREND_MIN_CREATORS,
     trendingPercentile: c.TREND_TRENDING_PERCENTILE,
