@@ -88,6 +88,8 @@ export interface FakeYouTube {
   charts?: Record<string, Record<string, unknown>[]>;
   /** search.list results in order, paged by maxResults with a numeric nextPageToken (none on the last page). */
   searchIds?: string[];
+  /** search.list results per q (a targeted search), instead of searchIds; an unknown q finds nothing. */
+  searchByQuery?: Record<string, string[]>;
   pageSize?: number;
 }
 
@@ -142,7 +144,8 @@ export function fakeYouTube(data: FakeYouTube): StubHandler {
         return { body: { kind: 'youtube#videoListResponse', items: cut((data.videos ?? []).filter((v) => ids.includes(v.id as string))) } };
       }
       case `${BASE_PATH}/search`: {
-        const all = data.searchIds ?? [];
+        const query = q.get('q');
+        const all = (query !== null && data.searchByQuery ? data.searchByQuery[query] : data.searchIds) ?? [];
         const start = Number(q.get('pageToken') ?? 0);
         const end = start + Number(q.get('maxResults') ?? 5);
         return {
