@@ -4,6 +4,7 @@
  * then an incremental analysis; the plan is in the result.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { TrendVideo } from '../db/models';
 import { followsKey } from '../activities/trendDiscovery';
 import { WORKFLOW_TYPES, type FollowSignalsResult } from '../temporal/contract';
@@ -35,6 +36,9 @@ describe('trendDiscovery follows rising signals (real worker, dev server, YouTub
   });
 
   it('when a hashtag rises, then the run records the chart, follows the hashtag with a targeted search, monitors every new video and analyses at once; the plan is in the result', async () => {
+    // New video ids per run: an ended monitor's id is never reused (its workflow id is fixed).
+    const run = randomBytes(4).toString('hex');
+    const [chart1, chart2, wave1, wave2] = ['c1', 'c2', 'w1', 'w2'].map((p) => `${p}${run}x`);
     const now = Date.now();
     const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR).toISOString();
     const tagged = (id: string, channel: string) =>
@@ -42,9 +46,9 @@ describe('trendDiscovery follows rising signals (real worker, dev server, YouTub
     stub = await startStubServer(
       fakeYouTube({
         channels: [],
-        popular: [videoItem('chart000001', at(3)), videoItem('chart000002', at(4))],
-        videos: [tagged('wave0000001', 'UCnew1'), tagged('wave0000002', 'UCnew2')],
-        searchByQuery: { '#wave': ['wave0000001', 'wave0000002'] },
+        popular: [videoItem(chart1!, at(3)), videoItem(chart2!, at(4))],
+        videos: [tagged(wave1!, 'UCnew1'), tagged(wave2!, 'UCnew2')],
+        searchByQuery: { '#wave': [wave1!, wave2!] },
       }),
     );
     const { worker, taskQueue } = await createTestWorker({
@@ -88,7 +92,7 @@ describe('trendDiscovery follows rising signals (real worker, dev server, YouTub
       assert.deepEqual(searches, ['#wave'], 'the chart filled the cap: no broad search, one targeted one');
 
       const monitored = await TrendVideo.query(testDb()).whereNotNull('workflowId').whereNot('workflowId', 'like', 'seeded-%');
-      assert.deepEqual(monitored.map((v) => v.platformVideoId).sort(), ['chart000001', 'chart000002', 'wave0000001', 'wave0000002']);
+      assert.deepEqual(monitored.map((v) => v.platformVideoId).sort(), [chart1, chart2, wave1, wave2].sort());
       await Promise.all(
         monitored.map((v) =>
           client.workflow
