@@ -13,26 +13,13 @@ import type { Platforms } from '../platforms';
 import type { PlatformClient, Signal, Video } from '../platforms/types';
 import { API_KEY, BASE_PATH, fakeYouTube, videoItem, type FakeYouTube } from '../platforms/youtube/testFixtures';
 import { resetDb, testDb, testRedis } from '../test/harness';
+import { seedRisingTags } from '../test/signalFixtures';
 import { startStubServer, type StubServer } from '../test/stubServer';
 import { createTestWorker } from '../test/worker';
 import { followsKey } from './trendDiscovery';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-/** Rows of `creators` distinct creators using `tag`, published `hoursAgo` before `at`. */
-async function seedTag(platform: 'youtube' | 'tiktok', tag: string, creators: number, at: number, hoursAgo = 2) {
-  await TrendVideo.query(testDb()).insert(
-    Array.from({ length: creators }, (_, i) => ({
-      platform,
-      platformVideoId: `${tag}seed${i}`,
-      creatorId: `${tag}-creator-${i}`,
-      publishedAt: new Date(at - hoursAgo * HOUR),
-      hashtags: [tag],
-      topics: [],
-    })),
-  );
-}
 
 async function clearRedis() {
   const keys = [...(await testRedis().keys('quota:youtube:*')), followsKey('youtube'), followsKey('tiktok')];
@@ -78,9 +65,7 @@ describe('following rising signals (activity)', function () {
         settings: { discoveryIntervalMs: 48 * HOUR, analysisWindowMs: DAY, freshWindowMs: 7 * DAY },
       });
       const activities = createActivities(deps);
-      await seedTag('youtube', 'wave', 4, now);
-      await seedTag('youtube', 'ripple', 3, now);
-      await seedTag('youtube', 'drop', 2, now);
+      await seedRisingTags('youtube', { wave: 4, ripple: 3, drop: 2 }, { at: now, windowMs: DAY });
 
       const result = await activities.followRisingSignals({ platform: 'youtube' });
 
@@ -186,9 +171,7 @@ describe('following rising signals (activity)', function () {
     it('when a followed signal brought new creators, then the next run follows it first and a fruitless one waits behind a new one', async () => {
       const clock = manualClock(T0);
       const activities = await activitiesAt(clock);
-      await seedTag('tiktok', 'wave', 4, T0);
-      await seedTag('tiktok', 'ripple', 3, T0);
-      await seedTag('tiktok', 'drop', 2, T0);
+      await seedRisingTags('tiktok', { wave: 4, ripple: 3, drop: 2 }, { at: T0, windowMs: DAY });
       answers.wave = [video('7100000000000000001', 'newa', 'wave', T0 - HOUR), video('7100000000000000002', 'newb', 'wave', T0 - HOUR)];
 
       const first = await activities.followRisingSignals({ platform: 'tiktok' });
@@ -214,8 +197,7 @@ describe('following rising signals (activity)', function () {
 
     it('when one targeted query fails, then its entry carries the error and the others still run and record', async () => {
       const activities = await activitiesAt(manualClock(T0));
-      await seedTag('tiktok', 'wave', 4, T0);
-      await seedTag('tiktok', 'ripple', 3, T0);
+      await seedRisingTags('tiktok', { wave: 4, ripple: 3 }, { at: T0, windowMs: DAY });
       answers.wave = new PlatformError('tiktok', 'retryable', 'internal_error: try later');
       answers.ripple = [
         video('7100000000000000003', 'newc', 'ripple', T0 - HOUR),
@@ -240,6 +222,7 @@ describe('following rising signals (activity)', function () {
 
     it('when the platform cannot be searched by the rising kinds, then nothing is asked and the plan says why', async () => {
       const activities = await activitiesAt(manualClock(T0));
+      await seedRisingTags('tiktok', {}, { at: T0, windowMs: DAY }); // the history only
       await TrendVideo.query(testDb()).insert(
         ['a', 'b', 'c'].map((c) => ({
           platform: 'tiktok' as const,

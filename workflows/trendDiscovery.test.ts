@@ -10,6 +10,7 @@ import { followsKey } from '../activities/trendDiscovery';
 import { WORKFLOW_TYPES, type FollowSignalsResult } from '../temporal/contract';
 import { API_KEY, BASE_PATH, fakeYouTube, videoItem } from '../platforms/youtube/testFixtures';
 import { resetDb, testDb, testRedis, testTemporal } from '../test/harness';
+import { seedRisingTags } from '../test/signalFixtures';
 import { recordHistory } from '../test/histories';
 import { startStubServer, type StubServer } from '../test/stubServer';
 import { createTestWorker } from '../test/worker';
@@ -56,17 +57,7 @@ describe('trendDiscovery follows rising signals (real worker, dev server, YouTub
       settings: { snapshotIntervalMs: HOUR, analysisWindowMs: DAY, freshWindowMs: 7 * DAY },
     });
     // Three creators started using #wave two hours ago (already monitored: no monitor to start).
-    await TrendVideo.query(testDb()).insert(
-      [0, 1, 2].map((i) => ({
-        platform: 'youtube' as const,
-        platformVideoId: `waveseed000${i}`,
-        creatorId: `UCseed${i}`,
-        publishedAt: new Date(now - 2 * HOUR),
-        hashtags: ['wave'],
-        topics: [],
-        workflowId: `seeded-${i}`,
-      })),
-    );
+    await seedRisingTags('youtube', { wave: 3 }, { at: now, windowMs: DAY });
 
     const { client } = await testTemporal();
     await worker.runUntil(async () => {
@@ -91,7 +82,7 @@ describe('trendDiscovery follows rising signals (real worker, dev server, YouTub
       const searches = stub.requests.filter((r) => r.path.endsWith('/search')).map((r) => r.query.get('q'));
       assert.deepEqual(searches, ['#wave'], 'the chart filled the cap: no broad search, one targeted one');
 
-      const monitored = await TrendVideo.query(testDb()).whereNotNull('workflowId').whereNot('workflowId', 'like', 'seeded-%');
+      const monitored = await TrendVideo.query(testDb()).whereNotNull('workflowId').whereNot('workflowId', 'like', 'seeded:%');
       assert.deepEqual(monitored.map((v) => v.platformVideoId).sort(), [chart1, chart2, wave1, wave2].sort());
       await Promise.all(
         monitored.map((v) =>
