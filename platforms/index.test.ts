@@ -14,6 +14,7 @@ describe('platform registry', () => {
       ],
     );
     assert.throws(() => platforms.client('instagram'), /instagram is not enabled/);
+    assert.equal(platforms.searchBucket('youtube'), null, 'the simulator has no daily search bucket');
   });
 
   it('when credentials are configured, then the real adapters are used', () => {
@@ -32,5 +33,10 @@ describe('platform registry', () => {
       ['youtube-data-api-v3', 'tiktok-research-api', 'instagram-graph-api'],
     );
     assert.equal(platforms.client('instagram').capabilities.discovery, false);
+    assert.deepEqual(
+      [platforms.searchBucket('youtube')?.name, platforms.searchBucket('tiktok')],
+      ['search', null],
+      "YouTube's search calls are spread over the day; TikTok takes a per-run cap",
+    );
   });
 });

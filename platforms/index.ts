@@ -28,6 +28,11 @@ export interface Platforms {
   quotaLeft(platform: PlatformName): Promise<number | null>;
   /** The platform's main daily bucket (shared fairly among tenants); null when it has none. */
   quotaBucket(platform: PlatformName): QuotaBucket | null;
+  /**
+   * The scarce daily bucket that following a signal spends (YouTube's search.list calls), which
+   * discovery spreads over the day; null when the platform has none (it takes a per-run cap).
+   */
+  searchBucket(platform: PlatformName): QuotaBucket | null;
   /** The ledger every adapter of this process reserves from (per-tenant use included). */
   ledger: QuotaLedger;
 }
@@ -112,6 +117,10 @@ export function createPlatforms(config: Config, { redis, clock = realClock() }: 
       return bucket ? (await quota.usage(bucket)).remaining : null;
     },
     quotaBucket: (platform) => quotaBucketOf(config, platform),
+    searchBucket: (platform) =>
+      platform === 'youtube' && hasCredentials(config, platform)
+        ? youTubeBuckets(config.YOUTUBE_DAILY_QUOTA_UNITS, config.YOUTUBE_DAILY_SEARCH_CALLS).search
+        : null,
     ledger: quota,
   };
 }
