@@ -325,7 +325,13 @@ const envSchema = z.object({
     .default('v25.0')
     .describe('Graph API version'),
   SIMULATOR_SEED: z.coerce.number().int().default(42).describe('Seed of the simulated world (same seed, same world)'),
-  SIMULATOR_CREATORS: z.coerce.number().int().min(3).max(10_000).default(60).describe('Creators per simulated platform'),
+  SIMULATOR_CREATORS: z.coerce
+    .number()
+    .int()
+    .min(3)
+    .max(10_000)
+    .default(1500)
+    .describe('Creators per simulated platform (enough that one discovery call sees a small part of the world)'),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { manualClock } from '../lib/clock';
 import { loadConfig } from '../lib/config';
 import { testRedis } from '../test/harness';
 import { createPlatforms } from '.';
@@ -38,5 +39,14 @@ describe('platform registry', () => {
       ['search', null],
       "YouTube's search calls are spread over the day; TikTok takes a per-run cap",
     );
+  });
+
+  it('when a clock is given, then the simulator answers in its data time', async () => {
+    // Far from the real date, so only the given clock can explain the answers.
+    const dataNow = Date.UTC(2027, 5, 1, 12);
+    const platforms = createPlatforms(loadConfig({ PLATFORMS_ENABLED: 'youtube' }), { redis: testRedis(), clock: manualClock(dataNow) });
+    const fresh = await platforms.client('youtube').discoverFresh({ publishedAfter: new Date(dataNow - 86_400_000), limit: 20 });
+    assert.ok(fresh.length > 0);
+    assert.ok(fresh.every((v) => v.fetchedAt === new Date(dataNow).toISOString() && Date.parse(v.publishedAt) <= dataNow));
   });
 });

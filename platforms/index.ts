@@ -92,13 +92,7 @@ export function createPlatforms(config: Config, { redis, clock = realClock() }: 
   for (const platform of config.PLATFORMS_ENABLED) {
     const client = hasCredentials(config, platform)
       ? realClient(config, platform, quota, dataDate)
-      : createSimulator({
-          platform,
-          seed: config.SIMULATOR_SEED,
-          creators: config.SIMULATOR_CREATORS,
-          timeScale: 1,
-          clock: () => clock.now(),
-        });
+      : createSimulator({ platform, seed: config.SIMULATOR_SEED, creators: config.SIMULATOR_CREATORS, clock: () => clock.now() });
     clients.set(platform, client);
     batchers.set(platform, new StatsBatcher(client, { windowMs: config.PLATFORM_BATCH_WINDOW_MS }));
   }
