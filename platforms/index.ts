@@ -4,6 +4,7 @@
  * each, the batcher that coalesces concurrent stats requests into one upstream call.
  */
 import type { Redis } from 'ioredis';
+import type { Clock } from '../lib/clock';
 import type { Config } from '../lib/config';
 import { PLATFORMS } from '../lib/domain/platforms';
 import { StatsBatcher } from './batcher';
@@ -74,14 +75,21 @@ function realClient(config: Config, platform: PlatformName, quota: QuotaLedger):
   }
 }
 
-export function createPlatforms(config: Config, { redis }: { redis: Redis }): Platforms {
+/** `clock` is data time for the simulator (a benchmark's manual clock); default: the real clock. */
+export function createPlatforms(config: Config, { redis, clock }: { redis: Redis; clock?: Clock }): Platforms {
   const quota = new QuotaLedger(redis);
   const clients = new Map<PlatformName, PlatformClient>();
   const batchers = new Map<PlatformName, StatsBatcher>();
   for (const platform of config.PLATFORMS_ENABLED) {
     const client = hasCredentials(config, platform)
       ? realClient(config, platform, quota)
-      : createSimulator({ platform, seed: config.SIMULATOR_SEED, creators: config.SIMULATOR_CREATORS, timeScale: config.TIME_SCALE });
+      : createSimulator({
+          platform,
+          seed: config.SIMULATOR_SEED,
+          creators: config.SIMULATOR_CREATORS,
+          timeScale: config.TIME_SCALE,
+          ...(clock ? { clock: () => clock.now() } : {}),
+        });
     clients.set(platform, client);
     batchers.set(platform, new StatsBatcher(client, { windowMs: config.PLATFORM_BATCH_WINDOW_MS }));
   }
