@@ -70,6 +70,8 @@ export interface TrendQualityCounts {
   cleanupRuns: number;
   videosDiscovered: number;
   snapshots: number;
+  /** Distinct instants at which monitors woke (each one a batch, one after the other). */
+  wakeInstants: number;
   /** Snapshot activities that failed for another reason than a vanished video (a gap in production). */
   snapshotFailures: number;
   monitorsEnded: number;
@@ -228,6 +230,7 @@ export async function runTrendQuality(services: TrendQualityServices, options: T
     cleanupRuns: 0,
     videosDiscovered: 0,
     snapshots: 0,
+    wakeInstants: 0,
     snapshotFailures: 0,
     monitorsEnded: 0,
     peakMonitors: 0,
@@ -241,7 +244,10 @@ export async function runTrendQuality(services: TrendQualityServices, options: T
     await work();
     counts.wallMsBy[step] += Date.now() - started;
   };
-  const snapshotsDue = (now: number) => timed('snapshots', () => inPool(agenda.take(now), concurrency, snapshot));
+  const snapshotsDue = (now: number) => {
+    counts.wakeInstants++;
+    return timed('snapshots', () => inPool(agenda.take(now), concurrency, snapshot));
+  };
   const agenda = new MonitorAgenda();
   const iso = (ms: number) => new Date(ms).toISOString();
 
