@@ -40,23 +40,23 @@ export interface SyncOutcome {
   fetched: number;
   due: number;
   budgetLeft: number | null;
-  /** Over the daily budget: wait until this instant (the next budget day). */
+  /** Over the daily budget: wait until this real instant (the next budget day, for the workflow's timer). */
   budgetResetsAt: string | null;
   linkErrors: Partial<Record<PlatformName, string>>;
   /** Platforms skipped this time to leave other tenants their share of the quota, with why. */
   deferred: Partial<Record<PlatformName, string>>;
 }
 
-/** A link refused for its credentials is tried again this often (simulated time), until an operator fixes them. */
+/** A link refused for its credentials is tried again this often (data time), until an operator fixes them. */
 const REAUTH_RETRY_MS = 3_600_000;
 
 /**
  * How a platform error leaves a link: a real not-found (or a bug) breaks it for good; a spent
  * quota or refused credentials break it only until the quota resets or the next periodic retry.
  */
-function brokenLink(link: PlatformLink, err: PlatformError, now: Date, timeScale: number): PlatformLink {
+function brokenLink(link: PlatformLink, err: PlatformError, now: Date): PlatformLink {
   const { retryAt: _, ...rest } = link;
-  const later = new Date(now.getTime() + REAUTH_RETRY_MS / timeScale).toISOString();
+  const later = new Date(now.getTime() + REAUTH_RETRY_MS).toISOString();
   const retryAt = err.kind === 'quota_exhausted' ? (err.info.resetAt ?? later) : err.kind === 'reauth' ? later : undefined;
   return { ...rest, state: 'broken', reason: err.message, checkedAt: now.toISOString(), ...(retryAt ? { retryAt } : {}) };
 }
@@ -87,14 +87,14 @@ async function loadForSync(db: ActivityDeps['db'], bloggerId: number, userId: nu
   });
 }
 
-type PlatformDeps = Pick<ActivityDeps, 'db' | 'platforms'>;
+type PlatformDeps = Pick<ActivityDeps, 'db' | 'platforms' | 'clock'>;
 
 /**
  * Plans a sync's platform calls against the tenant's fair share of the day's quota (fairShare in
  * platforms/quota.ts: an equal split per tenant, bounded by what the tenant already used, plus
  * what the others are not owed). Returns why the platform must wait, or null when it may be called.
  */
-async function planCalls({ db, platforms }: PlatformDeps, platform: PlatformName, req: SyncRequest): Promise<string | null> {
+async function planCalls({ db, platforms, clock }: PlatformDeps, platform: PlatformName, req: SyncRequest): Promise<string | null> {
   const bucket = platforms.quotaBucket(platform);
   if (!bucket) return null;
   const needed = syncCallEstimate(platform, req.maxVideos);
@@ -103,7 +103,9 @@ async function planCalls({ db, platforms }: PlatformDeps, platform: PlatformName
     platforms.ledger,
     bucket,
     req.userId,
-    req.syncIntervalMs ? { callsPerSync: needed, syncIntervalMs: req.syncIntervalMs } : undefined,
+    // The workflow's interval is a real timer; the quota day is data time.
+    req.syncIntervalMs ? { callsPerSync: needed, syncIntervalMs: req.syncIntervalMs * clock.timeScale } : undefined,
+    clock.now(),
   );
   if (quota.yourAllowance >= needed) return null;
   return (
@@ -134,14 +136,13 @@ async function batchedStats({ platforms }: Pick<ActivityDeps, 'platforms'>, user
  * due are fetched by id through the batcher, which packs them into few platform calls.
  */
 async function refreshOlderVideos(
-  { db, platforms, settings }: Pick<ActivityDeps, 'db' | 'platforms' | 'settings'>,
+  { db, platforms, clock }: PlatformDeps,
   req: SyncRequest,
   syncAt: Date,
   listed: Video[],
   blogger: Blogger,
   deferred: SyncOutcome['deferred'],
 ): Promise<Video[]> {
-  const scale = settings.timeScale;
   const listedKeys = new Set(listed.map((v) => `${v.platform}:${v.id}`));
   const known = await withTenant(db, { userId: req.userId }, (trx) => latestHistoryPerVideo(trx, req.bloggerId));
   const due = known
@@ -152,8 +153,8 @@ async function refreshOlderVideos(
         blogger.platformLinks?.[r.platform]?.state !== 'ok'
       )
         return false;
-      const ageMs = (syncAt.getTime() - new Date(r.publishedAt ?? r.fetchedAt).getTime()) * scale;
-      return isDue(ageMs, (syncAt.getTime() - new Date(r.fetchedAt).getTime()) * scale);
+      const ageMs = syncAt.getTime() - new Date(r.publishedAt ?? r.fetchedAt).getTime();
+      return isDue(ageMs, syncAt.getTime() - new Date(r.fetchedAt).getTime());
     })
     .slice(0, req.maxVideos);
   const settled = await batchedStats({ platforms }, req.userId, due);
@@ -163,7 +164,7 @@ async function refreshOlderVideos(
     if (result.status === 'rejected') {
       // Deleted or private, or out of the platform's reach this time (Instagram: beyond the pages read): nothing to add now.
       if (result.reason instanceof PlatformError && (result.reason.kind === 'not_found' || result.reason.kind === 'unavailable')) return;
-      throw toActivityFailure(result.reason);
+      throw toActivityFailure(result.reason, clock);
     }
     refreshed.push({
       ...result.value,
@@ -189,13 +190,13 @@ async function refreshOlderVideos(
  * the platform's reason (and a retry time unless the creator is really not found).
  */
 export async function resolveBloggerLinks(
-  { db, platforms, settings }: Pick<ActivityDeps, 'db' | 'platforms' | 'settings'>,
+  { db, platforms, clock }: Pick<ActivityDeps, 'db' | 'platforms' | 'clock'>,
   { bloggerId, userId }: { bloggerId: number; userId: number },
 ): Promise<{ deleted: boolean; inactive?: boolean; ok: PlatformName[] }> {
   const { blogger, inactive } = await loadForSync(db, bloggerId, userId);
   if (!blogger) return { deleted: true, ok: [] };
   if (inactive) return { deleted: false, inactive: true, ok: [] };
-  const now = new Date();
+  const now = clock.date();
   const links = { ...blogger.platformLinks } as Record<PlatformName, PlatformLink & { ref?: CreatorRef }>;
   for (const [platform, link] of Object.entries(links) as [PlatformName, PlatformLink & { ref?: CreatorRef }][]) {
     if (!needsResolving(link, now) || (!link.ref && !link.resolvedId)) continue;
@@ -212,8 +213,8 @@ export async function resolveBloggerLinks(
       const creator = await asTenant(userId, () => platforms.client(platform).resolveCreator(link.ref!));
       links[platform] = healthy(link, { resolvedId: creator.id, checkedAt: creator.fetchedAt });
     } catch (err) {
-      if (!(err instanceof PlatformError) || err.retryable) throw toActivityFailure(err);
-      links[platform] = brokenLink(link, err, now, settings.timeScale);
+      if (!(err instanceof PlatformError) || err.retryable) throw toActivityFailure(err, clock);
+      links[platform] = brokenLink(link, err, now);
     }
   }
   await withTenant(db, { userId }, (trx) => patchOwnedBlogger(trx, userId, bloggerId, { platformLinks: links }));
@@ -221,8 +222,8 @@ export async function resolveBloggerLinks(
 }
 
 /** Lists each usable link's recent videos; a platform over the tenant's share waits, a link the platform refuses breaks. */
-async function listRecentVideos(deps: PlatformDeps & Pick<ActivityDeps, 'settings'>, req: SyncRequest, syncAt: Date, blogger: Blogger) {
-  const { platforms } = deps;
+async function listRecentVideos(deps: PlatformDeps, req: SyncRequest, syncAt: Date, blogger: Blogger) {
+  const { platforms, clock } = deps;
   const videos: Video[] = [];
   const linkErrors: SyncOutcome['linkErrors'] = {};
   const brokenLinks: Partial<Record<PlatformName, PlatformLink>> = {};
@@ -242,9 +243,9 @@ async function listRecentVideos(deps: PlatformDeps & Pick<ActivityDeps, 'setting
         )),
       );
     } catch (err) {
-      if (!(err instanceof PlatformError) || err.retryable || err.kind === 'quota_exhausted') throw toActivityFailure(err);
+      if (!(err instanceof PlatformError) || err.retryable || err.kind === 'quota_exhausted') throw toActivityFailure(err, clock);
       linkErrors[platform] = err.message;
-      brokenLinks[platform] = brokenLink(link, err, new Date(), deps.settings.timeScale);
+      brokenLinks[platform] = brokenLink(link, err, clock.date());
     }
   }
   return { videos, linkErrors, brokenLinks, deferred };
@@ -280,17 +281,17 @@ function historyRows(req: SyncRequest, syncAt: Date, taken: Video[], videos: Vid
 
 /** Pulls the blogger's recent videos and writes a history row for each one that is due. */
 export async function syncBloggerVideos(
-  deps: Pick<ActivityDeps, 'db' | 'redis' | 'platforms' | 'settings' | 'logger'>,
+  deps: Pick<ActivityDeps, 'db' | 'redis' | 'platforms' | 'logger' | 'clock'>,
   req: SyncRequest,
 ): Promise<SyncOutcome> {
-  const { db, redis, settings, logger } = deps;
-  const scale = settings.timeScale;
-  const syncAt = new Date(req.syncAt);
+  const { db, redis, logger, clock } = deps;
+  // The workflow fixes the sync's real instant (a retry writes the same rows); in data time here.
+  const syncAt = new Date(clock.at(Date.parse(req.syncAt)));
   const { blogger, inactive } = await loadForSync(db, req.bloggerId, req.userId);
   if (!blogger || inactive)
     return { deleted: !blogger, inactive, fetched: 0, due: 0, budgetLeft: null, budgetResetsAt: null, linkErrors: {}, deferred: {} };
 
-  const { day, nextDayAt } = budgetDay(syncAt.getTime(), scale);
+  const { day, nextDayAt } = budgetDay(syncAt.getTime());
   // Nothing can be written today: spend no platform quota finding out what is new.
   if (await withTenant(db, { userId: req.userId }, (trx) => videoBudgetSpent(trx, req.userId, day))) {
     return {
@@ -298,7 +299,7 @@ export async function syncBloggerVideos(
       fetched: 0,
       due: 0,
       budgetLeft: 0,
-      budgetResetsAt: new Date(nextDayAt).toISOString(),
+      budgetResetsAt: new Date(clock.realAt(nextDayAt)).toISOString(),
       linkErrors: {},
       deferred: {},
     };
@@ -313,8 +314,8 @@ export async function syncBloggerVideos(
     const due = videos.filter((v) => {
       const previous = lastFetch.get(`${v.platform}:${v.id}`);
       if (previous !== undefined && previous >= syncAt.getTime()) return false; // this sync already wrote it
-      const ageMs = (syncAt.getTime() - Date.parse(v.publishedAt)) * scale;
-      return isDue(ageMs, previous === undefined ? null : (syncAt.getTime() - previous) * scale);
+      const ageMs = syncAt.getTime() - Date.parse(v.publishedAt);
+      return isDue(ageMs, previous === undefined ? null : syncAt.getTime() - previous);
     });
     const { granted, left } = await reserveVideoBudget(trx, req.userId, day, due.length);
     const written = await insertVideoHistory(trx, historyRows(req, syncAt, due.slice(0, granted), videos));
@@ -334,7 +335,7 @@ export async function syncBloggerVideos(
       fetched: written,
       due: due.length,
       budgetLeft: left,
-      budgetResetsAt: exhausted ? new Date(nextDayAt).toISOString() : null,
+      budgetResetsAt: exhausted ? new Date(clock.realAt(nextDayAt)).toISOString() : null,
       linkErrors,
       deferred,
     };
@@ -343,7 +344,7 @@ export async function syncBloggerVideos(
 
 /** Records when the next sync is planned (shown by GET /api/bloggers/:id). */
 export async function planNextBloggerSync(
-  { db }: Pick<ActivityDeps, 'db'>,
+  { db, clock }: Pick<ActivityDeps, 'db' | 'clock'>,
   {
     bloggerId,
     userId,
@@ -352,7 +353,9 @@ export async function planNextBloggerSync(
   }: { bloggerId: number; userId: number; nextSyncAt: string | null; status: Blogger['syncStatus'] },
 ): Promise<void> {
   await withTenant(db, { userId }, async (trx) => {
-    await patchOwnedBlogger(trx, userId, bloggerId, { nextSyncAt: nextSyncAt ? new Date(nextSyncAt) : null, syncStatus: status });
+    // The workflow's timer is real; the row speaks data time, like lastSyncedAt.
+    const planned = nextSyncAt ? new Date(clock.at(Date.parse(nextSyncAt))) : null;
+    await patchOwnedBlogger(trx, userId, bloggerId, { nextSyncAt: planned, syncStatus: status });
     await clearNextSyncIfInactive(trx, userId, bloggerId); // deactivated meanwhile: its workflow is ending
   });
 }

@@ -67,11 +67,11 @@ function toRow(video: Video) {
  * so however often users trigger it, the scheduled runs keep the rest (e.g. YouTube's 100 search calls).
  */
 export async function discoverTrendVideos(
-  { db, logger, platforms, settings }: Pick<ActivityDeps, 'db' | 'logger' | 'platforms' | 'settings'>,
+  { db, logger, platforms, settings, clock }: Pick<ActivityDeps, 'db' | 'logger' | 'platforms' | 'settings' | 'clock'>,
   { platform, publishedAfter, limit, manual }: { platform: PlatformName; publishedAfter: string; limit: number; manual?: boolean },
 ) {
   const discover = () => platforms.client(platform).discoverFresh({ publishedAfter: new Date(publishedAfter), limit });
-  const videos = await platformCall(() =>
+  const videos = await platformCall(clock, () =>
     manual ? withQuotaScope({ capped: { name: 'manual', share: settings.manualDiscoveryShare } }, discover) : discover(),
   );
   const fresh = videos.filter((v) => Date.parse(v.publishedAt) > Date.parse(publishedAfter)).slice(0, limit);
@@ -102,7 +102,7 @@ export async function startPendingMonitors(
 
 /** One snapshot of one video through the worker's batcher; writes slot `slot` once. */
 export async function takeTrendSnapshot(
-  { db, platforms, settings }: Pick<ActivityDeps, 'db' | 'platforms' | 'settings'>,
+  { db, platforms, clock }: Pick<ActivityDeps, 'db' | 'platforms' | 'clock'>,
   {
     trendVideoId,
     platform,
@@ -122,7 +122,7 @@ export async function takeTrendSnapshot(
   const before = await trendVideoStatus(db, trendVideoId);
   if (!isLiveTrendVideoStatus(before)) return notLive(before);
 
-  const stats = await platformCall(() => platforms.stats(platform).get(platformVideoId));
+  const stats = await platformCall(clock, () => platforms.stats(platform).get(platformVideoId));
   // A snapshot's time is when the platform answered (the adapter's clock), however late the
   // write: velocity and acceleration are rates between answer times.
   const takenAt = new Date(stats.fetchedAt);
@@ -132,10 +132,10 @@ export async function takeTrendSnapshot(
     if (!isLiveTrendVideoStatus(current)) return notLive(current);
     const previous = await snapshotBefore(trx, trendVideoId, slot);
     const views = stats.metrics.views;
-    const velocity = previous ? velocityOf(sampleAt(previous.views, previous.takenAt), sampleAt(views, takenAt), settings.timeScale) : null;
+    const velocity = previous ? velocityOf(sampleAt(previous.views, previous.takenAt), sampleAt(views, takenAt)) : null;
     const acceleration =
       previous && velocity !== null && previous.velocity !== null && previous.velocity !== undefined
-        ? accelerationOf(sampleAt(previous.velocity, previous.takenAt), sampleAt(velocity, takenAt), settings.timeScale)
+        ? accelerationOf(sampleAt(previous.velocity, previous.takenAt), sampleAt(velocity, takenAt))
         : null;
     const written = await recordSnapshot(trx, {
       videoId: trendVideoId,
@@ -187,10 +187,11 @@ export async function recordTrendMonitorPause(
  * and an event is published per newly detected trend.
  */
 export async function analyzeTrends(
-  { db, logger, redis, settings }: Pick<ActivityDeps, 'db' | 'logger' | 'redis' | 'settings'>,
+  { db, logger, redis, settings, clock }: Pick<ActivityDeps, 'db' | 'logger' | 'redis' | 'settings' | 'clock'>,
   { runAt }: { runAt: string },
 ) {
-  const at = new Date(runAt);
+  // The workflow fixes the run's real instant (a retry writes the same point); in data time here.
+  const at = new Date(clock.at(Date.parse(runAt)));
   const since = new Date(at.getTime() - settings.analysisWindowMs);
   const groups = await trendGroups(db, { since, minCreators: settings.minCreators });
   const outcome = await db.transaction(async (trx) => {
@@ -238,11 +239,15 @@ export async function analyzeTrends(
  * Archives live videos published before the cut-off (past the monitoring window) and returns
  * their monitors, which cleanup then stops: an archived video is watched no more.
  */
-export function archiveExpiredTrendVideos(
-  { db }: Pick<ActivityDeps, 'db'>,
-  { publishedBefore }: { publishedBefore: string },
-): Promise<{ archived: number; workflowIds: string[] }> {
-  return archiveLiveVideosPublishedBefore(db, publishedBefore);
+export async function archiveExpiredTrendVideos(
+  { db, clock, settings }: Pick<ActivityDeps, 'db' | 'clock' | 'settings'>,
+  input: { runAt: string } | { publishedBefore: string },
+): Promise<{ archived: number; workflowIds: string[]; cutoff: string }> {
+  // The run's real instant (fixed by the workflow, so a retry archives the same set) in data time;
+  // runs started before data time existed passed their cut-off itself.
+  const cutoff =
+    'runAt' in input ? new Date(clock.at(Date.parse(input.runAt)) - settings.monitorWindowMs).toISOString() : input.publishedBefore;
+  return { ...(await archiveLiveVideosPublishedBefore(db, cutoff)), cutoff };
 }
 
 /** Marks videos that stayed slow after enough snapshots as dropped; returns their monitors. */

@@ -1,6 +1,7 @@
 /** Everything the API needs from the outside world, built once by server.ts (or by a test). */
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
+import type { Clock } from '../lib/clock';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Temporal } from '../temporal/client';
@@ -13,6 +14,8 @@ export interface ApiDeps {
   redis: Redis;
   /** Read `temporal.client` at each use: server.ts gives a RecoveringTemporal, which replaces a lost connection. */
   temporal: Temporal;
+  /** Data time (lib/clock.ts): quota days, growth windows, sync times. Auth and rate limits stay on real time. */
+  clock: Clock;
   /** Password hashing (bcrypt); tests hand in a counting spy. */
   passwords?: PasswordHasher;
 }

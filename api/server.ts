@@ -13,6 +13,8 @@ import { createRedis } from '../lib/redis';
 import { RecoveringTemporal } from '../temporal/client';
 import { buildApp } from './app';
 import type { ApiDeps } from './deps';
+import { clockFromConfig } from '../lib/clock';
+import { sharedClock } from '../db/queries/simulationClock';
 
 /** Opens the API's connections. None of them blocks start-up: readiness reports what is down. */
 export function createApiDeps(config: Config, logger: Logger = createLogger(config, 'api'), overrides: Partial<ApiDeps> = {}): ApiDeps {
@@ -28,6 +30,8 @@ export function createApiDeps(config: Config, logger: Logger = createLogger(conf
     // Opened on first use, and opened again after Temporal was unreachable (readiness recovers).
     temporal:
       overrides.temporal ?? new RecoveringTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }, logger),
+    // A simulation's shared anchor replaces this at start-up (main below).
+    clock: overrides.clock ?? clockFromConfig(config),
     ...(overrides.passwords ? { passwords: overrides.passwords } : {}),
   };
 }
@@ -64,6 +68,10 @@ async function main(): Promise<void> {
   const config = getConfig();
   const logger = createLogger(config, 'api');
   const deps = createApiDeps(config, logger);
+  deps.clock = await sharedClock(deps.db, config, logger).catch((err: unknown) => {
+    logger.warn({ err }, 'the shared simulated clock could not be read (PostgreSQL down?): this process runs its own from now');
+    return deps.clock;
+  });
   const api = await startApi(deps);
   logger.info({ url: api.url }, 'API listening');
   // Tenant isolation must not be silently off: exit when the app role could bypass it.

@@ -20,6 +20,7 @@ const TABLES = [
   'refresh_tokens',
   'audit_logs',
   'usage_daily',
+  'simulation_clock',
 ];
 
 async function admin<T>(fn: (client: PgClient) => Promise<T>): Promise<T> {

@@ -23,6 +23,8 @@ export interface Clock {
   date(): Date;
   /** Data time of a real instant (a workflow's Date.now(), a timer's due time). */
   at(realMs: number): number;
+  /** The real instant at which data time reaches `dataMs` (what a workflow timer waits for). */
+  realAt(dataMs: number): number;
   /** Real ms that pass while `dataMs` of data time pass (a timer's length). */
   realDuration(dataMs: number): number;
   readonly timeScale: number;
@@ -36,6 +38,7 @@ export function realClock(): Clock {
     now: () => Date.now(),
     date: () => new Date(),
     at: (realMs) => realMs,
+    realAt: (dataMs) => dataMs,
     realDuration: (dataMs) => dataMs,
     timeScale: 1,
     anchor: null,
@@ -49,6 +52,7 @@ export function simulatedClock(anchor: ClockAnchor, realNow: () => number = Date
     now: () => at(realNow()),
     date: () => new Date(at(realNow())),
     at,
+    realAt: (dataMs) => Math.round(anchor.realStart + (dataMs - anchor.simStart) / anchor.timeScale),
     realDuration: (dataMs) => dataMs / anchor.timeScale,
     timeScale: anchor.timeScale,
     anchor,
@@ -70,6 +74,7 @@ export function manualClock(start: number): ManualClock {
     now: () => current,
     date: () => new Date(current),
     at: () => current,
+    realAt: (dataMs) => dataMs,
     realDuration: (dataMs) => dataMs,
     timeScale: 1,
     anchor: null,

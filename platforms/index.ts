@@ -4,7 +4,7 @@
  * each, the batcher that coalesces concurrent stats requests into one upstream call.
  */
 import type { Redis } from 'ioredis';
-import type { Clock } from '../lib/clock';
+import { realClock, type Clock } from '../lib/clock';
 import type { Config } from '../lib/config';
 import { PLATFORMS } from '../lib/domain/platforms';
 import { StatsBatcher } from './batcher';
@@ -64,31 +64,35 @@ function hasCredentials(config: Config, platform: PlatformName): boolean {
   }
 }
 
-function realClient(config: Config, platform: PlatformName, quota: QuotaLedger): PlatformClient {
+function realClient(config: Config, platform: PlatformName, quota: QuotaLedger, clock: () => Date): PlatformClient {
   switch (platform) {
     case 'youtube':
-      return youTubeClientFromConfig(config, quota);
+      return youTubeClientFromConfig(config, quota, clock);
     case 'tiktok':
-      return tikTokClientFromConfig(config, quota);
+      return tikTokClientFromConfig(config, quota, clock);
     case 'instagram':
-      return instagramClientFromConfig(config);
+      return instagramClientFromConfig(config, clock);
   }
 }
 
-/** `clock` is data time for the simulator (a benchmark's manual clock); default: the real clock. */
-export function createPlatforms(config: Config, { redis, clock }: { redis: Redis; clock?: Clock }): Platforms {
-  const quota = new QuotaLedger(redis);
+/**
+ * `clock` is data time (lib/clock.ts): the adapters' date ranges, answer times and token
+ * lifetimes, the quota days and the simulated world all follow it.
+ */
+export function createPlatforms(config: Config, { redis, clock = realClock() }: { redis: Redis; clock?: Clock }): Platforms {
+  const dataDate = () => clock.date();
+  const quota = new QuotaLedger(redis, dataDate);
   const clients = new Map<PlatformName, PlatformClient>();
   const batchers = new Map<PlatformName, StatsBatcher>();
   for (const platform of config.PLATFORMS_ENABLED) {
     const client = hasCredentials(config, platform)
-      ? realClient(config, platform, quota)
+      ? realClient(config, platform, quota, dataDate)
       : createSimulator({
           platform,
           seed: config.SIMULATOR_SEED,
           creators: config.SIMULATOR_CREATORS,
-          timeScale: config.TIME_SCALE,
-          ...(clock ? { clock: () => clock.now() } : {}),
+          timeScale: 1,
+          clock: () => clock.now(),
         });
     clients.set(platform, client);
     batchers.set(platform, new StatsBatcher(client, { windowMs: config.PLATFORM_BATCH_WINDOW_MS }));

@@ -125,7 +125,10 @@ export class QuotaLedger {
   /** The bucket's day, reset and key expiry (a day past the reset, for the previous day's figures). */
   private today(bucket: QuotaBucket) {
     const { day, resetAt } = quotaDay(this.clock(), bucket.resetTimeZone);
-    return { day, resetAt, expireAt: resetAt.getTime() + 24 * 3600_000, key: this.key(bucket, day) };
+    // Redis expires keys in real time, while the day may be data time (a simulation runs ahead or,
+    // from a past CLOCK_START, behind): keep a day's figures a day past its reset and at least two real days.
+    const expireAt = Math.max(resetAt.getTime() + 24 * 3600_000, Date.now() + 48 * 3600_000);
+    return { day, resetAt, expireAt, key: this.key(bucket, day) };
   }
 
   /**

@@ -63,7 +63,7 @@ export function trendScheduleDefinitions(settings: TrendSettings, platforms: Pla
       scheduleId: TREND_SCHEDULES.cleanup,
       workflowType: WORKFLOW_TYPES.trendCleanup,
       everyMs: settings.cleanupIntervalMs,
-      args: [{ archiveAfterMs: settings.monitorWindowMs }],
+      args: [{}],
       memo: 'Archives old videos, drops slow ones and stops their monitors',
     },
   ];

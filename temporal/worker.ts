@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
-import { clockFromConfig } from '../lib/clock';
+import { sharedClock } from '../db/queries/simulationClock';
 import { createDb } from '../db';
 import { refuseUnsafeDatabaseRole } from '../db/startupCheck';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   try {
     const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
     const settings = trendSettings(config);
-    const clock = clockFromConfig(config);
+    const clock = await sharedClock(db, config, logger);
     const platforms = createPlatforms(config, { redis });
     logger.info({ platforms: platforms.describe().map((p) => `${p.platform}:${p.source}`) }, 'platforms');
     if (config.SCHEDULES_ENABLED) {

@@ -36,15 +36,16 @@ export async function createTestWorker(
   // runs never collide with workflows an earlier test run left in the namespace.
   const config = loadConfig({ ...process.env, ...stringify(testConfig), SIMULATOR_SEED: String(randomInt(1, 2 ** 31)), ...opts.config });
   const taskQueue = opts.taskQueue ?? uniqueTaskQueue('worker');
+  const clock = clockFromConfig(config);
   const deps: ActivityDeps = {
     db: testAppDb(),
     logger: testLogger,
     redis: testRedis(),
-    platforms: createPlatforms(config, { redis: testRedis() }),
+    platforms: createPlatforms(config, { redis: testRedis(), clock }),
     temporal: (await testTemporal()).client,
     taskQueue,
     settings: { ...trendSettings(config), ...opts.settings },
-    clock: clockFromConfig(config),
+    clock,
     ...opts.deps,
   };
   const worker = await createWorker({

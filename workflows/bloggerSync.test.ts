@@ -28,7 +28,7 @@ describe('bloggerSync (API + worker + dev server + simulator)', function () {
     savedFreeBudget = (await UserLimit.query(testDb()).findById('free'))!.maxVideosPerDay;
     await UserLimit.query(testDb()).patch({ maxVideosPerDay: 8 }).where('plan', 'free');
     worker = await createTestWorker({ config: timing });
-    api = await startTestApi({ ...worker.config, TEMPORAL_TASK_QUEUE: worker.taskQueue });
+    api = await startTestApi({ ...worker.config, TEMPORAL_TASK_QUEUE: worker.taskQueue }, { clock: worker.deps.clock });
     running = worker.worker.run();
   });
   after(async () => {

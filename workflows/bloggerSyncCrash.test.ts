@@ -27,7 +27,7 @@ describe('bloggerSync survives a killed worker', function () {
     const timing = { TIME_SCALE: '14400', BLOGGER_SYNC_MINUTES: '60', BLOGGER_LOOKBACK_DAYS: '10' };
     const taskQueue = uniqueTaskQueue('sync-crash');
     const survivor = await createTestWorker({ taskQueue, config: timing });
-    const api = await startTestApi({ ...survivor.config, TEMPORAL_TASK_QUEUE: taskQueue });
+    const api = await startTestApi({ ...survivor.config, TEMPORAL_TASK_QUEUE: taskQueue }, { clock: survivor.deps.clock });
     const child = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(PROJECT_ROOT, 'temporal', 'worker.ts')], {
       env: testWorkerProcessEnv(taskQueue, { ...timing, LOG_LEVEL: 'warn', SIMULATOR_SEED: String(survivor.config.SIMULATOR_SEED) }),
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -65,7 +65,7 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
       config: timing,
       deps: { platforms: faultyPlatforms(platforms, faults), db: faultyDb(testAppDb(), faults) },
     });
-    api = await startTestApi({ ...worker.config, TEMPORAL_TASK_QUEUE: worker.taskQueue });
+    api = await startTestApi({ ...worker.config, TEMPORAL_TASK_QUEUE: worker.taskQueue }, { clock: worker.deps.clock });
     running = worker.worker.run();
   });
   afterEach(async () => {

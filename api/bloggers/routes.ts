@@ -14,7 +14,10 @@ import * as bloggers from './service';
 /** The blogger a validated path names (a 404 for an id too large to exist). */
 const bloggerId = (ctx: { state: { params: { id: number | null } } }): number => existingId(ctx.state.params.id, 'Blogger');
 
-export function bloggerRoutes(deps: Pick<ApiDeps, 'db' | 'redis' | 'config' | 'temporal'>, protect: Middleware): Router<UserState> {
+export function bloggerRoutes(
+  deps: Pick<ApiDeps, 'db' | 'redis' | 'config' | 'temporal' | 'clock'>,
+  protect: Middleware,
+): Router<UserState> {
   const { db } = deps;
   // The bare /api/bloggers under strict routing: the parent prefix, the paths spelled out (see router.ts).
   const router = userRouter('/api', protect);

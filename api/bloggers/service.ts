@@ -5,6 +5,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
+import type { Clock } from '../../lib/clock';
 import type { Config } from '../../lib/config';
 import { bloggerSyncSettings } from '../../lib/domain/bloggerSyncSettings';
 import { isTemporalUnavailable } from '../../temporal/client';
@@ -112,6 +113,7 @@ export interface BloggerDeps {
   db: Knex;
   config: Config;
   temporal: { client: Client };
+  clock: Clock;
 }
 
 /** A Temporal call from a request waits this long at most (its client otherwise retries ~20 s). */
@@ -284,9 +286,9 @@ function assertActive(blogger: { isActive: boolean }): void {
  * per BLOGGER_MANUAL_SYNC_MINUTES per blogger (429 with Retry-After in between).
  */
 export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: Owner, id: number): Promise<ManualSyncAnswer> {
-  const { db, config, redis } = deps;
-  const now = Date.now();
-  const { day, nextDayAt } = budgetDay(now, config.TIME_SCALE);
+  const { db, config, redis, clock } = deps;
+  const now = clock.now();
+  const { day, nextDayAt } = budgetDay(now);
   const { blogger, videosToday } = await withTenant(db, { userId: owner.id }, async (trx) => ({
     blogger: await findOwned(trx, owner, id),
     videosToday: await videosFetchedOn(trx, owner.id, day),
@@ -306,16 +308,16 @@ export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: O
       message: `Your ${owner.plan} plan's ${budget} videos for ${day} are fetched; syncs resume at ${new Date(nextDayAt).toISOString()}.`,
     };
   }
-  const ledger = new QuotaLedger(redis);
+  const ledger = new QuotaLedger(redis, () => clock.date());
   const quota: TenantQuota[] = [];
   let unlimited = false;
   for (const [platform] of links.filter(([, l]) => usableLink(l, now))) {
     const bucket = quotaBucketOf(config, platform);
     const demand = {
       callsPerSync: syncCallEstimate(platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC),
-      syncIntervalMs: bloggerSyncSettings(config).syncIntervalMs,
+      syncIntervalMs: config.BLOGGER_SYNC_MINUTES * 60_000,
     };
-    if (bucket) quota.push(await tenantQuota(db, ledger, bucket, owner.id, demand));
+    if (bucket) quota.push(await tenantQuota(db, ledger, bucket, owner.id, demand, now));
     else unlimited = true;
   }
   const needed = (q: TenantQuota) => syncCallEstimate(q.platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC);
@@ -330,7 +332,7 @@ export async function requestSync(deps: BloggerDeps & { redis: Redis }, owner: O
       message: `Your share of today's platform quota is spent (${quota.map((q) => `${q.platform}: you used ${q.usedByYou} of ${q.limit} ${q.bucket}, ${q.tenants} tenant(s) share them`).join('; ')}); syncs resume after ${resetAt}.`,
     };
   }
-  const minGapMs = (config.BLOGGER_MANUAL_SYNC_MINUTES * 60_000) / config.TIME_SCALE;
+  const minGapMs = config.BLOGGER_MANUAL_SYNC_MINUTES * 60_000;
   const fresh = blogger.lastSyncedAt && now - blogger.lastSyncedAt.getTime() < minGapMs;
   if (fresh && !links.some(([, l]) => linkNeedsResolving(l, now))) {
     const dueAt = new Date(blogger.lastSyncedAt!.getTime() + minGapMs).toISOString();

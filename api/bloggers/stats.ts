@@ -5,6 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
+import type { Clock } from '../../lib/clock';
 import { stringify } from 'csv-stringify/sync';
 import { bloggerStats, dailySeries } from '../../db/queries/bloggerStats';
 import { ownsBlogger } from '../../db/queries/bloggers';
@@ -53,13 +54,18 @@ function metricsOf(r: Pick<VideoHistory, 'views' | 'likes' | 'comments' | 'share
   };
 }
 
-export function statsOf(deps: { db: Knex; redis: Redis }, owner: Owner, bloggerId: number) {
-  return forOwnBlogger(deps.db, owner, bloggerId, (trx) => cached(deps.redis, bloggerId, 'stats', () => bloggerStats(trx, bloggerId)));
+export function statsOf(deps: { db: Knex; redis: Redis; clock: Clock }, owner: Owner, bloggerId: number) {
+  return forOwnBlogger(deps.db, owner, bloggerId, (trx) =>
+    cached(deps.redis, bloggerId, 'stats', () => bloggerStats(trx, bloggerId, deps.clock.date())),
+  );
 }
 
-export function dailySeriesCsv(deps: { db: Knex }, owner: Owner, bloggerId: number): Promise<string> {
+export function dailySeriesCsv(deps: { db: Knex; clock: Clock }, owner: Owner, bloggerId: number): Promise<string> {
   return forOwnBlogger(deps.db, owner, bloggerId, async (trx) =>
-    stringify(await dailySeries(trx, bloggerId), { header: true, columns: ['day', 'views', 'likes', 'comments', 'shares'] }),
+    stringify(await dailySeries(trx, bloggerId, deps.clock.date()), {
+      header: true,
+      columns: ['day', 'views', 'likes', 'comments', 'shares'],
+    }),
   );
 }
 

@@ -7,7 +7,7 @@ import { userRouter, type UserState } from '../router';
 import { usageStats } from './service';
 
 export function statsRoutes(
-  { db, redis, config }: Pick<ApiDeps, 'db' | 'redis' | 'config'>,
+  { db, redis, config, clock }: Pick<ApiDeps, 'db' | 'redis' | 'config' | 'clock'>,
   protect: Middleware,
   rateLimiter: PlanRateLimiter,
 ): Router<UserState> {
@@ -15,7 +15,7 @@ export function statsRoutes(
   const router = userRouter('/api', protect);
 
   router.get('/stats', async (ctx) => {
-    ctx.body = await usageStats({ db, redis, config, rateLimiter }, ctx.state.user);
+    ctx.body = await usageStats({ db, redis, config, clock, rateLimiter }, ctx.state.user);
   });
 
   return router;

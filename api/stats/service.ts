@@ -1,6 +1,7 @@
 /** GET /api/stats: the caller's usage against the plan, totals and last sync times. */
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
+import type { Clock } from '../../lib/clock';
 import { PLATFORM_NAMES } from '../../lib/domain/platforms';
 import { bloggerSyncTimes } from '../../db/queries/bloggers';
 import { tenantQuota, type TenantQuota } from '../../db/queries/platformQuota';
@@ -18,6 +19,7 @@ export interface StatsDeps {
   db: Knex;
   redis: Redis;
   config: Config;
+  clock: Clock;
   rateLimiter: PlanRateLimiter;
 }
 
@@ -27,24 +29,32 @@ const limitOf = (value: number) => (value < 0 ? null : value); // -1 = unlimited
  * The caller's use of each quota-limited platform today and its fair share (why a sync waited);
  * empty for platforms served by the simulator. Redis down: left out rather than failing the stats.
  */
-async function platformQuota(db: Knex, redis: Redis, config: Config, userId: number): Promise<TenantQuota[]> {
-  const ledger = new QuotaLedger(redis);
+async function platformQuota({ db, redis, config, clock }: Omit<StatsDeps, 'rateLimiter'>, userId: number): Promise<TenantQuota[]> {
+  const ledger = new QuotaLedger(redis, () => clock.date());
   const buckets = PLATFORM_NAMES.filter((p) => config.PLATFORMS_ENABLED.includes(p))
     .map((p) => quotaBucketOf(config, p))
     .filter((b) => b !== null);
-  const syncIntervalMs = (config.BLOGGER_SYNC_MINUTES * 60_000) / config.TIME_SCALE;
+  const syncIntervalMs = config.BLOGGER_SYNC_MINUTES * 60_000;
   return Promise.all(
     buckets.map((bucket) =>
-      tenantQuota(db, ledger, bucket, userId, {
-        callsPerSync: syncCallEstimate(bucket.platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC),
-        syncIntervalMs,
-      }),
+      tenantQuota(
+        db,
+        ledger,
+        bucket,
+        userId,
+        {
+          callsPerSync: syncCallEstimate(bucket.platform, config.BLOGGER_MAX_VIDEOS_PER_SYNC),
+          syncIntervalMs,
+        },
+        clock.now(),
+      ),
     ),
   ).catch(() => []);
 }
 
-export async function usageStats({ db, redis, config, rateLimiter }: StatsDeps, user: Pick<AuthUser, 'id' | 'plan' | 'limits'>) {
-  const { day } = budgetDay(Date.now(), config.TIME_SCALE);
+export async function usageStats(deps: StatsDeps, user: Pick<AuthUser, 'id' | 'plan' | 'limits'>) {
+  const { db, rateLimiter } = deps;
+  const { day } = budgetDay(deps.clock.now());
   const data = await withTenant(db, { userId: user.id }, async (trx) => ({
     bloggers: await bloggerSyncTimes(trx, user.id),
     videosToday: await videosFetchedOn(trx, user.id, day),
@@ -56,7 +66,7 @@ export async function usageStats({ db, redis, config, rateLimiter }: StatsDeps, 
       bloggers: { used: data.bloggers.length, limit: limitOf(user.limits.maxBloggers) },
       videosToday: { used: data.videosToday, limit: limitOf(user.limits.maxVideosPerDay), day },
       requestsThisMinute: { used: await rateLimiter.used(user.id, user.limits.apiRateLimit), limit: limitOf(user.limits.apiRateLimit) },
-      platformQuota: await platformQuota(db, redis, config, user.id),
+      platformQuota: await platformQuota(deps, user.id),
     },
     totals: { bloggers: data.bloggers.length, videosTracked: data.totals.videos, historyRows: data.totals.rows },
     lastSyncAt: data.bloggers.reduce<Date | null>(

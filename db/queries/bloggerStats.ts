@@ -42,7 +42,8 @@ async function totalsAsOf(trx: Knex, bloggerId: number, asOf: Date) {
 
 const WINDOWS = { '24h': 1, '7d': 7, '30d': 30 } as const;
 
-export async function bloggerStats(trx: Knex, bloggerId: number, now = new Date()) {
+/** `now` is data time (lib/clock.ts): growth windows count back from it. */
+export async function bloggerStats(trx: Knex, bloggerId: number, now: Date) {
   const current = await totalsAsOf(trx, bloggerId, now);
   const growth: Record<string, { views: number; likes: number; comments: number; shares: number }> = {};
   for (const [label, days] of Object.entries(WINDOWS)) {
@@ -87,7 +88,7 @@ export interface DailyPoint {
 }
 
 /** End-of-day totals for the last 90 days that have data (latest fetch of each video by then). */
-export async function dailySeries(trx: Knex, bloggerId: number, now = new Date()): Promise<DailyPoint[]> {
+export async function dailySeries(trx: Knex, bloggerId: number, now: Date): Promise<DailyPoint[]> {
   const { rows } = await trx.raw<{ rows: DailyPoint[] }>(
     `with days as (
        select generate_series(greatest(date_trunc('day', min(fetched_at)), date_trunc('day', ?::timestamptz) - interval '89 days'),

@@ -44,6 +44,7 @@ export async function tenantsOnPlatform(db: Knex, platform: PlatformName): Promi
 /** How a tenant's demand for the rest of the quota day is estimated: each blogger syncs every interval at about this cost. */
 export interface SyncDemand {
   callsPerSync: number;
+  /** Data time between two syncs of a blogger (the quota day is data time too). */
   syncIntervalMs: number;
 }
 
@@ -52,14 +53,16 @@ export async function tenantQuota(
   ledger: QuotaLedger,
   bucket: QuotaBucket,
   userId: number,
-  demand?: SyncDemand,
+  demand: SyncDemand | undefined,
+  /** Data time now (lib/clock.ts). */
+  now: number,
 ): Promise<TenantQuota> {
   const [tenants, usage, byTenant] = await Promise.all([
     tenantsOnPlatform(db, bucket.platform),
     ledger.usage(bucket),
     ledger.usageByTenant(bucket),
   ]);
-  const syncsLeft = demand ? Math.max(1, Math.ceil((Date.parse(usage.resetAt) - Date.now()) / demand.syncIntervalMs)) : 0;
+  const syncsLeft = demand ? Math.max(1, Math.ceil((Date.parse(usage.resetAt) - now) / demand.syncIntervalMs)) : 0;
   const useOf = (id: number) => ({
     used: byTenant.get(id) ?? 0,
     ...(demand ? { demand: (tenants.get(id) ?? 1) * demand.callsPerSync * syncsLeft } : {}),

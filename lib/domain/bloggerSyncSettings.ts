@@ -27,7 +27,8 @@ export function bloggerSyncSettings(c: BloggerSyncConfig): BloggerSyncSettings {
   const initialIntervalMs = Math.max(10, Math.round(c.BLOGGER_SYNC_RETRY_INITIAL_SECONDS * 1000));
   return {
     syncIntervalMs: Math.max(1, (c.BLOGGER_SYNC_MINUTES * 60_000) / c.TIME_SCALE),
-    lookbackMs: (c.BLOGGER_LOOKBACK_DAYS * 86_400_000) / c.TIME_SCALE,
+    // Data time (lib/clock.ts): subtracted from the sync's data-time instant.
+    lookbackMs: c.BLOGGER_LOOKBACK_DAYS * 86_400_000,
     maxVideos: c.BLOGGER_MAX_VIDEOS_PER_SYNC,
     retry: { initialIntervalMs, maximumIntervalMs: Math.max(initialIntervalMs, Math.round(c.BLOGGER_SYNC_RETRY_MAX_SECONDS * 1000)) },
   };

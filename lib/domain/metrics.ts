@@ -47,12 +47,12 @@ export function sampleAt(value: number | string | null | undefined, fetchedAt: D
 
 /**
  * Change per hour between two consecutive samples (views per hour for views). Not the lifetime
- * average "views / hours since publish", which flatters old videos. `timeScale` > 1 means the
- * samples were taken in compressed time (demos, tests): real ms × timeScale = simulated ms.
+ * average "views / hours since publish", which flatters old videos. Sample times are data time
+ * (lib/clock.ts), so in a simulation the hours are simulated hours already.
  */
-function ratePerHour(previous: Sample, current: Sample, timeScale = 1): number | null {
+function ratePerHour(previous: Sample, current: Sample): number | null {
   if (previous.value === null || current.value === null) return null;
-  const hours = ((current.at - previous.at) * timeScale) / HOUR_MS;
+  const hours = (current.at - previous.at) / HOUR_MS;
   if (hours <= 0) return null;
   return (current.value - previous.value) / hours;
 }

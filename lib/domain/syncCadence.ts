@@ -1,6 +1,6 @@
 /**
  * How often a tracked video is fetched again: young videos get a true velocity curve, old ones
- * cost little. Ages and gaps are in simulated time (real ms × TIME_SCALE), so compressed demos and
+ * cost little. Ages and gaps are in data time (lib/clock.ts), so compressed demos and
  * tests follow the same rules. Pure: used by the sync activity, testable on its own.
  */
 import { PLATFORMS, type PlatformName } from './platforms';
@@ -38,14 +38,11 @@ export function syncCallEstimate(platform: PlatformName, maxVideos: number): num
 }
 
 /**
- * The budget day an instant falls in, as a date string. At TIME_SCALE 1 it is the UTC date. In
- * compressed time a day lasts 24 h / TIME_SCALE, counted from the start of the real UTC day and
- * labelled today + n days, so demos live their simulated days with dates that stay readable.
+ * The budget day a data-time instant (lib/clock.ts) falls in: its UTC date, and when the next one
+ * starts. In a simulation data time runs fast, so its days pass as fast.
  */
-export function budgetDay(nowMs: number, timeScale = 1): { day: string; nextDayAt: number } {
+export function budgetDay(nowMs: number): { day: string; nextDayAt: number } {
   const DAY = 86_400_000;
-  const realDayStart = Math.floor(nowMs / DAY) * DAY;
-  const dayMs = DAY / timeScale;
-  const index = Math.floor((nowMs - realDayStart) / dayMs);
-  return { day: new Date(realDayStart + index * DAY).toISOString().slice(0, 10), nextDayAt: realDayStart + (index + 1) * dayMs };
+  const dayStart = Math.floor(nowMs / DAY) * DAY;
+  return { day: new Date(dayStart).toISOString().slice(0, 10), nextDayAt: dayStart + DAY };
 }

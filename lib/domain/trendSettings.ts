@@ -1,7 +1,10 @@
 /**
  * Trend Watch timing and thresholds, derived once from configuration and handed to workflows as
- * input (workflow code never reads the environment). Every interval is divided by TIME_SCALE, the
- * one knob that lets a demo or a test live a 7-day monitor in minutes.
+ * input (workflow code never reads the environment). Two kinds of duration:
+ *  - timer intervals (…IntervalMs, catchupWindowMs) are real ms, divided by TIME_SCALE, the one knob
+ *    that lets a demo or a test live a 7-day monitor in minutes;
+ *  - data windows (freshWindowMs, monitorWindowMs, analysisWindowMs) are data-time ms, compared
+ *    with publish and snapshot times, which the clock (lib/clock.ts) already runs at that scale.
  */
 import type { Config } from '../config';
 import { fnv1a } from './hash';
@@ -10,19 +13,21 @@ const HOUR_MS = 3_600_000;
 
 export interface TrendSettings {
   timeScale: number;
+  /** Real ms between two snapshots of a monitor (a timer). */
   snapshotIntervalMs: number;
   /** Snapshots per monitor: monitor duration ÷ interval (84 for 7 days every 2 h). */
   totalSlots: number;
   discoveryIntervalMs: number;
   analysisIntervalMs: number;
   cleanupIntervalMs: number;
-  /** Archive videos published longer ago than this. */
+  /** Archive videos published longer ago than this (data time). */
   monitorWindowMs: number;
-  /** Discovery picks videos published within this window. */
+  /** Discovery picks videos published within this window (data time). */
   freshWindowMs: number;
   discoveryCap: number;
   /** Share of each daily platform bucket that manual (user-triggered) discovery runs may spend. */
   manualDiscoveryShare: number;
+  /** The recent window an analysis run looks at (data time). */
   analysisWindowMs: number;
   minCreators: number;
   trendingPercentile: number;
@@ -59,11 +64,11 @@ export function trendSettings(c: TrendConfig): TrendSettings {
     discoveryIntervalMs: scaled(c.TREND_DISCOVERY_HOURS),
     analysisIntervalMs: scaled(c.TREND_ANALYSIS_HOURS),
     cleanupIntervalMs: scaled(c.TREND_CLEANUP_HOURS),
-    monitorWindowMs: scaled(c.TREND_MONITOR_DAYS * 24),
-    freshWindowMs: scaled(c.TREND_FRESH_DAYS * 24),
+    monitorWindowMs: c.TREND_MONITOR_DAYS * 24 * HOUR_MS,
+    freshWindowMs: c.TREND_FRESH_DAYS * 24 * HOUR_MS,
     discoveryCap: c.TREND_DISCOVERY_CAP,
     manualDiscoveryShare: c.TREND_MANUAL_DISCOVERY_SHARE,
-    analysisWindowMs: scaled(c.TREND_ANALYSIS_WINDOW_HOURS),
+    analysisWindowMs: c.TREND_ANALYSIS_WINDOW_HOURS * HOUR_MS,
     minCreators: c.TREND_MIN_CREATORS,
     trendingPercentile: c.TREND_TRENDING_PERCENTILE,
     dropVelocity: c.TREND_DROP_VELOCITY,

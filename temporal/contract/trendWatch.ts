@@ -56,9 +56,12 @@ export interface TrendAnalysisResult {
   ended?: number;
 }
 
+/**
+ * Nothing: the monitoring window is the worker's (TREND_MONITOR_DAYS, in data time). Schedules
+ * made before data time existed still pass `archiveAfterMs`; it is no longer read.
+ */
 export interface TrendCleanupInput {
-  /** Videos published longer ago than this are archived (7 days, scaled in tests and demos). */
-  archiveAfterMs: number;
+  archiveAfterMs?: number;
 }
 
 export interface TrendCleanupResult {
