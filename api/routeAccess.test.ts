@@ -43,6 +43,7 @@ const ROUTE_ACCESS: Record<string, Access> = {
   'POST /api/trends/discover': 'user',
   'GET /api/trends/videos': 'user',
   'GET /api/trends/trending': 'user',
+  'GET /api/trends/trending/:id/videos': 'user',
   'GET /api/trends/topics': 'user',
 
   'GET /api/admin/users': 'admin',

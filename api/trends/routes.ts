@@ -3,10 +3,11 @@ import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { ApiDeps } from '../deps';
 import { limitPerUser } from '../middleware/rateLimit';
-import { validateQuery } from '../middleware/validate';
+import { existingId } from '../ids';
+import { validate, validateQuery } from '../middleware/validate';
 import { requestMeta } from '../requestMeta';
 import { userRouter, type UserState } from '../router';
-import { discoveredQuery, topicsQuery, trendingQuery, videosQuery } from './schema';
+import { discoveredQuery, topicsQuery, trendIdParam, trendingQuery, trendVideosQuery, videosQuery } from './schema';
 import * as trends from './service';
 
 /** One manual discovery run per user per minute: each run costs platform quota. */
@@ -37,8 +38,15 @@ export function trendRoutes(deps: ApiDeps, protect: Middleware): Router<UserStat
     ctx.body = await trends.detectedTrends(deps.db, ctx.state.query);
   });
 
+  router.get('/trending/:id/videos', validate({ params: trendIdParam, query: trendVideosQuery }), async (ctx) => {
+    ctx.body = await trends.trendVideos(deps.db, existingId(ctx.state.params.id, 'Trend'), ctx.state.query);
+  });
+
   router.get('/topics', validateQuery(topicsQuery), async (ctx) => {
-    ctx.body = await trends.trendingTopics(deps.db, ctx.state.query);
+    ctx.body = await trends.trendingTopics(deps.db, ctx.state.query, {
+      now: deps.clock.date(),
+      windowHours: deps.config.TREND_ANALYSIS_WINDOW_HOURS,
+    });
   });
 
   return router;

@@ -4,19 +4,30 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
+import type { QueryBuilder } from 'objection';
 import { recordAudit, type RequestMeta } from '../../db/queries/audit';
+import { latestTrendPoints, namesInWindow, videosCarrying, whereTrendStatus } from '../../db/queries/trendEvidence';
 import { DetectedTrend, TrendSnapshot, TrendVideo, UserLimit } from '../../db/models';
 import type { Config } from '../../lib/config';
 import { PLANS } from '../../lib/domain/plans';
 import { PLATFORMS } from '../../lib/domain/platforms';
-import { LIVE_TREND_STATUSES, type TrendLifecycleStatus } from '../../lib/domain/trendLifecycle';
+import type { TrendLifecycleStatus } from '../../lib/domain/trendLifecycle';
 import { trendSettings } from '../../lib/domain/trendSettings';
-import { ForbiddenError } from '../../lib/errors';
+import { ForbiddenError, NotFoundError } from '../../lib/errors';
 import { WORKFLOW_TYPES, workflowsOfType } from '../../temporal/contract';
 import { startManualTrendDiscovery, trendDiscoveryInput } from '../../temporal/starters';
 import type { AuthUser } from '../middleware/auth';
 import { toPage } from '../pagination';
-import type { DiscoveredQuery, TopicsQuery, TrendingQuery, TrendStatusFilter, VideosQuery, VideoSortField } from './schema';
+import type {
+  DiscoveredQuery,
+  TopicsQuery,
+  TrendingQuery,
+  TrendStatusFilter,
+  TrendVideosQuery,
+  VideoSort,
+  VideosQuery,
+  VideoSortField,
+} from './schema';
 
 /** How long GET /discover waits for Temporal's visibility before answering without the last run. */
 const LAST_RUN_TIMEOUT_MS = 2000;
@@ -121,14 +132,17 @@ const SORT_COLUMNS: Record<VideoSortField, string> = {
   published: 'publishedAt',
 };
 
+/** Orders videos by a sort; videos without a value yet (no second snapshot) come last in either direction. */
+function sortVideos(query: QueryBuilder<TrendVideo>, sort: VideoSort) {
+  return query.orderByRaw(`?? ${sort.descending ? 'desc' : 'asc'} nulls last`, [SORT_COLUMNS[sort.field]]).orderBy('id');
+}
+
 export async function monitoredVideos(db: Knex, q: VideosQuery) {
   const query = TrendVideo.query(db);
   if (q.platform) query.where('platform', q.platform);
   if (q.status) query.where('status', q.status);
   if (q.hashtag) query.whereRaw('hashtags @> ARRAY[?]::text[]', [q.hashtag]);
-  // Videos without a value yet (no second snapshot) come last in either direction.
-  query.orderByRaw(`?? ${q.sort.descending ? 'desc' : 'asc'} nulls last`, [SORT_COLUMNS[q.sort.field]]).orderBy('id');
-  const { results, total } = await query.page(q.page - 1, q.limit);
+  const { results, total } = await sortVideos(query, q.sort).page(q.page - 1, q.limit);
   const videos = results.map(publicVideo);
   if (q.include !== 'snapshots' || results.length === 0) return toPage(videos, total, q.page, q.limit);
 
@@ -147,17 +161,6 @@ export async function monitoredVideos(db: Knex, q: VideosQuery) {
   );
 }
 
-interface TrendPointRow {
-  trendId: number;
-  at: Date;
-  score: number;
-  totalVelocity: number;
-  totalAcceleration: number;
-  videoCount: number;
-  creatorCount: number;
-  status: string;
-}
-
 /**
  * Trends of a status filter, the strongest first; an ended trend only when asked for (`ended` or
  * `all`), and within the list rising and peaking trends come before fading, then ended ones.
@@ -167,23 +170,39 @@ function trendsByStatus(db: Knex, status: TrendStatusFilter) {
     .orderByRaw('case status when ? then 1 when ? then 2 else 0 end', ['fading', 'ended'] satisfies TrendLifecycleStatus[])
     .orderBy('score', 'desc')
     .orderBy('id');
-  if (status === 'live') query.whereIn('status', LIVE_TREND_STATUSES);
-  else if (status !== 'all') query.where('status', status);
+  whereTrendStatus(query, status);
   return query;
 }
 
+/**
+ * A baseline under one creator per window counts as one: a name nobody used before has a baseline
+ * near 0, and "3 creators against 0.01" would read as a 300-fold growth where "3 against 1" is 3.
+ */
+const GROWTH_BASELINE_FLOOR = 1;
+
+/**
+ * Distinct creators of the latest window over the creators the trend's own history leads one to
+ * expect: creatorCount ÷ max(baseline, 1). Null while the trend has no baseline (detected before
+ * baselines existed).
+ */
+export function growthAgainstBaseline(creatorCount: number, baseline: number | null | undefined): number | null {
+  if (baseline === null || baseline === undefined) return null;
+  return creatorCount / Math.max(baseline, GROWTH_BASELINE_FLOOR);
+}
+
+/**
+ * GET /trending: each trend with its evidence (first seen, baseline, burst score, growth) and the
+ * latest `points` points of its series of creators and videos, loaded in one query per page.
+ */
 export async function detectedTrends(db: Knex, q: TrendingQuery) {
   const query = trendsByStatus(db, q.status);
   if (q.kind) query.where('kind', q.kind);
   const { results, total } = await query.page(q.page - 1, q.limit);
-  const points: TrendPointRow[] = results.length
-    ? await db('detected_trend_points')
-        .whereIn(
-          'trendId',
-          results.map((t) => t.id),
-        )
-        .orderBy(['trendId', 'at'])
-    : [];
+  const points = await latestTrendPoints(
+    db,
+    results.map((t) => t.id),
+    q.points,
+  );
   const series = groupBy(
     points,
     (p) => p.trendId,
@@ -201,8 +220,12 @@ export async function detectedTrends(db: Knex, q: TrendingQuery) {
     creatorCount: t.creatorCount,
     totalVelocity: t.totalVelocity,
     totalAcceleration: t.totalAcceleration,
+    baseline: t.baseline ?? null,
+    burstScore: t.burstScore ?? null,
+    growth: growthAgainstBaseline(t.creatorCount, t.baseline),
     windowStart: t.windowStart,
     windowEnd: t.windowEnd,
+    firstSeenAt: t.firstSeenAt ?? null,
     firstDetectedAt: t.firstDetectedAt,
     lastDetectedAt: t.lastDetectedAt,
     missedRuns: t.missedRuns,
@@ -212,23 +235,50 @@ export async function detectedTrends(db: Knex, q: TrendingQuery) {
   return toPage(data, total, q.page, q.limit);
 }
 
-/**
- * Topics: the strongest topic trends, one short list without series (charts use /trending,
- * which also has hashtags, sounds and formats and pages through everything). Kept simple on
- * purpose: topics are what a newcomer to Trend Watch looks at first.
- */
-export async function trendingTopics(db: Knex, q: TopicsQuery) {
-  const query = trendsByStatus(db, q.status).where('kind', 'topic').limit(q.limit);
-  const topics = await query;
+/** GET /trending/:id/videos: the videos whose hashtags, keywords, topics, sound or format carry the trend's name. */
+export async function trendVideos(db: Knex, trendId: number, q: TrendVideosQuery) {
+  const trend = await DetectedTrend.query(db).findById(trendId).select('id', 'kind', 'name', 'status');
+  if (!trend) throw new NotFoundError('Trend');
+  const { results, total } = await sortVideos(videosCarrying(db, trend), q.sort).page(q.page - 1, q.limit);
   return {
-    data: topics.map((t) => ({
-      name: t.name,
-      status: t.status,
-      score: t.score,
-      videoCount: t.videoCount,
-      creatorCount: t.creatorCount,
-      platforms: t.platforms,
-      lastDetectedAt: t.lastDetectedAt,
+    trend: { id: trend.id, kind: trend.kind, name: trend.name, status: trend.status },
+    ...toPage(results.map(publicVideo), total, q.page, q.limit),
+  };
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * GET /topics: the names of one kind (YouTube topic categories by default, or sounds, keywords,
+ * hashtags, formats) that videos published in the recent window carry, the most creators first,
+ * with their videos, creators and summed velocity in the window and their detected trend, if any.
+ * `now` is data time (lib/clock.ts); the window defaults to the analysis window.
+ */
+export async function trendingTopics(db: Knex, q: TopicsQuery, { now, windowHours }: { now: Date; windowHours: number }) {
+  const hours = q.windowHours ?? windowHours;
+  const window = { start: new Date(now.getTime() - hours * HOUR_MS), end: now };
+  const names = await namesInWindow(db, { kind: q.kind, since: window.start, until: window.end, status: q.status, limit: q.limit });
+  return {
+    kind: q.kind,
+    window,
+    data: names.map((n) => ({
+      name: n.name,
+      videoCount: n.videoCount,
+      creatorCount: n.creatorCount,
+      totalVelocity: n.totalVelocity,
+      platforms: n.platforms,
+      trend:
+        n.trendId === null
+          ? null
+          : {
+              id: n.trendId,
+              status: n.status,
+              score: n.score,
+              baseline: n.baseline,
+              burstScore: n.burstScore,
+              firstSeenAt: n.firstSeenAt,
+              lastDetectedAt: n.lastDetectedAt,
+            },
     })),
   };
 }

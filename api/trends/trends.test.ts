@@ -1,13 +1,21 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { AuditLog, DetectedTrend, TrendVideo, User } from '../../db/models';
+import { manualClock } from '../../lib/clock';
 import { WORKFLOW_TYPES } from '../../temporal/contract';
 import { startTestApi, type TestApi } from '../../test/api';
 import { eventually } from '../../test/eventually';
 import { testDb, testRedis, testTemporal } from '../../test/harness';
 import { createUser, type TestUser } from '../../test/users';
 
-const ROUTES = ['/api/trends/discover', '/api/trends/videos', '/api/trends/trending', '/api/trends/topics'];
+const ROUTES = [
+  '/api/trends/discover',
+  '/api/trends/videos',
+  '/api/trends/trending',
+  '/api/trends/trending/1/videos',
+  '/api/trends/topics',
+];
+const HOUR = 3_600_000;
 
 /**
  * Trend tables are global, so this suite does not empty them: every row it writes carries a tag
@@ -16,7 +24,18 @@ const ROUTES = ['/api/trends/discover', '/api/trends/videos', '/api/trends/trend
 describe('trends API', function () {
   this.timeout(20_000);
   const tag = `t${randomUUID().slice(0, 8)}`;
-  const at = (h: number) => new Date(Date.now() - h * 3_600_000);
+  const at = (h: number) => new Date(Date.now() - h * HOUR);
+  /**
+   * The evidence fixtures live ten days before the real now, on the API's data clock: a window that
+   * followed the real clock instead would find none of them.
+   */
+  const evidenceNow = Date.now() - 240 * HOUR;
+  const evAt = (h: number) => new Date(evidenceNow - h * HOUR);
+  const keyword = `${tag}kw`;
+  const sound = `${tag}snd`;
+  const plainKeyword = `${tag}plain`;
+  const topic = `${tag} music`;
+  const evidence: Record<'keyword' | 'sound' | 'hashtag', number> = { keyword: 0, sound: 0, hashtag: 0 };
   let api: TestApi;
   let pro: TestUser;
   let free: TestUser;
@@ -26,8 +45,18 @@ describe('trends API', function () {
   const ids = (res: { body: { data: { videoId: string }[] } }) => res.body.data.map((v) => v.videoId);
   const mine = <T extends { videoId: string }>(rows: T[]) => rows.filter((v) => v.videoId.startsWith(tag));
 
+  /** A video of the evidence fixtures; its id starts apart from the others (`ev-`), so the older tests' lists stay as they were. */
+  const evidenceVideo = (id: string, v: Partial<TrendVideo>): Partial<TrendVideo> => ({
+    platform: 'youtube',
+    platformVideoId: `ev-${tag}-${id}`,
+    hashtags: [],
+    discoveredAt: evAt(1),
+    status: 'monitoring',
+    ...v,
+  });
+
   before(async () => {
-    api = await startTestApi();
+    api = await startTestApi({}, { clock: manualClock(evidenceNow) });
     [pro, free] = await Promise.all([createUser(api, { plan: 'pro' }), createUser(api)]);
     const [a, b] = (await TrendVideo.query(testDb()).insertAndFetch([
       {
@@ -77,7 +106,7 @@ describe('trends API', function () {
       { videoId: b!.id, slot: 0, takenAt: at(1), views: 5000 },
     ]);
     // Scores far above anything else in the table, so these trends lead every list.
-    const [trend] = (await DetectedTrend.query(testDb()).insertAndFetch([
+    const [trend, , , , , keywordTrend, soundTrend] = (await DetectedTrend.query(testDb()).insertAndFetch([
       {
         kind: 'hashtag',
         name: tag,
@@ -149,7 +178,99 @@ describe('trends API', function () {
         windowStart: at(24),
         windowEnd: at(0),
       },
+      // Evidence: a keyword three creators took up against a baseline of half a creator per
+      // window (growth floored at one creator: 3), and a sound six creators use against 4 (1.5).
+      {
+        kind: 'keyword',
+        name: keyword,
+        platforms: ['youtube', 'tiktok'],
+        score: 7e9,
+        videoCount: 3,
+        creatorCount: 3,
+        totalVelocity: 350,
+        totalAcceleration: 1,
+        status: 'emerging',
+        baseline: 0.5,
+        burstScore: 4.2,
+        firstSeenAt: evAt(40),
+        firstDetectedAt: evAt(8),
+        lastDetectedAt: evAt(0),
+        windowStart: evAt(24),
+        windowEnd: evAt(0),
+      },
+      {
+        kind: 'sound',
+        name: sound,
+        platforms: ['tiktok'],
+        score: 6e9,
+        videoCount: 7,
+        creatorCount: 6,
+        totalVelocity: 20,
+        totalAcceleration: 0,
+        status: 'peaking',
+        baseline: 4,
+        burstScore: 1.1,
+        firstSeenAt: evAt(40),
+        firstDetectedAt: evAt(4),
+        lastDetectedAt: evAt(0),
+        windowStart: evAt(24),
+        windowEnd: evAt(0),
+      },
     ] as Partial<DetectedTrend>[])) as unknown as DetectedTrend[];
+    evidence.hashtag = trend!.id;
+    evidence.keyword = keywordTrend!.id;
+    evidence.sound = soundTrend!.id;
+    // The keyword's series: one point per run, every 4 hours, as creators took it up.
+    const creatorsPerRun = [0, 1, 1, 2, 3];
+    await testDb()('detected_trend_points').insert([
+      ...creatorsPerRun.map((creators, i) => ({
+        trendId: keywordTrend!.id,
+        at: evAt(16 - 4 * i),
+        score: i,
+        totalVelocity: 10 * i,
+        totalAcceleration: 0,
+        videoCount: creators,
+        creatorCount: creators,
+        baseline: 0.5,
+        burstScore: i === 4 ? 4.2 : i,
+        status: 'emerging',
+      })),
+      {
+        trendId: soundTrend!.id,
+        at: evAt(0),
+        score: 6e9,
+        totalVelocity: 20,
+        totalAcceleration: 0,
+        videoCount: 7,
+        creatorCount: 6,
+        baseline: 4,
+        burstScore: 1.1,
+        status: 'peaking',
+      },
+    ]);
+    // The videos that carry them. The same creator id on two platforms is two creators; the
+    // fourth keyword video was published before the last 24 hours.
+    await TrendVideo.query(testDb()).insert([
+      evidenceVideo('k1', { creatorId: 'UCk1', publishedAt: evAt(2), keywords: [keyword], topics: [topic], velocity: 50 }),
+      evidenceVideo('k2', { creatorId: 'UCk2', publishedAt: evAt(6), keywords: [keyword, plainKeyword], topics: [topic], velocity: 300 }),
+      evidenceVideo('k3', { platform: 'tiktok', creatorId: 'UCk1', publishedAt: evAt(12), keywords: [keyword], soundId: sound }),
+      evidenceVideo('k4', {
+        platform: 'tiktok',
+        creatorId: 'tk4',
+        publishedAt: evAt(40),
+        keywords: [keyword],
+        soundId: sound,
+        velocity: 1000,
+      }),
+      evidenceVideo('k5', {
+        platform: 'tiktok',
+        creatorId: 'tk4',
+        publishedAt: evAt(3),
+        keywords: [plainKeyword],
+        soundId: sound,
+        velocity: 20,
+      }),
+    ] as Partial<TrendVideo>[]);
     await testDb()('detected_trend_points').insert([
       {
         trendId: trend!.id,
@@ -186,6 +307,7 @@ describe('trends API', function () {
     );
     await testRedis().del(`rl:trends:discover:${pro.id}`, `rl:trends:discover:${free.id}`);
     await TrendVideo.query(testDb()).where('platformVideoId', 'like', `${tag}%`).delete(); // snapshots cascade
+    await TrendVideo.query(testDb()).where('platformVideoId', 'like', `ev-${tag}%`).delete();
     await DetectedTrend.query(testDb()).where('name', 'like', `${tag}%`).delete(); // points cascade
     await AuditLog.query(testDb()).whereIn('actorId', [pro.id, free.id]).delete();
     await User.query(testDb()).whereIn('id', [pro.id, free.id]).delete();
@@ -311,14 +433,6 @@ describe('trends API', function () {
     assert.equal(bad.body.error.details[0].path, 'query.status');
   });
 
-  it('when topics are asked for, then only topic trends come, strongest first', async () => {
-    const res = await get('/api/trends/topics?limit=5');
-    assert.equal(res.status, 200);
-    assert.equal(res.body.data[0].name, `${tag} music`);
-    assert.ok(!res.body.data.some((t: { name: string }) => t.name === tag), 'the hashtag trend is not a topic');
-    assert.ok(res.body.data.length <= 5);
-  });
-
   it('when discovered videos are listed, then the newest discovered come first, filtered by platform', async () => {
     const res = await get('/api/trends/discover?platform=youtube&limit=100');
     assert.equal(res.status, 200);
@@ -360,5 +474,179 @@ describe('trends API', function () {
     );
     assert.equal(listed.body.lastRun?.workflowId, res.body.workflowId);
     assert.equal(listed.body.lastRun.status, 'RUNNING');
+  });
+
+  describe('evidence', () => {
+    type Trend = { id: number; name: string; kind: string; [field: string]: unknown };
+    const trendOf = async (kind: string, name: string, query = '') => {
+      const res = await get(`/api/trends/trending?kind=${kind}&limit=100${query}`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body.data.find((t: Trend) => t.name === name) as Trend & { series: Record<string, unknown>[] };
+    };
+    const iso = (d: Date) => d.toISOString();
+
+    it('when trends are listed, then each carries its evidence: first seen, first detected, baseline, burst score and growth against its baseline', async () => {
+      const kw = await trendOf('keyword', keyword);
+      assert.deepEqual(
+        [kw.firstSeenAt, kw.firstDetectedAt, kw.baseline, kw.burstScore, kw.creatorCount, kw.videoCount],
+        [iso(evAt(40)), iso(evAt(8)), 0.5, 4.2, 3, 3],
+      );
+      assert.equal(kw.growth, 3, '3 creators against a baseline under one creator per window, counted as one');
+      const snd = await trendOf('sound', sound);
+      assert.deepEqual([snd.baseline, snd.burstScore, snd.growth], [4, 1.1, 1.5], '6 creators against 4');
+      const noBaseline = await trendOf('hashtag', tag);
+      assert.deepEqual([noBaseline.baseline, noBaseline.burstScore, noBaseline.growth, noBaseline.firstSeenAt], [null, null, null, null]);
+    });
+
+    it('when trends are listed, then each series holds its latest points of creators and videos in time order, as many as asked for', async () => {
+      const kw = await trendOf('keyword', keyword);
+      assert.deepEqual(
+        kw.series.map((p) => [p.at, p.creatorCount, p.videoCount]),
+        [16, 12, 8, 4, 0].map((h, i) => [iso(evAt(h)), [0, 1, 1, 2, 3][i], [0, 1, 1, 2, 3][i]]),
+      );
+      assert.deepEqual(kw.series.at(-1), {
+        at: iso(evAt(0)),
+        creatorCount: 3,
+        videoCount: 3,
+        score: 4,
+        baseline: 0.5,
+        burstScore: 4.2,
+        totalVelocity: 40,
+        totalAcceleration: 0,
+        status: 'emerging',
+      });
+      const lastTwo = await trendOf('keyword', keyword, '&points=2');
+      assert.deepEqual(
+        lastTwo.series.map((p) => p.at),
+        [iso(evAt(4)), iso(evAt(0))],
+      );
+      for (const bad of ['0', '501', 'many']) {
+        const res = await get(`/api/trends/trending?points=${bad}`);
+        assert.equal(res.status, 400, bad);
+        assert.equal(res.body.error.details[0].path, 'query.points');
+      }
+    });
+
+    it('when a page of trends is listed, then their series come from one query, not one per trend', async () => {
+      const seriesQueries: string[] = [];
+      const listen = (q: { sql: string }) => {
+        if (q.sql.includes('detected_trend_points')) seriesQueries.push(q.sql);
+      };
+      api.deps.db.on('query', listen);
+      try {
+        const res = await get('/api/trends/trending?status=all&limit=100');
+        assert.ok(res.body.data.filter((t: Trend) => (t.series as unknown[]).length > 0).length >= 3);
+      } finally {
+        api.deps.db.off('query', listen);
+      }
+      assert.equal(seriesQueries.length, 1, seriesQueries.join('\n'));
+    });
+
+    it('when trends are filtered by kind, then only that kind comes, keyword and sound included', async () => {
+      for (const [kind, name] of [
+        ['keyword', keyword],
+        ['sound', sound],
+      ] as const) {
+        const res = await get(`/api/trends/trending?kind=${kind}&limit=100`);
+        assert.ok(
+          res.body.data.every((t: Trend) => t.kind === kind),
+          kind,
+        );
+        assert.ok(
+          res.body.data.some((t: Trend) => t.name === name),
+          kind,
+        );
+      }
+    });
+
+    it("when a trend's videos are asked for, then the videos carrying its name come newest first, a page at a time", async () => {
+      const videoIds = (res: { body: { data: { videoId: string }[] } }) => res.body.data.map((v) => v.videoId.replace(`ev-${tag}-`, ''));
+      const res = await get(`/api/trends/trending/${evidence.keyword}/videos`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body.trend, { id: evidence.keyword, kind: 'keyword', name: keyword, status: 'emerging' });
+      assert.deepEqual(videoIds(res), ['k1', 'k2', 'k3', 'k4'], 'every video with the keyword, older than the window too');
+      assert.deepEqual(res.body.pagination, { page: 1, limit: 20, total: 4, pages: 1 });
+      assert.deepEqual([res.body.data[0].velocity, res.body.data[0].publishedAt, res.body.data[2].velocity], [50, iso(evAt(2)), null]);
+
+      const fastest = await get(`/api/trends/trending/${evidence.keyword}/videos?sort=-velocity`);
+      assert.deepEqual(videoIds(fastest), ['k4', 'k2', 'k1', 'k3'], 'an unknown velocity comes last');
+      const page2 = await get(`/api/trends/trending/${evidence.keyword}/videos?limit=3&page=2`);
+      assert.deepEqual(videoIds(page2), ['k4']);
+      assert.deepEqual(page2.body.pagination, { page: 2, limit: 3, total: 4, pages: 2 });
+
+      const bySound = await get(`/api/trends/trending/${evidence.sound}/videos`);
+      assert.deepEqual(videoIds(bySound), ['k5', 'k3', 'k4']);
+      const byHashtag = await get(`/api/trends/trending/${evidence.hashtag}/videos?sort=published`);
+      assert.deepEqual(ids(byHashtag), [`${tag}a`, `${tag}b`, `${tag}c`, `${tag}d`]);
+    });
+
+    it("when a trend's videos are asked for with an unknown id or bad input, then 404 or 400 in the documented error shape", async () => {
+      const unknown = await get('/api/trends/trending/2147483000/videos');
+      assert.equal(unknown.status, 404);
+      assert.deepEqual(unknown.body.error, { code: 'not_found', message: 'Trend not found.' });
+      const malformed = await get('/api/trends/trending/abc/videos');
+      assert.equal(malformed.status, 400);
+      assert.equal(malformed.body.error.details[0].path, 'params.id');
+      const bad = await get(`/api/trends/trending/${evidence.keyword}/videos?sort=random&limit=0&page=-1`);
+      assert.equal(bad.status, 400);
+      assert.deepEqual(bad.body.error.details.map((d: { path: string }) => d.path).sort(), ['query.limit', 'query.page', 'query.sort']);
+    });
+
+    type Name = { name: string; videoCount: number; creatorCount: number; totalVelocity: number; platforms: string[]; trend: Trend | null };
+    const names = async (query: string) => {
+      const res = await get(`/api/trends/topics?limit=100&${query}`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body as { kind: string; window: { start: string; end: string }; data: Name[] };
+    };
+    const figures = (n: Name | undefined) => n && [n.videoCount, n.creatorCount, n.totalVelocity, n.platforms];
+
+    it("when keywords are asked for, then the names the window's videos carry come, most creators first, with their counts, velocity and trend status if any", async () => {
+      const res = await names('kind=keyword&windowHours=24');
+      assert.equal(res.kind, 'keyword');
+      assert.deepEqual(res.window, { start: iso(evAt(24)), end: iso(evAt(0)) }, 'the window ends at the data clock, not the real one');
+      const mine = res.data.filter((n) => n.name.startsWith(tag));
+      assert.deepEqual(
+        mine.map((n) => n.name),
+        [keyword, plainKeyword],
+      );
+      assert.deepEqual(figures(mine[0]), [3, 3, 350, ['tiktok', 'youtube']], 'k4 was published before the window');
+      assert.deepEqual([mine[0]!.trend?.id, mine[0]!.trend?.status, mine[0]!.trend?.burstScore], [evidence.keyword, 'emerging', 4.2]);
+      assert.deepEqual(figures(mine[1]), [2, 2, 320, ['tiktok', 'youtube']]);
+      assert.equal(mine[1]!.trend, null, 'a keyword no trend was detected for');
+
+      const twoDays = await names('kind=keyword&windowHours=48');
+      assert.deepEqual(figures(twoDays.data.find((n) => n.name === keyword)), [4, 4, 1350, ['tiktok', 'youtube']]);
+    });
+
+    it('when sounds or topics are asked for, then they come likewise; with a status, only names with a trend of that status', async () => {
+      const sounds = await names('kind=sound&windowHours=24');
+      const mySound = sounds.data.find((n) => n.name === sound);
+      assert.deepEqual(figures(mySound), [2, 2, 20, ['tiktok']]);
+      assert.equal(mySound!.trend?.status, 'peaking');
+      assert.ok(!sounds.data.some((n) => n.name === keyword), 'a keyword is not a sound');
+
+      const topics = await names('windowHours=24');
+      assert.equal(topics.kind, 'topic', 'topics by default');
+      const myTopic = topics.data.find((n) => n.name === topic);
+      assert.deepEqual(figures(myTopic), [2, 2, 350, ['youtube']]);
+      assert.equal(myTopic!.trend?.status, 'peaking');
+
+      const live = await names('kind=keyword&windowHours=24&status=live');
+      assert.ok(live.data.some((n) => n.name === keyword));
+      assert.ok(!live.data.some((n) => n.name === plainKeyword), 'no trend, so no status to match');
+      const peaking = await names('kind=keyword&windowHours=24&status=peaking');
+      assert.ok(!peaking.data.some((n) => n.name === keyword));
+    });
+
+    it('when topics are asked for with a bad kind, status or window, then 400 names each field', async () => {
+      const res = await get('/api/trends/topics?kind=mood&status=viral&windowHours=0');
+      assert.equal(res.status, 400);
+      assert.deepEqual(res.body.error.details.map((d: { path: string }) => d.path).sort(), [
+        'query.kind',
+        'query.status',
+        'query.windowHours',
+      ]);
+      assert.equal((await get('/api/trends/topics?windowHours=721')).status, 400);
+    });
   });
 });
