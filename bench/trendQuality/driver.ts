@@ -327,7 +327,8 @@ export async function runTrendQuality(services: TrendQualityServices, options: T
 
   const cleanup = async (now: number) => {
     counts.cleanupRuns++;
-    const archive = await activities.archiveExpiredTrendVideos({ publishedBefore: iso(now - settings.monitorWindowMs) });
+    // A workflow passes its real instant, which the activity maps to data time; the manual clock maps every instant to its own now.
+    const archive = await activities.archiveExpiredTrendVideos({ runAt: iso(now) });
     const { workflowIds } = await activities.dropSlowTrendVideos();
     // stopTrendMonitors: the driver's monitors of those videos are unscheduled; their rows ended already.
     const stopped = [...(archive.workflowIds ?? []), ...workflowIds];
