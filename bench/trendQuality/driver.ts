@@ -302,17 +302,29 @@ export async function runTrendQuality(services: TrendQualityServices, options: T
     counts.peakMonitors = Math.max(counts.peakMonitors, agenda.size);
   };
 
+  /** One step of the discovery workflow: a failure is logged and counted, and the run goes on (as the workflow does). */
+  const attempt = async (step: string, platform: PlatformName, work: () => Promise<unknown>) => {
+    try {
+      await work();
+    } catch (err) {
+      counts.discoveryFailures++;
+      services.logger.warn({ platform, err: (err as Error).message }, `benchmark ${step} failed`);
+    }
+  };
+  // Until discovery follows rising signals on main (activities/trendDiscovery.ts), the step is skipped.
+  const followRisingSignals = (
+    activities as Partial<Record<'followRisingSignals', (input: { platform: PlatformName }) => Promise<unknown>>>
+  ).followRisingSignals;
+
   const discover = async (now: number) => {
     counts.discoveryRuns++;
     const publishedAfter = iso(now - settings.freshWindowMs);
     for (const platform of options.platforms) {
-      try {
+      await attempt('discovery', platform, async () => {
         const { inserted } = await activities.discoverTrendVideos({ platform, publishedAfter, limit: settings.discoveryCap });
         counts.videosDiscovered += inserted;
-      } catch (err) {
-        counts.discoveryFailures++; // the workflow goes on with the next platform
-        services.logger.warn({ platform, err: (err as Error).message }, 'benchmark discovery failed');
-      }
+      });
+      if (followRisingSignals) await attempt('following rising signals', platform, () => followRisingSignals({ platform }));
     }
     await adoptNewVideos(now);
   };
