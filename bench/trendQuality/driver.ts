@@ -244,9 +244,11 @@ export async function runTrendQuality(services: TrendQualityServices, options: T
     await work();
     counts.wallMsBy[step] += Date.now() - started;
   };
-  const snapshotsDue = (now: number) => {
+  const snapshotsDue = async (now: number) => {
+    const due = agenda.take(now);
+    if (due.length === 0) return;
     counts.wakeInstants++;
-    return timed('snapshots', () => inPool(agenda.take(now), concurrency, snapshot));
+    await timed('snapshots', () => inPool(due, concurrency, snapshot));
   };
   const agenda = new MonitorAgenda();
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -369,7 +371,7 @@ export async function runTrendQuality(services: TrendQualityServices, options: T
     clock.set(now);
     // At one instant: due snapshots, then discovery (its new monitors take slot 0 at once) and its
     // incremental analysis, then the full analysis, then cleanup.
-    if (agenda.nextAt() === now) await snapshotsDue(now);
+    await snapshotsDue(now);
     if (discovery.next === now) {
       await timed('discovery', () => discover(now));
       await snapshotsDue(now);
