@@ -22,6 +22,7 @@ import { createLogger } from '../lib/logger';
 import type { PlatformName } from '../platforms/types';
 import { ensurePostgres, ensureRedis, exitWithReason, recreateDatabase } from '../scripts/services';
 import { runTrendQuality, type TrendQualityProgress } from './trendQuality/driver';
+import { GROUND_TRUTH_SOURCE } from './trendQuality/groundTruth';
 import { consoleTable, docsSection, falsePositiveLines, targetsLine, withSection, type SeedResult } from './trendQuality/report';
 
 const DOCS = path.join(PROJECT_ROOT, 'docs', 'benchmarks.md');
@@ -73,6 +74,7 @@ function method(o: { days: number; warmupHours: number; creators: number; platfo
     '7 days (monitors are not workflows here; snapshots due at one instant run concurrently so they batch). Scored against',
     "the simulator's ground truth: a name counts as reported when a run wrote it emerging or peaking during the evaluated",
     'days; recall over the waves peaking in them, precision over every reported name, lead = peak − first report.',
+    GROUND_TRUTH_SOURCE,
   ].join(' ');
 }
 

@@ -12,6 +12,10 @@ import type { GroundTruthEvent } from './score';
 
 const SAMPLE_MS = 60_000;
 
+/** Where the ground truth comes from, for the benchmark's documentation. */
+export const GROUND_TRUTH_SOURCE =
+  "Interim ground truth: the current simulator's three periodic seeded trends per seed (a wave per cycle, peaking at the end of its rising half), no decoys.";
+
 export function groundTruth({ seed, creators }: { seed: number; creators: number }, from: number, to: number): GroundTruthEvent[] {
   const world = new World({ platform: 'tiktok', seed, creators, timeScale: 1 });
   const events: GroundTruthEvent[] = [];
