@@ -1,12 +1,14 @@
 /**
  * Trend analysis across runs, on rows the test writes: a trend that stops qualifying fades, then
- * ends, and comes back as a new wave. Run times are derived from the test's clock.
+ * ends, and comes back as a new wave. Run times are derived from the test's clock; a steady
+ * background of creators gives every window a known volume, so the tag has a history to burst from.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createActivities } from '.';
 import { DetectedTrend, TrendVideo } from '../db/models';
 import { resetDb, testDb } from '../test/harness';
+import { creators, postVideos } from '../test/trendFixtures';
 import { createTestWorker } from '../test/worker';
 
 const HOUR = 3_600_000;
@@ -22,17 +24,20 @@ describe('trend analysis across runs (activity, real PostgreSQL)', function () {
     await resetDb();
     const { deps } = await createTestWorker({ settings: { analysisWindowMs: 6 * HOUR, minCreators: 3 } });
     activities = createActivities(deps);
+    // 20 creators post in every 6 h window from 36 h before run 0 to run 5.
+    for (let window = 0; window <= 11; window++)
+      await postVideos({ at: run(5).getTime(), windowMs: 6 * HOUR, window, creators: creators('UCbg', 20), hashtags: ['daily'] });
   });
   after(() => resetDb());
 
-  /** Three creators' videos with the tag, each last seen an hour before `at`. */
+  /** The creators' videos with the tag, each published and last seen an hour before `at`. */
   async function videos(at: Date, creators: string[], suffix: string) {
     await TrendVideo.query(testDb()).insert(
       creators.map((c, i) => ({
         platform: 'youtube' as const,
         platformVideoId: `${tag}${suffix}${i}`,
         creatorId: c,
-        publishedAt: new Date(at.getTime() - 24 * HOUR),
+        publishedAt: new Date(at.getTime() - HOUR),
         hashtags: [tag],
         velocity: 1000 + i,
         acceleration: 10,
@@ -86,8 +91,9 @@ describe('trend analysis across runs (activity, real PostgreSQL)', function () {
       'one point per run up to the end, none after',
     );
 
-    // A new wave with the same tag: emerging again, announced as new.
-    await videos(run(4), ['UCd', 'UCe', 'UCf'], 'z');
+    // A new wave with the same tag: emerging again, announced as new. The first wave is in its
+    // baseline now, so it takes more creators than the first time to burst.
+    await videos(run(4), ['UCd', 'UCe', 'UCf', 'UCg', 'UCh', 'UCi'], 'z');
     const revived = await activities.analyzeTrends({ runAt: run(4).toISOString() });
     assert.ok(revived.newTrends.some((t) => t.name === tag));
     const again = (await trend())!;

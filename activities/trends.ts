@@ -8,7 +8,7 @@
  * Statuses are the words of lib/domain/trendVideoStatus.ts and lib/domain/trendLifecycle.ts.
  */
 import type { DetectedTrend } from '../db/models';
-import { knownTrends, saveTrendRun, trendGroups, trendKey, type TrendGroup, type TrendRunWrite } from '../db/queries/detectedTrends';
+import { knownTrends, saveTrendRun, trendEvidence, trendKey, type TrendGroup, type TrendRunWrite } from '../db/queries/detectedTrends';
 import {
   archiveLiveVideosPublishedBefore,
   dropSlowVideos,
@@ -25,7 +25,7 @@ import {
   videosAwaitingMonitor,
 } from '../db/queries/trendVideos';
 import { acceleration as accelerationOf, sampleAt, trendScore, velocity as velocityOf } from '../lib/domain/metrics';
-import { nextTrendStanding } from '../lib/domain/trendLifecycle';
+import { adoptionOf, nextTrendStanding } from '../lib/domain/trendLifecycle';
 import { isLiveTrendVideoStatus, TrendVideoState, type EndedTrendVideoStatus, type TrendVideoStatus } from '../lib/domain/trendVideoStatus';
 import { withQuotaScope } from '../platforms/quota';
 import type { PlatformName, Video } from '../platforms/types';
@@ -180,48 +180,49 @@ export async function recordTrendMonitorPause(
 }
 
 /**
- * Groups the videos seen in the recent window by hashtag, topic, sound and format, in SQL.
- * A trend needs distinct creators; its score is compared with the previous run's. A known
- * trend this run does not see fades, and ends after a further run (lib/domain/trendLifecycle).
- * Every trend's word is written in one statement; then the fastest videos are marked trending
- * and an event is published per newly detected trend.
+ * Decides which names are trends at `runAt` (data time): every hashtag, topic, sound, format and
+ * title keyword used in the recent window is tested against its own trailing history
+ * (lib/domain/trendBurst.ts); a trend's status follows its adoption and, once it no longer
+ * qualifies, fades and ends by missed runs (lib/domain/trendLifecycle.ts). Every trend's word is
+ * written in one statement; then the fastest videos are marked trending and an event is
+ * published per newly detected trend.
+ *
+ * An incremental run (after a discovery) announces new trends and refreshes qualifying ones
+ * only: it never counts a miss, so only the scheduled full run fades and ends trends.
  */
 export async function analyzeTrends(
   { db, logger, redis, settings, clock }: Pick<ActivityDeps, 'db' | 'logger' | 'redis' | 'settings' | 'clock'>,
-  { runAt }: { runAt: string },
+  { runAt, incremental = false }: { runAt: string; incremental?: boolean },
 ) {
   // The workflow fixes the run's real instant (a retry writes the same point); in data time here.
   const at = new Date(clock.at(Date.parse(runAt)));
   const since = new Date(at.getTime() - settings.analysisWindowMs);
-  const groups = await trendGroups(db, { since, minCreators: settings.minCreators });
+  const groups = await trendEvidence(
+    db,
+    {
+      at,
+      windowMs: settings.analysisWindowMs,
+      windows: settings.baselineWindows,
+      minCreators: settings.minCreators,
+      includeKnown: !incremental,
+    },
+    settings,
+  );
   const outcome = await db.transaction(async (trx) => {
     const known = new Map((await knownTrends(trx)).map((t) => [trendKey(t), t]));
     const runs = groups.map((group) => ({ group, previous: known.get(trendKey(group)) }));
-    // Live trends without a single video left in the window: seen by nobody, totals zero.
+    // Live trends without a single video left in any window: seen by nobody, totals zero.
     const seen = new Set(groups.map(trendKey));
-    for (const [key, t] of known) {
-      if (seen.has(key) || t.status === 'ended') continue;
-      runs.push({
-        group: {
-          kind: t.kind,
-          name: t.name,
-          platforms: t.platforms,
-          videoCount: 0,
-          creatorCount: 0,
-          totalVelocity: 0,
-          totalAcceleration: 0,
-          qualifies: false,
-        },
-        previous: t,
-      });
-    }
-    const decided = runs.map(({ group, previous }) => trendRun(group, previous, since, at)).filter((r) => r !== null);
+    if (!incremental)
+      for (const [key, t] of known) if (!seen.has(key) && t.status !== 'ended') runs.push({ group: unseenGroup(t), previous: t });
+    const decided = runs.map(({ group, previous }) => trendRun(group, previous, { since, at, incremental })).filter((r) => r !== null);
     await saveTrendRun(
       trx,
       decided.map((r) => r.write),
     );
-    await markTrendingVideos(trx, { since, at, percentile: settings.trendingPercentile });
+    if (!incremental) await markTrendingVideos(trx, { since, at, percentile: settings.trendingPercentile });
     return {
+      trends: decided.filter((r) => r.qualifies).length,
       newTrends: decided.filter((r) => r.isNew).map((r) => ({ kind: r.write.kind, name: r.write.name, score: r.write.point.score })),
       fading: decided.filter((r) => r.write.point.status === 'fading' && !r.qualifies).length,
       ended: decided.filter((r) => r.write.point.status === 'ended').length,
@@ -232,7 +233,7 @@ export async function analyzeTrends(
       .publish(EVENTS_CHANNEL, JSON.stringify({ type: 'trend.detected', at: runAt, ...trend }))
       .catch((err: Error) => logger.warn({ err: err.message }, 'event not published'));
   }
-  return { trends: groups.filter((g) => g.qualifies).length, ...outcome };
+  return outcome;
 }
 
 /**
@@ -297,25 +298,32 @@ export function createTrendActivities(deps: ActivityDeps) {
 function trendRun(
   g: TrendGroup,
   previous: DetectedTrend | undefined,
-  since: Date,
-  at: Date,
+  { since, at, incremental }: { since: Date; at: Date; incremental: boolean },
 ): { write: TrendRunWrite; isNew: boolean; qualifies: boolean } | null {
-  const score = trendScore(g);
-  if (!previous && !g.qualifies) return null;
+  const { baseline, burstScore, previousWindow } = g.burst;
+  // A new wave must burst; a live trend stays one while it clears half the bar (trendBurst.ts).
+  const live = previous !== undefined && previous.status !== 'ended';
+  const qualifies = live ? g.burst.sustains : g.burst.qualifies;
+  if (!previous && !qualifies) return null;
   if (previous && previous.windowEnd.getTime() === at.getTime()) return null;
   // An older run (a backfill) has no say on misses: the row has moved on since.
-  if (previous && previous.windowEnd.getTime() > at.getTime() && !g.qualifies) return null;
+  if (previous && previous.windowEnd.getTime() > at.getTime() && !qualifies) return null;
   const standing = nextTrendStanding(
     previous ? { status: previous.status, score: previous.score, missedRuns: previous.missedRuns } : null,
-    { score, totalAcceleration: g.totalAcceleration },
-    g.qualifies,
+    { adoption: adoptionOf(g.creatorCount, previousWindow) },
+    qualifies,
+    { incremental },
   );
+  if (!standing) return null;
+  const score = trendScore(g);
   const figures = {
     score,
     videoCount: g.videoCount,
     creatorCount: g.creatorCount,
     totalVelocity: g.totalVelocity,
     totalAcceleration: g.totalAcceleration,
+    baseline,
+    burstScore,
     status: standing.status,
   };
   const latest = !previous || previous.windowEnd.getTime() < at.getTime();
@@ -326,15 +334,31 @@ function trendRun(
         missedRuns: standing.missedRuns,
         windowStart: since,
         windowEnd: at,
-        platforms: g.qualifies || !previous ? g.platforms : previous.platforms,
-        lastDetectedAt: g.qualifies || !previous ? at : previous.lastDetectedAt,
-        endedAt: standing.status === 'ended' ? at : g.qualifies || !previous ? null : (previous.endedAt ?? null),
+        platforms: qualifies || !previous ? g.platforms : previous.platforms,
+        lastDetectedAt: qualifies || !previous ? at : previous.lastDetectedAt,
+        endedAt: standing.status === 'ended' ? at : qualifies || !previous ? null : (previous.endedAt ?? null),
+        firstSeenAt: g.firstSeenAt,
       }
     : undefined;
   return {
     write: { kind: g.kind, name: g.name, ...(previous ? { id: previous.id } : {}), ...(row ? { row } : {}), point: { ...figures, at } },
     isNew: standing.isNew && latest,
-    qualifies: g.qualifies,
+    qualifies,
+  };
+}
+
+/** A live trend that no window holds a video of any more: seen by nobody, totals zero. */
+function unseenGroup(t: DetectedTrend): TrendGroup {
+  return {
+    kind: t.kind,
+    name: t.name,
+    platforms: t.platforms,
+    videoCount: 0,
+    creatorCount: 0,
+    totalVelocity: 0,
+    totalAcceleration: 0,
+    firstSeenAt: null,
+    burst: { baseline: 0, burstScore: 0, knownWindows: 0, previousWindow: null, qualifies: false, sustains: false, candidate: false },
   };
 }
 

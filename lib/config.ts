@@ -173,6 +173,27 @@ const envSchema = z.object({
     .min(2)
     .default(3)
     .describe('Distinct creators a hashtag/topic/sound/format needs to be a trend'),
+  TREND_BASELINE_WINDOWS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(60)
+    .default(6)
+    .describe("Trailing analysis windows that make a name's baseline (its usual distinct creators per window)"),
+  TREND_BURST_THRESHOLD: positive
+    .default(2)
+    .describe('Burst score (creators above baseline, in units of its noise) a name needs to be a trend; see lib/domain/trendBurst.ts'),
+  TREND_BURST_RATIO: z.coerce
+    .number()
+    .min(1)
+    .default(2)
+    .describe('... and its recent creators must be at least this multiple of its baseline'),
+  TREND_SIGNAL_MIN_CREATORS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2)
+    .describe('Distinct creators a rising hashtag/sound/keyword needs before discovery follows it'),
   TREND_TRENDING_PERCENTILE: z.coerce
     .number()
     .min(0.5)

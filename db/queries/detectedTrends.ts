@@ -1,57 +1,146 @@
 /**
- * Questions for trend analysis: the window's groups (in SQL), the trends known so far, and one
- * run's word on them written set-based (one upsert of the trends, one insert of their points).
+ * Questions for trend analysis: each name's evidence against its own history (in SQL, one pass
+ * over trend_videos by publish time), the trends known so far, and one run's word on them
+ * written set-based (one upsert of the trends, one insert of their points).
  */
 import type { Knex } from 'knex';
+import { burstInput, burstOf, type Burst, type BurstSettings, type PlatformWindowCount } from '../../lib/domain/trendBurst';
 import type { TrendLifecycleStatus } from '../../lib/domain/trendLifecycle';
-import { LIVE_TREND_VIDEO_STATUSES } from '../../lib/domain/trendVideoStatus';
 import { DetectedTrend, type TrendKind } from '../models';
 
+/** One name's evidence at a run: the recent window's figures and the burst test against its history. */
 export interface TrendGroup {
   kind: TrendKind;
   name: string;
+  /** Platforms it is used on in the recent window. */
   platforms: string[];
   videoCount: number;
   creatorCount: number;
   totalVelocity: number;
   totalAcceleration: number;
-  /** Enough distinct creators this run; false for a known trend that fell short. */
-  qualifies: boolean;
+  /** Earliest publish time of a video carrying the name, within the windows looked at. */
+  firstSeenAt: Date | null;
+  burst: Burst;
 }
 
+export interface EvidenceQuery {
+  /** The run's data time: the recent window ends here. */
+  at: Date;
+  /** Length of the recent window and of each trailing window. */
+  windowMs: number;
+  /** Trailing windows that make the baseline. */
+  windows: number;
+  /** Names with fewer distinct creators in the recent window are left out (known live trends are not). */
+  minCreators: number;
+  kinds?: readonly TrendKind[];
+  platform?: string;
+  /** Also every known trend that has not ended, whatever its count (analysis: so it can fade). */
+  includeKnown?: boolean;
+}
+
+interface NameWindowsRow {
+  kind: TrendKind;
+  name: string;
+  videoCount: number;
+  totalVelocity: number;
+  totalAcceleration: number;
+  firstSeenAt: Date | null;
+  counts: PlatformWindowCount[];
+}
+
+// The videos published in the recent window and the trailing ones, each with its window number
+// (0 = recent). Every row counts, live or archived: archived videos are the names' history.
+const IN_WINDOWS = `
+  select platform::text as platform, platform || ':' || creator_id as creator, hashtags, topics, sound_id, format, keywords,
+         coalesce(velocity, 0) as velocity, coalesce(acceleration, 0) as acceleration, published_at,
+         floor(extract(epoch from (:at::timestamptz - published_at)) * 1000 / :windowMs)::int as win
+  from trend_videos
+  where published_at > :from and published_at <= :at and (:platform::text is null or platform::text = :platform)`;
+
 // Raw results are not passed through the camelCase mappers: the aliases are quoted camelCase.
-// Known live trends come back even when they fall short, so their row shows the window's real figures.
-const TREND_GROUPS_SQL = `
-  with recent as (
-    select id, platform, creator_id, hashtags, topics, sound_id, format, velocity, coalesce(acceleration, 0) as acceleration
-    from trend_videos
-    where status = any(:live::text[]) and last_snapshot_at >= :since and velocity is not null
-  ), keyed as (
-    select 'hashtag' as kind, unnest(hashtags) as name, id, platform, creator_id, velocity, acceleration from recent
-    union all select 'topic', unnest(topics), id, platform, creator_id, velocity, acceleration from recent
-    union all select 'sound', sound_id, id, platform, creator_id, velocity, acceleration from recent where sound_id is not null
-    union all select 'format', format, id, platform, creator_id, velocity, acceleration from recent where format is not null
+// Each video's names are unnested once; the recent window picks the names worth a look, and only
+// their rows are counted per window and platform.
+const NAME_WINDOWS_SQL = `
+  with v as materialized (${IN_WINDOWS}),
+  keyed as materialized (
+    select 'hashtag' as kind, unnest(hashtags) as name, platform, creator, win, velocity, acceleration, published_at from v
+    union all select 'topic', unnest(topics), platform, creator, win, velocity, acceleration, published_at from v
+    union all select 'sound', sound_id, platform, creator, win, velocity, acceleration, published_at from v where sound_id is not null
+    union all select 'format', format, platform, creator, win, velocity, acceleration, published_at from v where format is not null
+    union all select 'keyword', unnest(keywords), platform, creator, win, velocity, acceleration, published_at from v
+  ),
+  wanted as (
+    select kind, name from keyed where win = 0 and kind = any(:kinds::text[])
+     group by kind, name having count(distinct creator) >= :minCreators
+    union
+    select kind, name from detected_trends where :includeKnown and status <> :ended and kind = any(:kinds::text[])
+  ),
+  counted as (
+    select k.kind, k.name, k.win, k.platform, count(distinct k.creator)::int as creators, count(*)::int as videos,
+           sum(k.velocity) as velocity, sum(k.acceleration) as acceleration, min(k.published_at) as first
+      from keyed k join wanted w on w.kind = k.kind and w.name = k.name
+     group by k.kind, k.name, k.win, k.platform
   )
-  select kind, name, array_agg(distinct platform) as platforms, count(distinct id) as "videoCount",
-         count(distinct (platform, creator_id)) as "creatorCount", sum(velocity) as "totalVelocity", sum(acceleration) as "totalAcceleration",
-         count(distinct (platform, creator_id)) >= :minCreators as qualifies
-  from keyed
-  group by kind, name
-  having count(distinct (platform, creator_id)) >= :minCreators
-      or (kind, name) in (select kind, name from detected_trends where status <> :ended)`;
+  select kind, name,
+         coalesce(sum(videos) filter (where win = 0), 0)::int as "videoCount",
+         coalesce(sum(velocity) filter (where win = 0), 0)::float8 as "totalVelocity",
+         coalesce(sum(acceleration) filter (where win = 0), 0)::float8 as "totalAcceleration",
+         min(first) as "firstSeenAt",
+         json_agg(json_build_array(win, platform, creators)) as counts
+    from counted group by kind, name`;
+
+// Distinct creators the product knows per platform and window (any name): the windows' volume.
+const WINDOW_VOLUMES_SQL = `
+  select platform, win, count(distinct creator)::int as creators from (${IN_WINDOWS}) v group by platform, win`;
+
+const EVIDENCE_WORK_MEM = '64MB';
+
+export const TREND_KINDS_ANALYSED: readonly TrendKind[] = ['hashtag', 'topic', 'sound', 'format', 'keyword'];
 
 /**
- * The live videos snapshotted since `since`, grouped by hashtag, topic, sound and format: the
- * groups with at least `minCreators` distinct creators, and every known trend that has not ended.
+ * Every name used by at least `minCreators` distinct creators in the recent window (and, with
+ * `includeKnown`, every live trend), with its recent figures and the burst test against its
+ * trailing windows: two statements over trend_videos by publish time (index on published_at).
  */
-export async function trendGroups(db: Knex, { since, minCreators }: { since: Date; minCreators: number }): Promise<TrendGroup[]> {
-  const { rows } = await db.raw<{ rows: TrendGroup[] }>(TREND_GROUPS_SQL, {
-    since,
-    minCreators,
-    live: LIVE_TREND_VIDEO_STATUSES,
-    ended: 'ended' satisfies TrendLifecycleStatus,
+export async function trendEvidence(db: Knex, query: EvidenceQuery, settings: BurstSettings): Promise<TrendGroup[]> {
+  const { at, windowMs, windows } = query;
+  const bindings = {
+    at,
+    windowMs,
+    from: new Date(at.getTime() - (windows + 1) * windowMs),
+    platform: query.platform ?? null,
+  };
+  const [names, volumes] = await db.transaction(async (trx) => {
+    // Counting distinct creators sorts every (name, window) row: in memory rather than temp files,
+    // and without JIT, whose compile time exceeded its gain on this one-off query.
+    await trx.raw(`set local work_mem = '${EVIDENCE_WORK_MEM}'`);
+    await trx.raw('set local jit = off');
+    return [
+      await trx.raw<{ rows: NameWindowsRow[] }>(NAME_WINDOWS_SQL, {
+        ...bindings,
+        kinds: query.kinds ?? TREND_KINDS_ANALYSED,
+        minCreators: query.minCreators,
+        includeKnown: query.includeKnown ?? false,
+        ended: 'ended' satisfies TrendLifecycleStatus,
+      }),
+      await trx.raw<{ rows: { platform: string; win: number; creators: number }[] }>(WINDOW_VOLUMES_SQL, bindings),
+    ] as const;
   });
-  return rows;
+  const byPlatform = new Map<string, number[]>();
+  for (const { platform, win, creators } of volumes.rows) {
+    const row = byPlatform.get(platform) ?? new Array<number>(windows + 1).fill(0);
+    row[win] = creators;
+    byPlatform.set(platform, row);
+  }
+  return names.rows.map(({ counts, ...row }) => {
+    const input = burstInput(counts, byPlatform, windows);
+    return {
+      ...row,
+      platforms: [...new Set(counts.filter(([win]) => win === 0).map(([, platform]) => platform))].sort(),
+      creatorCount: input.creators,
+      burst: burstOf(input, settings),
+    };
+  });
 }
 
 export function knownTrends(trx: Knex): PromiseLike<DetectedTrend[]> {
@@ -61,7 +150,10 @@ export function knownTrends(trx: Knex): PromiseLike<DetectedTrend[]> {
 export const trendKey = (t: { kind: string; name: string }) => `${t.kind}:${t.name}`;
 
 /** A trend's figures as one run saw them. */
-export type TrendFigures = Pick<DetectedTrend, 'score' | 'videoCount' | 'creatorCount' | 'totalVelocity' | 'totalAcceleration' | 'status'>;
+export type TrendFigures = Pick<
+  DetectedTrend,
+  'score' | 'videoCount' | 'creatorCount' | 'totalVelocity' | 'totalAcceleration' | 'status' | 'baseline' | 'burstScore'
+>;
 
 /** One run's word on one trend: the row as it is to be (`row`, when this run is its latest) and the run's point. */
 export interface TrendRunWrite {
@@ -71,11 +163,14 @@ export interface TrendRunWrite {
   id?: number;
   /** The trend's row after this run; absent when an older run (a backfill) only adds its point. */
   row?: TrendFigures &
-    Pick<DetectedTrend, 'platforms' | 'previousScore' | 'missedRuns' | 'endedAt' | 'windowStart' | 'windowEnd' | 'lastDetectedAt'>;
+    Pick<
+      DetectedTrend,
+      'platforms' | 'previousScore' | 'missedRuns' | 'endedAt' | 'windowStart' | 'windowEnd' | 'lastDetectedAt' | 'firstSeenAt'
+    >;
   point: TrendFigures & { at: Date };
 }
 
-/** Columns an upsert replaces; kind, name and first_detected_at stay as first written. */
+/** Columns an upsert replaces; kind, name and first_detected_at stay as first written (first_seen_at keeps the earliest). */
 const UPDATED_COLUMNS = [
   'platforms',
   'score',
@@ -84,6 +179,8 @@ const UPDATED_COLUMNS = [
   'creatorCount',
   'totalVelocity',
   'totalAcceleration',
+  'baseline',
+  'burstScore',
   'status',
   'missedRuns',
   'endedAt',
@@ -115,7 +212,10 @@ export async function saveTrendRun(trx: Knex, writes: TrendRunWrite[]): Promise<
     const saved = (await trx('detected_trends')
       .insert(rows)
       .onConflict(['kind', 'name'])
-      .merge([...UPDATED_COLUMNS])
+      .merge({
+        ...Object.fromEntries(UPDATED_COLUMNS.map((column) => [column, trx.raw('excluded.??', [column])])),
+        firstSeenAt: trx.raw('least(detected_trends.first_seen_at, excluded.first_seen_at)'),
+      })
       .where('detected_trends.window_end', '<', trx.raw('excluded.window_end'))
       .returning(['id', 'kind', 'name'])) as { id: number; kind: string; name: string }[];
     for (const t of saved) ids.set(trendKey(t), t.id);

@@ -1,10 +1,15 @@
 /**
- * Rising signals: hashtags, sounds and keywords that a few creators have started to use and that
- * discovery should follow with targeted queries (issue 12). PLACEHOLDER body: the detection work
- * replaces it with the baseline-aware version (burst score against each name's own history).
+ * Rising signals: hashtags, sounds and keywords that a few creators have started to use, more
+ * than their own history leads one to expect, and that discovery should follow with targeted
+ * queries (issue 12). The same evidence and burst test as trend analysis (detectedTrends.ts,
+ * lib/domain/trendBurst.ts) with a lower bar: a name is a signal from `signalMinCreators`
+ * creators once it clears half the trend bar, so an evergreen name never is one, a new or growing
+ * one is, and a name that qualifies as a trend stays one (discovery keeps following it).
  */
 import type { Knex } from 'knex';
+import { DEFAULT_BURST_SETTINGS, type BurstSettings } from '../../lib/domain/trendBurst';
 import type { PlatformName, SignalKind } from '../../platforms/types';
+import { trendEvidence } from './detectedTrends';
 
 export interface RisingSignal {
   kind: SignalKind;
@@ -17,19 +22,39 @@ export interface RisingSignal {
   burstScore: number;
 }
 
-/** The signals most worth a targeted query on one platform at `at`, strongest evidence first. */
+const SIGNAL_KINDS: readonly SignalKind[] = ['hashtag', 'sound', 'keyword'];
+
+/**
+ * The signals most worth a targeted query on one platform at `at` (data time), strongest
+ * evidence first: burst score, then creators, then name (a stable order for equal evidence).
+ * `windowMs` is the analysis window; the baseline is `tuning.baselineWindows` trailing windows.
+ */
 export async function risingSignals(
   db: Knex,
   { at, windowMs, platform, limit }: { at: Date; windowMs: number; platform: PlatformName; limit: number },
+  tuning: BurstSettings & { baselineWindows: number } = DEFAULT_BURST_SETTINGS,
 ): Promise<RisingSignal[]> {
-  const { rows } = await db.raw<{ rows: { kind: SignalKind; name: string; creators: number }[] }>(
-    `select kind, name, count(distinct creator_id)::int as creators from (
-       select 'hashtag' as kind, unnest(hashtags) as name, creator_id from trend_videos
-        where platform = :platform and published_at > :since and published_at <= :at
-       union all select 'sound', sound_id, creator_id from trend_videos
-        where platform = :platform and sound_id is not null and published_at > :since and published_at <= :at
-     ) s group by kind, name having count(distinct creator_id) >= 2 order by creators desc, name limit :limit`,
-    { platform, since: new Date(at.getTime() - windowMs), at, limit },
+  const evidence = await trendEvidence(
+    db,
+    {
+      at,
+      windowMs,
+      windows: tuning.baselineWindows,
+      minCreators: Math.min(tuning.signalMinCreators, tuning.minCreators),
+      kinds: SIGNAL_KINDS,
+      platform,
+    },
+    tuning,
   );
-  return rows.map((r) => ({ ...r, baseline: 0, burstScore: r.creators }));
+  return evidence
+    .filter((e) => e.burst.candidate)
+    .map((e) => ({
+      kind: e.kind as SignalKind,
+      name: e.name,
+      creators: e.creatorCount,
+      baseline: e.burst.baseline,
+      burstScore: e.burst.burstScore,
+    }))
+    .sort((a, b) => b.burstScore - a.burstScore || b.creators - a.creators || a.name.localeCompare(b.name))
+    .slice(0, limit);
 }

@@ -1,15 +1,21 @@
 /**
- * The life of a detected trend across analysis runs. While it qualifies (enough distinct creators
- * in the window), its status follows its score against the previous run (emerging, peaking,
- * fading). Once it stops qualifying it cannot stay where it was:
+ * The life of a detected trend across analysis runs. A run qualifies a name by the burst test
+ * (lib/domain/trendBurst.ts). While it qualifies, its status follows its adoption: distinct
+ * creators in the recent window against the window before it (scaled to the same volume):
+ *
+ *   rising  → emerging        flat → peaking        falling → fading
+ *
+ * Once it stops qualifying (no longer bursts, or nobody uses it) it cannot stay where it was:
  *
  *   the first run that does not see it  → fading (missedRuns = 1), its score the window's real one
  *   TREND_END_AFTER_MISSED_RUNS in a row → ended (endedAt = that run's time); no more points
- *   seen again while fading             → back to the score rule, missedRuns = 0
- *   seen again after it ended           → a new wave: emerging, announced again
+ *   seen again while fading             → back to the adoption rule, missedRuns = 0
+ *   seen again after it ended           → a new wave, announced again
  *
  * Counted in runs, not hours, so a run that did not happen (schedule paused, Temporal down) never
- * ends a trend on its own; each run is one look at the window.
+ * ends a trend on its own; each run is one look at the window. An incremental run (right after a
+ * discovery) only announces new trends and refreshes figures: it never counts a miss, and a
+ * known trend keeps the status the last full run gave it.
  */
 export const TREND_STATUSES = ['emerging', 'peaking', 'fading', 'ended'] as const;
 export type TrendLifecycleStatus = (typeof TREND_STATUSES)[number];
@@ -21,9 +27,12 @@ export type LiveTrendStatus = (typeof LIVE_TREND_STATUSES)[number];
 /** Consecutive analysis runs a trend may go unseen: the first makes it fading, this many end it. */
 export const TREND_END_AFTER_MISSED_RUNS = 2;
 
+/** Where a name's adoption is heading: the recent window against the one before. */
+export type Adoption = 'rising' | 'flat' | 'falling';
+
+/** What a run saw of a trend that the lifecycle needs. */
 export interface TrendTotals {
-  score: number;
-  totalAcceleration: number;
+  adoption: Adoption;
 }
 
 export interface TrendStanding {
@@ -41,25 +50,41 @@ export interface NextStanding {
   isNew: boolean;
 }
 
-/** Status from the score against the previous window: rising fast, still high but flat, falling. */
-export function trendStatus(score: number, previousScore: number | null, totalAcceleration: number): LiveTrendStatus {
-  if (previousScore === null) return 'emerging';
-  if (score < previousScore * 0.9) return 'fading';
-  if (score > previousScore * 1.1 && totalAcceleration > 0) return 'emerging';
-  return 'peaking';
+/**
+ * Adoption from distinct creators now and in the window before (null: that window is unknown,
+ * so the name is new to the product). A change must be 10 % and at least one creator, so that
+ * small counts do not flap between statuses.
+ */
+export function adoptionOf(creators: number, previousWindow: number | null): Adoption {
+  if (previousWindow === null) return 'rising';
+  const change = creators - previousWindow;
+  if (change >= 1 && change > previousWindow * 0.1) return 'rising';
+  if (change <= -1 && -change > previousWindow * 0.1) return 'falling';
+  return 'flat';
 }
 
-/** Where a trend stands after a run that did (`qualifies`) or did not see it. */
-export function nextTrendStanding(previous: TrendStanding | null, now: TrendTotals, qualifies: boolean): NextStanding {
+/** A qualifying trend's status: emerging while adoption rises, peaking when it flattens, fading when it falls. */
+export function trendStatus(adoption: Adoption): LiveTrendStatus {
+  return adoption === 'rising' ? 'emerging' : adoption === 'flat' ? 'peaking' : 'fading';
+}
+
+/**
+ * Where a trend stands after a run that did (`qualifies`) or did not see it; null when the run
+ * has no say (an incremental run about a name that does not qualify).
+ */
+export function nextTrendStanding(
+  previous: TrendStanding | null,
+  now: TrendTotals,
+  qualifies: boolean,
+  { incremental = false }: { incremental?: boolean } = {},
+): NextStanding | null {
   if (qualifies) {
-    if (!previous || previous.status === 'ended') return { status: 'emerging', missedRuns: 0, previousScore: null, isNew: true };
-    return {
-      status: trendStatus(now.score, previous.score, now.totalAcceleration),
-      missedRuns: 0,
-      previousScore: previous.score,
-      isNew: false,
-    };
+    if (!previous || previous.status === 'ended')
+      return { status: trendStatus(now.adoption), missedRuns: 0, previousScore: null, isNew: true };
+    if (incremental) return { status: previous.status, missedRuns: previous.missedRuns, previousScore: previous.score, isNew: false };
+    return { status: trendStatus(now.adoption), missedRuns: 0, previousScore: previous.score, isNew: false };
   }
+  if (incremental) return null;
   if (!previous) throw new Error('a trend that was never detected has no standing to lose');
   if (previous.status === 'ended') return { status: 'ended', missedRuns: previous.missedRuns, previousScore: previous.score, isNew: false };
   const missedRuns = previous.missedRuns + 1;

@@ -34,6 +34,12 @@ export interface TrendSettings {
   dropVelocity: number;
   dropMinSnapshots: number;
   catchupWindowMs: number;
+  /** Trailing windows of analysisWindowMs that make a name's baseline (lib/domain/trendBurst.ts). */
+  baselineWindows: number;
+  burstThreshold: number;
+  burstRatio: number;
+  /** Distinct creators a rising signal needs before discovery follows it. */
+  signalMinCreators: number;
 }
 
 export type TrendConfig = Pick<
@@ -53,6 +59,10 @@ export type TrendConfig = Pick<
   | 'TREND_DROP_MIN_SNAPSHOTS'
   | 'SCHEDULE_CATCHUP_HOURS'
   | 'TREND_MANUAL_DISCOVERY_SHARE'
+  | 'TREND_BASELINE_WINDOWS'
+  | 'TREND_BURST_THRESHOLD'
+  | 'TREND_BURST_RATIO'
+  | 'TREND_SIGNAL_MIN_CREATORS'
 >;
 
 export function trendSettings(c: TrendConfig): TrendSettings {
@@ -74,6 +84,10 @@ export function trendSettings(c: TrendConfig): TrendSettings {
     dropVelocity: c.TREND_DROP_VELOCITY,
     dropMinSnapshots: c.TREND_DROP_MIN_SNAPSHOTS,
     catchupWindowMs: scaled(c.SCHEDULE_CATCHUP_HOURS),
+    baselineWindows: c.TREND_BASELINE_WINDOWS,
+    burstThreshold: c.TREND_BURST_THRESHOLD,
+    burstRatio: c.TREND_BURST_RATIO,
+    signalMinCreators: c.TREND_SIGNAL_MIN_CREATORS,
   };
 }
 

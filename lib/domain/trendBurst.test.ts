@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { loadConfig } from '../config';
+import { burstInput, burstOf, DEFAULT_BURST_SETTINGS, type BurstSettings } from './trendBurst';
+import { trendSettings } from './trendSettings';
+
+const settings: BurstSettings = { minCreators: 3, burstThreshold: 2, burstRatio: 2, signalMinCreators: 2 };
+/** Six trailing windows of `volume` known creators each, the name used by `history` of them. */
+const steady = (creators: number, history: number[], volume = 100) =>
+  burstOf({ creators, history, volume, historyVolume: history.map(() => volume) }, settings);
+
+describe('trend burst test', () => {
+  it('when an evergreen name holds 20 of 100 creators in every window, then it never qualifies, even up 25 %, nor is a signal', () => {
+    for (const creators of [20, 22, 25]) {
+      const burst = steady(creators, [20, 21, 19, 20, 22, 18]);
+      assert.ok(Math.abs(burst.baseline - 20) < 0.5, `baseline ${burst.baseline}`);
+      assert.deepEqual([burst.qualifies, burst.candidate], [false, false], `at ${creators} creators`);
+    }
+  });
+
+  it('when a name never seen in a known history has 3 creators, then it qualifies; 2 only make a signal; 1 nothing', () => {
+    const three = steady(3, [0, 0, 0, 0, 0, 0], 20);
+    assert.ok(three.baseline < 0.2 && three.burstScore > 2.5, JSON.stringify(three));
+    assert.deepEqual([three.qualifies, three.candidate, three.knownWindows], [true, true, 6]);
+    const two = steady(2, [0, 0, 0, 0, 0, 0], 20);
+    assert.deepEqual([two.qualifies, two.candidate], [false, true]);
+    const one = steady(1, [0, 0, 0, 0, 0, 0], 20);
+    assert.deepEqual([one.qualifies, one.candidate], [false, false]);
+  });
+
+  it('when a low-rate name jumps five-fold, then it qualifies; when it only rises by half, then it does not', () => {
+    assert.equal(steady(5, [1, 1, 0, 2, 1, 1], 20).qualifies, true);
+    assert.equal(steady(3, [2, 2, 1, 2, 3, 2], 20).qualifies, false);
+  });
+
+  it('when a wave plateaus after its rise (its rise now in its own history), then it no longer bursts anew but a live trend sustains', () => {
+    const plateau = burstOf({ creators: 6, history: [6, 3, 0, 0, 0, 0], volume: 46, historyVolume: [46, 43, 40, 40, 40, 40] }, settings);
+    assert.deepEqual([plateau.qualifies, plateau.sustains, plateau.candidate], [false, true, true]);
+    const fallen = burstOf({ creators: 3, history: [6, 6, 3, 0, 0, 0], volume: 43, historyVolume: [46, 46, 43, 40, 40, 40] }, settings);
+    assert.equal(fallen.sustains, false);
+  });
+
+  it('when the product has no history yet (every trailing window unknown), then nothing can burst', () => {
+    const burst = burstOf({ creators: 30, history: [0, 0, 0], volume: 40, historyVolume: [0, 0, 0] }, settings);
+    assert.deepEqual(
+      [burst.baseline, burst.knownWindows, burst.previousWindow, burst.qualifies, burst.sustains, burst.candidate],
+      [40, 0, null, false, false, false],
+    );
+  });
+
+  it('when discovery samples twice as many creators as before, then a name keeping its share stays at its baseline', () => {
+    const burst = burstOf({ creators: 20, history: [10, 10, 10, 10], volume: 200, historyVolume: [100, 100, 100, 100] }, settings);
+    assert.ok(Math.abs(burst.baseline - 20) < 0.5);
+    assert.equal(burst.previousWindow, 20);
+    assert.equal(burst.qualifies, false);
+  });
+
+  it('when a name swings widely between windows, then the same jump scores lower than for a steady one', () => {
+    assert.ok(steady(12, [0, 8, 0, 8, 0, 8], 50).burstScore < steady(12, [4, 4, 4, 4, 4, 4], 50).burstScore);
+  });
+
+  it('when counts come per platform, then creators add up across platforms and the volume is that of the name’s platforms only', () => {
+    const volumes = new Map([
+      ['youtube', [50, 40, 0]],
+      ['tiktok', [30, 30, 30]],
+      ['instagram', [999, 999, 999]],
+    ]);
+    const input = burstInput(
+      [
+        [0, 'youtube', 2],
+        [0, 'tiktok', 1],
+        [2, 'tiktok', 1],
+      ],
+      volumes,
+      2,
+    );
+    assert.deepEqual(input, { creators: 3, history: [0, 1], volume: 80, historyVolume: [70, 30] });
+  });
+
+  it('when nothing is configured, then the settings are the burst defaults', () => {
+    const settings = trendSettings(loadConfig({}));
+    for (const [key, value] of Object.entries(DEFAULT_BURST_SETTINGS)) assert.equal(settings[key as keyof typeof settings], value, key);
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * The burst test: is a name (hashtag, sound, keyword, topic, format) used by markedly more
+ * creators in the recent window than its own history leads one to expect?
+ *
+ * Adoption is counted in distinct creators per window, never in views: a solo viral hit is one
+ * creator however many views it gets, and a video's velocity decays with its age, so the summed
+ * velocity of older windows is not comparable with the recent one (velocity ranks trends, it
+ * does not decide them).
+ *
+ * The product samples the platforms (discovery takes a few hundred videos per run, more when it
+ * follows signals, none before it started), so a name's count in a window means little alone.
+ * Each window is therefore read as a share of all the creators the product knows in it, on the
+ * platforms the name is seen on (its volume):
+ *
+ *   baseline  = V₀ · (Σ cₖ + 1) / (Σ Vₖ + 1)        over the K trailing windows
+ *
+ * where cₖ is the name's creators and Vₖ the volume of trailing window k, V₀ the recent volume.
+ * A window with no known video at all (Vₖ = 0, e.g. before the product started) adds nothing: it
+ * is unknown, not zero. The +1 (add-one smoothing) makes thin history cautious: with no history
+ * the baseline is V₀ itself, so nothing can look like a burst until the product has seen enough
+ * windows; with a rich history an unseen name's baseline is close to 0.
+ *
+ *   burstScore = (x − baseline) / √(baseline + variance + 1)
+ *
+ * is a Poisson-style z-score: a count's noise grows like √baseline, a name whose usage swings
+ * from window to window (variance of its volume-scaled counts) needs a bigger jump, and the +1
+ * is the floor of noise for names never seen before (3 new creators score 3, 2 score 2). A
+ * z-score over a short trailing history was chosen over Kleinberg's automaton because it needs
+ * no state across runs (each run is a pure function of the data, so retries and backfills agree)
+ * and each figure is explainable in the API.
+ *
+ * qualifies  = x ≥ minCreators  and  burstScore ≥ threshold  and  x ≥ ratio · baseline
+ * sustains   = x ≥ minCreators  and  it clears half of the two bars above
+ * candidate  = x ≥ signalMinCreators  and  it clears half of the two bars
+ *
+ * A new trend must qualify; a live one stays a trend while it sustains (hysteresis): its own
+ * rise enters its trailing windows and swells baseline and variance, so a wave that plateaus
+ * would otherwise stop "bursting" the moment it peaks.
+ *
+ * An evergreen name (#fyp: many creators every window) has a baseline near its count, so it never
+ * qualifies; the ratio keeps a big evergreen name's ordinary noise (which can exceed the z bar)
+ * out. No stop-list is written by hand: the baseline decides.
+ */
+
+export interface BurstSettings {
+  /** Distinct creators a trend needs in the recent window. */
+  minCreators: number;
+  /** Burst score a trend needs. */
+  burstThreshold: number;
+  /** The recent window must hold at least this many times the baseline. */
+  burstRatio: number;
+  /** Distinct creators a rising signal (worth a targeted query) needs. */
+  signalMinCreators: number;
+}
+
+/** The configuration defaults (lib/config.ts; a test keeps the two equal), for callers without settings. */
+export const DEFAULT_BURST_SETTINGS: BurstSettings & { baselineWindows: number } = {
+  minCreators: 3,
+  burstThreshold: 2,
+  burstRatio: 2,
+  signalMinCreators: 2,
+  baselineWindows: 6,
+};
+
+export interface BurstInput {
+  /** Distinct creators using the name in the recent window. */
+  creators: number;
+  /** Distinct creators using it in each trailing window, the nearest first. */
+  history: readonly number[];
+  /** Distinct creators the product knows (any name) in the recent window, on the name's platforms. */
+  volume: number;
+  /** The same for each trailing window, the nearest first; 0 means unknown. */
+  historyVolume: readonly number[];
+}
+
+export interface Burst {
+  /** Distinct creators the history leads one to expect in the recent window. */
+  baseline: number;
+  burstScore: number;
+  /** Trailing windows the product has data for. */
+  knownWindows: number;
+  /** The nearest trailing window's count scaled to the recent volume (null: unknown). */
+  previousWindow: number | null;
+  /** Bursts enough to become a trend. */
+  qualifies: boolean;
+  /** Enough for a live trend to stay one. */
+  sustains: boolean;
+  /** Rising enough to follow with targeted discovery (every qualifying name is one). */
+  candidate: boolean;
+}
+
+export function burstOf(input: BurstInput, settings: BurstSettings): Burst {
+  const { creators: x, history, volume, historyVolume } = input;
+  let counted = 0;
+  let known = 0;
+  let knownWindows = 0;
+  history.forEach((c, k) => {
+    const v = historyVolume[k] ?? 0;
+    if (v <= 0) return;
+    counted += c;
+    known += v;
+    knownWindows++;
+  });
+  const baseline = (volume * (counted + 1)) / (known + 1);
+  // Spread of the volume-scaled counts around the baseline, each window weighted by its volume
+  // (a window the product barely sampled says little).
+  let spread = 0;
+  history.forEach((c, k) => {
+    const v = historyVolume[k] ?? 0;
+    if (v > 0) spread += v * ((c * volume) / v - baseline) ** 2;
+  });
+  const variance = known > 0 ? spread / known : 0;
+  const burstScore = (x - baseline) / Math.sqrt(baseline + variance + 1);
+  const nearest = historyVolume[0] ?? 0;
+  const clears = (threshold: number, ratio: number) => burstScore >= threshold && x >= ratio * baseline;
+  const clearsHalf = clears(settings.burstThreshold / 2, (1 + settings.burstRatio) / 2);
+  const qualifies = x >= settings.minCreators && clears(settings.burstThreshold, settings.burstRatio);
+  return {
+    baseline,
+    burstScore,
+    knownWindows,
+    previousWindow: nearest > 0 ? ((history[0] ?? 0) * volume) / nearest : null,
+    qualifies,
+    sustains: x >= settings.minCreators && clearsHalf,
+    candidate: qualifies || (x >= Math.min(settings.signalMinCreators, settings.minCreators) && clearsHalf),
+  };
+}
+
+/** A name's windows as counted per platform: [window (0 = recent), platform, distinct creators]. */
+export type PlatformWindowCount = readonly [window: number, platform: string, creators: number];
+
+/**
+ * The burst input of one name: its creators per window summed over platforms, and the volume of
+ * each window on the platforms the name is seen on (in any window), from `volumes`: the distinct
+ * creators known per platform per window.
+ */
+export function burstInput(
+  counts: readonly PlatformWindowCount[],
+  volumes: ReadonlyMap<string, readonly number[]>,
+  windows: number,
+): BurstInput {
+  const byWindow = new Array<number>(windows + 1).fill(0);
+  const platforms = new Set<string>();
+  for (const [w, platform, creators] of counts) {
+    if (w < 0 || w > windows) continue;
+    byWindow[w]! += creators;
+    platforms.add(platform);
+  }
+  const volumeOf = (w: number) => [...platforms].reduce((sum, p) => sum + (volumes.get(p)?.[w] ?? 0), 0);
+  const windowVolumes = byWindow.map((_, w) => volumeOf(w));
+  return { creators: byWindow[0]!, history: byWindow.slice(1), volume: windowVolumes[0]!, historyVolume: windowVolumes.slice(1) };
+}
