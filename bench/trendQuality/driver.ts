@@ -332,9 +332,7 @@ export async function runTrendQuality(services: TrendQualityServices, options: T
   };
 
   const analyze = async (now: number, incremental: boolean) => {
-    // Typed wider than today's activity input, so the incremental flag needs no change here when analysis learns it.
-    const input: { runAt: string; incremental?: boolean } = { runAt: iso(now), ...(incremental ? { incremental } : {}) };
-    const result = await activities.analyzeTrends(input);
+    const result = await activities.analyzeTrends({ runAt: iso(now), incremental });
     counts.analysisRuns++;
     counts.trends = result.trends;
   };
