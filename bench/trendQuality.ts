@@ -51,7 +51,7 @@ function progressPrinter(): (p: TrendQualityProgress) => void {
     lastDay = day;
     const line =
       `seed ${p.seed}: day ${p.day.toFixed(1)}/${p.totalDays.toFixed(0)} · videos ${p.counts.videosDiscovered} · ` +
-      `monitors ${p.monitors} · snapshots ${p.counts.snapshots} · analysis runs ${p.counts.analysisRuns} · trends ${p.counts.trends}`;
+      `monitors ${p.monitors} · snapshots ${p.counts.snapshots} · analysis runs ${p.counts.analysisRuns} · names reported ${p.counts.reportedNames}`;
     process.stderr.write(process.stderr.isTTY ? `\r${line.padEnd(120)}` : `${line}\n`);
   };
 }

@@ -79,8 +79,8 @@ export interface TrendQualityCounts {
   peakMonitors: number;
   platformCalls: number;
   idsPerCall: number | null;
-  /** Trends the latest analysis run saw qualifying. */
-  trends: number;
+  /** Distinct names reported emerging or peaking so far. */
+  reportedNames: number;
   /** Real ms spent in each step (where a run's time goes). */
   wallMsBy: { snapshots: number; discovery: number; analysis: number; cleanup: number };
 }
@@ -192,6 +192,11 @@ async function reportedPoints(db: Knex): Promise<ReportedPoint[]> {
   }));
 }
 
+async function reportedNameCount(db: Knex): Promise<number> {
+  const row = await db('detected_trend_points').whereIn('status', REPORTED_STATUSES).countDistinct('trend_id as n').first();
+  return Number(row?.n ?? 0);
+}
+
 export async function runTrendQuality(services: TrendQualityServices, options: TrendQualityOptions): Promise<TrendQualityRun> {
   const wallStart = Date.now();
   const evalFrom = options.start ?? DEFAULT_START;
@@ -236,7 +241,7 @@ export async function runTrendQuality(services: TrendQualityServices, options: T
     peakMonitors: 0,
     platformCalls: 0,
     idsPerCall: null,
-    trends: 0,
+    reportedNames: 0,
     wallMsBy: { snapshots: 0, discovery: 0, analysis: 0, cleanup: 0 },
   };
   const timed = async (step: keyof TrendQualityCounts['wallMsBy'], work: () => Promise<void>) => {
@@ -332,9 +337,9 @@ export async function runTrendQuality(services: TrendQualityServices, options: T
   };
 
   const analyze = async (now: number, incremental: boolean) => {
-    const result = await activities.analyzeTrends({ runAt: iso(now), incremental });
+    await activities.analyzeTrends({ runAt: iso(now), incremental });
     counts.analysisRuns++;
-    counts.trends = result.trends;
+    counts.reportedNames = await reportedNameCount(services.db);
   };
 
   const cleanup = async (now: number) => {
