@@ -89,6 +89,7 @@ describe('stored metric times are the platform answer times (YouTube adapter, lo
       describe: () => [],
       quotaLeft: async () => null,
       quotaBucket: () => null,
+      searchBucket: () => null,
       ledger,
     };
     const deps: ActivityDeps = {

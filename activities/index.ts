@@ -2,12 +2,14 @@
 import { createBloggerReconcilerActivities } from './bloggerReconciler';
 import { createBloggerActivities } from './bloggers';
 import type { ActivityDeps } from './deps';
+import { createTrendDiscoveryActivities } from './trendDiscovery';
 import { createTrendActivities } from './trends';
 
 export type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...createTrendDiscoveryActivities(deps),
     ...createTrendActivities(deps),
     ...createBloggerActivities(deps),
     ...createBloggerReconcilerActivities(deps),

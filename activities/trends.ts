@@ -1,6 +1,7 @@
 /**
- * Trend Watch activities: discovery, snapshots, analysis and cleanup. Every one is idempotent,
- * because Temporal may run an activity again after a crash or a timeout:
+ * Trend Watch activities: monitor starts, snapshots, analysis and cleanup (discovery itself is in
+ * trendDiscovery.ts). Every one is idempotent, because Temporal may run an activity again after a
+ * crash or a timeout:
  *  - discovery inserts with ON CONFLICT DO NOTHING and starts monitors with a fixed workflow id;
  *  - a snapshot's (video, slot) is unique, so a retry finds its row instead of adding one;
  *  - analysis writes one point per (trend, run time) and counts a missed run once per run time;
@@ -13,7 +14,6 @@ import {
   archiveLiveVideosPublishedBefore,
   dropSlowVideos,
   endLiveVideo,
-  insertDiscoveredVideos,
   markTrendingVideos,
   pruneDroppedSnapshots as pruneDropped,
   recordMonitorWorkflow,
@@ -26,9 +26,8 @@ import {
 } from '../db/queries/trendVideos';
 import { acceleration as accelerationOf, sampleAt, trendScore, velocity as velocityOf } from '../lib/domain/metrics';
 import { adoptionOf, nextTrendStanding } from '../lib/domain/trendLifecycle';
-import { isLiveTrendVideoStatus, TrendVideoState, type EndedTrendVideoStatus, type TrendVideoStatus } from '../lib/domain/trendVideoStatus';
-import { withQuotaScope } from '../platforms/quota';
-import type { PlatformName, Video } from '../platforms/types';
+import { isLiveTrendVideoStatus, type EndedTrendVideoStatus, type TrendVideoStatus } from '../lib/domain/trendVideoStatus';
+import type { PlatformName } from '../platforms/types';
 import { trendMonitorWorkflowId } from '../temporal/contract';
 import { startTrendMonitor, stopTrendMonitor, trendMonitorInput } from '../temporal/starters';
 import type { ActivityDeps } from './deps';
@@ -36,50 +35,6 @@ import { platformCall } from './failures';
 
 /** Redis channel of live events (SSE fans them out to clients). */
 export const EVENTS_CHANNEL = 'blogger-analytics:events';
-
-function toRow(video: Video) {
-  return {
-    platform: video.platform,
-    platformVideoId: video.id,
-    creatorId: video.creatorId,
-    creatorName: video.creatorName,
-    title: video.title,
-    description: video.description?.slice(0, 5000) ?? null,
-    videoUrl: video.url,
-    publishedAt: new Date(video.publishedAt),
-    hashtags: video.hashtags,
-    topics: video.topics,
-    soundId: video.soundId,
-    format: video.format,
-    durationSeconds: video.durationSeconds,
-    initialViews: video.metrics.views,
-    currentViews: video.metrics.views,
-    currentLikes: video.metrics.likes,
-    currentComments: video.metrics.comments,
-    currentShares: video.metrics.shares,
-    status: TrendVideoState.monitoring,
-  };
-}
-
-/**
- * Fresh videos of one platform; records the ones not known yet (a known video is never
- * re-monitored). A manual (user-triggered) run may spend only its share of each daily bucket,
- * so however often users trigger it, the scheduled runs keep the rest (e.g. YouTube's 100 search calls).
- */
-export async function discoverTrendVideos(
-  { db, logger, platforms, settings, clock }: Pick<ActivityDeps, 'db' | 'logger' | 'platforms' | 'settings' | 'clock'>,
-  { platform, publishedAfter, limit, manual }: { platform: PlatformName; publishedAfter: string; limit: number; manual?: boolean },
-) {
-  const discover = () => platforms.client(platform).discoverFresh({ publishedAfter: new Date(publishedAfter), limit });
-  const videos = await platformCall(clock, () =>
-    manual ? withQuotaScope({ capped: { name: 'manual', share: settings.manualDiscoveryShare } }, discover) : discover(),
-  );
-  const fresh = videos.filter((v) => Date.parse(v.publishedAt) > Date.parse(publishedAfter)).slice(0, limit);
-  if (fresh.length === 0) return { found: videos.length, inserted: 0 };
-  const inserted = await insertDiscoveredVideos(db, fresh.map(toRow));
-  logger.info({ platform, found: videos.length, inserted }, 'trend discovery');
-  return { found: videos.length, inserted };
-}
 
 /**
  * Starts a monitor for every live video that has none yet (including any whose start was
@@ -276,7 +231,6 @@ export async function pruneDroppedSnapshots({ db }: Pick<ActivityDeps, 'db'>): P
 
 export function createTrendActivities(deps: ActivityDeps) {
   return {
-    discoverTrendVideos: (input: Parameters<typeof discoverTrendVideos>[1]) => discoverTrendVideos(deps, input),
     startPendingMonitors: (input: Parameters<typeof startPendingMonitors>[1]) => startPendingMonitors(deps, input),
     takeTrendSnapshot: (input: Parameters<typeof takeTrendSnapshot>[1]) => takeTrendSnapshot(deps, input),
     finishTrendMonitor: (input: Parameters<typeof finishTrendMonitor>[1]) => finishTrendMonitor(deps, input),

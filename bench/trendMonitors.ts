@@ -14,6 +14,7 @@ import { TrendVideo } from '../db/models';
 import { createDb, migrateLatest } from '../db';
 import { getConfig } from '../lib/config';
 import { StatsBatcher } from '../platforms/batcher';
+import type { SimulatorClient } from '../platforms/simulator';
 import { ensureServices, exitWithReason } from '../scripts/services';
 import { installSdkLogger } from '../temporal/worker';
 import { trendMonitorWorkflowId, type TrendMonitorInput } from '../temporal/contract';
@@ -47,18 +48,19 @@ async function main(): Promise<void> {
   installSdkLogger(testLogger);
   // Enough simulated creators that the world has N fresh videos.
   const { worker, taskQueue, deps } = await createTestWorker({
-    config: { SIMULATOR_CREATORS: String(Math.max(60, Math.ceil(monitors / 8))) },
+    config: { SIMULATOR_CREATORS: String(Math.min(10_000, Math.max(1500, Math.ceil(monitors / 6)))) },
   });
   try {
-    const videos = await deps.platforms
-      .client('youtube')
-      .discoverFresh({ publishedAfter: new Date(Date.now() - 7 * 86_400_000), limit: monitors });
+    // The world's own list (discovery, like the real APIs, shows only a narrow slice of it).
+    const simulator = deps.platforms.client('youtube') as SimulatorClient;
+    const now = deps.clock.now();
+    const videos = simulator.world.freshVideos(now - 7 * 86_400_000, now).slice(0, monitors);
     if (videos.length < monitors) throw new Error(`the simulated world has only ${videos.length} fresh videos`);
     const rows = (await TrendVideo.query(testDb()).insert(
       videos.map((v) => ({
         platform: 'youtube',
-        platformVideoId: v.id,
-        creatorId: v.creatorId,
+        platformVideoId: simulator.videoId(v),
+        creatorId: v.creator.username,
         publishedAt: new Date(v.publishedAt),
       })) as Partial<TrendVideo>[],
     )) as unknown as TrendVideo[];

@@ -12,6 +12,17 @@ import { PLATFORM_NAMES } from './domain/platforms';
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
 const positive = z.coerce.number().positive();
+/** A comma-separated list ("US, GB" → ['US', 'GB']), each item matching `item`. */
+const commaList = (item: RegExp, message: string) =>
+  z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(item, message)));
 
 /** Project root: the nearest folder up from here holding package.json (works from dist/ too). */
 export const PROJECT_ROOT = (() => {
@@ -210,6 +221,25 @@ const envSchema = z.object({
     .describe(
       'Share of each platform daily quota (e.g. YouTube search calls) that user-triggered discovery may spend; the rest is kept for the schedule',
     ),
+  TREND_DISCOVERY_REGIONS: commaList(/^[A-Z]{2}$/, 'use ISO 3166-1 alpha-2 region codes such as US,GB')
+    .default(['US', 'GB', 'CA', 'AU', 'IN'])
+    .describe(
+      'Comma-separated regions whose YouTube mostPopular charts discovery reads (1 unit each); the first also scopes the broad search',
+    ),
+  TREND_DISCOVERY_CATEGORIES: commaList(/^\d+$/, 'use YouTube video category ids such as 10,20,24')
+    .default([])
+    .describe(
+      'Comma-separated YouTube video category ids (e.g. 10 Music, 20 Gaming, 24 Entertainment) whose charts discovery also reads in every region; empty = the overall chart only',
+    ),
+  TREND_TARGETED_QUERIES_PER_RUN: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .default(10)
+    .describe(
+      'Most targeted queries (following a rising hashtag, sound or keyword) one discovery run makes per platform without a daily search bucket; YouTube spreads its search calls left today over the runs left instead',
+    ),
   BLOGGER_SYNC_MINUTES: positive.default(60).describe('Minutes between two syncs of a tracked blogger'),
   BLOGGER_LOOKBACK_DAYS: positive.default(30).describe("A new blogger's videos are pulled back this many days"),
   BLOGGER_MAX_VIDEOS_PER_SYNC: z.coerce
@@ -295,7 +325,13 @@ const envSchema = z.object({
     .default('v25.0')
     .describe('Graph API version'),
   SIMULATOR_SEED: z.coerce.number().int().default(42).describe('Seed of the simulated world (same seed, same world)'),
-  SIMULATOR_CREATORS: z.coerce.number().int().min(3).max(10_000).default(60).describe('Creators per simulated platform'),
+  SIMULATOR_CREATORS: z.coerce
+    .number()
+    .int()
+    .min(3)
+    .max(10_000)
+    .default(1500)
+    .describe('Creators per simulated platform (enough that one discovery call sees a small part of the world)'),
 });
 
 export type Env = z.infer<typeof envSchema>;

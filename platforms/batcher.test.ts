@@ -9,10 +9,11 @@ function countingClient(missing = new Set<string>(), fail?: (ids: string[]) => P
   const client: PlatformClient = {
     platform: 'youtube',
     source: 'youtube-data-api-v3',
-    capabilities: { views: 'all', likes: 'all', shares: false, discovery: true, maxBatchSize: 50, notes: '' },
+    capabilities: { views: 'all', likes: 'all', shares: false, discovery: true, maxBatchSize: 50, searchBy: [], notes: '' },
     resolveCreator: () => Promise.reject(new Error('unused')),
     listCreatorVideos: () => Promise.reject(new Error('unused')),
     discoverFresh: () => Promise.reject(new Error('unused')),
+    searchFresh: () => Promise.reject(new Error('unused')),
     async getVideoStats(ids) {
       calls.push(ids);
       assert.ok(ids.length <= 50, 'never more than the platform allows');

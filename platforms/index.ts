@@ -28,6 +28,11 @@ export interface Platforms {
   quotaLeft(platform: PlatformName): Promise<number | null>;
   /** The platform's main daily bucket (shared fairly among tenants); null when it has none. */
   quotaBucket(platform: PlatformName): QuotaBucket | null;
+  /**
+   * The scarce daily bucket that following a signal spends (YouTube's search.list calls), which
+   * discovery spreads over the day; null when the platform has none (it takes a per-run cap).
+   */
+  searchBucket(platform: PlatformName): QuotaBucket | null;
   /** The ledger every adapter of this process reserves from (per-tenant use included). */
   ledger: QuotaLedger;
 }
@@ -87,13 +92,7 @@ export function createPlatforms(config: Config, { redis, clock = realClock() }: 
   for (const platform of config.PLATFORMS_ENABLED) {
     const client = hasCredentials(config, platform)
       ? realClient(config, platform, quota, dataDate)
-      : createSimulator({
-          platform,
-          seed: config.SIMULATOR_SEED,
-          creators: config.SIMULATOR_CREATORS,
-          timeScale: 1,
-          clock: () => clock.now(),
-        });
+      : createSimulator({ platform, seed: config.SIMULATOR_SEED, creators: config.SIMULATOR_CREATORS, clock: () => clock.now() });
     clients.set(platform, client);
     batchers.set(platform, new StatsBatcher(client, { windowMs: config.PLATFORM_BATCH_WINDOW_MS }));
   }
@@ -112,6 +111,10 @@ export function createPlatforms(config: Config, { redis, clock = realClock() }: 
       return bucket ? (await quota.usage(bucket)).remaining : null;
     },
     quotaBucket: (platform) => quotaBucketOf(config, platform),
+    searchBucket: (platform) =>
+      platform === 'youtube' && hasCredentials(config, platform)
+        ? youTubeBuckets(config.YOUTUBE_DAILY_QUOTA_UNITS, config.YOUTUBE_DAILY_SEARCH_CALLS).search
+        : null,
     ledger: quota,
   };
 }

@@ -143,11 +143,11 @@ export async function stopTrendMonitor(client: Client, workflowId: string, reaso
 
 /** The discovery input, the same for the schedule's runs and a user's manual run. */
 export function trendDiscoveryInput(
-  settings: Pick<TrendSettings, 'freshWindowMs' | 'discoveryCap'>,
+  settings: Pick<TrendSettings, 'discoveryCap'>,
   platforms: PlatformName[],
   opts: { manual?: boolean } = {},
 ): TrendDiscoveryInput {
-  return { platforms, freshWindowMs: settings.freshWindowMs, cap: settings.discoveryCap, ...(opts.manual ? { manual: true } : {}) };
+  return { platforms, cap: settings.discoveryCap, ...(opts.manual ? { manual: true } : {}) };
 }
 
 /** Starts a manual discovery run; requests in the same minute share one run (the id is the minute). */

@@ -36,7 +36,8 @@ export async function createTestWorker(
   // runs never collide with workflows an earlier test run left in the namespace.
   const config = loadConfig({ ...process.env, ...stringify(testConfig), SIMULATOR_SEED: String(randomInt(1, 2 ** 31)), ...opts.config });
   const taskQueue = opts.taskQueue ?? uniqueTaskQueue('worker');
-  const clock = clockFromConfig(config);
+  // One data time for the activities and the simulated world they query.
+  const clock = opts.deps?.clock ?? clockFromConfig(config);
   const deps: ActivityDeps = {
     db: testAppDb(),
     logger: testLogger,

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { Blogger, User, VideoHistory } from '../db/models';
+import { clockFromConfig } from '../lib/clock';
 import { bloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
 import { parseCreatorUrl } from '../lib/domain/platformUrls';
 import { createPlatforms } from '../platforms';
@@ -57,13 +58,13 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     await terminateRunning(WORKFLOW_TYPES.bloggerSync);
     client = (await testTemporal()).client;
     faults = newFaults();
-    const platforms = createPlatforms(
-      { ...testConfig, TIME_SCALE: Number(timing.TIME_SCALE), SIMULATOR_SEED: randomInt(1, 2 ** 31) },
-      { redis: testRedis() },
-    );
+    const config = { ...testConfig, TIME_SCALE: Number(timing.TIME_SCALE), SIMULATOR_SEED: randomInt(1, 2 ** 31) };
+    // The simulated world and the activities share one data time.
+    const clock = clockFromConfig(config);
+    const platforms = createPlatforms(config, { redis: testRedis(), clock });
     worker = await createTestWorker({
       config: timing,
-      deps: { platforms: faultyPlatforms(platforms, faults), db: faultyDb(testAppDb(), faults) },
+      deps: { platforms: faultyPlatforms(platforms, faults), db: faultyDb(testAppDb(), faults), clock },
     });
     api = await startTestApi({ ...worker.config, TEMPORAL_TASK_QUEUE: worker.taskQueue }, { clock: worker.deps.clock });
     running = worker.worker.run();

@@ -27,6 +27,8 @@ export interface TrendSettings {
   discoveryCap: number;
   /** Share of each daily platform bucket that manual (user-triggered) discovery runs may spend. */
   manualDiscoveryShare: number;
+  /** Targeted queries per discovery run on a platform without a daily search bucket. */
+  targetedQueriesPerRun: number;
   /** The recent window an analysis run looks at (data time). */
   analysisWindowMs: number;
   minCreators: number;
@@ -63,6 +65,7 @@ export type TrendConfig = Pick<
   | 'TREND_BURST_THRESHOLD'
   | 'TREND_BURST_RATIO'
   | 'TREND_SIGNAL_MIN_CREATORS'
+  | 'TREND_TARGETED_QUERIES_PER_RUN'
 >;
 
 export function trendSettings(c: TrendConfig): TrendSettings {
@@ -78,6 +81,7 @@ export function trendSettings(c: TrendConfig): TrendSettings {
     freshWindowMs: c.TREND_FRESH_DAYS * 24 * HOUR_MS,
     discoveryCap: c.TREND_DISCOVERY_CAP,
     manualDiscoveryShare: c.TREND_MANUAL_DISCOVERY_SHARE,
+    targetedQueriesPerRun: c.TREND_TARGETED_QUERIES_PER_RUN,
     analysisWindowMs: c.TREND_ANALYSIS_WINDOW_HOURS * HOUR_MS,
     minCreators: c.TREND_MIN_CREATORS,
     trendingPercentile: c.TREND_TRENDING_PERCENTILE,

@@ -80,6 +80,15 @@ describe('Instagram Graph API adapter (local stub)', () => {
     assert.equal(stub.requests.length, 0);
   });
 
+  it('when asked to follow a signal, then it is bad_input (no hashtag search here) and nothing is called', async () => {
+    assert.deepEqual(client().capabilities.searchBy, []);
+    await assert.rejects(
+      client().searchFresh({ signal: { kind: 'hashtag', name: 'sunset' }, publishedAfter: new Date(0), limit: 10 }),
+      (e: unknown) => e instanceof PlatformError && e.kind === 'bad_input',
+    );
+    assert.equal(stub.requests.length, 0);
+  });
+
   const ERRORS: [number, number | undefined, number, PlatformErrorKind][] = [
     [190, undefined, 400, 'reauth'],
     [10, undefined, 403, 'reauth'],

@@ -29,6 +29,8 @@ export const INSTAGRAM_CAPABILITIES: Capabilities = {
   shares: false,
   discovery: false,
   maxBatchSize: 50,
+  // Hashtag search (ig_hashtag_search, recent_media) is not among the calls this adapter is built on.
+  searchBy: [],
   notes: 'Business discovery: public Business/Creator accounts only; views for Reels only; no platform-wide discovery',
 };
 
@@ -315,6 +317,10 @@ export function createInstagramClient(opts: InstagramClientOptions): PlatformCli
 
     async discoverFresh() {
       return []; // business discovery only looks up named accounts; Trend Watch skips Instagram
+    },
+
+    async searchFresh({ signal }) {
+      throw new PlatformError('instagram', 'bad_input', `Instagram cannot be searched by ${signal.kind} (business discovery only)`);
     },
   };
 }

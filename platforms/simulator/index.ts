@@ -2,20 +2,31 @@
  * The simulator platform: the default when a platform has no credentials, so the whole product
  * runs offline. It implements the full PlatformClient interface over the pure World, with ids
  * in each platform's real format that encode (creator key, video number), so any process can
- * answer for any id without shared state.
+ * answer for any id without shared state. Every time it reads or hands out is data time.
+ *
+ * Discovery is as narrow as the real APIs' (a chart and one search of about 50 each), so the
+ * world's waves are seen early only by following their signals (searchFresh).
  */
 import { PlatformError } from '../errors';
-import type { Capabilities, Creator, CreatorRef, PlatformClient, PlatformName, Video, VideoStats } from '../types';
-import { MAX_CREATOR_KEY, unit, World, type Creator as SimCreator, type SeededTrend, type SimVideo, type WorldOptions } from './world';
+import type { Capabilities, Creator, CreatorRef, PlatformClient, PlatformName, SignalKind, Video, VideoStats } from '../types';
+import { MAX_CREATOR_KEY, unit, World, type Creator as SimCreator, type GroundTruthEvent, type SimVideo, type WorldOptions } from './world';
 
-export { World, personalTag, type SeededTrend } from './world';
+export { EVERGREEN_TAGS, World, personalTag, type GroundTruthEvent } from './world';
+
+const DAY = 86_400_000;
+/** What one discovery call sees of each list: the day's chart and the fresh window's most viewed. */
+const DISCOVERY_LIST_SIZE = 50;
 
 /**
- * The seeded trends of a world (the same for every platform of that seed and size), so tests and
- * demos can check that trend analysis finds them. Which are rising at a time: world.emergingTrendsAt.
+ * The ground truth of a world (the same events on every platform of that seed and size; evergreen
+ * counts are the platform's, YouTube by default): what happened in [from, to] (data time, ms).
  */
-export function simulatorTrendSeeds(seed: number, creators: number): SeededTrend[] {
-  return new World({ platform: 'youtube', seed, creators, timeScale: 1 }).trends;
+export function simulatorGroundTruth(
+  world: { seed: number; creators: number; platform?: PlatformName; wavesPerSeason?: number },
+  from: number,
+  to: number,
+): GroundTruthEvent[] {
+  return new World({ platform: 'youtube', ...world }).groundTruth(from, to);
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -75,15 +86,39 @@ function simulatedChannelId(seed: number, key: number): string {
   return `UC${toB64(key, 4)}${tail}`;
 }
 
+/** The signals each platform's own search follows (YouTube search.list q, TikTok query conditions, Instagram hashtag search). */
+const SEARCH_BY: Record<PlatformName, readonly SignalKind[]> = {
+  youtube: ['hashtag', 'keyword'],
+  tiktok: ['hashtag', 'sound', 'keyword'],
+  instagram: ['hashtag'],
+};
+
 const CAPABILITIES: Record<PlatformName, Capabilities> = {
-  youtube: { views: 'all', likes: 'unless-hidden', shares: false, discovery: true, maxBatchSize: 50, notes: 'simulated YouTube' },
-  tiktok: { views: 'all', likes: 'all', shares: true, discovery: true, maxBatchSize: 100, notes: 'simulated TikTok' },
+  youtube: {
+    views: 'all',
+    likes: 'unless-hidden',
+    shares: false,
+    discovery: true,
+    maxBatchSize: 50,
+    searchBy: SEARCH_BY.youtube,
+    notes: 'simulated YouTube',
+  },
+  tiktok: {
+    views: 'all',
+    likes: 'all',
+    shares: true,
+    discovery: true,
+    maxBatchSize: 100,
+    searchBy: SEARCH_BY.tiktok,
+    notes: 'simulated TikTok',
+  },
   instagram: {
     views: 'some',
     likes: 'unless-hidden',
     shares: false,
     discovery: true,
     maxBatchSize: 50,
+    searchBy: SEARCH_BY.instagram,
     notes: 'simulated Instagram (views for Reels only)',
   },
 };
@@ -105,7 +140,7 @@ function instagramShortcode(mediaId: string): string {
 }
 
 export interface SimulatorOptions extends WorldOptions {
-  /** Real time source (tests inject one); simulated ages are scaled from it. */
+  /** Data time now (the product's Clock.now; tests inject their own). Default: the real clock. */
   clock?: () => number;
 }
 
@@ -113,6 +148,8 @@ export interface SimulatorClient extends PlatformClient {
   readonly world: World;
   /** The simulator knows every video: an id is either answered or really absent. */
   getVideoStats(ids: string[]): Promise<Map<string, VideoStats>>;
+  /** A world video's id in the platform's format. */
+  videoId(video: Pick<SimVideo, 'creator' | 'k'>): string;
 }
 
 export function createSimulator(options: SimulatorOptions): SimulatorClient {
@@ -167,7 +204,7 @@ export function createSimulator(options: SimulatorOptions): SimulatorClient {
             : `https://www.instagram.com/${video.format === 'reel' ? 'reel' : 'p'}/${instagramShortcode(id)}/`,
       publishedAt: new Date(video.publishedAt).toISOString(),
       durationSeconds: video.durationSeconds || null,
-      hashtags: video.hashtags,
+      hashtags: [...video.hashtags],
       topics: platform === 'youtube' ? video.topics : [],
       soundId: video.soundId,
       format: video.format,
@@ -179,6 +216,7 @@ export function createSimulator(options: SimulatorOptions): SimulatorClient {
     source,
     capabilities: CAPABILITIES[platform],
     world,
+    videoId: (video) => ids.videoId(video.creator.key, video.k),
 
     async resolveCreator(ref: CreatorRef): Promise<Creator> {
       if (ref.platform !== platform) throw new PlatformError(platform, 'bad_input', `a ${ref.platform} reference sent to ${platform}`);
@@ -221,18 +259,38 @@ export function createSimulator(options: SimulatorOptions): SimulatorClient {
         const decoded = ids.decodeVideo(id);
         if (!decoded) continue;
         const video = world.video(world.creatorByKey(decoded.key), decoded.k);
-        if (video.publishedAt > at || world.isGone(video, at)) continue;
+        if (!video || video.publishedAt > at || world.isGone(video, at)) continue;
         found.set(id, toStats(video, at));
       }
       return found;
     },
 
+    /**
+     * Like a real platform's discovery, narrow: the most viewed of the last day (a chart) and the
+     * most viewed of the whole fresh window (a search by view count), about 50 each.
+     */
     async discoverFresh({ publishedAfter, limit }) {
       const at = now();
-      const fresh = world.creators.flatMap((c) => world.videosOf(c, publishedAfter.getTime(), at)).filter((v) => !world.isGone(v, at));
-      const withViews = fresh.map((v) => ({ v, views: world.metrics(v, at).views ?? 0 }));
-      withViews.sort((a, b) => b.views - a.views);
-      return withViews.slice(0, limit).map(({ v }) => toVideo(v, at));
+      const withViews = world
+        .freshVideos(publishedAfter.getTime(), at)
+        .map((v) => ({ v, views: world.metrics(v, at).views ?? 0 }))
+        .sort((a, b) => b.views - a.views);
+      const chart = withViews.filter(({ v }) => v.publishedAt >= at - DAY).slice(0, DISCOVERY_LIST_SIZE);
+      const seen = new Set([...chart, ...withViews.slice(0, DISCOVERY_LIST_SIZE)]);
+      return withViews
+        .filter((entry) => seen.has(entry))
+        .slice(0, limit)
+        .map(({ v }) => toVideo(v, at));
+    },
+
+    async searchFresh({ signal, publishedAfter, limit }) {
+      if (!SEARCH_BY[platform].includes(signal.kind))
+        throw new PlatformError(platform, 'bad_input', `${platform} cannot be searched by ${signal.kind}`);
+      const at = now();
+      return world
+        .searchVideos(signal, publishedAfter.getTime(), at)
+        .slice(0, limit)
+        .map((v) => toVideo(v, at));
     },
   };
 }

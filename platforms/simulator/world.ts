@@ -3,42 +3,39 @@
  * seed and a time. No state, no randomness at run time: any process (API, worker, a test) asks
  * for video X at time T and gets the same answer.
  *
- * Time: publish cadences and video ages are divided by `timeScale` (TIME_SCALE), so a demo can
- * live a week in minutes: at 1440 a creator who posts daily posts every real minute, and a video
- * published a real minute ago is a simulated day old. Put another way, simulated time is
- * ANCHOR + (real time − ANCHOR) × timeScale; every timestamp the world hands out is a real one,
- * like the rest of the product's (workflows divide their intervals by the same TIME_SCALE).
+ * Time is data time throughout: every instant the world receives or hands out is read from the
+ * product's clock (lib/clock.ts), which in a simulation (TIME_SCALE > 1) already runs faster than
+ * real time. So the world never scales anything itself.
  *
- * Curves: most videos rise fast and saturate (velocity decays); a few "take off" later (a
- * delayed logistic surge). Seeded trends: a few hashtags (each with a topic and a sound) are
- * adopted in waves by a set of creators. A wave has a "heat" that rises through its first half
- * and falls through its second; a tagged video gains views at a rate proportional to the heat at
- * the time of observation, and more and more new videos carry the tag while the heat rises. So
- * the tag's summed velocity rises across creators by construction, not by luck of the draw.
+ * Regular uploads: each creator posts at their own cadence, tagged with the tags everybody uses
+ * every day (evergreen: fyp, viral, … and the niche's tags) and a tag of their own. Most videos
+ * rise fast and saturate; a few take off later (a delayed logistic surge).
+ * Seeded events (seasons.ts): waves, a fizzle and a solo hit per 7-day season, whose videos are
+ * posted on top of the regular uploads and gain views with their event's heat.
  */
+import { titleKeywords } from '../../lib/domain/keywords';
 import { fnv1a } from '../../lib/domain/hash';
-import type { PlatformName, VideoFormat } from '../types';
+import type { PlatformName, Signal, VideoFormat } from '../types';
+import { pick, unit, unitsOf } from './random';
+import {
+  eventSlot,
+  heatUntil,
+  seasonPlan,
+  seasonsTouching,
+  totalHeat,
+  MAX_WAVES_PER_SEASON,
+  WORLD_START,
+  type EventKind,
+  type SeasonEvent,
+  type SeasonPlan,
+} from './seasons';
+
+export { unit } from './random';
 
 const HOUR = 3_600_000;
-/** Publish times count from here (k-th video of a creator ≈ ANCHOR + k × cadence). */
-const ANCHOR = Date.UTC(2026, 0, 1);
 
 /** Creator keys are 24 bits: every video and channel id encodes one. */
 export const MAX_CREATOR_KEY = 0xffffff;
-
-/** The one hash everything in the world derives from. */
-const hash32 = fnv1a;
-
-/** A deterministic uniform number in [0, 1) for a key. */
-export function unit(...key: (string | number)[]): number {
-  let h = hash32(key.join('|'));
-  // splitmix-style finaliser: FNV alone is weak in its low bits.
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
-}
-
-const pick = <T>(items: readonly T[], u: number): T => items[Math.floor(u * items.length) % items.length]!;
 
 const NICHES = [
   { name: 'gaming', topic: 'Video_game_culture', tags: ['gaming', 'gameplay', 'speedrun'] },
@@ -49,37 +46,17 @@ const NICHES = [
   { name: 'travel', topic: 'Tourism', tags: ['travel', 'vlog', 'wanderlust'] },
 ] as const;
 
-const TREND_NAMES = [
-  'glowchallenge',
-  'sunsetremix',
-  'tinyhomehacks',
-  'retrowave',
-  'pancakeflip',
-  'quietluxury',
-  'cozygames',
-  'backyardlab',
-  'citypopdance',
-];
-/** Distinct from the niches' topics, so a trend's topic is carried by its videos alone. */
-const TREND_TOPICS = [
-  'Lifestyle_(sociology)',
-  'Pop_music',
-  'Hobby',
-  'Electronic_music',
-  'Baking',
-  'Fashion',
-  'Board_game',
-  'Science',
-  'Dance',
-];
+/** Tags of no niche that nearly every video carries one of. */
+const GENERIC_TAGS = ['fyp', 'viral', 'shorts', 'foryou'];
 
-/** Trend waves last this many simulated hours and start evenly spread over one wave. */
-const WAVE_HOURS = 144;
-const TREND_COUNT = 3;
-/** A wave counts as emerging from this phase until its middle (0.5): at any time one is. */
-const EMERGING_FROM = 0.15;
-/** A tagged video gains views from its trend's heat for this many waves after publication. */
-const RIDE_WAVES = 0.55;
+/** Tags used every day by many creators at a steady rate: never a trend. */
+export const EVERGREEN_TAGS: readonly string[] = [...GENERIC_TAGS, ...NICHES.flatMap((n) => n.tags)];
+
+/** Seasons a world keeps planned at once (a wide look-back touches many). */
+const PLAN_CACHE_SIZE = 128;
+const DEFAULT_WAVES_PER_SEASON = 8;
+/** Regular videos of world creators kept built (discovery scans the same fresh window again and again). */
+const VIDEO_CACHE_SIZE = 50_000;
 
 const WORDS_A = ['sunny', 'pixel', 'urban', 'lazy', 'cosmic', 'lucky', 'silent', 'rapid', 'golden', 'tiny', 'wild', 'neon'];
 const WORDS_B = ['chef', 'gamer', 'beats', 'rider', 'maker', 'nomad', 'coach', 'lens', 'lab', 'studio', 'fox', 'wave'];
@@ -89,7 +66,8 @@ export interface WorldOptions {
   seed: number;
   /** Discoverable creators of this platform's world. */
   creators: number;
-  timeScale: number;
+  /** Waves seeded per 7-day season (default 8). */
+  wavesPerSeason?: number;
 }
 
 export interface Creator {
@@ -100,19 +78,8 @@ export interface Creator {
   niche: (typeof NICHES)[number];
   typicalViews: number;
   followers: number;
-  /** Simulated hours between two uploads. */
+  /** Hours between two regular uploads. */
   cadenceHours: number;
-}
-
-export interface SeededTrend {
-  hashtag: string;
-  topic: string;
-  soundId: string;
-  /** Creators (usernames, and their keys) who adopt it in waves. */
-  creators: string[];
-  creatorKeys: number[];
-  periodHours: number;
-  offsetHours: number;
 }
 
 export interface SimVideo {
@@ -125,6 +92,26 @@ export interface SimVideo {
   soundId: string | null;
   format: VideoFormat;
   durationSeconds: number;
+  /** The seeded event the video belongs to, if any. */
+  event: SeasonEvent | null;
+}
+
+/** A seeded event (or an evergreen tag) whose activity overlaps an interval: what analysis should (or must not) report. */
+export interface GroundTruthEvent {
+  /** Stable per seed: `s<season>-wave<i>`, `s<season>-fizzle`, `s<season>-solo`, `evergreen-<tag>`. */
+  id: string;
+  kind: EventKind | 'evergreen';
+  /** The names it can be found by: its hashtag (no '#'), its TikTok sound id, its title keyword. */
+  names: { hashtag: string; sound?: string; keyword?: string };
+  /** Data time (ms). An evergreen tag has no shape: it spans the asked interval and "peaks" at its start. */
+  startAt: number;
+  peakAt: number;
+  endAt: number;
+  /** Distinct creators and videos of the whole event (evergreen: within the asked interval). */
+  creators: number;
+  videos: number;
+  /** Who posted when (usernames, oldest first): how adoption spread. Empty for evergreen tags. */
+  adoption: { creator: string; publishedAt: number }[];
 }
 
 /** A tag only this creator uses. */
@@ -132,50 +119,27 @@ export function personalTag(creator: Pick<Creator, 'key'>): string {
   return `my${creator.key.toString(36)}life`;
 }
 
-/**
- * A wave's heat rises linearly from 0 at its start to 1 at its middle, then falls back to 0.
- * This is its sum from a wave's start to `waves` later (0.5 per whole wave), in a form whose
- * rounding never decreases as `waves` grows, so views built on it never decrease either.
- */
-function heatSince(waves: number): number {
-  const whole = Math.floor(waves);
-  const p = waves - whole;
-  return whole * 0.5 + (p <= 0.5 ? p * p : 0.5 - (1 - p) * (1 - p));
-}
-
-/** The seeded trends of a world: distinct names, each adopted by six creators (disjoint where the world is big enough). */
-function seededTrends(seed: number, discoverable: Creator[]): SeededTrend[] {
-  const nameOffset = Math.floor(unit(seed, 'trend') * TREND_NAMES.length);
-  const firstMember = Math.floor(unit(seed, 'trend-members') * discoverable.length);
-  return Array.from({ length: TREND_COUNT }, (_, j) => {
-    const index = (nameOffset + j * 3) % TREND_NAMES.length;
-    const hashtag = TREND_NAMES[index]!;
-    const members = [...new Set(Array.from({ length: 6 }, (_, c) => discoverable[(firstMember + j * 6 + c) % discoverable.length]!))];
-    return {
-      hashtag,
-      topic: TREND_TOPICS[index]!,
-      soundId: String(7_000_000_000_000_000_000n + BigInt(hash32(`${seed}|sound|${hashtag}`))),
-      creators: members.map((m) => m.username),
-      creatorKeys: members.map((m) => m.key),
-      periodHours: WAVE_HOURS,
-      offsetHours: (j * WAVE_HOURS) / TREND_COUNT,
-    };
-  });
+/** The creator key a personal tag names, if it is one. */
+function personalTagKey(tag: string): number | null {
+  const match = /^my([0-9a-z]+)life$/.exec(tag);
+  return match ? parseInt(match[1]!, 36) : null;
 }
 
 export class World {
-  readonly trends: SeededTrend[];
   private readonly byKey = new Map<number, Creator>();
   private readonly discoverable: Creator[];
+  private readonly plans = new Map<number, SeasonPlan>();
+  private readonly builtVideos = new Map<string, SimVideo>();
+  private readonly wavesPerSeason: number;
 
   constructor(readonly opts: WorldOptions) {
+    this.wavesPerSeason = Math.min(opts.wavesPerSeason ?? DEFAULT_WAVES_PER_SEASON, MAX_WAVES_PER_SEASON);
     this.discoverable = Array.from({ length: opts.creators }, (_, i) => {
       const username = `${pick(WORDS_A, unit(opts.seed, 'a', i))}${pick(WORDS_B, unit(opts.seed, 'b', i))}${i}`;
       const creator = this.creatorByName(username);
       this.byKey.set(creator.key, creator);
       return creator;
     });
-    this.trends = seededTrends(opts.seed, this.discoverable);
   }
 
   get creators(): Creator[] {
@@ -188,7 +152,7 @@ export class World {
    */
   creatorByName(username: string): Creator {
     const name = username.toLowerCase();
-    const creator = this.creatorByKey(hash32(`${this.opts.seed}|${name}`) & MAX_CREATOR_KEY);
+    const creator = this.creatorByKey(fnv1a(`${this.opts.seed}|${name}`) & MAX_CREATOR_KEY);
     return creator.username === name ? creator : { ...creator, username: name };
   }
 
@@ -196,7 +160,7 @@ export class World {
   creatorByKey(key: number): Creator {
     const known = this.byKey.get(key);
     if (known) return known;
-    const u = (tag: string) => unit(this.opts.seed, this.opts.platform, key, tag);
+    const u = unitsOf(this.opts.seed, this.opts.platform, key);
     const typicalViews = Math.round(10 ** (3 + 3 * u('views')));
     const username = `${pick(WORDS_A, u('a'))}${pick(WORDS_B, u('b'))}${key % 10_000}`;
     return {
@@ -210,76 +174,140 @@ export class World {
     };
   }
 
-  /** Trend creators post every 8 h, so a wave's adoption shows across several creators. */
-  private cadenceOf(creator: Creator): number {
-    return this.trends.some((t) => t.creatorKeys.includes(creator.key)) ? 8 : creator.cadenceHours;
+  /** The events of a season (planned once per world, kept for the recent seasons). */
+  private plan(season: number): SeasonPlan {
+    const cached = this.plans.get(season);
+    if (cached) return cached;
+    if (this.plans.size >= PLAN_CACHE_SIZE) this.plans.delete(this.plans.keys().next().value!);
+    const plan = seasonPlan(season, {
+      seed: this.opts.seed,
+      wavesPerSeason: this.wavesPerSeason,
+      creators: this.discoverable,
+      evergreenTags: EVERGREEN_TAGS,
+    });
+    this.plans.set(season, plan);
+    return plan;
+  }
+
+  /** Seeded events active at some point of [from, to]. */
+  eventsBetween(from: number, to: number): SeasonEvent[] {
+    return seasonsTouching(from, to)
+      .flatMap((s) => this.plan(s).events)
+      .filter((e) => e.startAt <= to && e.endAt >= from);
   }
 
   private publishTime(creator: Creator, k: number): number {
-    const cadenceMs = (this.cadenceOf(creator) * HOUR) / this.opts.timeScale;
-    return ANCHOR + (k + 0.8 * unit(this.opts.seed, creator.key, k, 'jitter')) * cadenceMs;
+    return WORLD_START + (k + 0.8 * unit(this.opts.seed, creator.key, k, 'jitter')) * creator.cadenceHours * HOUR;
   }
 
-  /** Videos of a creator published in [from, to], newest first (at most the newest 1,000). */
+  /** Videos of a creator published in [from, to], newest first (regular uploads: at most the newest 1,000). */
   videosOf(creator: Creator, from: number, to: number): SimVideo[] {
-    const cadenceMs = (this.cadenceOf(creator) * HOUR) / this.opts.timeScale;
-    const kTo = Math.floor((to - ANCHOR) / cadenceMs) + 1;
-    // A wide window at a large time scale would span millions of uploads: keep the newest.
-    const kFrom = Math.max(0, Math.floor((from - ANCHOR) / cadenceMs) - 1, kTo - 1000);
+    const cadenceMs = creator.cadenceHours * HOUR;
+    const kTo = Math.floor((to - WORLD_START) / cadenceMs) + 1;
+    const kFrom = Math.max(0, Math.floor((from - WORLD_START) / cadenceMs) - 1, kTo - 1000);
     const videos: SimVideo[] = [];
     for (let k = kTo; k >= kFrom; k--) {
-      const video = this.video(creator, k);
-      if (video.publishedAt >= from && video.publishedAt <= to) videos.push(video);
+      const publishedAt = this.publishTime(creator, k);
+      if (publishedAt >= from && publishedAt <= to) videos.push(this.regularVideo(creator, k));
     }
-    return videos;
-  }
-
-  /** Simulated hours since ANCHOR at a (real) time. */
-  private simHours(time: number): number {
-    return ((time - ANCHOR) * this.opts.timeScale) / HOUR;
-  }
-
-  /** Waves of a trend since ANCHOR at a time (unwrapped: 2.3 = 30 % into its third wave). */
-  private waves(trend: SeededTrend, time: number): number {
-    return (this.simHours(time) - trend.offsetHours) / trend.periodHours;
-  }
-
-  /** Phase (0..1) of a trend's wave at a time. */
-  private wavePhase(trend: SeededTrend, time: number): number {
-    return ((this.waves(trend, time) % 1) + 1) % 1;
-  }
-
-  /** Seeded trends in the rising half of their wave at `time` (what analysis should find). */
-  emergingTrendsAt(time: number): SeededTrend[] {
-    return this.trends.filter((t) => {
-      const phase = this.wavePhase(t, time);
-      return phase > EMERGING_FROM && phase < 0.5;
-    });
-  }
-
-  /** The seeded trend a video carries, if any. */
-  trendOf(video: Pick<SimVideo, 'hashtags'>): SeededTrend | undefined {
-    return this.trends.find((t) => video.hashtags.includes(t.hashtag));
-  }
-
-  video(creator: Creator, k: number): SimVideo {
-    const seed = this.opts.seed;
-    const u = (tag: string) => unit(seed, this.opts.platform, creator.key, k, tag);
-    const publishedAt = this.publishTime(creator, k);
-    // Adoption grows through the first half of a wave, then stops. A creator in two trends (small
-    // worlds) follows the one that has been rising longer, so no video rides a fading wave.
-    let trend: SeededTrend | undefined;
-    let trendPhase = -1;
-    for (const t of this.trends) {
-      const phase = this.wavePhase(t, publishedAt);
-      if (t.creatorKeys.includes(creator.key) && phase < 0.5 && phase > trendPhase && u(`adopt-${t.hashtag}`) < 0.6 + 0.8 * phase) {
-        trend = t;
-        trendPhase = phase;
+    for (const season of seasonsTouching(from, to)) {
+      for (const post of this.plan(season).postsByCreator.get(creator.key) ?? []) {
+        if (post.publishedAt >= from && post.publishedAt <= to) videos.push(this.video(creator, post.k)!);
       }
     }
+    return videos.sort((a, b) => b.publishedAt - a.publishedAt);
+  }
+
+  /** Every discoverable creator's videos published in [from, to] and not gone at `at`. */
+  freshVideos(from: number, to: number, at = to): SimVideo[] {
+    return this.discoverable.flatMap((c) => this.videosOf(c, from, to)).filter((v) => !this.isGone(v, at));
+  }
+
+  /**
+   * Videos published in [from, to] that carry a signal, newest first. An event's names lead
+   * straight to its posts, a personal tag to its creator; anything else is looked for in every
+   * fresh video.
+   */
+  searchVideos(signal: Signal, from: number, to: number): SimVideo[] {
+    const name = signal.name.toLowerCase();
+    const carries = (v: SimVideo) =>
+      signal.kind === 'hashtag'
+        ? v.hashtags.includes(name)
+        : signal.kind === 'sound'
+          ? v.soundId === signal.name
+          : titleKeywords(v.title, v.hashtags).includes(name);
+    const events = this.eventsBetween(from, to).filter((e) =>
+      signal.kind === 'hashtag' ? e.hashtag === name : signal.kind === 'sound' ? e.soundId === signal.name : e.keyword === name,
+    );
+    const ownerKey = signal.kind === 'hashtag' ? personalTagKey(name) : null;
+    const candidates =
+      events.length > 0
+        ? events.flatMap((e) => e.posts.map((p) => this.video(this.creatorByKey(p.creatorKey), p.k)!))
+        : ownerKey !== null
+          ? this.videosOf(this.creatorByKey(ownerKey), from, to)
+          : this.freshVideos(from, to);
+    return candidates
+      .filter((v) => v.publishedAt >= from && v.publishedAt <= to && !this.isGone(v, to) && carries(v))
+      .sort((a, b) => b.publishedAt - a.publishedAt);
+  }
+
+  /** A creator's k-th video; null for an event post that is not this creator's (a forged id). */
+  video(creator: Creator, k: number): SimVideo | null {
+    const slot = eventSlot(k);
+    if (!slot) return this.regularVideo(creator, k);
+    const event = this.plan(slot.season).events[slot.index];
+    const post = event?.posts[slot.post];
+    if (!event || !post || post.creatorKey !== creator.key) return null;
+    const u = unitsOf(this.opts.seed, this.opts.platform, creator.key, k);
+    const keyword = event.keyword ? `${event.keyword[0]!.toUpperCase()}${event.keyword.slice(1)} ` : '';
+    return {
+      ...this.shapeOf(creator, k, u),
+      publishedAt: post.publishedAt,
+      title: `${creator.displayName}: ${keyword}#${event.hashtag} ${pick(creator.niche.tags, u('title'))}`,
+      hashtags: [...new Set([event.hashtag, pick(GENERIC_TAGS, u('generic')), pick(creator.niche.tags, u('tag1')), personalTag(creator)])],
+      soundId: this.opts.platform === 'tiktok' ? event.soundId : null,
+      event,
+    };
+  }
+
+  private regularVideo(creator: Creator, k: number): SimVideo {
+    // Only a world creator's videos are shared: another name with the same key is another creator.
+    if (this.byKey.get(creator.key) !== creator) return this.buildRegularVideo(creator, k);
+    const id = `${creator.key}:${k}`;
+    let video = this.builtVideos.get(id);
+    if (!video) {
+      if (this.builtVideos.size >= VIDEO_CACHE_SIZE) this.builtVideos.clear();
+      video = this.buildRegularVideo(creator, k);
+      this.builtVideos.set(id, video);
+    }
+    return video;
+  }
+
+  private buildRegularVideo(creator: Creator, k: number): SimVideo {
+    const u = unitsOf(this.opts.seed, this.opts.platform, creator.key, k);
     // The last tag is the creator's own (one creator's tag is never a trend, however big the hit).
-    const hashtags = [pick(creator.niche.tags, u('tag1')), pick(creator.niche.tags, u('tag2')), personalTag(creator)];
-    if (trend) hashtags.unshift(trend.hashtag);
+    const hashtags = [
+      pick(GENERIC_TAGS, u('generic')),
+      pick(creator.niche.tags, u('tag1')),
+      pick(creator.niche.tags, u('tag2')),
+      personalTag(creator),
+    ];
+    return {
+      ...this.shapeOf(creator, k, u),
+      publishedAt: this.publishTime(creator, k),
+      title: `${creator.displayName}: ${pick(creator.niche.tags, u('title'))} #${k}`,
+      hashtags: [...new Set(hashtags)],
+      soundId: this.opts.platform === 'tiktok' ? String(7_100_000_000_000_000_000n + BigInt(Math.floor(u('sound') * 1e9))) : null,
+      event: null,
+    };
+  }
+
+  /** What every video has whatever it is about: its creator, number, format and length. */
+  private shapeOf(
+    creator: Creator,
+    k: number,
+    u: (tag: string) => number,
+  ): Pick<SimVideo, 'creator' | 'k' | 'topics' | 'format' | 'durationSeconds'> {
     const platform = this.opts.platform;
     const format: VideoFormat =
       platform === 'tiktok'
@@ -299,47 +327,35 @@ export class World {
         : format === 'long'
           ? 240 + Math.floor(1500 * u('dur'))
           : 8 + Math.floor(52 * u('dur'));
-    return {
-      creator,
-      k,
-      publishedAt,
-      title: `${creator.displayName}: ${trend ? `#${trend.hashtag} ` : ''}${pick(creator.niche.tags, u('title'))} #${k}`,
-      hashtags: [...new Set(hashtags)],
-      topics: trend ? [trend.topic, creator.niche.topic] : [creator.niche.topic],
-      soundId:
-        platform === 'tiktok' ? (trend ? trend.soundId : String(7_100_000_000_000_000_000n + BigInt(Math.floor(u('sound') * 1e9)))) : null,
-      format,
-      durationSeconds,
-    };
+    return { creator, k, topics: [creator.niche.topic], format, durationSeconds };
   }
 
-  /** Simulated hours since publication at `time`. */
+  /** Hours since publication at `time`. */
   ageHours(video: SimVideo, time: number): number {
-    return Math.max(0, ((time - video.publishedAt) * this.opts.timeScale) / HOUR);
+    return Math.max(0, (time - video.publishedAt) / HOUR);
   }
 
-  /** Deleted (or made private) videos disappear after a day: about 1 in 100. */
+  /** Deleted (or made private) regular videos disappear after a day: about 1 in 100. Event posts stay. */
   isGone(video: SimVideo, time: number): boolean {
-    return unit(this.opts.seed, video.creator.key, video.k, 'gone') < 0.01 && this.ageHours(video, time) > 24;
+    return !video.event && unit(this.opts.seed, video.creator.key, video.k, 'gone') < 0.01 && this.ageHours(video, time) > 24;
   }
 
   /** Metrics at a time: a pure function of (video, time), never decreasing. */
   metrics(video: SimVideo, time: number): { views: number | null; likes: number | null; comments: number | null; shares: number | null } {
-    const u = (tag: string) => unit(this.opts.seed, this.opts.platform, video.creator.key, video.k, tag);
+    const u = unitsOf(this.opts.seed, this.opts.platform, video.creator.key, video.k);
     const age = this.ageHours(video, time);
     const base = video.creator.typicalViews * (0.3 + 1.4 * u('size'));
     const tau = 6 + 30 * u('tau');
     const logistic = (x: number) => 1 / (1 + Math.exp(-x));
-    const trend = this.trendOf(video);
     let extra = 0;
-    if (trend) {
-      // A tagged video rides its trend's heat for a while after publication; the later in the
-      // rising wave it joins, the bigger its audience (momentum).
-      const joinedAt = this.wavePhase(trend, video.publishedAt);
-      const reach = base * (4 + 8 * u('surge')) * (1 + 6 * Math.min(0.5, joinedAt));
-      const ridden = Math.min(age / trend.periodHours, RIDE_WAVES);
-      // Heat over a whole rising half-wave sums to 0.25: riding all of it brings `reach` views.
-      extra = (reach / 0.25) * (heatSince(joinedAt + ridden) - heatSince(joinedAt));
+    if (video.event) {
+      // An event's video gains views with the event's heat from its publication on: it
+      // accelerates while the event rises. A solo hit's audience is enormous whoever posts it.
+      const event = video.event;
+      const reach =
+        event.kind === 'solo' ? 2e6 + 6e6 * u('reach') : base * (event.kind === 'wave' ? 3 + 6 * u('reach') : 1 + 2 * u('reach'));
+      const from = Math.max(video.publishedAt, event.startAt);
+      extra = time <= from ? 0 : (reach * (heatUntil(event, time) - heatUntil(event, from))) / totalHeat(event);
     } else if (u('takeoff') < 0.05) {
       // A few videos take off later: a delayed logistic surge.
       const surge = base * (4 + 8 * u('surge'));
@@ -357,5 +373,48 @@ export class World {
       shares:
         this.opts.platform === 'youtube' || this.opts.platform === 'instagram' ? null : Math.floor(views * (0.0005 + 0.0045 * u('shares'))),
     };
+  }
+
+  /**
+   * What analysis of [from, to] should find (waves) and must not report (the fizzle, the solo
+   * hit, evergreen tags): every seeded event active in the interval, and each evergreen tag with
+   * its use within the interval.
+   */
+  groundTruth(from: number, to: number): GroundTruthEvent[] {
+    const events = this.eventsBetween(from, to).map((e): GroundTruthEvent => ({
+      id: e.id,
+      kind: e.kind,
+      names: { hashtag: e.hashtag, sound: e.soundId, ...(e.keyword ? { keyword: e.keyword } : {}) },
+      startAt: e.startAt,
+      peakAt: e.peakAt,
+      endAt: e.endAt,
+      creators: new Set(e.posts.map((p) => p.creatorKey)).size,
+      videos: e.posts.length,
+      adoption: e.posts.map((p) => ({ creator: p.username, publishedAt: p.publishedAt })),
+    }));
+    return [...events.sort((a, b) => a.startAt - b.startAt), ...this.evergreenTruth(from, to)];
+  }
+
+  private evergreenTruth(from: number, to: number): GroundTruthEvent[] {
+    const use = new Map(EVERGREEN_TAGS.map((tag) => [tag, { creators: new Set<number>(), videos: 0 }]));
+    for (const video of this.freshVideos(from, to)) {
+      for (const tag of video.hashtags) {
+        const counts = use.get(tag);
+        if (!counts) continue;
+        counts.creators.add(video.creator.key);
+        counts.videos++;
+      }
+    }
+    return [...use].map(([tag, counts]) => ({
+      id: `evergreen-${tag}`,
+      kind: 'evergreen',
+      names: { hashtag: tag },
+      startAt: from,
+      peakAt: from,
+      endAt: to,
+      creators: counts.creators.size,
+      videos: counts.videos,
+      adoption: [],
+    }));
   }
 }

@@ -222,6 +222,106 @@ describe('TikTok Research API adapter (local stub)', () => {
     assert.equal(q.end_date, now.toISOString().slice(0, 10).replace(/-/g, ''));
   });
 
+  describe('searchFresh (following a signal)', () => {
+    const HOUR = 3_600_000;
+    const at = (hoursAgo: number) => ({ create_time: Math.floor((now.getTime() - hoursAgo * HOUR) / 1000) });
+
+    it('when following a hashtag, a sound or a keyword, then the query adds its condition to the watched regions and returns fresh videos newest first', async () => {
+      onQuery = () => ({
+        body: rawQueryBody([
+          video('7000000000000000001', at(5), now.getTime()),
+          video('7000000000000000002', at(1), now.getTime()),
+          video('7000000000000000003', at(50), now.getTime()), // before publishedAfter
+        ]),
+      });
+      const c = client({ regionCodes: ['US', 'GB'] });
+      assert.deepEqual(c.capabilities.searchBy, ['hashtag', 'sound', 'keyword']);
+      const publishedAfter = new Date(now.getTime() - 24 * HOUR);
+      const found = await c.searchFresh({ signal: { kind: 'hashtag', name: '#CatDance' }, publishedAfter, limit: 50 });
+      assert.deepEqual(
+        found.map((v) => v.id),
+        ['7000000000000000002', '7000000000000000001'],
+      );
+      await c.searchFresh({ signal: { kind: 'sound', name: '7111111111111111111' }, publishedAfter, limit: 50 });
+      await c.searchFresh({ signal: { kind: 'keyword', name: 'cat dance' }, publishedAfter, limit: 50 });
+      const sent = queries(stub);
+      assert.deepEqual(
+        sent.map((q) => q.query.and),
+        [
+          [
+            { operation: 'IN', field_name: 'region_code', field_values: ['US', 'GB'] },
+            { operation: 'EQ', field_name: 'hashtag_name', field_values: ['CatDance'] },
+          ],
+          [
+            { operation: 'IN', field_name: 'region_code', field_values: ['US', 'GB'] },
+            { operation: 'EQ', field_name: 'music_id', field_values: ['7111111111111111111'] },
+          ],
+          [
+            { operation: 'IN', field_name: 'region_code', field_values: ['US', 'GB'] },
+            { operation: 'EQ', field_name: 'keyword', field_values: ['cat dance'] },
+          ],
+        ],
+      );
+      assert.equal(sent[0].max_count, 50);
+      assert.ok(sent[0].start_date <= sent[0].end_date && sent[0].end_date === now.toISOString().slice(0, 10).replace(/-/g, ''));
+    });
+
+    it('when a signal has more videos than one page, then it pages by cursor only until the limit', async () => {
+      let page = 0;
+      onQuery = () => {
+        page++;
+        const ids = Array.from({ length: 60 }, (_, i) => video(`70000000000000${page}${String(i).padStart(4, '0')}`, at(1), now.getTime()));
+        return { body: rawQueryBody(ids, true, page * 60) };
+      };
+      const found = await client().searchFresh({
+        signal: { kind: 'hashtag', name: 'catdance' },
+        publishedAfter: new Date(now.getTime() - 24 * HOUR),
+        limit: 80,
+      });
+      assert.equal(found.length, 80);
+      assert.deepEqual(
+        queries(stub).map((q) => [q.cursor, q.max_count]),
+        [
+          [0, 80],
+          [60, 20],
+        ],
+      );
+    });
+
+    it('when nothing carries the signal (empty videos, no has_more), then it returns none after one request', async () => {
+      onQuery = () => ({ body: JSON.stringify({ data: { videos: [], has_more: false }, error: OK }) });
+      const found = await client().searchFresh({
+        signal: { kind: 'keyword', name: 'nobody' },
+        publishedAfter: new Date(now.getTime() - HOUR),
+        limit: 10,
+      });
+      assert.deepEqual(found, []);
+      assert.equal(queries(stub).length, 1);
+    });
+
+    it('when the sound is not a music id, then it is bad_input without a request', async () => {
+      await assert.rejects(
+        client().searchFresh({
+          signal: { kind: 'sound', name: 'not a number' },
+          publishedAfter: new Date(now.getTime() - HOUR),
+          limit: 10,
+        }),
+        isKind('bad_input'),
+      );
+      assert.equal(queries(stub).length, 0);
+    });
+
+    it('when the daily cap is spent, then following a signal is quota_exhausted and the next one is refused unasked', async () => {
+      onQuery = () => ({ status: 429, body: { data: {}, error: { code: 'daily_quota_limit_exceeded', message: 'done', log_id: 'l' } } });
+      const c = client();
+      const follow = () =>
+        c.searchFresh({ signal: { kind: 'hashtag', name: 'x' }, publishedAfter: new Date(now.getTime() - HOUR), limit: 10 });
+      await assert.rejects(follow(), isKind('quota_exhausted'));
+      await assert.rejects(follow(), isKind('quota_exhausted'));
+      assert.equal(queries(stub).length, 1);
+    });
+  });
+
   it('when the token is rejected once, then it is refreshed and the call retried; rejected credentials are reauth', async () => {
     let calls = 0;
     onQuery = () =>

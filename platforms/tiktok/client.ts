@@ -23,7 +23,7 @@ import { PLATFORMS } from '../../lib/domain/platforms';
 import { PlatformError } from '../errors';
 import { requestJson, retryAfterMs } from '../http';
 import { quotaDay, type QuotaBucket, type QuotaLedger } from '../quota';
-import type { Capabilities, Creator, CreatorRef, PlatformClient, Video, VideoStats } from '../types';
+import type { Capabilities, Creator, CreatorRef, PlatformClient, Signal, SignalKind, Video, VideoStats } from '../types';
 import { countOrNull, parseResponse } from '../validate';
 import { splitRange, utcDay, windowsForIds } from './windows';
 
@@ -33,6 +33,7 @@ export const TIKTOK_CAPABILITIES: Capabilities = {
   shares: true,
   discovery: true,
   maxBatchSize: 100,
+  searchBy: ['hashtag', 'sound', 'keyword'],
   notes: 'Research API: approved non-commercial researchers only; 1,000 requests and 100,000 records a day; windows of at most 30 days',
 };
 
@@ -91,6 +92,19 @@ export interface TikTokClientOptions {
 }
 
 type Query = Record<string, unknown>;
+
+/**
+ * The video query condition that follows one signal (Research API "Query Videos" condition
+ * fields): hashtag_name (without '#'), music_id (the sound), keyword (words in the description).
+ */
+const SIGNAL_FIELDS: Record<SignalKind, string> = { hashtag: 'hashtag_name', sound: 'music_id', keyword: 'keyword' };
+
+function signalCondition(signal: Signal): Query {
+  const value = signal.kind === 'hashtag' ? signal.name.replace(/^#/, '') : signal.name.trim();
+  if (!value || (signal.kind === 'sound' && !/^\d+$/.test(value)))
+    throw new PlatformError('tiktok', 'bad_input', `cannot follow ${signal.kind} ${JSON.stringify(signal.name.slice(0, 60))}`);
+  return { operation: 'EQ', field_name: SIGNAL_FIELDS[signal.kind], field_values: [value] };
+}
 
 /**
  * How a 429 `rate_limit_exceeded` from the Research API is read. The Research API documents only
@@ -154,6 +168,7 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
     requests: { platform: 'tiktok', name: 'requests', limit: opts.dailyRequests, resetTimeZone: PLATFORMS.tiktok.quotaResetTimeZone },
     records: { platform: 'tiktok', name: 'records', limit: opts.dailyRecords, resetTimeZone: PLATFORMS.tiktok.quotaResetTimeZone },
   };
+  const regionCondition = { operation: 'IN', field_name: 'region_code', field_values: opts.regionCodes };
   let token: { value: string; refreshAt: number } | undefined;
   let tokenRequest: Promise<string> | undefined;
   /** When this process last saw a 429 it read as a short throttle (see SHORT_THROTTLE_MAX_MS). */
@@ -396,9 +411,19 @@ export function createTikTokClient(opts: TikTokClientOptions): PlatformClient {
     },
 
     async discoverFresh({ publishedAfter, limit }) {
-      const query = { and: [{ operation: 'IN', field_name: 'region_code', field_values: opts.regionCodes }] };
+      const query = { and: [regionCondition] };
       const videos = await queryAcrossWindows(query, publishedAfter.getTime(), clock().getTime(), limit);
       return videos.filter((v) => Date.parse(v.publishedAt) > publishedAfter.getTime());
+    },
+
+    async searchFresh({ signal, publishedAfter, limit }) {
+      // In the regions discovery watches: a signal is followed where its first videos were found.
+      const query = { and: [regionCondition, signalCondition(signal)] };
+      if (limit <= 0) return [];
+      const videos = await queryAcrossWindows(query, publishedAfter.getTime(), clock().getTime(), limit);
+      return videos
+        .filter((v) => Date.parse(v.publishedAt) > publishedAfter.getTime())
+        .sort((a, b) => Date.parse(b.publishedAt) - Date.parse(a.publishedAt));
     },
   };
 }

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { PlatformError } from '../errors';
 import type { VideoStats } from '../types';
-import { API_KEY, BASE_PATH, channelItem, fakeYouTube, startYouTubeHarness, videoItem, type YouTubeHarness } from './testFixtures';
+import {
+  API_KEY,
+  BASE_PATH,
+  channelItem,
+  fakeYouTube,
+  startYouTubeHarness,
+  videoItem,
+  youTubeErrorReply,
+  type YouTubeHarness,
+} from './testFixtures';
 import { quotaDay } from '../quota';
 import { youTubeBuckets } from './request';
 
@@ -284,6 +293,128 @@ describe('youtube client', () => {
       assert.equal(err.info.code, 'search_quota');
       assert.deepEqual(pathsOf(h), ['/videos']);
       assert.equal((await h.ledger.usage(units)).used, 1);
+    });
+  });
+
+  describe('discoverFresh across regions and categories', () => {
+    const after = new Date('2026-05-08T00:00:00Z');
+    const fresh = (id: string, views: string) => videoItem(id, '2026-05-09T00:00:00Z', { statistics: { viewCount: views } });
+
+    it('when several regions and categories are configured, then it reads every chart once (1 unit each), skips a pair without a chart and returns each video once', async () => {
+      h = await startYouTubeHarness(
+        fakeYouTube({
+          channels: [],
+          charts: {
+            US: [fresh('usvideo0001', '10'), fresh('shared00001', '30')],
+            GB: [fresh('shared00001', '30')],
+            'US/10': [fresh('music000001', '20')],
+          },
+        }),
+        { regionCodes: ['US', 'GB'], categoryIds: ['10'] },
+      );
+      const found = await h.client.discoverFresh({ publishedAfter: after, limit: 3 });
+      assert.deepEqual(
+        found.map((v) => v.id),
+        ['shared00001', 'music000001', 'usvideo0001'],
+      );
+      const charts = h.stub.requests.map((r) => `${r.query.get('regionCode')}/${r.query.get('videoCategoryId') ?? '-'}`);
+      assert.deepEqual(charts, ['US/-', 'GB/-', 'US/10', 'GB/10'], 'GB/10 answered videoChartNotFound and was skipped');
+      assert.equal((await h.ledger.usage(units)).used, 4);
+      assert.equal((await h.ledger.usage(search)).used, 0, 'the charts filled the limit');
+    });
+
+    it('when no configured chart exists, then the not_found surfaces instead of an empty discovery', async () => {
+      h = await startYouTubeHarness(fakeYouTube({ channels: [], charts: {} }), { regionCodes: ['ZZ'] });
+      assert.equal((await rejection(h.client.discoverFresh({ publishedAfter: after, limit: 3 }))).kind, 'not_found');
+    });
+  });
+
+  describe('searchFresh', () => {
+    const after = new Date('2026-05-08T00:00:00Z');
+    const ids = Array.from({ length: 120 }, (_, i) => `tagged${String(i).padStart(5, '0')}`);
+    /** Newest first, an hour apart, all after `after`. */
+    const videos = ids.map((id, i) => videoItem(id, new Date(Date.UTC(2026, 4, 9, 12) - i * 60_000).toISOString()));
+
+    it('when following a hashtag, then it searches q="#tag" by date since publishedAfter and fetches the details, newest first', async () => {
+      h = await startYouTubeHarness(fakeYouTube({ channels: [], videos, searchIds: ids.slice(0, 3) }));
+      const found = await h.client.searchFresh({ signal: { kind: 'hashtag', name: 'catdance' }, publishedAfter: after, limit: 50 });
+      assert.deepEqual(
+        found.map((v) => v.id),
+        ids.slice(0, 3),
+      );
+      assert.deepEqual(pathsOf(h), ['/search', '/videos'], 'a page without nextPageToken is the last');
+      const [searchReq, details] = h.stub.requests;
+      assert.equal(searchReq?.query.get('q'), '#catdance');
+      assert.equal(searchReq?.query.get('order'), 'date');
+      assert.equal(searchReq?.query.get('type'), 'video');
+      assert.equal(searchReq?.query.get('publishedAfter'), after.toISOString());
+      assert.equal(searchReq?.query.get('maxResults'), '50');
+      assert.equal(details?.query.get('id'), ids.slice(0, 3).join(','));
+      assert.equal((await h.ledger.usage(search)).used, 1);
+    });
+
+    it('when more results than one page are wanted, then it pages only as far as the limit and asks videos.list 50 ids at a time', async () => {
+      h = await startYouTubeHarness(fakeYouTube({ channels: [], videos, searchIds: ids }));
+      const found = await h.client.searchFresh({ signal: { kind: 'keyword', name: 'cat dance' }, publishedAfter: after, limit: 70 });
+      assert.equal(found.length, 70);
+      assert.deepEqual(pathsOf(h), ['/search', '/search', '/videos', '/videos']);
+      const [first, second] = h.stub.requests;
+      assert.equal(first?.query.get('q'), 'cat dance', 'a keyword is searched as it is');
+      assert.deepEqual(
+        [first?.query.get('maxResults'), second?.query.get('maxResults'), second?.query.get('pageToken')],
+        ['50', '20', '50'],
+      );
+      assert.equal((await h.ledger.usage(search)).used, 2);
+    });
+
+    it('when the search finds nothing (empty items), then it returns no videos and spends no videos.list call', async () => {
+      h = await startYouTubeHarness(fakeYouTube({ channels: [], videos, searchIds: [] }));
+      assert.deepEqual(await h.client.searchFresh({ signal: { kind: 'hashtag', name: 'nobody' }, publishedAfter: after, limit: 50 }), []);
+      assert.deepEqual(pathsOf(h), ['/search']);
+    });
+
+    it('when search returns a video older than publishedAfter or one videos.list no longer knows, then neither is returned', async () => {
+      const old = videoItem('oldvideo001', '2026-05-01T00:00:00Z');
+      h = await startYouTubeHarness(
+        fakeYouTube({ channels: [], videos: [videos[0]!, old], searchIds: [ids[0]!, 'oldvideo001', 'deleted0001'] }),
+      );
+      const found = await h.client.searchFresh({ signal: { kind: 'hashtag', name: 'catdance' }, publishedAfter: after, limit: 50 });
+      assert.deepEqual(
+        found.map((v) => v.id),
+        [ids[0]],
+      );
+    });
+
+    it('when asked to follow a sound, then it is bad_input without any call (YouTube has no sounds)', async () => {
+      h = await startYouTubeHarness(fakeYouTube({ channels: [], videos, searchIds: ids }));
+      assert.deepEqual(h.client.capabilities.searchBy, ['hashtag', 'keyword']);
+      const err = await rejection(h.client.searchFresh({ signal: { kind: 'sound', name: '123' }, publishedAfter: after, limit: 10 }));
+      assert.equal(err.kind, 'bad_input');
+      assert.equal(h.stub.requests.length, 0);
+    });
+
+    it('when the search bucket is spent, then it throws quota_exhausted before calling, while the charts still work', async () => {
+      h = await startYouTubeHarness(fakeYouTube({ channels: [], videos, popular: [videos[0]!], searchIds: ids }), { dailySearchCalls: 0 });
+      const err = await rejection(
+        h.client.searchFresh({ signal: { kind: 'hashtag', name: 'catdance' }, publishedAfter: after, limit: 10 }),
+      );
+      assert.equal(err.kind, 'quota_exhausted');
+      assert.equal(err.info.code, 'search_quota');
+      assert.equal(h.stub.requests.length, 0);
+      assert.equal((await h.client.discoverFresh({ publishedAfter: after, limit: 1 })).length, 1);
+    });
+
+    it('when YouTube itself answers quotaExceeded to search, then the search bucket is exhausted for the day and the units bucket is not', async () => {
+      h = await startYouTubeHarness((req) =>
+        req.path.endsWith('/search') ? youTubeErrorReply(403, 'quotaExceeded') : fakeYouTube({ channels: [], popular: [videos[0]!] })(req),
+      );
+      const err = await rejection(
+        h.client.searchFresh({ signal: { kind: 'hashtag', name: 'catdance' }, publishedAfter: after, limit: 10 }),
+      );
+      assert.equal(err.kind, 'quota_exhausted');
+      assert.equal((await h.ledger.usage(search)).remaining, 0);
+      assert.equal((await h.ledger.usage(units)).used, 0);
+      assert.equal((await h.client.discoverFresh({ publishedAfter: after, limit: 1 })).length, 1);
     });
   });
 

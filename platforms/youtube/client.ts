@@ -1,18 +1,21 @@
 /**
  * The YouTube Data API v3 adapter (PlatformClient) for public data with an API key. Every call is
  * a cheap list call (1 unit); creators are enumerated through their uploads playlist, never
- * through search (100 calls a day, kept for Trend Watch discovery).
+ * through search (100 calls a day, kept for Trend Watch discovery: a broad search when the charts
+ * are not enough, and targeted searches that follow a rising hashtag or keyword).
  */
 import { PlatformError } from '../errors';
-import type { Capabilities, Creator, CreatorRef, PlatformClient, Video, VideoStats } from '../types';
+import type { Capabilities, Creator, CreatorRef, PlatformClient, Signal, Video, VideoStats } from '../types';
 import { toCreator, toVideo, toVideoStats, YOUTUBE_SOURCE } from './normalize';
 import { createYouTubeGet, youTubeBuckets, type YouTubeRequestOptions } from './request';
 import type { z } from 'zod';
 import { channelsCall, playlistItemsCall, searchCall, videosCall, type VideoItem } from './schemas';
 
 export interface YouTubeClientOptions extends Omit<YouTubeRequestOptions, 'clock'> {
-  /** Region of the mostPopular chart and of discovery search; default US. */
-  regionCode?: string;
+  /** Regions whose mostPopular charts discovery reads; the first also scopes its broad search. Default US. */
+  regionCodes?: string[];
+  /** Video categories (e.g. 10 Music, 20 Gaming) whose charts discovery also reads in every region. Default none. */
+  categoryIds?: string[];
   clock?: () => Date;
 }
 
@@ -32,6 +35,8 @@ export const YOUTUBE_CAPABILITIES: Capabilities = {
   shares: false,
   discovery: true,
   maxBatchSize: YOUTUBE_MAX_IDS,
+  // search.list q="#tag" or q="words"; YouTube has no notion of a sound.
+  searchBy: ['hashtag', 'keyword'],
   notes:
     'Public data with an API key; 10,000 units a day (1 per call, up to 50 videos each) and 100 search calls a day, reset at midnight Pacific. No share counts; likes may be hidden; subscriber counts are rounded to 3 significant figures; "short" is a duration hint (≤ 180 s).',
 };
@@ -43,10 +48,20 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 const newestFirst = (a: Video, b: Video): number => b.publishedAt.localeCompare(a.publishedAt);
+const mostViewedFirst = (a: Video, b: Video): number => (b.metrics.views ?? -1) - (a.metrics.views ?? -1);
+
+/** What search.list's q looks for: a hashtag as "#tag" (YouTube matches the tag), a keyword as it is. */
+function searchQuery(signal: Signal): string {
+  return signal.kind === 'hashtag' ? `#${signal.name.replace(/^#/, '')}` : signal.name;
+}
 
 export function createYouTubeClient(options: YouTubeClientOptions): PlatformClient {
   const clock = options.clock ?? (() => new Date());
-  const regionCode = options.regionCode ?? 'US';
+  const regionCodes = options.regionCodes?.length ? options.regionCodes : ['US'];
+  // Every region's overall chart, then each category's chart in every region.
+  const charts = [undefined, ...(options.categoryIds ?? [])].flatMap((categoryId) =>
+    regionCodes.map((regionCode) => ({ regionCode, categoryId })),
+  );
   const buckets = youTubeBuckets(options.dailyUnits, options.dailySearchCalls);
   const get = createYouTubeGet({ ...options, clock }, buckets);
   /** Channel id → uploads playlist id; it never changes, so one lookup per channel per process. */
@@ -106,6 +121,50 @@ export function createYouTubeClient(options: YouTubeClientOptions): PlatformClie
     return ids;
   }
 
+  /**
+   * The videos of every configured chart, most popular first. A region or category without a
+   * chart (not_found) is skipped; a spent unit bucket ends the round with what it has, unless it
+   * has nothing yet. The same video on several charts comes once.
+   */
+  async function chartVideos(): Promise<Video[]> {
+    const videos = new Map<string, Video>();
+    let firstError: unknown;
+    for (const { regionCode, categoryId } of charts) {
+      try {
+        const params = { chart: 'mostPopular', regionCode, maxResults: '50', ...(categoryId ? { videoCategoryId: categoryId } : {}) };
+        const { body, fetchedAt } = await get('videos', VIDEOS, params);
+        for (const item of body.items) if (!videos.has(item.id)) videos.set(item.id, toVideo(item, fetchedAt));
+      } catch (err) {
+        if (!(err instanceof PlatformError && (err.kind === 'not_found' || err.kind === 'quota_exhausted'))) throw err;
+        firstError ??= err;
+        if (err.kind === 'quota_exhausted') break;
+      }
+    }
+    if (videos.size === 0 && firstError) throw firstError;
+    return [...videos.values()];
+  }
+
+  /** search.list for q ordered by date, newest first, paging only until `limit` ids (1 search call per page). */
+  async function searchNewestIds(q: string, publishedAfter: Date, limit: number): Promise<string[]> {
+    const ids = new Set<string>();
+    let pageToken: string | undefined;
+    do {
+      const params: Record<string, string> = {
+        q,
+        type: 'video',
+        order: 'date',
+        publishedAfter: publishedAfter.toISOString(),
+        maxResults: String(Math.min(50, limit - ids.size)),
+        ...(pageToken ? { pageToken } : {}),
+      };
+      const { body } = await get('search', SEARCH, params);
+      for (const item of body.items) if (ids.size < limit) ids.add(item.id.videoId);
+      // An empty page ends the search even if it names a next one: nothing newer is coming.
+      pageToken = ids.size < limit && body.items.length > 0 ? body.nextPageToken : undefined;
+    } while (pageToken);
+    return [...ids];
+  }
+
   return {
     platform: 'youtube',
     source: YOUTUBE_SOURCE,
@@ -150,29 +209,41 @@ export function createYouTubeClient(options: YouTubeClientOptions): PlatformClie
     async discoverFresh({ publishedAfter, limit }): Promise<Video[]> {
       if (limit <= 0) return [];
       const isFresh = (v: Video): boolean => new Date(v.publishedAt) > publishedAfter;
-      // The chart (1 unit) comes with metrics; search (the scarce bucket) only when it is not enough.
-      const chart = await get('videos', VIDEOS, { chart: 'mostPopular', regionCode, maxResults: '50' });
-      const found = new Map(
-        chart.body.items
-          .map((item) => toVideo(item, chart.fetchedAt))
-          .filter(isFresh)
-          .map((v) => [v.id, v]),
-      );
+      // The charts (1 unit each) come with metrics; search (the scarce bucket) only when they are not enough.
+      const found = new Map((await chartVideos()).filter(isFresh).map((v) => [v.id, v]));
 
       if (found.size < limit) {
         let searchIds: string[] = [];
         try {
-          const params = { type: 'video', publishedAfter: publishedAfter.toISOString(), order: 'viewCount', regionCode, maxResults: '50' };
+          const params = {
+            type: 'video',
+            publishedAfter: publishedAfter.toISOString(),
+            order: 'viewCount',
+            regionCode: regionCodes[0]!,
+            maxResults: '50',
+          };
           searchIds = (await get('search', SEARCH, params)).body.items.map((item) => item.id.videoId);
         } catch (err) {
-          // A spent search bucket still leaves the chart's videos worth returning.
+          // A spent search bucket still leaves the charts' videos worth returning.
           if (!(err instanceof PlatformError && err.kind === 'quota_exhausted' && found.size > 0)) throw err;
         }
         const details = await fetchVideoItems(searchIds.filter((id) => !found.has(id)));
         for (const video of details.map(({ item, fetchedAt }) => toVideo(item, fetchedAt)).filter(isFresh)) found.set(video.id, video);
       }
       // Most viewed first: the videos most worth monitoring when the limit cuts the list.
-      return [...found.values()].sort((a, b) => (b.metrics.views ?? -1) - (a.metrics.views ?? -1)).slice(0, limit);
+      return [...found.values()].sort(mostViewedFirst).slice(0, limit);
+    },
+
+    async searchFresh({ signal, publishedAfter, limit }): Promise<Video[]> {
+      if (!YOUTUBE_CAPABILITIES.searchBy.includes(signal.kind))
+        throw new PlatformError('youtube', 'bad_input', `YouTube cannot be searched by ${signal.kind}`);
+      if (limit <= 0) return [];
+      const ids = await searchNewestIds(searchQuery(signal), publishedAfter, limit);
+      return (await fetchVideoItems(ids))
+        .map(({ item, fetchedAt }) => toVideo(item, fetchedAt))
+        .filter((v) => new Date(v.publishedAt) > publishedAfter)
+        .sort(newestFirst)
+        .slice(0, limit);
     },
   };
 }

@@ -19,7 +19,8 @@ const REAUTH_REASONS = new Set([
   'ipRefererBlocked',
   'authError',
 ]);
-const NOT_FOUND_REASONS = new Set(['notFound', 'channelNotFound', 'playlistNotFound', 'videoNotFound']);
+// videoChartNotFound: no mostPopular chart for this region and category (not every pair has one).
+const NOT_FOUND_REASONS = new Set(['notFound', 'channelNotFound', 'playlistNotFound', 'videoNotFound', 'videoChartNotFound']);
 
 export interface ErrorAnswer {
   status: number;

@@ -19,5 +19,7 @@ export function youTubeClientFromConfig(config: Config, quota: QuotaLedger, cloc
     clock,
     dailyUnits: config.YOUTUBE_DAILY_QUOTA_UNITS,
     dailySearchCalls: config.YOUTUBE_DAILY_SEARCH_CALLS,
+    regionCodes: config.TREND_DISCOVERY_REGIONS,
+    categoryIds: config.TREND_DISCOVERY_CATEGORIES,
   });
 }

@@ -104,9 +104,13 @@ export function videosCall<P extends VideoPart>(parts: readonly P[]) {
 /**
  * search.list: `part=snippet` is the only value it documents, but we read nothing from the
  * snippet, only each result's `id` (which every part carries), so the snippet is not validated.
+ * The last page has no nextPageToken.
  */
 export function searchCall() {
-  return { part: 'snippet', schema: z.object({ items: z.array(z.object({ id: z.object({ videoId: z.string().min(1) }) })) }) };
+  return {
+    part: 'snippet',
+    schema: z.object({ nextPageToken: z.string().optional(), items: z.array(z.object({ id: z.object({ videoId: z.string().min(1) }) })) }),
+  };
 }
 
 /** Google's error body; every field optional, since gateways answer other shapes too. */

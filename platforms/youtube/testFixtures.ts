@@ -82,8 +82,14 @@ export interface FakeYouTube {
   /** Uploads playlist id → its items' {videoId, videoPublishedAt}, newest first. */
   uploads?: Record<string, { videoId: string; videoPublishedAt?: string }[]>;
   videos?: Record<string, unknown>[];
+  /** The mostPopular chart of every region and category (unless `charts` is given). */
   popular?: Record<string, unknown>[];
+  /** Charts by "REGION" or "REGION/categoryId"; a pair not listed answers 404 videoChartNotFound. */
+  charts?: Record<string, Record<string, unknown>[]>;
+  /** search.list results in order, paged by maxResults with a numeric nextPageToken (none on the last page). */
   searchIds?: string[];
+  /** search.list results per q (a targeted search), instead of searchIds; an unknown q finds nothing. */
+  searchByQuery?: Record<string, string[]>;
   pageSize?: number;
 }
 
@@ -128,16 +134,26 @@ export function fakeYouTube(data: FakeYouTube): StubHandler {
         return { body: { items, ...(start + pageSize < all.length ? { nextPageToken: String(start + pageSize) } : {}) } };
       }
       case `${BASE_PATH}/videos`: {
-        if (q.get('chart') === 'mostPopular') return { body: { kind: 'youtube#videoListResponse', items: cut(data.popular ?? []) } };
+        if (q.get('chart') === 'mostPopular') {
+          const category = q.get('videoCategoryId');
+          const chart = data.charts ? data.charts[`${q.get('regionCode')}${category ? `/${category}` : ''}`] : (data.popular ?? []);
+          if (!chart) return youTubeErrorReply(404, 'videoChartNotFound');
+          return { body: { kind: 'youtube#videoListResponse', items: cut(chart) } };
+        }
         const ids = (q.get('id') ?? '').split(',');
         return { body: { kind: 'youtube#videoListResponse', items: cut((data.videos ?? []).filter((v) => ids.includes(v.id as string))) } };
       }
-      case `${BASE_PATH}/search`:
+      case `${BASE_PATH}/search`: {
+        const query = q.get('q');
+        const all = (query !== null && data.searchByQuery ? data.searchByQuery[query] : data.searchIds) ?? [];
+        const start = Number(q.get('pageToken') ?? 0);
+        const end = start + Number(q.get('maxResults') ?? 5);
         return {
           body: {
             kind: 'youtube#searchListResponse',
+            ...(end < all.length ? { nextPageToken: String(end) } : {}),
             items: cut(
-              (data.searchIds ?? []).map((videoId) => ({
+              all.slice(start, end).map((videoId) => ({
                 kind: 'youtube#searchResult',
                 id: { kind: 'youtube#video', videoId },
                 snippet: { title: videoId },
@@ -145,6 +161,7 @@ export function fakeYouTube(data: FakeYouTube): StubHandler {
             ),
           },
         };
+      }
       default:
         return youTubeErrorReply(404, 'notFound');
     }

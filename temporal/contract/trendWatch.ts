@@ -1,7 +1,7 @@
 /** The Trend Watch workflows (monitor, discovery, analysis, cleanup) as their callers see them. Workflow-safe. */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { TrendVideoStatus } from '../../lib/domain/trendVideoStatus';
-import type { PlatformName } from '../../platforms/types';
+import type { PlatformName, SignalKind } from '../../platforms/types';
 
 export interface TrendMonitorInput {
   /** The trend_videos row id (histories recorded before ids were numbers carry it as text; both work). */
@@ -34,17 +34,46 @@ export const monitorState = defineQuery<TrendMonitorState>('state');
 
 export interface TrendDiscoveryInput {
   platforms: PlatformName[];
-  /** Videos published longer ago than this are not fresh. */
-  freshWindowMs: number;
+  /**
+   * No longer read: the activity counts the fresh window (TREND_FRESH_DAYS) back from data time.
+   * Schedules and runs made before data time existed still carry it.
+   */
+  freshWindowMs?: number;
   /** Most new videos per platform and run. */
   cap: number;
   /** Triggered by a user (POST /api/trends/discover): spends only the manual share of each quota. */
   manual?: boolean;
 }
 
+/** One rising signal a discovery run followed with a targeted query, and what it brought. */
+export interface SignalFollow {
+  kind: SignalKind;
+  name: string;
+  /** Why the plan chose it (its evidence, and how an earlier follow went). */
+  reason: string;
+  found: number;
+  inserted: number;
+  /** The query failed (the others still ran). */
+  error?: string;
+}
+
+/** What following rising signals did on one platform: the plan and the quota it spent. */
+export interface FollowSignalsResult {
+  plan: SignalFollow[];
+  /** Rising signals over this run's budget, left for a later run. */
+  skipped: number;
+  budget: { queries: number; basis: string };
+  /** Calls spent from the platform's daily search bucket and left in it; with no such bucket, queries made and null. */
+  quota: { spent: number; left: number | null };
+}
+
 export interface TrendDiscoveryResult {
   perPlatform: Record<string, { found: number; inserted: number } | { error: string }>;
+  /** Per platform, the rising signals followed (absent in runs before discovery followed signals). */
+  follows?: Record<string, FollowSignalsResult | { error: string }>;
   monitorsStarted: number;
+  /** The incremental analysis run after discovery (absent in older runs). */
+  analysis?: TrendAnalysisResult | { error: string };
 }
 
 export interface TrendAnalysisResult {
