@@ -69,7 +69,8 @@ function method(o: { days: number; warmupHours: number; creators: number; platfo
     `(simulated worlds of ${o.creators} creators per platform, the seed's random waves and decoys), through the product's real`,
     'activities (`createActivities`): discovery, snapshots through the real stats batcher, analysis and cleanup, on PostgreSQL',
     "and Redis. Temporal is replaced by a driver on a virtual clock that calls the activities in the workflows' order at the",
-    'instants their schedules and timers would: discovery every 4 h followed by the incremental analysis, the full analysis',
+    'instants their schedules and timers would: discovery every 4 h (the broad pass, then the rising signals it follows, per platform)',
+    'followed by the incremental analysis, the full analysis',
     'every 6 h, cleanup daily, and every discovered video snapshotted at once and then on its own grid point every 2 h for',
     '7 days (monitors are not workflows here; snapshots due at one instant run concurrently so they batch). Scored against',
     "the simulator's ground truth: a name counts as reported when a run wrote it emerging or peaking during the evaluated",
@@ -139,7 +140,7 @@ async function main(): Promise<void> {
         });
         const c = run.counts;
         console.log(
-          `seed ${seed}: ${c.videosDiscovered} videos, ${c.snapshots} snapshots (${c.snapshotFailures} failed), ` +
+          `seed ${seed}: ${c.videosDiscovered} videos (${c.signalsFollowed} signals followed), ${c.snapshots} snapshots (${c.snapshotFailures} failed), ` +
             `${c.platformCalls} stats calls (${c.idsPerCall?.toFixed(1) ?? '–'} ids each), ${c.analysisRuns} analysis runs, ` +
             `${run.truth.length} ground-truth events, ${(run.wallMs / 1000).toFixed(0)} s ` +
             `(${Object.entries(c.wallMsBy)

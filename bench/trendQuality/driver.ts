@@ -69,6 +69,8 @@ export interface TrendQualityCounts {
   analysisRuns: number;
   cleanupRuns: number;
   videosDiscovered: number;
+  /** Targeted queries discovery ran for rising signals. */
+  signalsFollowed: number;
   snapshots: number;
   /** Distinct instants at which monitors woke (each one a batch, one after the other). */
   wakeInstants: number;
@@ -234,6 +236,7 @@ export async function runTrendQuality(services: TrendQualityServices, options: T
     analysisRuns: 0,
     cleanupRuns: 0,
     videosDiscovered: 0,
+    signalsFollowed: 0,
     snapshots: 0,
     wakeInstants: 0,
     snapshotFailures: 0,
@@ -318,20 +321,19 @@ export async function runTrendQuality(services: TrendQualityServices, options: T
       services.logger.warn({ platform, err: (err as Error).message }, `benchmark ${step} failed`);
     }
   };
-  // Until discovery follows rising signals on main (activities/trendDiscovery.ts), the step is skipped.
-  const followRisingSignals = (
-    activities as Partial<Record<'followRisingSignals', (input: { platform: PlatformName }) => Promise<unknown>>>
-  ).followRisingSignals;
-
   const discover = async (now: number) => {
     counts.discoveryRuns++;
-    const publishedAfter = iso(now - settings.freshWindowMs);
     for (const platform of options.platforms) {
       await attempt('discovery', platform, async () => {
-        const { inserted } = await activities.discoverTrendVideos({ platform, publishedAfter, limit: settings.discoveryCap });
+        // The fresh window counts back from data time now (the activity's clock).
+        const { inserted } = await activities.discoverTrendVideos({ platform, limit: settings.discoveryCap });
         counts.videosDiscovered += inserted;
       });
-      if (followRisingSignals) await attempt('following rising signals', platform, () => followRisingSignals({ platform }));
+      await attempt('following rising signals', platform, async () => {
+        const { plan } = await activities.followRisingSignals({ platform });
+        counts.signalsFollowed += plan.length;
+        counts.videosDiscovered += plan.reduce((n, follow) => n + follow.inserted, 0);
+      });
     }
     await adoptNewVideos(now);
   };
