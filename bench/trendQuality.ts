@@ -6,6 +6,7 @@
  *
  *   npm run bench:trend-quality
  *   npm run bench:trend-quality -- --seeds 1,2,3,4,5 --days 7 --creators 200 --platforms youtube,tiktok --write-docs
+ *   … --wake-minutes 10   monitors wake up to 10 min after their grid point (fewer, fuller wake-ups: faster on a slow machine)
  *
  * Each seed gets a fresh dedicated database (blogger_analytics_bench next to DATABASE_URL, or
  * --database-url) and an emptied dedicated Redis database (index 11 of REDIS_URL, or --redis-url).
@@ -63,7 +64,7 @@ async function machine(db: ReturnType<typeof createDb>): Promise<string> {
   return `${os.availableParallelism()} cores (${cpu}), ${ram} GiB RAM, Node ${process.version}, PostgreSQL ${rows[0]?.server_version ?? '?'}`;
 }
 
-function method(o: { days: number; warmupHours: number; creators: number; platforms: PlatformName[] }): string {
+function method(o: { days: number; warmupHours: number; creators: number; platforms: PlatformName[]; wakeQuantumMs: number }): string {
   return [
     `Each seed simulates ${o.warmupHours} h of warm-up and then ${o.days} evaluated days on ${o.platforms.join(' and ')}`,
     `(simulated worlds of ${o.creators} creators per platform, the seed's random waves and decoys), through the product's real`,
@@ -75,6 +76,9 @@ function method(o: { days: number; warmupHours: number; creators: number; platfo
     '7 days (monitors are not workflows here; snapshots due at one instant run concurrently so they batch). Scored against',
     "the simulator's ground truth: a name counts as reported when a run wrote it emerging or peaking during the evaluated",
     'days; recall over the waves peaking in them, precision over every reported name, lead = peak − first report.',
+    o.wakeQuantumMs
+      ? `Monitors woke at the next multiple of ${o.wakeQuantumMs / 60_000} min after their grid point (up to that late; their slots stay on the grid).`
+      : 'Monitors woke exactly on their grid points.',
     GROUND_TRUTH_SOURCE,
   ].join(' ');
 }
@@ -88,6 +92,7 @@ async function main(): Promise<void> {
       creators: { type: 'string', default: '200' },
       platforms: { type: 'string', default: 'youtube,tiktok' },
       concurrency: { type: 'string', default: '32' },
+      'wake-minutes': { type: 'string', default: '0' },
       'database-url': { type: 'string' },
       'redis-url': { type: 'string' },
       'write-docs': { type: 'boolean', default: false },
@@ -100,6 +105,7 @@ async function main(): Promise<void> {
     creators: Number(values.creators),
     platforms: parsePlatforms(values.platforms),
     concurrency: Number(values.concurrency),
+    wakeQuantumMs: Number(values['wake-minutes']) * 60_000,
   };
   const config = getConfig();
   const databaseUrl = values['database-url'] ?? withPath(config.DATABASE_URL, '/blogger_analytics_bench');
@@ -115,6 +121,13 @@ async function main(): Promise<void> {
   );
   const results: SeedResult[] = [];
   let machineLine = '';
+  /** The docs section, rewritten after every seed: an interrupted run still records the seeds it finished. */
+  const writeDocs = async () => {
+    const wake = options.wakeQuantumMs ? ` --wake-minutes ${options.wakeQuantumMs / 60_000}` : '';
+    const command = `npm run bench:trend-quality -- --seeds ${seeds.join(',')} --days ${options.days} --warmup-hours ${options.warmupHours} --creators ${options.creators} --platforms ${options.platforms.join(',')}${wake} --write-docs`;
+    const existing = await readFile(DOCS, 'utf8').catch(() => null);
+    await writeFile(DOCS, withSection(existing, docsSection(results, { command, machine: machineLine, method: method(options) })));
+  };
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
     for (const seed of seeds) {
@@ -151,6 +164,7 @@ async function main(): Promise<void> {
         if (fps.length) console.log(`  false positives (top ${fps.length} of ${run.report.falsePositives.length}): ${fps.join('; ')}`);
         const missed = run.report.waves.filter((w) => w.leadHours === null).map((w) => w.names[0]);
         if (missed.length) console.log(`  waves missed: ${missed.join(', ')}`);
+        if (values['write-docs']) await writeDocs();
       } finally {
         await db.destroy();
       }
@@ -160,12 +174,7 @@ async function main(): Promise<void> {
   }
 
   console.log(`\n${consoleTable(results)}\n\ntargets: ${targetsLine()}`);
-  if (values['write-docs']) {
-    const command = `npm run bench:trend-quality -- --seeds ${seeds.join(',')} --days ${options.days} --warmup-hours ${options.warmupHours} --creators ${options.creators} --platforms ${options.platforms.join(',')} --write-docs`;
-    const existing = await readFile(DOCS, 'utf8').catch(() => null);
-    await writeFile(DOCS, withSection(existing, docsSection(results, { command, machine: machineLine, method: method(options) })));
-    console.log(`wrote ${path.relative(PROJECT_ROOT, DOCS)}`);
-  }
+  if (values['write-docs']) console.log(`wrote ${path.relative(PROJECT_ROOT, DOCS)}`);
 }
 
 main().catch(exitWithReason);

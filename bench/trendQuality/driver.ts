@@ -49,6 +49,12 @@ export interface TrendQualityOptions {
   start?: number;
   /** Snapshots in flight at once. */
   concurrency?: number;
+  /**
+   * 0 (default): every monitor wakes exactly on its grid point. Q > 0: monitors wake at the next
+   * multiple of Q ms instead, up to Q late (like a busy worker's lateness); their slots stay on the
+   * grid. Fewer, fuller wake-ups: a faster run where the machine is slow.
+   */
+  wakeQuantumMs?: number;
   /** The stats batcher's gathering window (real ms). */
   batchWindowMs?: number;
   onProgress?: (progress: TrendQualityProgress) => void;
@@ -117,16 +123,19 @@ interface Monitor {
   anchor: number;
 }
 
-/** Monitors by the instant their next slot is due. */
+/** Monitors by the instant they wake for their next slot. */
 class MonitorAgenda {
   private readonly due = new Map<number, Monitor[]>();
   private readonly byVideo = new Map<number, number>();
+
+  constructor(private readonly quantumMs: number) {}
 
   get size(): number {
     return this.byVideo.size;
   }
 
-  add(at: number, monitor: Monitor): void {
+  add(dueAt: number, monitor: Monitor): void {
+    const at = this.quantumMs > 0 ? Math.ceil(dueAt / this.quantumMs) * this.quantumMs : dueAt;
     const list = this.due.get(at);
     if (list) list.push(monitor);
     else this.due.set(at, [monitor]);
@@ -258,7 +267,7 @@ export async function runTrendQuality(services: TrendQualityServices, options: T
     counts.wakeInstants++;
     await timed('snapshots', () => inPool(due, concurrency, snapshot));
   };
-  const agenda = new MonitorAgenda();
+  const agenda = new MonitorAgenda(options.wakeQuantumMs ?? 0);
   const iso = (ms: number) => new Date(ms).toISOString();
 
   const slotTime = (m: Monitor, slot: number) => m.anchor + (slot - 1) * settings.snapshotIntervalMs;
