@@ -101,6 +101,22 @@ export async function createDatabaseIfMissing(url: URL): Promise<void> {
   }
 }
 
+/** Drops the database (closing its connections) and creates it empty: a test or benchmark run's clean slate. */
+export async function recreateDatabase(urlText: string): Promise<void> {
+  const url = new URL(urlText);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const client = new PgClient({ connectionString: maintenance.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+  await createDatabaseIfMissing(url);
+}
+
 // ---------------------------------------------------------------- Redis
 
 async function redisReachable(url: string): Promise<boolean> {

@@ -10,27 +10,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { Client as PgClient } from 'pg';
 import { migrateLatest, createDb } from '../db';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
-import { createDatabaseIfMissing, ensureServices, exitWithReason } from './services';
+import { ensureServices, exitWithReason, recreateDatabase } from './services';
 
 const ALL_SUITES = '{lib,db,api,activities,workflows,temporal,platforms,scripts,test}/**/*.test.ts';
-
-async function recreateDatabase(urlText: string): Promise<void> {
-  const url = new URL(urlText);
-  const name = decodeURIComponent(url.pathname.slice(1));
-  const maintenance = new URL(url);
-  maintenance.pathname = '/postgres';
-  const client = new PgClient({ connectionString: maintenance.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-  await createDatabaseIfMissing(url);
-}
 
 async function main(): Promise<number> {
   const config = getConfig();

@@ -1,0 +1,112 @@
+/**
+ * How the trend quality benchmark shows its figures: the console table, the false positives to
+ * tune against, and the section of docs/benchmarks.md (between its own markers, so other
+ * benchmarks keep their sections in the same file). Pure.
+ */
+import { meetsTargets, TARGETS, type QualityReport, type ReportedName } from './score';
+
+export interface SeedResult {
+  seed: number;
+  report: QualityReport;
+  wallMs: number;
+  snapshots: number;
+  videos: number;
+}
+
+export interface BenchDescription {
+  command: string;
+  machine: string;
+  method: string;
+}
+
+export const SECTION_START = '<!-- bench:trend-quality:start -->';
+export const SECTION_END = '<!-- bench:trend-quality:end -->';
+
+const fixed = (value: number | null, digits = 2) => (value === null ? '–' : value.toFixed(digits));
+const hours = (value: number | null) => (value === null ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)} h`);
+const name = (r: ReportedName) => `${r.kind}:${r.name}`;
+
+/** One row per seed: the figures the issue's targets speak of. */
+export function seedRows(results: SeedResult[]): string[][] {
+  return results.map(({ seed, report, wallMs, snapshots }) => [
+    String(seed),
+    fixed(report.recall),
+    fixed(report.precision),
+    hours(report.medianLeadHours),
+    `${report.detected}/${report.waveCount}`,
+    String(report.falsePositives.length),
+    report.decoysReported.length ? report.decoysReported.map(name).join(', ') : 'none',
+    meetsTargets(report) ? 'yes' : 'no',
+    String(snapshots),
+    `${(wallMs / 1000).toFixed(0)} s`,
+  ]);
+}
+
+const HEADER = [
+  'seed',
+  'recall',
+  'precision',
+  'median lead',
+  'detected/waves',
+  'false positives',
+  'decoys reported',
+  'targets met',
+  'snapshots',
+  'runtime',
+];
+
+export function consoleTable(results: SeedResult[]): string {
+  const rows = [HEADER, ...seedRows(results)];
+  const widths = HEADER.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n');
+}
+
+export function markdownTable(results: SeedResult[]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(HEADER), line(HEADER.map(() => '---')), ...seedRows(results).map(line)].join('\n');
+}
+
+/** The top false positives of a run, for tuning. */
+export function falsePositiveLines(report: QualityReport, top = 10): string[] {
+  return report.falsePositives
+    .slice(0, top)
+    .map((r) => `${name(r)} (${r.runs} runs, ${r.statuses.join('/')}${r.decoy ? `, ${r.decoy} decoy` : ''})`);
+}
+
+export function targetsLine(): string {
+  return `recall ≥ ${TARGETS.recall}, precision ≥ ${TARGETS.precision}, median lead ≥ ${TARGETS.medianLeadHours} h before the peak, no evergreen or solo-hit decoy reported as emerging — on at least five seeds`;
+}
+
+export function docsSection(results: SeedResult[], description: BenchDescription): string {
+  const met = results.filter((r) => meetsTargets(r.report)).length;
+  return [
+    SECTION_START,
+    '## Trend Watch detection quality',
+    '',
+    `Machine: ${description.machine}`,
+    '',
+    'Command:',
+    '',
+    '```sh',
+    description.command,
+    '```',
+    '',
+    description.method,
+    '',
+    `Targets (issue 12): ${targetsLine()}.`,
+    '',
+    markdownTable(results),
+    '',
+    `Seeds meeting every target: ${met} of ${results.length}.`,
+    SECTION_END,
+  ].join('\n');
+}
+
+/** The file with this benchmark's section replaced (or appended), everything else untouched. */
+export function withSection(file: string | null, section: string): string {
+  if (file === null) return `# Benchmarks\n\n${section}\n`;
+  const start = file.indexOf(SECTION_START);
+  const end = file.indexOf(SECTION_END);
+  if (start >= 0 && end > start) return file.slice(0, start) + section + file.slice(end + SECTION_END.length);
+  return `${file.trimEnd()}\n\n${section}\n`;
+}
