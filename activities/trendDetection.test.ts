@@ -78,6 +78,19 @@ describe('trend detection against each name’s baseline (activity, real Postgre
     assert.deepEqual(await trendNames(), []);
   });
 
+  it('when a dense tag’s newest slice arrives from a full follow page, then it is not evidence: the tag and the names it carries stay quiet', async () => {
+    await evergreenWorld(RUN_AT, 7);
+    // #recipe: 4 creators a day all week; a full page brings 40 of today's at once.
+    for (let window = 0; window < 7; window++) await post(RUN_AT, window, creators(`r${window}-`, 4), { hashtags: ['recipe'] });
+    await post(RUN_AT, 0, creators('page', 40), { hashtags: ['recipe'], keywords: ['kitchen'], evidence: false });
+    await analyze(RUN_AT);
+    assert.deepEqual(await trendNames(), []);
+    // The same videos as evidence: proof the fixture would otherwise burst.
+    await testDb()('trend_videos').update({ evidence: true });
+    await analyze(RUN_AT + DAY / 4);
+    assert.ok((await trendNames()).length > 0, 'counted, the slice would look like a burst');
+  });
+
   it('when the product has just started (no earlier day known), then even a tag of 30 creators is no trend yet', async () => {
     await post(RUN_AT, 0, creators('c', 30), { hashtags: ['brandnew'] });
     await analyze(RUN_AT);

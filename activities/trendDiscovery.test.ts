@@ -195,6 +195,34 @@ describe('following rising signals (activity)', function () {
       assert.equal(second.skipped, 1, 'ripple waits: followed recently with nothing new');
     });
 
+    it('when a targeted query comes back full, then its videos are recorded but kept out of trend evidence; a short page counts', async () => {
+      const activities = await activitiesAt(manualClock(T0));
+      await seedRisingTags('tiktok', { dense: 4, rare: 3 }, { at: T0, windowMs: DAY });
+      // A full page (the query's limit) is only the dense name's newest slice.
+      answers.dense = Array.from({ length: 50 }, (_, i) =>
+        video(String(7200000000000000000n + BigInt(i)), `d${i}`, 'dense', T0 - HOUR - i),
+      );
+      answers.rare = [video('7100000000000000005', 'newr', 'rare', T0 - HOUR)];
+
+      const result = await activities.followRisingSignals({ platform: 'tiktok' });
+      assert.deepEqual(
+        result.plan.map((f) => [f.name, f.found, f.inserted]),
+        [
+          ['dense', 50, 50],
+          ['rare', 1, 1],
+        ],
+      );
+      const rows = await TrendVideo.query(testDb()).whereIn('creatorId', ['d0', 'd49', 'newr']).orderBy('creatorId');
+      assert.deepEqual(
+        rows.map((r) => [r.creatorId, r.evidence]),
+        [
+          ['d0', false],
+          ['d49', false],
+          ['newr', true],
+        ],
+      );
+    });
+
     it('when one targeted query fails, then its entry carries the error and the others still run and record', async () => {
       const activities = await activitiesAt(manualClock(T0));
       await seedRisingTags('tiktok', { wave: 4, ripple: 3 }, { at: T0, windowMs: DAY });

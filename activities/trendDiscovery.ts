@@ -29,7 +29,8 @@ const FOLLOWS_TTL_SECONDS = 14 * 86_400;
 
 export const followsKey = (platform: PlatformName) => `trend:follows:${platform}`;
 
-export function toRow(video: Video) {
+/** A discovered video's row; `evidence: false` keeps it out of trend evidence (see recordFresh). */
+export function toRow(video: Video, { evidence = true }: { evidence?: boolean } = {}) {
   return {
     platform: video.platform,
     platformVideoId: video.id,
@@ -52,6 +53,7 @@ export function toRow(video: Video) {
     currentComments: video.metrics.comments,
     currentShares: video.metrics.shares,
     status: TrendVideoState.monitoring,
+    evidence,
   };
 }
 
@@ -62,10 +64,25 @@ function inDiscoveryScope<T>(settings: ActivityDeps['settings'], manual: boolean
   return manual ? withQuotaScope({ capped: { name: MANUAL, share: settings.manualDiscoveryShare } }, work) : work();
 }
 
-/** Records the videos published after `publishedAfter`; how many were new. */
-async function recordFresh(db: ActivityDeps['db'], videos: Video[], publishedAfter: number, limit: number): Promise<number> {
+/**
+ * Records the videos published after `publishedAfter`; how many were new. `evidence: false` for
+ * the page of a follow that came back full: a dense name's newest slice, which would fill the
+ * recent window of every name it carries (migration 20261130070000).
+ */
+async function recordFresh(
+  db: ActivityDeps['db'],
+  videos: Video[],
+  publishedAfter: number,
+  limit: number,
+  { evidence = true }: { evidence?: boolean } = {},
+): Promise<number> {
   const fresh = videos.filter((v) => Date.parse(v.publishedAt) > publishedAfter).slice(0, limit);
-  return fresh.length === 0 ? 0 : insertDiscoveredVideos(db, fresh.map(toRow));
+  return fresh.length === 0
+    ? 0
+    : insertDiscoveredVideos(
+        db,
+        fresh.map((v) => toRow(v, { evidence })),
+      );
 }
 
 /**
@@ -180,7 +197,8 @@ export async function followRisingSignals(
       const videos = await inDiscoveryScope(settings, manual, () =>
         client.searchFresh({ signal, publishedAfter: new Date(publishedAfter), limit }),
       );
-      const inserted = await recordFresh(db, videos, publishedAfter, limit);
+      // A page short of the limit is the name's whole fresh history: fair evidence for every window.
+      const inserted = await recordFresh(db, videos, publishedAfter, limit, { evidence: videos.length < limit });
       await rememberFollow(redis, platform, signal, { at: now, creators, inserted });
       followed.push({ kind, name, reason, found: videos.length, inserted });
     } catch (err) {

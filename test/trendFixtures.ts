@@ -21,6 +21,8 @@ export interface PostedVideos {
   format?: string;
   velocity?: number;
   platform?: PlatformName;
+  /** False: the videos of a full follow page, kept out of trend evidence. */
+  evidence?: boolean;
 }
 
 /** Inserts one video per creator in the given window; returns how many. */
@@ -41,6 +43,7 @@ export async function postVideos(p: PostedVideos): Promise<number> {
       acceleration: 1,
       snapshotCount: 2,
       lastSnapshotAt: new Date(p.at - 60_000),
+      evidence: p.evidence ?? true,
     })),
   );
   return p.creators.length;

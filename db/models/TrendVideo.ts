@@ -23,6 +23,8 @@ export class TrendVideo extends BaseModel {
   hashtags!: string[];
   /** Title words (lib/domain/keywords.ts): a keyword can be a trend too. */
   keywords!: string[];
+  /** Counts in trend evidence; false for the page of a follow that came back full. */
+  evidence!: boolean;
   topics!: string[];
   soundId?: string | null;
   format?: string | null;

@@ -49,13 +49,14 @@ interface NameWindowsRow {
 }
 
 // The videos published in the recent window and the trailing ones, each with its window number
-// (0 = recent). Every row counts, live or archived: archived videos are the names' history.
+// (0 = recent). Every row counts, live or archived (archived videos are the names' history), but
+// for the full pages of dense follows (trend_videos.evidence).
 const IN_WINDOWS = `
   select platform::text as platform, platform || ':' || creator_id as creator, hashtags, topics, sound_id, format, keywords,
          coalesce(velocity, 0) as velocity, coalesce(acceleration, 0) as acceleration, published_at,
          floor(extract(epoch from (:at::timestamptz - published_at)) * 1000 / :windowMs)::int as win
   from trend_videos
-  where published_at > :from and published_at <= :at and (:platform::text is null or platform::text = :platform)`;
+  where published_at > :from and published_at <= :at and evidence and (:platform::text is null or platform::text = :platform)`;
 
 // Raw results are not passed through the camelCase mappers: the aliases are quoted camelCase.
 // Each video's names are unnested once; the recent window picks the names worth a look, and only
