@@ -22,7 +22,7 @@ const post = (
   at: number,
   window: number,
   who: readonly string[],
-  more: { hashtags?: string[]; keywords?: string[]; velocity?: number } = {},
+  more: { hashtags?: string[]; keywords?: string[]; velocity?: number; evidence?: boolean } = {},
 ) => postVideos({ at, windowMs: DAY, window, creators: who, ...more });
 
 /** 40 creators post every day, all with #fyp and the title word "daily", the first 20 also with #music. */
