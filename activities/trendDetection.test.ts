@@ -91,6 +91,15 @@ describe('trend detection against each name’s baseline (activity, real Postgre
     assert.ok((await trendNames()).length > 0, 'counted, the slice would look like a burst');
   });
 
+  it('when a wave’s creators all carry a word others use every day, then the wave is the trend and the word, its companion, is not', async () => {
+    await evergreenWorld(RUN_AT, 7);
+    for (let window = 0; window < 7; window++) await post(RUN_AT, window, creators(`w${window}-`, 5), { keywords: ['workout'] });
+    // Eight creators take up #liftoff today, every video also titled "workout".
+    await post(RUN_AT, 0, creators('lift', 8), { hashtags: ['liftoff'], keywords: ['workout'] });
+    await analyze(RUN_AT);
+    assert.deepEqual(await trendNames(), ['hashtag:liftoff']);
+  });
+
   it('when the product has just started (no earlier day known), then even a tag of 30 creators is no trend yet', async () => {
     await post(RUN_AT, 0, creators('c', 30), { hashtags: ['brandnew'] });
     await analyze(RUN_AT);

@@ -160,6 +160,7 @@ export async function analyzeTrends(
       windows: settings.baselineWindows,
       minCreators: settings.minCreators,
       includeKnown: !incremental,
+      explainAway: true,
     },
     settings,
   );

@@ -4,7 +4,7 @@
  * written set-based (one upsert of the trends, one insert of their points).
  */
 import type { Knex } from 'knex';
-import { burstInput, burstOf, type Burst, type BurstSettings, type PlatformWindowCount } from '../../lib/domain/trendBurst';
+import { burstInput, burstOf, explainAway, type Burst, type BurstSettings, type PlatformWindowCount } from '../../lib/domain/trendBurst';
 import type { TrendLifecycleStatus } from '../../lib/domain/trendLifecycle';
 import { DetectedTrend, type TrendKind } from '../models';
 
@@ -36,6 +36,11 @@ export interface EvidenceQuery {
   platform?: string;
   /** Also every known trend that has not ended, whatever its count (analysis: so it can fade). */
   includeKnown?: boolean;
+  /**
+   * Test rising names again without the videos of stronger trends (explainAway): what analysis
+   * reports. Discovery's signals keep companions: a wave's sound may lead to videos its tag misses.
+   */
+  explainAway?: boolean;
 }
 
 interface NameWindowsRow {
@@ -90,6 +95,16 @@ const NAME_WINDOWS_SQL = `
          json_agg(json_build_array(win, platform, creators)) as counts
     from counted group by kind, name`;
 
+// The recent window's videos with every name they carry (as `kind:name` keys), for explaining away.
+const RECENT_NAMES_SQL = `
+  select creator, array_remove(
+           array_cat(array_cat(array_cat(
+             array(select 'hashtag:' || h from unnest(hashtags) h),
+             array(select 'topic:' || t from unnest(topics) t)),
+             array(select 'keyword:' || k from unnest(keywords) k)),
+             array['sound:' || sound_id, 'format:' || format]), null) as keys
+    from (${IN_WINDOWS}) v where win = 0`;
+
 // Distinct creators the product knows per platform and window (any name): the windows' volume.
 const WINDOW_VOLUMES_SQL = `
   select platform, win, count(distinct creator)::int as creators from (${IN_WINDOWS}) v group by platform, win`;
@@ -111,7 +126,7 @@ export async function trendEvidence(db: Knex, query: EvidenceQuery, settings: Bu
     from: new Date(at.getTime() - (windows + 1) * windowMs),
     platform: query.platform ?? null,
   };
-  const [names, volumes] = await db.transaction(async (trx) => {
+  const [names, volumes, recent] = await db.transaction(async (trx) => {
     // Counting distinct creators sorts every (name, window) row: in memory rather than temp files,
     // and without JIT, whose compile time exceeded its gain on this one-off query.
     await trx.raw(`set local work_mem = '${EVIDENCE_WORK_MEM}'`);
@@ -125,6 +140,7 @@ export async function trendEvidence(db: Knex, query: EvidenceQuery, settings: Bu
         ended: 'ended' satisfies TrendLifecycleStatus,
       }),
       await trx.raw<{ rows: { platform: string; win: number; creators: number }[] }>(WINDOW_VOLUMES_SQL, bindings),
+      query.explainAway ? await trx.raw<{ rows: { creator: string; keys: string[] }[] }>(RECENT_NAMES_SQL, bindings) : { rows: [] },
     ] as const;
   });
   const byPlatform = new Map<string, number[]>();
@@ -133,15 +149,24 @@ export async function trendEvidence(db: Knex, query: EvidenceQuery, settings: Bu
     row[win] = creators;
     byPlatform.set(platform, row);
   }
-  return names.rows.map(({ counts, ...row }) => {
+  const tested = names.rows.map(({ counts, ...row }) => {
     const input = burstInput(counts, byPlatform, windows);
-    return {
-      ...row,
-      platforms: [...new Set(counts.filter(([win]) => win === 0).map(([, platform]) => platform))].sort(),
-      creatorCount: input.creators,
-      burst: burstOf(input, settings),
-    };
+    return { row, counts, input, key: trendKey(row), burst: burstOf(input, settings) };
   });
+  // A name that rises only with a stronger trend's videos is its companion (lib/domain/trendBurst.ts).
+  const explained = query.explainAway
+    ? explainAway(
+        tested,
+        recent.rows.map((v) => ({ creator: v.creator, keys: new Set(v.keys) })),
+        settings,
+      )
+    : new Map<string, Burst>();
+  return tested.map(({ row, counts, input, key, burst }) => ({
+    ...row,
+    platforms: [...new Set(counts.filter(([win]) => win === 0).map(([, platform]) => platform))].sort(),
+    creatorCount: input.creators,
+    burst: explained.get(key) ?? burst,
+  }));
 }
 
 export function knownTrends(trx: Knex): PromiseLike<DetectedTrend[]> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { loadConfig } from '../config';
-import { burstInput, burstOf, DEFAULT_BURST_SETTINGS, type BurstSettings } from './trendBurst';
+import { burstInput, burstOf, DEFAULT_BURST_SETTINGS, explainAway, type BurstSettings } from './trendBurst';
 import { trendSettings } from './trendSettings';
 
 const settings: BurstSettings = { minCreators: 3, burstThreshold: 2, burstRatio: 2, signalMinCreators: 2 };
@@ -79,5 +79,27 @@ describe('trend burst test', () => {
   it('when nothing is configured, then the settings are the burst defaults', () => {
     const settings = trendSettings(loadConfig({}));
     for (const [key, value] of Object.entries(DEFAULT_BURST_SETTINGS)) assert.equal(settings[key as keyof typeof settings], value, key);
+  });
+
+  it('when two names rise on the same videos, then the stronger is kept and the other is explained away; a name that rises on its own stays', () => {
+    const settings = DEFAULT_BURST_SETTINGS;
+    const steady = { history: [5, 5, 5, 5, 5, 5], volume: 100, historyVolume: [100, 100, 100, 100, 100, 100] };
+    const tested = (key: string, creators: number, history = steady.history) => {
+      const input = { ...steady, history, creators };
+      return { key, input, burst: burstOf(input, settings) };
+    };
+    const wave = tested('hashtag:liftoff', 8, [0, 0, 0, 0, 0, 0]);
+    const word = tested('keyword:workout', 13);
+    const other = tested('hashtag:solo', 6, [0, 0, 0, 0, 0, 0]);
+    assert.ok(word.burst.qualifies, 'on its own count, the word would burst');
+    const recent = [
+      ...Array.from({ length: 8 }, (_, i) => ({ creator: `lift${i}`, keys: new Set(['hashtag:liftoff', 'keyword:workout']) })),
+      ...Array.from({ length: 5 }, (_, i) => ({ creator: `w${i}`, keys: new Set(['keyword:workout']) })),
+      ...Array.from({ length: 6 }, (_, i) => ({ creator: `o${i}`, keys: new Set(['hashtag:solo']) })),
+    ];
+    const out = explainAway([word, wave, other], recent, settings);
+    assert.equal(out.get('hashtag:liftoff')?.qualifies, true);
+    assert.equal(out.get('keyword:workout')?.qualifies, false, 'its rise is the wave’s');
+    assert.equal(out.get('hashtag:solo')?.qualifies, true, 'no stronger name explains it');
   });
 });

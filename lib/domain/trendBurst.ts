@@ -150,3 +150,36 @@ export function burstInput(
   const windowVolumes = byWindow.map((_, w) => volumeOf(w));
   return { creators: byWindow[0]!, history: byWindow.slice(1), volume: windowVolumes[0]!, historyVolume: windowVolumes.slice(1) };
 }
+
+/** A name the burst test looked at: its key (`kind:name`), its input and its burst. */
+export interface TestedName {
+  key: string;
+  input: BurstInput;
+  burst: Burst;
+}
+
+/**
+ * Explaining away: a name whose rise only comes with a stronger trend's videos is that trend's
+ * companion, not a trend of its own. When a wave's videos arrive (a targeted query brings them
+ * all), every name they carry rises with them: the creators' niche words and tags, their topic,
+ * the wave's sound. Strongest burst first, each rising name is tested again with the creators of
+ * the recent window who carry no stronger accepted name; what no longer clears the bar is
+ * explained by a stronger one. `recent` is the recent window's videos: creator and name keys.
+ */
+export function explainAway(
+  names: readonly TestedName[],
+  recent: readonly { creator: string; keys: ReadonlySet<string> }[],
+  settings: BurstSettings,
+): Map<string, Burst> {
+  const rising = names.filter((n) => n.burst.candidate || n.burst.sustains).sort((a, b) => b.burst.burstScore - a.burst.burstScore);
+  const accepted: string[] = [];
+  const out = new Map<string, Burst>();
+  for (const name of rising) {
+    const own = new Set<string>();
+    for (const video of recent) if (video.keys.has(name.key) && !accepted.some((key) => video.keys.has(key))) own.add(video.creator);
+    const burst = own.size >= name.input.creators ? name.burst : burstOf({ ...name.input, creators: own.size }, settings);
+    out.set(name.key, burst);
+    if (burst.qualifies || burst.sustains) accepted.push(name.key);
+  }
+  return out;
+}
