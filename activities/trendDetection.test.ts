@@ -47,9 +47,9 @@ describe('trend detection against each name’s baseline (activity, real Postgre
     // One creator, huge views, three videos with its own tag.
     for (let i = 0; i < 3; i++) await post(RUN_AT, 0, ['solo'], { hashtags: ['solohit'], velocity: 5e6 });
     await post(RUN_AT, 0, creators('fizz', 2), { hashtags: ['fizzle'] });
-    // One creator a day for six days, then five.
+    // One creator a day for six days, then seven.
     for (let window = 1; window <= 6; window++) await post(RUN_AT, window, [`lr${window}`], { hashtags: ['lowrate'] });
-    await post(RUN_AT, 0, creators('lrnow', 5), { hashtags: ['lowrate'] });
+    await post(RUN_AT, 0, creators('lrnow', 7), { hashtags: ['lowrate'] });
 
     const result = await analyze(RUN_AT);
 

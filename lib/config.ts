@@ -199,6 +199,12 @@ const envSchema = z.object({
     .min(1)
     .default(2)
     .describe('... and its recent creators must be at least this multiple of its baseline'),
+  TREND_BURST_CHANCE: z.coerce
+    .number()
+    .gt(0)
+    .max(0.5)
+    .default(0.002)
+    .describe('... and the chance of that many creators at its usual rate (a Poisson tail) must be at most this'),
   TREND_SIGNAL_MIN_CREATORS: z.coerce
     .number()
     .int()

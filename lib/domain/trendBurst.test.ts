@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { loadConfig } from '../config';
-import { burstInput, burstOf, DEFAULT_BURST_SETTINGS, explainAway, type BurstSettings } from './trendBurst';
+import { burstInput, burstOf, DEFAULT_BURST_SETTINGS, explainAway, poissonTail, type BurstSettings } from './trendBurst';
 import { trendSettings } from './trendSettings';
 
-const settings: BurstSettings = { minCreators: 3, burstThreshold: 2, burstRatio: 2, signalMinCreators: 2 };
+const settings: BurstSettings = { minCreators: 3, burstThreshold: 2, burstRatio: 2, signalMinCreators: 2, burstChance: 0.002 };
 /** Six trailing windows of `volume` known creators each, the name used by `history` of them. */
 const steady = (creators: number, history: number[], volume = 100) =>
   burstOf({ creators, history, volume, historyVolume: history.map(() => volume) }, settings);
@@ -27,9 +27,20 @@ describe('trend burst test', () => {
     assert.deepEqual([one.qualifies, one.candidate], [false, false]);
   });
 
-  it('when a low-rate name jumps five-fold, then it qualifies; when it only rises by half, then it does not', () => {
-    assert.equal(steady(5, [1, 1, 0, 2, 1, 1], 20).qualifies, true);
+  it('when a low-rate name jumps seven-fold, then it qualifies; five-fold is within its luck; a rise by half is nothing', () => {
+    assert.equal(steady(7, [1, 1, 0, 2, 1, 1], 20).qualifies, true);
+    const five = steady(5, [1, 1, 0, 2, 1, 1], 20);
+    assert.ok(five.burstScore >= 2, 'the z-score alone would call it a burst');
+    assert.equal(five.qualifies, false, 'but 5 creators where 1 or 2 are usual happen by chance (Poisson tail above burstChance)');
     assert.equal(steady(3, [2, 2, 1, 2, 3, 2], 20).qualifies, false);
+  });
+
+  it('when the Poisson tail is asked, then it matches the exact sums and the normal approximation for big means', () => {
+    assert.ok(Math.abs(poissonTail(3, 0.5) - (1 - Math.exp(-0.5) * (1 + 0.5 + 0.125))) < 1e-12);
+    assert.equal(poissonTail(0, 3), 1);
+    assert.equal(poissonTail(2, 0), 0);
+    assert.ok(Math.abs(poissonTail(1000, 1000) - 0.5) < 0.02);
+    assert.ok(poissonTail(1200, 1000) < 1e-9);
   });
 
   it('when a wave plateaus after its rise (its rise now in its own history), then it no longer bursts anew but a live trend sustains', () => {
@@ -89,12 +100,12 @@ describe('trend burst test', () => {
       return { key, input, burst: burstOf(input, settings) };
     };
     const wave = tested('hashtag:liftoff', 8, [0, 0, 0, 0, 0, 0]);
-    const word = tested('keyword:workout', 13);
+    const word = tested('keyword:workout', 16);
     const other = tested('hashtag:solo', 6, [0, 0, 0, 0, 0, 0]);
     assert.ok(word.burst.qualifies, 'on its own count, the word would burst');
     const recent = [
       ...Array.from({ length: 8 }, (_, i) => ({ creator: `lift${i}`, keys: new Set(['hashtag:liftoff', 'keyword:workout']) })),
-      ...Array.from({ length: 5 }, (_, i) => ({ creator: `w${i}`, keys: new Set(['keyword:workout']) })),
+      ...Array.from({ length: 8 }, (_, i) => ({ creator: `w${i}`, keys: new Set(['keyword:workout']) })),
       ...Array.from({ length: 6 }, (_, i) => ({ creator: `o${i}`, keys: new Set(['hashtag:solo']) })),
     ];
     const out = explainAway([word, wave, other], recent, settings);

@@ -29,7 +29,15 @@
  * no state across runs (each run is a pure function of the data, so retries and backfills agree)
  * and each figure is explainable in the API.
  *
+ * The z-score flatters small counts: a name a creator or two use on an ordinary day (baseline
+ * 1.5) reaches 5 now and then by chance, and with hundreds of names tested every run, "now and
+ * then" is every day. So a trend must also be surprising as a count: the chance of seeing at
+ * least x creators if the name kept its usual rate (a Poisson tail at mean baseline)
+ * must be at most `burstChance` — 3 new creators against a near-zero baseline pass, 5 against
+ * 1.5 do not.
+ *
  * qualifies  = x ≥ minCreators  and  burstScore ≥ threshold  and  x ≥ ratio · baseline
+ *              and  P(X ≥ x | usual rate) ≤ burstChance
  * sustains   = x ≥ minCreators  and  it clears half of the two bars above
  * candidate  = x ≥ signalMinCreators  and  it clears half of the two bars
  *
@@ -51,6 +59,8 @@ export interface BurstSettings {
   burstRatio: number;
   /** Distinct creators a rising signal (worth a targeted query) needs. */
   signalMinCreators: number;
+  /** Largest chance that the recent count is the name's usual rate by luck, for a trend. */
+  burstChance: number;
 }
 
 /** The configuration defaults (lib/config.ts; a test keeps the two equal), for callers without settings. */
@@ -59,6 +69,7 @@ export const DEFAULT_BURST_SETTINGS: BurstSettings & { baselineWindows: number }
   burstThreshold: 2,
   burstRatio: 2,
   signalMinCreators: 2,
+  burstChance: 0.002,
   baselineWindows: 6,
 };
 
@@ -114,7 +125,10 @@ export function burstOf(input: BurstInput, settings: BurstSettings): Burst {
   const nearest = historyVolume[0] ?? 0;
   const clears = (threshold: number, ratio: number) => burstScore >= threshold && x >= ratio * baseline;
   const clearsHalf = clears(settings.burstThreshold / 2, (1 + settings.burstRatio) / 2);
-  const qualifies = x >= settings.minCreators && clears(settings.burstThreshold, settings.burstRatio);
+  const qualifies =
+    x >= settings.minCreators &&
+    clears(settings.burstThreshold, settings.burstRatio) &&
+    poissonTail(x, baseline) <= settings.burstChance;
   return {
     baseline,
     burstScore,
@@ -124,6 +138,31 @@ export function burstOf(input: BurstInput, settings: BurstSettings): Burst {
     sustains: x >= settings.minCreators && clearsHalf,
     candidate: qualifies || (x >= Math.min(settings.signalMinCreators, settings.minCreators) && clearsHalf),
   };
+}
+
+/**
+ * P(X ≥ x) for X ~ Poisson(mean): exact by summing terms for small means, the normal
+ * approximation (with continuity correction) where e^−mean would underflow.
+ */
+export function poissonTail(x: number, mean: number): number {
+  if (x <= 0) return 1;
+  if (mean <= 0) return 0;
+  if (mean > 200) return normalTail((x - 0.5 - mean) / Math.sqrt(mean));
+  let term = Math.exp(-mean);
+  let below = 0;
+  for (let k = 0; k < x; k++) {
+    below += term;
+    term *= mean / (k + 1);
+  }
+  return Math.max(0, 1 - below);
+}
+
+/** P(Z ≥ z) for a standard normal Z (Abramowitz & Stegun 7.1.26, error < 1.5e-7). */
+function normalTail(z: number): number {
+  const t = 1 / (1 + (0.3275911 * Math.abs(z)) / Math.SQRT2);
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erfc = poly * Math.exp(-(z * z) / 2);
+  return z >= 0 ? erfc / 2 : 1 - erfc / 2;
 }
 
 /** A name's windows as counted per platform: [window (0 = recent), platform, distinct creators]. */

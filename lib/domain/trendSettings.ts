@@ -42,6 +42,8 @@ export interface TrendSettings {
   burstRatio: number;
   /** Distinct creators a rising signal needs before discovery follows it. */
   signalMinCreators: number;
+  /** Largest chance of a trend's count at the name's usual rate (lib/domain/trendBurst.ts). */
+  burstChance: number;
 }
 
 export type TrendConfig = Pick<
@@ -65,6 +67,7 @@ export type TrendConfig = Pick<
   | 'TREND_BURST_THRESHOLD'
   | 'TREND_BURST_RATIO'
   | 'TREND_SIGNAL_MIN_CREATORS'
+  | 'TREND_BURST_CHANCE'
   | 'TREND_TARGETED_QUERIES_PER_RUN'
 >;
 
@@ -92,6 +95,7 @@ export function trendSettings(c: TrendConfig): TrendSettings {
     burstThreshold: c.TREND_BURST_THRESHOLD,
     burstRatio: c.TREND_BURST_RATIO,
     signalMinCreators: c.TREND_SIGNAL_MIN_CREATORS,
+    burstChance: c.TREND_BURST_CHANCE,
   };
 }
 
