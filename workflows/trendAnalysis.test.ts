@@ -2,13 +2,17 @@
  * Analysis on real monitored data: discovery on the simulator (broad pass, then following rising
  * signals) starts real monitors, they take snapshots (compressed time), then trendAnalysis
  * decides trends against each name's baseline. Data time starts a few hours before a seeded wave's
- * peak (the world's ground truth says when), so there is a wave to find and a week of history;
- * how early waves are found is the quality benchmark's question (npm run bench:trend-quality).
+ * peak (the world's ground truth says when), so there is a wave to find. The product has been
+ * running for a day before (its own discovery activities on a manual clock, every 4 h), so names
+ * have a history to be compared with; how early waves are found is the quality benchmark's
+ * question (npm run bench:trend-quality).
  */
 import assert from 'node:assert/strict';
 import { DetectedTrend, TrendVideo } from '../db/models';
 import { randomInt } from 'node:crypto';
-import { simulatedClock } from '../lib/clock';
+import { createActivities } from '../activities';
+import { manualClock, simulatedClock } from '../lib/clock';
+import { createPlatforms } from '../platforms';
 import { personalTag, World, type SimulatorClient } from '../platforms/simulator';
 import { WORKFLOW_TYPES } from '../temporal/contract';
 import { resetDb, testDb, testRedis, testTemporal } from '../test/harness';
@@ -21,21 +25,45 @@ import { trendDiscovery } from './trendDiscovery';
 const DAY = 86_400_000;
 
 describe('trendAnalysis on monitored simulator videos', function () {
-  this.timeout(120_000);
+  this.timeout(180_000);
   before(() => resetDb());
 
   it('when analysis runs, then a seeded wave is a trend across ≥ 3 creators and no single-creator tag is', async () => {
-    // One real second is a simulated hour: a snapshot every 4 s; a few targeted queries, so the
-    // dev server holds every monitor's pace.
-    const config = { TIME_SCALE: '3600', SIMULATOR_CREATORS: '400', SIMULATOR_SEED: String(randomInt(1, 2 ** 31)) };
+    // A real second is six simulated minutes (the run takes a simulated few hours, so the wave is
+    // still in the recent window); a snapshot every 4 s; a few targeted queries, so the dev server
+    // holds every monitor's pace.
+    const config = { TIME_SCALE: '360', SIMULATOR_CREATORS: '400', SIMULATOR_SEED: String(randomInt(1, 2 ** 31)) };
     const seed = Number(config.SIMULATOR_SEED);
     const probe = new World({ platform: 'youtube', seed, creators: 400 });
     const around = Date.now();
     const wave = probe.groundTruth(around - 14 * DAY, around).find((e) => e.kind === 'wave' && e.peakAt < around)!;
     // Most of its creators have joined, the peak is still ahead.
     const startAt = wave.peakAt - 6 * 3_600_000;
-    const clock = simulatedClock({ timeScale: 3600, simStart: startAt, realStart: Date.now() });
-    const { worker, taskQueue, deps } = await createTestWorker({ config, settings: { snapshotIntervalMs: 4000, targetedQueriesPerRun: 4 }, deps: { clock } });
+    const clock = simulatedClock({ timeScale: 360, simStart: startAt, realStart: Date.now() });
+    const {
+      worker,
+      taskQueue,
+      deps,
+      config: workerConfig,
+    } = await createTestWorker({
+      config,
+      settings: { snapshotIntervalMs: 4000, targetedQueriesPerRun: 3 },
+      deps: { clock },
+    });
+    // The day before: discovery, following signals and the incremental analysis every 4 h; what
+    // they recorded is history by now (archived: no monitors for it).
+    const before = manualClock(startAt - DAY);
+    const warmUp = createActivities({
+      ...deps,
+      clock: before,
+      platforms: createPlatforms(workerConfig, { redis: testRedis(), clock: before }),
+    });
+    for (; before.now() < startAt; before.advance(4 * 3_600_000)) {
+      await warmUp.discoverTrendVideos({ platform: 'youtube', limit: 60 });
+      await warmUp.followRisingSignals({ platform: 'youtube' });
+      await warmUp.analyzeTrends({ runAt: new Date(before.now()).toISOString(), incremental: true });
+    }
+    await testDb()('trend_videos').update({ status: 'archived' });
     const { client } = await testTemporal();
     const simulator = deps.platforms.client('youtube') as SimulatorClient;
     const events: string[] = [];
@@ -49,7 +77,7 @@ describe('trendAnalysis on monitored simulator videos', function () {
         await client.workflow.execute(trendDiscovery, {
           taskQueue,
           workflowId: `test-analysis-discovery-${taskQueue}`,
-          args: [{ platforms: ['youtube'], cap: 100 }],
+          args: [{ platforms: ['youtube'], cap: 60 }],
         });
         // Wait until most monitored videos have two snapshots (so a velocity).
         const deadline = Date.now() + 60_000;
