@@ -64,7 +64,14 @@ async function machine(db: ReturnType<typeof createDb>): Promise<string> {
   return `${os.availableParallelism()} cores (${cpu}), ${ram} GiB RAM, Node ${process.version}, PostgreSQL ${rows[0]?.server_version ?? '?'}`;
 }
 
-function method(o: { days: number; warmupHours: number; creators: number; platforms: PlatformName[]; wakeQuantumMs: number }): string {
+function method(o: {
+  days: number;
+  warmupHours: number;
+  creators: number;
+  platforms: PlatformName[];
+  wakeQuantumMs: number;
+  snapshotHours: number;
+}): string {
   return [
     `Each seed simulates ${o.warmupHours} h of warm-up and then ${o.days} evaluated days on ${o.platforms.join(' and ')}`,
     `(simulated worlds of ${o.creators} creators per platform, the seed's random waves and decoys), through the product's real`,
@@ -72,7 +79,7 @@ function method(o: { days: number; warmupHours: number; creators: number; platfo
     "and Redis. Temporal is replaced by a driver on a virtual clock that calls the activities in the workflows' order at the",
     'instants their schedules and timers would: discovery every 4 h (the broad pass, then the rising signals it follows, per platform)',
     'followed by the incremental analysis, the full analysis',
-    'every 6 h, cleanup daily, and every discovered video snapshotted at once and then on its own grid point every 2 h for',
+    `every 6 h, cleanup daily, and every discovered video snapshotted at once and then on its own grid point every ${o.snapshotHours} h for`,
     '7 days (monitors are not workflows here; snapshots due at one instant run concurrently so they batch). Scored against',
     "the simulator's ground truth: a name counts as reported when a run wrote it emerging or peaking during the evaluated",
     'days; recall over the waves peaking in them, precision over every reported name, lead = peak − first report.',
@@ -124,9 +131,17 @@ async function main(): Promise<void> {
   /** The docs section, rewritten after every seed: an interrupted run still records the seeds it finished. */
   const writeDocs = async () => {
     const wake = options.wakeQuantumMs ? ` --wake-minutes ${options.wakeQuantumMs / 60_000}` : '';
-    const command = `npm run bench:trend-quality -- --seeds ${seeds.join(',')} --days ${options.days} --warmup-hours ${options.warmupHours} --creators ${options.creators} --platforms ${options.platforms.join(',')}${wake} --write-docs`;
+    // Settings the run was given through the environment belong to the command that reproduces it.
+    const env = config.TREND_SNAPSHOT_HOURS === 2 ? '' : `TREND_SNAPSHOT_HOURS=${config.TREND_SNAPSHOT_HOURS} `;
+    const command = `${env}npm run bench:trend-quality -- --seeds ${seeds.join(',')} --days ${options.days} --warmup-hours ${options.warmupHours} --creators ${options.creators} --platforms ${options.platforms.join(',')}${wake} --write-docs`;
     const existing = await readFile(DOCS, 'utf8').catch(() => null);
-    await writeFile(DOCS, withSection(existing, docsSection(results, { command, machine: machineLine, method: method(options) })));
+    await writeFile(
+      DOCS,
+      withSection(
+        existing,
+        docsSection(results, { command, machine: machineLine, method: method({ ...options, snapshotHours: config.TREND_SNAPSHOT_HOURS }) }),
+      ),
+    );
   };
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {

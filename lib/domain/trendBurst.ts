@@ -126,9 +126,7 @@ export function burstOf(input: BurstInput, settings: BurstSettings): Burst {
   const clears = (threshold: number, ratio: number) => burstScore >= threshold && x >= ratio * baseline;
   const clearsHalf = clears(settings.burstThreshold / 2, (1 + settings.burstRatio) / 2);
   const qualifies =
-    x >= settings.minCreators &&
-    clears(settings.burstThreshold, settings.burstRatio) &&
-    poissonTail(x, baseline) <= settings.burstChance;
+    x >= settings.minCreators && clears(settings.burstThreshold, settings.burstRatio) && poissonTail(x, baseline) <= settings.burstChance;
   return {
     baseline,
     burstScore,
