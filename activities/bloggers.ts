@@ -104,7 +104,7 @@ async function planCalls({ db, platforms, clock }: PlatformDeps, platform: Platf
     bucket,
     req.userId,
     // The workflow's interval is a real timer; the quota day is data time.
-    req.syncIntervalMs ? { callsPerSync: needed, syncIntervalMs: req.syncIntervalMs * clock.timeScale } : undefined,
+    req.syncIntervalMs ? { callsPerSync: needed, syncIntervalMs: clock.dataDuration(req.syncIntervalMs) } : undefined,
     clock.now(),
   );
   if (quota.yourAllowance >= needed) return null;

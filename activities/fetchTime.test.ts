@@ -99,7 +99,7 @@ describe('stored metric times are the platform answer times (YouTube adapter, lo
       platforms,
       temporal: (await testTemporal()).client,
       taskQueue: 'unused',
-      settings: { ...trendSettings(testConfig), timeScale: 1 },
+      settings: trendSettings(testConfig),
       clock: realClock(),
     };
     return createActivities(deps);

@@ -144,7 +144,7 @@ async function budgetFor(
     bucket: { limit: usage.limit, remaining: usage.remaining, resetAt: Date.parse(usage.resetAt) },
     now: clock.now(),
     // Settings hold real timer lengths (divided by TIME_SCALE); the plan works in data time.
-    runIntervalMs: settings.discoveryIntervalMs * clock.timeScale,
+    runIntervalMs: clock.dataDuration(settings.discoveryIntervalMs),
     manualShare: settings.manualDiscoveryShare,
     manualUsed: manualUsage.used,
     manual,
@@ -178,7 +178,7 @@ export async function followRisingSignals(
   const candidates = (
     await risingSignals(db, { at: new Date(now), windowMs: settings.analysisWindowMs, platform, limit: CANDIDATES })
   ).filter((s) => kinds.includes(s.kind));
-  const runIntervalMs = settings.discoveryIntervalMs * clock.timeScale;
+  const runIntervalMs = clock.dataDuration(settings.discoveryIntervalMs);
   const plan = planFollows({
     candidates,
     followed: await lastFollows(redis, platform, candidates),

@@ -25,8 +25,8 @@ export interface Clock {
   at(realMs: number): number;
   /** The real instant at which data time reaches `dataMs` (what a workflow timer waits for). */
   realAt(dataMs: number): number;
-  /** Real ms that pass while `dataMs` of data time pass (a timer's length). */
-  realDuration(dataMs: number): number;
+  /** Data ms that pass while a real timer of `realMs` runs (a workflow interval in data time). */
+  dataDuration(realMs: number): number;
   readonly timeScale: number;
   /** The anchor of a simulated clock; null on the real clock. */
   readonly anchor: ClockAnchor | null;
@@ -39,7 +39,7 @@ export function realClock(): Clock {
     date: () => new Date(),
     at: (realMs) => realMs,
     realAt: (dataMs) => dataMs,
-    realDuration: (dataMs) => dataMs,
+    dataDuration: (realMs) => realMs,
     timeScale: 1,
     anchor: null,
   };
@@ -53,7 +53,7 @@ export function simulatedClock(anchor: ClockAnchor, realNow: () => number = Date
     date: () => new Date(at(realNow())),
     at,
     realAt: (dataMs) => Math.round(anchor.realStart + (dataMs - anchor.simStart) / anchor.timeScale),
-    realDuration: (dataMs) => dataMs / anchor.timeScale,
+    dataDuration: (realMs) => realMs * anchor.timeScale,
     timeScale: anchor.timeScale,
     anchor,
   };
@@ -75,7 +75,7 @@ export function manualClock(start: number): ManualClock {
     date: () => new Date(current),
     at: () => current,
     realAt: (dataMs) => dataMs,
-    realDuration: (dataMs) => dataMs,
+    dataDuration: (realMs) => realMs,
     timeScale: 1,
     anchor: null,
     set: (ms) => {

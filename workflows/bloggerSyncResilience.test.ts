@@ -99,6 +99,18 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
   }
 
   /** Waits until the blogger has synced `more` more times than now (a clock that is not a sleep). */
+  /** The creator's platform calls grow past `callsAtStop` again: its blogger is syncing again. */
+  async function assertCallsResume(creator: string, callsAtStop: number): Promise<void> {
+    assert.ok(
+      (await eventually(
+        () => Promise.resolve(callsFor(faults, creator)),
+        (n) => n > callsAtStop,
+        20_000,
+      )) > callsAtStop,
+      'syncing again',
+    );
+  }
+
   async function waitForSyncs(bloggerId: number, more: number): Promise<void> {
     const start = await syncsOf(bloggerId);
     assert.ok(
@@ -234,14 +246,7 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
     );
 
     assert.equal((await api.request('PUT', `/api/bloggers/${quiet}`, { token: user.accessToken, body: { isActive: true } })).status, 200);
-    assert.ok(
-      (await eventually(
-        () => Promise.resolve(callsFor(faults, creator)),
-        (n) => n > callsAtStop,
-        20_000,
-      )) > callsAtStop,
-      'syncing again',
-    );
+    await assertCallsResume(creator, callsAtStop);
     assert.equal(await statusOf(quiet), 'RUNNING');
   });
 
@@ -282,14 +287,7 @@ describe('bloggerSync resilience (outages, pause, active state, reconciler)', fu
       'RUNNING',
       'the reconciler restarted the sync',
     );
-    assert.ok(
-      (await eventually(
-        () => Promise.resolve(callsFor(faults, creator)),
-        (n) => n > callsAtStop,
-        20_000,
-      )) > callsAtStop,
-      'syncing again',
-    );
+    await assertCallsResume(creator, callsAtStop);
   });
 
   it('when sync workflows are terminated, then the reconciler starts them again (a paused one paused), leaving inactive bloggers and disabled owners alone', async () => {

@@ -12,7 +12,6 @@ import { fnv1a } from './hash';
 const HOUR_MS = 3_600_000;
 
 export interface TrendSettings {
-  timeScale: number;
   /** Real ms between two snapshots of a monitor (a timer). */
   snapshotIntervalMs: number;
   /** Snapshots per monitor: monitor duration ÷ interval (84 for 7 days every 2 h). */
@@ -74,7 +73,6 @@ export type TrendConfig = Pick<
 export function trendSettings(c: TrendConfig): TrendSettings {
   const scaled = (hours: number) => Math.max(1, Math.round((hours * HOUR_MS) / c.TIME_SCALE));
   return {
-    timeScale: c.TIME_SCALE,
     snapshotIntervalMs: scaled(c.TREND_SNAPSHOT_HOURS),
     totalSlots: Math.max(1, Math.round((c.TREND_MONITOR_DAYS * 24) / c.TREND_SNAPSHOT_HOURS)),
     discoveryIntervalMs: scaled(c.TREND_DISCOVERY_HOURS),
