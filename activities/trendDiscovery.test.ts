@@ -195,31 +195,37 @@ describe('following rising signals (activity)', function () {
       assert.equal(second.skipped, 1, 'ripple waits: followed recently with nothing new');
     });
 
-    it('when a targeted query comes back full, then its videos are recorded but kept out of trend evidence; a short page counts', async () => {
+    it('when a targeted query comes back full, then its videos are recorded but kept out of trend evidence; a short page counts, also for a video the full page brought first', async () => {
       const activities = await activitiesAt(manualClock(T0));
       await seedRisingTags('tiktok', { dense: 4, rare: 3 }, { at: T0, windowMs: DAY });
       // A full page (the query's limit) is only the dense name's newest slice.
       answers.dense = Array.from({ length: 50 }, (_, i) =>
         video(String(7200000000000000000n + BigInt(i)), `d${i}`, 'dense', T0 - HOUR - i),
       );
-      answers.rare = [video('7100000000000000005', 'newr', 'rare', T0 - HOUR)];
+      // The short page also holds d0, which the full page recorded first (followed in that order).
+      answers.rare = [
+        video('7100000000000000005', 'newr', 'rare', T0 - HOUR),
+        video(String(7200000000000000000n), 'd0', 'rare', T0 - HOUR),
+      ];
 
       const result = await activities.followRisingSignals({ platform: 'tiktok' });
       assert.deepEqual(
         result.plan.map((f) => [f.name, f.found, f.inserted]),
         [
           ['dense', 50, 50],
-          ['rare', 1, 1],
+          ['rare', 2, 1],
         ],
       );
-      const rows = await TrendVideo.query(testDb()).whereIn('creatorId', ['d0', 'd49', 'newr']).orderBy('creatorId');
+      const rows = await TrendVideo.query(testDb()).whereIn('creatorId', ['d0', 'd1', 'd49', 'newr']).orderBy('creatorId');
       assert.deepEqual(
-        rows.map((r) => [r.creatorId, r.evidence]),
+        rows.map((r) => [r.creatorId, r.evidence, r.discoveredAt.getTime()]),
         [
-          ['d0', false],
-          ['d49', false],
-          ['newr', true],
+          ['d0', true, T0],
+          ['d1', false, T0],
+          ['d49', false, T0],
+          ['newr', true, T0],
         ],
+        'discovery time is data time; d0 is evidence since a fair page found it',
       );
     });
 

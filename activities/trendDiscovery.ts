@@ -29,8 +29,11 @@ const FOLLOWS_TTL_SECONDS = 14 * 86_400;
 
 export const followsKey = (platform: PlatformName) => `trend:follows:${platform}`;
 
-/** A discovered video's row; `evidence: false` keeps it out of trend evidence (see recordFresh). */
-export function toRow(video: Video, { evidence = true }: { evidence?: boolean } = {}) {
+/**
+ * A discovered video's row; `evidence: false` keeps it out of trend evidence (see recordFresh).
+ * `discoveredAt` is data time (the clock's now), like the video's publish time beside it.
+ */
+export function toRow(video: Video, { evidence = true, discoveredAt }: { evidence?: boolean; discoveredAt: Date }) {
   return {
     platform: video.platform,
     platformVideoId: video.id,
@@ -54,6 +57,7 @@ export function toRow(video: Video, { evidence = true }: { evidence?: boolean } 
     currentShares: video.metrics.shares,
     status: TrendVideoState.monitoring,
     evidence,
+    discoveredAt,
   };
 }
 
@@ -70,7 +74,7 @@ function inDiscoveryScope<T>(settings: ActivityDeps['settings'], manual: boolean
  * recent window of every name it carries (migration 20261130070000).
  */
 async function recordFresh(
-  db: ActivityDeps['db'],
+  { db, clock }: Pick<ActivityDeps, 'db' | 'clock'>,
   videos: Video[],
   publishedAfter: number,
   limit: number,
@@ -81,7 +85,7 @@ async function recordFresh(
     ? 0
     : insertDiscoveredVideos(
         db,
-        fresh.map((v) => toRow(v, { evidence })),
+        fresh.map((v) => toRow(v, { evidence, discoveredAt: clock.date() })),
       );
 }
 
@@ -98,7 +102,7 @@ export async function discoverTrendVideos(
   const videos = await platformCall(clock, () =>
     inDiscoveryScope(settings, manual, () => platforms.client(platform).discoverFresh({ publishedAfter: new Date(publishedAfter), limit })),
   );
-  const inserted = await recordFresh(db, videos, publishedAfter, limit);
+  const inserted = await recordFresh({ db, clock }, videos, publishedAfter, limit);
   if (inserted > 0) logger.info({ platform, found: videos.length, inserted }, 'trend discovery');
   return { found: videos.length, inserted };
 }
@@ -198,7 +202,7 @@ export async function followRisingSignals(
         client.searchFresh({ signal, publishedAfter: new Date(publishedAfter), limit }),
       );
       // A page short of the limit is the name's whole fresh history: fair evidence for every window.
-      const inserted = await recordFresh(db, videos, publishedAfter, limit, { evidence: videos.length < limit });
+      const inserted = await recordFresh(deps, videos, publishedAfter, limit, { evidence: videos.length < limit });
       await rememberFollow(redis, platform, signal, { at: now, creators, inserted });
       followed.push({ kind, name, reason, found: videos.length, inserted });
     } catch (err) {

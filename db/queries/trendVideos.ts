@@ -18,10 +18,21 @@ export type NewTrendVideo = Pick<
 > &
   Partial<Omit<TrendVideo, 'id' | 'platform' | 'platformVideoId' | 'creatorId' | 'hashtags' | 'topics' | 'publishedAt' | 'status'>>;
 
-/** Records discovered videos; a known one is left as it is (never re-monitored). Returns how many were new. */
+/**
+ * Records discovered videos; a known one is left as it is (never re-monitored), but for its
+ * `evidence` flag: a video first seen only in a full page of a dense follow (not evidence) becomes
+ * evidence once a fair sample (the broad pass, a short follow page) finds it too. Returns how many
+ * were new. (`xmax = 0` tells a row this statement inserted from one it updated.)
+ */
 export async function insertDiscoveredVideos(db: Knex, videos: NewTrendVideo[]): Promise<number> {
   if (videos.length === 0) return 0;
-  return (await db('trend_videos').insert(videos).onConflict(['platform', 'platformVideoId']).ignore().returning('id')).length;
+  const rows = (await db('trend_videos')
+    .insert(videos)
+    .onConflict(['platform', 'platformVideoId'])
+    .merge({ evidence: true })
+    .where(db.raw('not trend_videos.evidence and excluded.evidence'))
+    .returning(db.raw('(xmax = 0) as inserted'))) as unknown as { inserted: boolean }[];
+  return rows.filter((r) => r.inserted).length;
 }
 
 /** Monitored videos whose monitor has not been started yet, oldest first. */
