@@ -22,7 +22,7 @@ const post = (
   at: number,
   window: number,
   who: readonly string[],
-  more: { hashtags?: string[]; keywords?: string[]; velocity?: number; evidence?: boolean } = {},
+  more: { hashtags?: string[]; keywords?: string[]; velocity?: number; evidence?: boolean; discoveredAt?: number } = {},
 ) => postVideos({ at, windowMs: DAY, window, creators: who, ...more });
 
 /** 40 creators post every day, all with #fyp and the title word "daily", the first 20 also with #music. */
@@ -104,6 +104,22 @@ describe('trend detection against each name’s baseline (activity, real Postgre
     await post(RUN_AT, 0, creators('c', 30), { hashtags: ['brandnew'] });
     await analyze(RUN_AT);
     assert.deepEqual(await trendNames(), []);
+  });
+
+  it('when the trailing week was only seen looking back (the product’s first run found it all), then it is no baseline: a new tag is no trend yet; watched, it is', async () => {
+    const week = async (discoveredAt?: number) => {
+      for (let window = 1; window < 7; window++) await post(RUN_AT, window, creators('bg', 5), { hashtags: ['fyp'], discoveredAt });
+      await post(RUN_AT, 0, creators('bg', 5), { hashtags: ['fyp'], discoveredAt });
+      await post(RUN_AT, 0, creators('cook', 4), { hashtags: ['cooking'], discoveredAt });
+    };
+    await week(RUN_AT - 60_000);
+    await analyze(RUN_AT);
+    assert.deepEqual(await trendNames(), [], 'no window was watched: nothing to compare with');
+
+    await resetDb();
+    await week();
+    await analyze(RUN_AT);
+    assert.deepEqual(await trendNames(), ['hashtag:cooking'], 'the same week watched as it happened');
   });
 
   it('when a wave rises, plateaus and falls over daily runs, then it is emerging, emerging, peaking, fading, ended; an incremental run in between changes nothing', async () => {

@@ -61,6 +61,8 @@ describe('following rising signals (activity)', function () {
           PLATFORMS_ENABLED: 'youtube',
           YOUTUBE_DAILY_SEARCH_CALLS: '3',
           TREND_MANUAL_DISCOVERY_SHARE: '0.34',
+          // No seeded name is a trend yet, so the plan orders by evidence alone (trends wait: discoveryPlan.test.ts).
+          TREND_MIN_CREATORS: '7',
         },
         settings: { discoveryIntervalMs: 48 * HOUR, analysisWindowMs: DAY, freshWindowMs: 7 * DAY },
       });
@@ -155,7 +157,8 @@ describe('following rising signals (activity)', function () {
         },
       };
       const { deps } = await createTestWorker({
-        config: { PLATFORMS_ENABLED: 'tiktok', TREND_TARGETED_QUERIES_PER_RUN: '2' },
+        // No seeded name is a trend yet, so the plan orders by evidence alone (trends wait: discoveryPlan.test.ts).
+        config: { PLATFORMS_ENABLED: 'tiktok', TREND_TARGETED_QUERIES_PER_RUN: '2', TREND_MIN_CREATORS: '7' },
         settings: { discoveryIntervalMs: 4 * HOUR, analysisWindowMs: DAY, freshWindowMs: 7 * DAY },
         deps: { clock },
       });

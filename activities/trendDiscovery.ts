@@ -180,7 +180,7 @@ export async function followRisingSignals(
   const publishedAfter = now - settings.freshWindowMs;
   const budget = await budgetFor(deps, platform, manual);
   const candidates = (
-    await risingSignals(db, { at: new Date(now), windowMs: settings.analysisWindowMs, platform, limit: CANDIDATES })
+    await risingSignals(db, { at: new Date(now), windowMs: settings.analysisWindowMs, platform, limit: CANDIDATES }, settings)
   ).filter((s) => kinds.includes(s.kind));
   const runIntervalMs = clock.dataDuration(settings.discoveryIntervalMs);
   const plan = planFollows({

@@ -44,6 +44,8 @@ export async function seedRisingTags(
       platformVideoId: v.id,
       creatorId: v.creator,
       publishedAt: new Date(v.publishedAt),
+      // Found as it was published: the product was watching every window.
+      discoveredAt: new Date(v.publishedAt),
       hashtags: [v.tag],
       topics: [],
       workflowId: `seeded:${v.id}`,

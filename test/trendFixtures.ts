@@ -23,6 +23,8 @@ export interface PostedVideos {
   platform?: PlatformName;
   /** False: the videos of a full follow page, kept out of trend evidence. */
   evidence?: boolean;
+  /** When the product found them (data time, ms); default: as they were published. */
+  discoveredAt?: number;
 }
 
 /** Inserts one video per creator in the given window; returns how many. */
@@ -44,6 +46,8 @@ export async function postVideos(p: PostedVideos): Promise<number> {
       snapshotCount: 2,
       lastSnapshotAt: new Date(p.at - 60_000),
       evidence: p.evidence ?? true,
+      // By default found as it was published: the product was watching every window a test fills.
+      discoveredAt: p.discoveredAt === undefined ? publishedAt : new Date(p.discoveredAt),
     })),
   );
   return p.creators.length;

@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { burstInput, burstOf, explainAway, type Burst, type BurstSettings, type PlatformWindowCount } from '../../lib/domain/trendBurst';
+import { PLATFORM_NAMES } from '../../lib/domain/platforms';
 import type { TrendLifecycleStatus } from '../../lib/domain/trendLifecycle';
 import { DetectedTrend, type TrendKind } from '../models';
 
@@ -21,6 +22,8 @@ export interface TrendGroup {
   /** Earliest publish time of a video carrying the name, within the windows looked at. */
   firstSeenAt: Date | null;
   burst: Burst;
+  /** Who uses it in the recent window (`platform:creator`), when the query asked (`recentCreators`). */
+  recentCreators?: string[];
 }
 
 export interface EvidenceQuery {
@@ -41,6 +44,8 @@ export interface EvidenceQuery {
    * reports. Discovery's signals keep companions: a wave's sound may lead to videos its tag misses.
    */
   explainAway?: boolean;
+  /** Also list each name's creators of the recent window (discovery tells a wave's companions by them). */
+  recentCreators?: boolean;
 }
 
 interface NameWindowsRow {
@@ -109,6 +114,11 @@ const RECENT_NAMES_SQL = `
 const WINDOW_VOLUMES_SQL = `
   select platform, win, count(distinct creator)::int as creators from (${IN_WINDOWS}) v group by platform, win`;
 
+// When the product first discovered a video on each platform (one index probe per platform).
+const FIRST_DISCOVERY_SQL = `
+  select p as platform, (select min(discovered_at) from trend_videos where platform::text = p) as first
+    from unnest(:platforms::text[]) p`;
+
 const EVIDENCE_WORK_MEM = '64MB';
 
 export const TREND_KINDS_ANALYSED: readonly TrendKind[] = ['hashtag', 'topic', 'sound', 'format', 'keyword'];
@@ -126,7 +136,7 @@ export async function trendEvidence(db: Knex, query: EvidenceQuery, settings: Bu
     from: new Date(at.getTime() - (windows + 1) * windowMs),
     platform: query.platform ?? null,
   };
-  const [names, volumes, recent] = await db.transaction(async (trx) => {
+  const [names, volumes, firstDiscovery, recent] = await db.transaction(async (trx) => {
     // Counting distinct creators sorts every (name, window) row: in memory rather than temp files,
     // and without JIT, whose compile time exceeded its gain on this one-off query.
     await trx.raw(`set local work_mem = '${EVIDENCE_WORK_MEM}'`);
@@ -140,13 +150,20 @@ export async function trendEvidence(db: Knex, query: EvidenceQuery, settings: Bu
         ended: 'ended' satisfies TrendLifecycleStatus,
       }),
       await trx.raw<{ rows: { platform: string; win: number; creators: number }[] }>(WINDOW_VOLUMES_SQL, bindings),
-      query.explainAway ? await trx.raw<{ rows: { creator: string; keys: string[] }[] }>(RECENT_NAMES_SQL, bindings) : { rows: [] },
+      await trx.raw<{ rows: { platform: string; first: Date | null }[] }>(FIRST_DISCOVERY_SQL, { platforms: [...PLATFORM_NAMES] }),
+      query.explainAway || query.recentCreators
+        ? await trx.raw<{ rows: { creator: string; keys: string[] }[] }>(RECENT_NAMES_SQL, bindings)
+        : { rows: [] },
     ] as const;
   });
+  // A trailing window that ended before the product first discovered on a platform was only seen
+  // looking back (the fresh window's most viewed, follow pages): unknown there, not a baseline.
+  const firstAt = new Map(firstDiscovery.rows.map((r) => [r.platform, r.first ? new Date(r.first).getTime() : Infinity]));
   const byPlatform = new Map<string, number[]>();
   for (const { platform, win, creators } of volumes.rows) {
     const row = byPlatform.get(platform) ?? new Array<number>(windows + 1).fill(0);
-    row[win] = creators;
+    const watched = win === 0 || at.getTime() - win * windowMs > (firstAt.get(platform) ?? Infinity);
+    row[win] = watched ? creators : 0;
     byPlatform.set(platform, row);
   }
   const tested = names.rows.map(({ counts, ...row }) => {
@@ -161,12 +178,26 @@ export async function trendEvidence(db: Knex, query: EvidenceQuery, settings: Bu
         settings,
       )
     : new Map<string, Burst>();
+  const creatorsByKey = query.recentCreators ? recentCreatorsByName(recent.rows) : null;
   return tested.map(({ row, counts, input, key, burst }) => ({
     ...row,
     platforms: [...new Set(counts.filter(([win]) => win === 0).map(([, platform]) => platform))].sort(),
     creatorCount: input.creators,
     burst: explained.get(key) ?? burst,
+    ...(creatorsByKey ? { recentCreators: [...(creatorsByKey.get(key) ?? [])].sort() } : {}),
   }));
+}
+
+function recentCreatorsByName(videos: readonly { creator: string; keys: readonly string[] }[]): Map<string, Set<string>> {
+  const byKey = new Map<string, Set<string>>();
+  for (const { creator, keys } of videos) {
+    for (const key of keys) {
+      const creators = byKey.get(key) ?? new Set<string>();
+      creators.add(creator);
+      byKey.set(key, creators);
+    }
+  }
+  return byKey;
 }
 
 export function knownTrends(trx: Knex): PromiseLike<DetectedTrend[]> {

@@ -30,7 +30,7 @@ describe('risingSignals (real PostgreSQL)', function () {
   });
   after(() => resetDb());
 
-  const signals = (limit = 10) => risingSignals(testAppDb(), { at: new Date(RUN_AT), windowMs: DAY, platform: 'youtube', limit });
+  const signals = (limit = 10) => risingSignals(testAppDb(), { at: new Date(RUN_AT), windowMs: DAY, platform: 'youtube', limit }, DEFAULT_BURST_SETTINGS);
 
   it('when new and growing names share a week with evergreen ones, then the signals are the new and growing names, strongest first', async () => {
     const found = await signals();

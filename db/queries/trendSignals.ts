@@ -7,7 +7,7 @@
  * one is, and a name that qualifies as a trend stays one (discovery keeps following it).
  */
 import type { Knex } from 'knex';
-import { DEFAULT_BURST_SETTINGS, type BurstSettings } from '../../lib/domain/trendBurst';
+import type { BurstSettings } from '../../lib/domain/trendBurst';
 import type { PlatformName, SignalKind } from '../../platforms/types';
 import { trendEvidence } from './detectedTrends';
 
@@ -20,6 +20,10 @@ export interface RisingSignal {
   baseline: number;
   /** How far above its baseline the recent window is (higher = stronger evidence). */
   burstScore: number;
+  /** It qualifies as a trend already (a follow tracks it rather than decides it). */
+  trend: boolean;
+  /** Its creators in the recent window (`platform:creator`): a wave's companions share them. */
+  recentCreators: string[];
 }
 
 const SIGNAL_KINDS: readonly SignalKind[] = ['hashtag', 'sound', 'keyword'];
@@ -32,7 +36,7 @@ const SIGNAL_KINDS: readonly SignalKind[] = ['hashtag', 'sound', 'keyword'];
 export async function risingSignals(
   db: Knex,
   { at, windowMs, platform, limit }: { at: Date; windowMs: number; platform: PlatformName; limit: number },
-  tuning: BurstSettings & { baselineWindows: number } = DEFAULT_BURST_SETTINGS,
+  tuning: BurstSettings & { baselineWindows: number },
 ): Promise<RisingSignal[]> {
   const evidence = await trendEvidence(
     db,
@@ -43,6 +47,7 @@ export async function risingSignals(
       minCreators: Math.min(tuning.signalMinCreators, tuning.minCreators),
       kinds: SIGNAL_KINDS,
       platform,
+      recentCreators: true,
     },
     tuning,
   );
@@ -54,6 +59,8 @@ export async function risingSignals(
       creators: e.creatorCount,
       baseline: e.burst.baseline,
       burstScore: e.burst.burstScore,
+      trend: e.burst.qualifies,
+      recentCreators: e.recentCreators ?? [],
     }))
     .sort((a, b) => b.burstScore - a.burstScore || b.creators - a.creators || a.name.localeCompare(b.name))
     .slice(0, limit);

@@ -70,6 +70,32 @@ describe('discovery plan: which rising signals a run follows', () => {
     );
   });
 
+  it('when a reported trend and a name not yet a trend compete, then the one a query can still decide goes first', () => {
+    const result = plan([{ ...signal('known', 12, 9), trend: true }, signal('maybe', 2, 1.7)], [], 1);
+    assert.deepEqual(
+      result.follow.map((f) => f.name),
+      ['maybe'],
+    );
+    assert.equal(result.skipped, 1);
+  });
+
+  it("when a candidate's recent creators all use a name chosen already, then it is that name's companion and takes only the budget left", () => {
+    const wave = { ...signal('wave', 3, 5), recentCreators: ['a', 'b', 'c'] };
+    const waveWord = { ...signal('waveword', 3, 5), kind: 'keyword', recentCreators: ['a', 'b', 'c'] };
+    const other = { ...signal('other', 2, 1.5), recentCreators: ['a', 'z'] };
+    const tight = plan([wave, waveWord, other], [], 2);
+    assert.deepEqual(
+      tight.follow.map(followKey),
+      ['hashtag:wave', 'hashtag:other'],
+      'a creator of its own (z) makes a name no companion',
+    );
+    assert.equal(tight.skipped, 1);
+    const roomy = plan([wave, waveWord, other], [], 5);
+    assert.deepEqual(roomy.follow.map(followKey), ['hashtag:wave', 'hashtag:other', 'keyword:waveword']);
+    assert.match(roomy.follow[2]!.reason, /its creators all use hashtag:wave \(a companion: served last\)$/);
+    assert.ok(!('recentCreators' in roomy.follow[0]!), 'the plan reports names and reasons, not creator lists');
+  });
+
   it('when the budget is zero, then nothing is followed and every candidate is skipped', () => {
     assert.deepEqual(plan([signal('a', 3, 1)], [], 0), { follow: [], skipped: 1 });
   });

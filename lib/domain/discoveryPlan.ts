@@ -11,6 +11,13 @@
  *   a signal whose creators grew since it was last followed comes before an equally strong new one,
  *   and one followed recently that found nothing new waits behind the others until its evidence
  *   grows or the cooldown passes.
+ * - Confirming before tracking: a name that is not a trend yet, where one query can decide whether
+ *   it becomes one (the lead time), goes before a trend already reported, whose follow only keeps
+ *   its counts complete, and before a name just followed to no new creators (bench:trend-quality
+ *   found the quota going to reported waves while a new one waited a day).
+ * - One query per wave and run: a candidate whose recent creators all carry a name already chosen
+ *   this run (a wave's keyword, sound or niche word beside its hashtag) is that name's companion;
+ *   it waits until the others are served and takes what budget is left.
  */
 
 export interface SignalCandidate<K extends string = string> {
@@ -20,6 +27,10 @@ export interface SignalCandidate<K extends string = string> {
   creators: number;
   /** How far above its own baseline the recent window is (higher = stronger evidence). */
   burstScore: number;
+  /** Already reported as a trend (its follow tracks it rather than decides it). */
+  trend?: boolean;
+  /** Who uses it in the recent window (any stable creator key): companions are told by these. */
+  recentCreators?: readonly string[];
 }
 
 /** What the last targeted query for a signal saw. */
@@ -54,32 +65,45 @@ export const followKey = (signal: { kind: string; name: string }): string => `${
 const HOUR_MS = 3_600_000;
 const round = (n: number): number => Math.round(n * 100) / 100;
 
-/** One candidate's priority and the reason, given its last follow (if any). */
+/**
+ * One candidate's priority and the reason, given its last follow (if any). `waiting`: followed
+ * recently with no new creators since, so another query now is unlikely to change its verdict.
+ */
 export function followPriority(
   candidate: SignalCandidate,
   last: FollowRecord | undefined,
   { now, cooldownMs }: { now: number; cooldownMs: number },
-): { priority: number; reason: string } {
+): { priority: number; reason: string; waiting: boolean } {
   const evidence = `${candidate.creators} creators, burst ${round(candidate.burstScore)}`;
-  if (!last) return { priority: candidate.burstScore, reason: `new signal: ${evidence}` };
+  if (!last) return { priority: candidate.burstScore, reason: `new signal: ${evidence}`, waiting: false };
   const ago = `${round((now - last.at) / HOUR_MS)} h ago`;
   if (candidate.creators > last.creators) {
     const growth = (candidate.creators - last.creators) / Math.max(1, last.creators);
     return {
       priority: candidate.burstScore * (1 + growth),
       reason: `evidence grew since followed ${ago}: ${last.creators} → ${candidate.creators} creators, burst ${round(candidate.burstScore)}`,
+      waiting: false,
     };
   }
-  if (now - last.at >= cooldownMs) return { priority: candidate.burstScore, reason: `followed ${ago}, due again: ${evidence}` };
+  if (now - last.at >= cooldownMs)
+    return { priority: candidate.burstScore, reason: `followed ${ago}, due again: ${evidence}`, waiting: false };
   if (last.inserted === 0)
-    return { priority: candidate.burstScore * FRUITLESS_FACTOR, reason: `followed ${ago} with nothing new, no new creators: ${evidence}` };
+    return {
+      priority: candidate.burstScore * FRUITLESS_FACTOR,
+      reason: `followed ${ago} with nothing new, no new creators: ${evidence}`,
+      waiting: true,
+    };
   return {
     priority: candidate.burstScore * FOLLOWED_FACTOR,
     reason: `followed ${ago} (${last.inserted} new), no new creators since: ${evidence}`,
+    waiting: true,
   };
 }
 
-/** The candidates this run follows: highest priority first, at most `budget`. */
+/**
+ * The candidates this run follows, at most `budget`: names not yet a trend before trends, each
+ * group by priority; companions of a name already chosen wait for what budget is left.
+ */
 export function planFollows<K extends string>({
   candidates,
   followed,
@@ -94,11 +118,27 @@ export function planFollows<K extends string>({
   now: number;
   cooldownMs: number;
 }): FollowPlan<K> {
+  // Tier 0: a name a query can still decide (not a trend, not just followed to no avail).
+  const tier = (c: { trend?: boolean; waiting: boolean }) => (c.trend || c.waiting ? 1 : 0);
   const ranked = candidates
     .map((c) => ({ ...c, ...followPriority(c, followed.get(followKey(c)), { now, cooldownMs }) }))
-    .sort((a, b) => b.priority - a.priority || b.creators - a.creators || followKey(a).localeCompare(followKey(b)));
+    .sort((a, b) => tier(a) - tier(b) || b.priority - a.priority || b.creators - a.creators || followKey(a).localeCompare(followKey(b)));
   const take = Math.max(0, Math.floor(budget));
-  return { follow: ranked.slice(0, take), skipped: Math.max(0, ranked.length - take) };
+  const chosen: { follow: PlannedFollow<K>; creators: ReadonlySet<string> }[] = [];
+  const companions: PlannedFollow<K>[] = [];
+  const covered = new Set<string>();
+  for (const { recentCreators = [], trend: _trend, waiting: _waiting, ...follow } of ranked) {
+    if (chosen.length >= take) break;
+    if (recentCreators.length > 0 && recentCreators.every((c) => covered.has(c))) {
+      const leader = chosen.find((c) => recentCreators.some((creator) => c.creators.has(creator)))!.follow;
+      companions.push({ ...follow, reason: `${follow.reason}; its creators all use ${followKey(leader)} (a companion: served last)` });
+      continue;
+    }
+    for (const c of recentCreators) covered.add(c);
+    chosen.push({ follow, creators: new Set(recentCreators) });
+  }
+  const follow = [...chosen.map((c) => c.follow), ...companions].slice(0, take);
+  return { follow, skipped: Math.max(0, ranked.length - follow.length) };
 }
 
 /** A daily bucket's state as the quota ledger reports it. */

@@ -35,6 +35,25 @@ describe('trend burst test', () => {
     assert.equal(steady(3, [2, 2, 1, 2, 3, 2], 20).qualifies, false);
   });
 
+  it('when a niche word used by one or two creators a day reaches 4, then it is no signal (chance is √burstChance or less); a new name at 2 is', () => {
+    const niche = steady(4, [1, 2, 1, 2, 1, 2], 20);
+    assert.ok(niche.burstScore >= 1 && 4 >= 1.5 * niche.baseline, 'it clears half of the z and ratio bars');
+    assert.ok(poissonTail(4, niche.baseline) > Math.sqrt(settings.burstChance));
+    assert.equal(niche.candidate, false, 'following it would bring a full page of an everyday word');
+    assert.equal(steady(2, [0, 0, 0, 0, 0, 0], 20).candidate, true);
+  });
+
+  it('when a follow brought an everyday word in full, then its share of the thin recent window bursts but its counts do not, so it is no trend', () => {
+    // A complete page: 11 creators in the recent window (40 known) against 4–8 a day before (60–76 known).
+    const input = { creators: 11, history: [4, 4, 4, 8, 6, 7], volume: 40, historyVolume: [65, 58, 61, 67, 63, 76] };
+    const shareBaseline = (40 * (33 + 1)) / (390 + 1);
+    assert.ok(11 >= 3 * shareBaseline && poissonTail(11, shareBaseline) < 0.001, 'read as shares alone it would be a trend');
+    const burst = burstOf(input, settings);
+    assert.equal(burst.qualifies, false);
+    assert.ok(Math.abs(burst.baseline - 34 / 7) < 1e-9, `the counts' baseline is reported: ${burst.baseline}`);
+    assert.equal(steady(3, [0, 0, 0, 0, 0, 0], 20).qualifies, true, 'a new name still qualifies on both readings');
+  });
+
   it('when the Poisson tail is asked, then it matches the exact sums and the normal approximation for big means', () => {
     assert.ok(Math.abs(poissonTail(3, 0.5) - (1 - Math.exp(-0.5) * (1 + 0.5 + 0.125))) < 1e-12);
     assert.equal(poissonTail(0, 3), 1);

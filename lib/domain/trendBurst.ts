@@ -39,7 +39,20 @@
  * qualifies  = x ≥ minCreators  and  burstScore ≥ threshold  and  x ≥ ratio · baseline
  *              and  P(X ≥ x | usual rate) ≤ burstChance
  * sustains   = x ≥ minCreators  and  it clears half of the two bars above
- * candidate  = x ≥ signalMinCreators  and  it clears half of the two bars
+ * candidate  = x ≥ signalMinCreators  and  it clears half of the two bars  and
+ *              P(X ≥ x | usual rate) ≤ √burstChance (half the bar in log-probability)
+ *
+ * The candidate's tail keeps targeted discovery off names everybody uses: following one brings a
+ * full page of its newest videos (bench:trend-quality saw most of the quota go to follows of
+ * niche words, whose full pages then hid a wave's early videos from the evidence).
+ *
+ * The share is the fair reading of a sampled name, but not of a name a targeted query brought in
+ * full: its counts are complete in every window while the recent window's volume is still filling
+ * (discovery finds a video as it gains views), so its share flatters the recent window. Counts are
+ * the fair reading there, and for a sampled name they are cautious (older windows hold more of
+ * what was published). So the history is read both ways, shares and plain counts (every known
+ * window a volume of 1), and every bar must be cleared by both; the weaker reading's baseline and
+ * score are the ones reported.
  *
  * A new trend must qualify; a live one stays a trend while it sustains (hysteresis): its own
  * rise enters its trailing windows and swells baseline and variance, so a wave that plateaus
@@ -100,17 +113,15 @@ export interface Burst {
   candidate: boolean;
 }
 
-export function burstOf(input: BurstInput, settings: BurstSettings): Burst {
-  const { creators: x, history, volume, historyVolume } = input;
+/** The expected count and the burst score of `x` against a history read with the given volumes. */
+function expectation(x: number, history: readonly number[], volume: number, historyVolume: readonly number[]) {
   let counted = 0;
   let known = 0;
-  let knownWindows = 0;
   history.forEach((c, k) => {
     const v = historyVolume[k] ?? 0;
     if (v <= 0) return;
     counted += c;
     known += v;
-    knownWindows++;
   });
   const baseline = (volume * (counted + 1)) / (known + 1);
   // Spread of the volume-scaled counts around the baseline, each window weighted by its volume
@@ -121,12 +132,29 @@ export function burstOf(input: BurstInput, settings: BurstSettings): Burst {
     if (v > 0) spread += v * ((c * volume) / v - baseline) ** 2;
   });
   const variance = known > 0 ? spread / known : 0;
-  const burstScore = (x - baseline) / Math.sqrt(baseline + variance + 1);
+  return { baseline, burstScore: (x - baseline) / Math.sqrt(baseline + variance + 1) };
+}
+
+export function burstOf(input: BurstInput, settings: BurstSettings): Burst {
+  const { creators: x, history, volume, historyVolume } = input;
+  const knownWindows = history.filter((_, k) => (historyVolume[k] ?? 0) > 0).length;
+  // Two readings of the history; the weaker decides. As shares of the volume (corrects for how much
+  // the product sampled each window) and as plain counts of the known windows (a name a follow
+  // brought in full is complete in every window, while the volume of the recent one is still
+  // filling: as a share alone, an everyday word looks like a burst right after its follow).
+  const shares = expectation(x, history, volume, historyVolume);
+  const counts = expectation(
+    x,
+    history,
+    1,
+    historyVolume.map((v) => (v > 0 ? 1 : 0)),
+  );
+  const { baseline, burstScore } = counts.burstScore < shares.burstScore ? counts : shares;
   const nearest = historyVolume[0] ?? 0;
-  const clears = (threshold: number, ratio: number) => burstScore >= threshold && x >= ratio * baseline;
+  const clears = (threshold: number, ratio: number) => [shares, counts].every((e) => e.burstScore >= threshold && x >= ratio * e.baseline);
   const clearsHalf = clears(settings.burstThreshold / 2, (1 + settings.burstRatio) / 2);
-  const qualifies =
-    x >= settings.minCreators && clears(settings.burstThreshold, settings.burstRatio) && poissonTail(x, baseline) <= settings.burstChance;
+  const tail = Math.max(poissonTail(x, shares.baseline), poissonTail(x, counts.baseline));
+  const qualifies = x >= settings.minCreators && clears(settings.burstThreshold, settings.burstRatio) && tail <= settings.burstChance;
   return {
     baseline,
     burstScore,
@@ -134,7 +162,9 @@ export function burstOf(input: BurstInput, settings: BurstSettings): Burst {
     previousWindow: nearest > 0 ? ((history[0] ?? 0) * volume) / nearest : null,
     qualifies,
     sustains: x >= settings.minCreators && clearsHalf,
-    candidate: qualifies || (x >= Math.min(settings.signalMinCreators, settings.minCreators) && clearsHalf),
+    candidate:
+      qualifies ||
+      (x >= Math.min(settings.signalMinCreators, settings.minCreators) && clearsHalf && tail <= Math.sqrt(settings.burstChance)),
   };
 }
 
