@@ -7,7 +7,7 @@
  * however often users trigger it, the scheduled runs keep the rest (e.g. YouTube's 100 search calls).
  */
 import type { Redis } from 'ioredis';
-import { risingSignals } from '../db/queries/trendSignals';
+import { followCandidates } from '../db/queries/trendSignals';
 import { insertDiscoveredVideos } from '../db/queries/trendVideos';
 import { followBudget, followKey, planFollows, type FollowBudget, type FollowRecord } from '../lib/domain/discoveryPlan';
 import { titleKeywords } from '../lib/domain/keywords';
@@ -156,7 +156,7 @@ async function budgetFor(
 }
 
 /**
- * Follows the rising signals of one platform: reads them (risingSignals), plans which this run
+ * Follows the rising signals of one platform: reads them and new names (followCandidates), plans which this run
  * can afford (strongest and growing evidence first), runs one targeted query per planned signal
  * and records the new videos. Fresh means published within the fresh window before data time
  * now. One query failing (quota, outage) is recorded in its plan entry and the others still run.
@@ -179,9 +179,12 @@ export async function followRisingSignals(
   const now = clock.now();
   const publishedAfter = now - settings.freshWindowMs;
   const budget = await budgetFor(deps, platform, manual);
-  const candidates = (
-    await risingSignals(db, { at: new Date(now), windowMs: settings.analysisWindowMs, platform, limit: CANDIDATES }, settings)
-  ).filter((s) => kinds.includes(s.kind));
+  const { rising, newNames } = await followCandidates(
+    db,
+    { at: new Date(now), windowMs: settings.analysisWindowMs, platform, limit: CANDIDATES },
+    settings,
+  );
+  const candidates = [...rising, ...newNames].filter((s) => kinds.includes(s.kind));
   const runIntervalMs = clock.dataDuration(settings.discoveryIntervalMs);
   const plan = planFollows({
     candidates,

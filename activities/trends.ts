@@ -313,6 +313,7 @@ function unseenGroup(t: DetectedTrend): TrendGroup {
     totalVelocity: 0,
     totalAcceleration: 0,
     firstSeenAt: null,
+    historyCreators: 0,
     burst: { baseline: 0, burstScore: 0, knownWindows: 0, previousWindow: null, qualifies: false, sustains: false, candidate: false },
   };
 }

@@ -44,8 +44,8 @@ export async function seedRisingTags(
       platformVideoId: v.id,
       creatorId: v.creator,
       publishedAt: new Date(v.publishedAt),
-      // Found as it was published: the product was watching every window.
-      discoveredAt: new Date(v.publishedAt),
+      // Found at the start of its window: the product watched every window from its start.
+      discoveredAt: new Date(v.publishedAt - windowMs / 2),
       hashtags: [v.tag],
       topics: [],
       workflowId: `seeded:${v.id}`,

@@ -23,7 +23,7 @@ export interface PostedVideos {
   platform?: PlatformName;
   /** False: the videos of a full follow page, kept out of trend evidence. */
   evidence?: boolean;
-  /** When the product found them (data time, ms); default: as they were published. */
+  /** When the product found them (data time, ms); default: at the start of their window. */
   discoveredAt?: number;
 }
 
@@ -46,8 +46,8 @@ export async function postVideos(p: PostedVideos): Promise<number> {
       snapshotCount: 2,
       lastSnapshotAt: new Date(p.at - 60_000),
       evidence: p.evidence ?? true,
-      // By default found as it was published: the product was watching every window a test fills.
-      discoveredAt: p.discoveredAt === undefined ? publishedAt : new Date(p.discoveredAt),
+      // By default found in its window, watched from its start: the product watched every window a test fills.
+      discoveredAt: new Date(p.discoveredAt ?? publishedAt.getTime() - p.windowMs / 2),
     })),
   );
   return p.creators.length;

@@ -21,6 +21,8 @@ export interface TrendGroup {
   totalAcceleration: number;
   /** Earliest publish time of a video carrying the name, within the windows looked at. */
   firstSeenAt: Date | null;
+  /** Creators in its trailing windows the product watched (0: a name it never saw before). */
+  historyCreators: number;
   burst: Burst;
   /** Who uses it in the recent window (`platform:creator`), when the query asked (`recentCreators`). */
   recentCreators?: string[];
@@ -156,13 +158,13 @@ export async function trendEvidence(db: Knex, query: EvidenceQuery, settings: Bu
         : { rows: [] },
     ] as const;
   });
-  // A trailing window that ended before the product first discovered on a platform was only seen
-  // looking back (the fresh window's most viewed, follow pages): unknown there, not a baseline.
+  // A trailing window that began before the product first discovered on a platform was (partly)
+  // only seen looking back (the fresh window's most viewed, follow pages): unknown, not a baseline.
   const firstAt = new Map(firstDiscovery.rows.map((r) => [r.platform, r.first ? new Date(r.first).getTime() : Infinity]));
   const byPlatform = new Map<string, number[]>();
   for (const { platform, win, creators } of volumes.rows) {
     const row = byPlatform.get(platform) ?? new Array<number>(windows + 1).fill(0);
-    const watched = win === 0 || at.getTime() - win * windowMs > (firstAt.get(platform) ?? Infinity);
+    const watched = win === 0 || at.getTime() - (win + 1) * windowMs >= (firstAt.get(platform) ?? Infinity);
     row[win] = watched ? creators : 0;
     byPlatform.set(platform, row);
   }
@@ -183,6 +185,7 @@ export async function trendEvidence(db: Knex, query: EvidenceQuery, settings: Bu
     ...row,
     platforms: [...new Set(counts.filter(([win]) => win === 0).map(([, platform]) => platform))].sort(),
     creatorCount: input.creators,
+    historyCreators: input.history.reduce((sum, c, k) => sum + ((input.historyVolume[k] ?? 0) > 0 ? c : 0), 0),
     burst: explained.get(key) ?? burst,
     ...(creatorsByKey ? { recentCreators: [...(creatorsByKey.get(key) ?? [])].sort() } : {}),
   }));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_BURST_SETTINGS } from '../../lib/domain/trendBurst';
 import { resetDb, testAppDb } from '../../test/harness';
 import { creators, postVideos } from '../../test/trendFixtures';
-import { risingSignals } from './trendSignals';
+import { followCandidates, risingSignals } from './trendSignals';
 
 const DAY = 86_400_000;
 const RUN_AT = Date.parse('2026-03-02T12:00:00.000Z');
@@ -23,6 +23,9 @@ describe('risingSignals (real PostgreSQL)', function () {
     await post(0, creators('wave', 4), { hashtags: ['newwave'], soundId: 'wave-sound' });
     await post(0, creators('kw', 2), { keywords: ['pancakeflip'] });
     await post(0, ['solo'], { hashtags: ['solohit'] });
+    // One creator's tag the product also saw a week ago: not new.
+    await post(0, ['regular'], { hashtags: ['myownlife'] });
+    await post(5, ['regular'], { hashtags: ['myownlife'] });
     for (let window = 1; window <= 6; window++) await post(window, [`lr${window}`], { hashtags: ['growing'] });
     await post(0, creators('lrnow', 5), { hashtags: ['growing'] });
     // Another platform's wave is not YouTube's signal.
@@ -30,7 +33,8 @@ describe('risingSignals (real PostgreSQL)', function () {
   });
   after(() => resetDb());
 
-  const signals = (limit = 10) => risingSignals(testAppDb(), { at: new Date(RUN_AT), windowMs: DAY, platform: 'youtube', limit }, DEFAULT_BURST_SETTINGS);
+  const signals = (limit = 10) =>
+    risingSignals(testAppDb(), { at: new Date(RUN_AT), windowMs: DAY, platform: 'youtube', limit }, DEFAULT_BURST_SETTINGS);
 
   it('when new and growing names share a week with evergreen ones, then the signals are the new and growing names, strongest first', async () => {
     const found = await signals();
@@ -43,6 +47,19 @@ describe('risingSignals (real PostgreSQL)', function () {
     const growing = found.find((s) => s.name === 'growing')!;
     assert.equal(growing.creators, 5);
     assert.ok(growing.baseline > 1 && growing.baseline < 2, `baseline of a tag used once a day: ${growing.baseline}`);
+  });
+
+  it('when one creator uses a hashtag never seen before, then it is a new name (not a signal); one seen in the watched week is not', async () => {
+    const { rising, newNames } = await followCandidates(
+      testAppDb(),
+      { at: new Date(RUN_AT), windowMs: DAY, platform: 'youtube', limit: 10 },
+      DEFAULT_BURST_SETTINGS,
+    );
+    assert.deepEqual(
+      newNames.map((s) => [s.kind, s.name, s.creators, s.newName, s.recentCreators]),
+      [['hashtag', 'solohit', 1, true, ['youtube:solo']]],
+    );
+    assert.ok(!rising.some((s) => s.newName || s.name === 'solohit'));
   });
 
   it('when the limit is smaller, then the strongest signals are kept', async () => {

@@ -84,16 +84,28 @@ describe('discovery plan: which rising signals a run follows', () => {
     const waveWord = { ...signal('waveword', 3, 5), kind: 'keyword', recentCreators: ['a', 'b', 'c'] };
     const other = { ...signal('other', 2, 1.5), recentCreators: ['a', 'z'] };
     const tight = plan([wave, waveWord, other], [], 2);
-    assert.deepEqual(
-      tight.follow.map(followKey),
-      ['hashtag:wave', 'hashtag:other'],
-      'a creator of its own (z) makes a name no companion',
-    );
+    assert.deepEqual(tight.follow.map(followKey), ['hashtag:wave', 'hashtag:other'], 'a creator of its own (z) makes a name no companion');
     assert.equal(tight.skipped, 1);
     const roomy = plan([wave, waveWord, other], [], 5);
     assert.deepEqual(roomy.follow.map(followKey), ['hashtag:wave', 'hashtag:other', 'keyword:waveword']);
     assert.match(roomy.follow[2]!.reason, /its creators all use hashtag:wave \(a companion: served last\)$/);
     assert.ok(!('recentCreators' in roomy.follow[0]!), 'the plan reports names and reasons, not creator lists');
+  });
+
+  it('when new names (one creator, never seen) compete with rising signals, then they take only the budget left, each once', () => {
+    const fresh = (name: string) => ({ ...signal(name, 1, 0.8), newName: true });
+    const result = plan([fresh('mynew'), { ...signal('known', 9, 6), trend: true }, signal('rising', 2, 1.6), fresh('other')], [], 3);
+    assert.deepEqual(
+      result.follow.map((f) => f.name),
+      ['rising', 'known', 'mynew'],
+    );
+    assert.equal(result.follow[2]!.reason, 'new name: one creator, never seen before');
+    const later = plan([fresh('mynew'), fresh('other')], [[followKey(fresh('mynew')), { at: NOW - 8 * HOUR, creators: 1, inserted: 3 }]]);
+    assert.deepEqual(
+      later.follow.map((f) => f.name),
+      ['other'],
+      'a new name followed once is not followed again',
+    );
   });
 
   it('when the budget is zero, then nothing is followed and every candidate is skipped', () => {

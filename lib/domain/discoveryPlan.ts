@@ -15,6 +15,9 @@
  *   it becomes one (the lead time), goes before a trend already reported, whose follow only keeps
  *   its counts complete, and before a name just followed to no new creators (bench:trend-quality
  *   found the quota going to reported waves while a new one waited a day).
+ * - New names last: a hashtag one creator has just used for the first time is how every wave
+ *   starts, and most are nothing (a creator's own tag); what budget the rising signals leave goes
+ *   to them, newest first, each followed once.
  * - One query per wave and run: a candidate whose recent creators all carry a name already chosen
  *   this run (a wave's keyword, sound or niche word beside its hashtag) is that name's companion;
  *   it waits until the others are served and takes what budget is left.
@@ -29,6 +32,8 @@ export interface SignalCandidate<K extends string = string> {
   burstScore: number;
   /** Already reported as a trend (its follow tracks it rather than decides it). */
   trend?: boolean;
+  /** One creator's name never seen before: served after every rising signal, and only once. */
+  newName?: boolean;
   /** Who uses it in the recent window (any stable creator key): companions are told by these. */
   recentCreators?: readonly string[];
 }
@@ -75,6 +80,8 @@ export function followPriority(
   { now, cooldownMs }: { now: number; cooldownMs: number },
 ): { priority: number; reason: string; waiting: boolean } {
   const evidence = `${candidate.creators} creators, burst ${round(candidate.burstScore)}`;
+  if (!last && candidate.newName)
+    return { priority: candidate.burstScore, reason: 'new name: one creator, never seen before', waiting: false };
   if (!last) return { priority: candidate.burstScore, reason: `new signal: ${evidence}`, waiting: false };
   const ago = `${round((now - last.at) / HOUR_MS)} h ago`;
   if (candidate.creators > last.creators) {
@@ -118,16 +125,19 @@ export function planFollows<K extends string>({
   now: number;
   cooldownMs: number;
 }): FollowPlan<K> {
-  // Tier 0: a name a query can still decide (not a trend, not just followed to no avail).
-  const tier = (c: { trend?: boolean; waiting: boolean }) => (c.trend || c.waiting ? 1 : 0);
+  // Tier 0: a name a query can still decide (not a trend, not just followed to no avail); 1: the
+  // rest of the rising signals; 2: new names (a long shot each).
+  const tier = (c: { trend?: boolean; waiting: boolean; newName?: boolean }) => (c.newName ? 2 : c.trend || c.waiting ? 1 : 0);
   const ranked = candidates
+    // A new name followed once already is known: if it had grown it would be a rising signal.
+    .filter((c) => !(c.newName && followed.has(followKey(c))))
     .map((c) => ({ ...c, ...followPriority(c, followed.get(followKey(c)), { now, cooldownMs }) }))
     .sort((a, b) => tier(a) - tier(b) || b.priority - a.priority || b.creators - a.creators || followKey(a).localeCompare(followKey(b)));
   const take = Math.max(0, Math.floor(budget));
   const chosen: { follow: PlannedFollow<K>; creators: ReadonlySet<string> }[] = [];
   const companions: PlannedFollow<K>[] = [];
   const covered = new Set<string>();
-  for (const { recentCreators = [], trend: _trend, waiting: _waiting, ...follow } of ranked) {
+  for (const { recentCreators = [], trend: _trend, waiting: _waiting, newName: _newName, ...follow } of ranked) {
     if (chosen.length >= take) break;
     if (recentCreators.length > 0 && recentCreators.every((c) => covered.has(c))) {
       const leader = chosen.find((c) => recentCreators.some((creator) => c.creators.has(creator)))!.follow;
