@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     options: {
       seeds: { type: 'string', default: '1,2,3,4,5' },
       days: { type: 'string', default: '7' },
-      'warmup-hours': { type: 'string', default: '72' },
+      'warmup-hours': { type: 'string', default: '120' },
       creators: { type: 'string', default: '200' },
       platforms: { type: 'string', default: 'youtube,tiktok' },
       concurrency: { type: 'string', default: '32' },

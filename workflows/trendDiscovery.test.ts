@@ -36,7 +36,7 @@ describe('trendDiscovery follows rising signals (real worker, dev server, YouTub
     await clearRedis();
   });
 
-  it('when a hashtag rises, then the run records the chart, follows the hashtag with a targeted search, monitors every new video and analyses at once; the plan is in the result', async () => {
+  it('when a hashtag rises, then the run records the chart, follows the hashtag with a targeted search (and a new name with the budget left), monitors every new video and analyses at once; the plan is in the result', async () => {
     // New video ids per run: an ended monitor's id is never reused (its workflow id is fixed).
     const run = randomBytes(4).toString('hex');
     const [chart1, chart2, wave1, wave2] = ['c1', 'c2', 'w1', 'w2'].map((p) => `${p}${run}x`);
@@ -73,14 +73,19 @@ describe('trendDiscovery follows rising signals (real worker, dev server, YouTub
       const follows = result.follows?.youtube as FollowSignalsResult;
       assert.deepEqual(
         follows.plan.map(({ kind, name, found, inserted }) => ({ kind, name, found, inserted })),
-        [{ kind: 'hashtag', name: 'wave', found: 2, inserted: 2 }],
+        [
+          { kind: 'hashtag', name: 'wave', found: 2, inserted: 2 },
+          // The chart's one creator used #cats, never seen before: a new name, with the budget left.
+          { kind: 'hashtag', name: 'cats', found: 0, inserted: 0 },
+        ],
       );
-      assert.ok(follows.budget.queries >= 1 && follows.quota.spent === 1, JSON.stringify(follows));
+      assert.equal(follows.plan[1]!.reason, 'new name: one creator, never seen before');
+      assert.ok(follows.budget.queries >= 2 && follows.quota.spent === 2, JSON.stringify(follows));
       assert.equal(result.monitorsStarted, 4, 'the chart’s two and the followed two');
       assert.ok(result.analysis && 'trends' in result.analysis, JSON.stringify(result.analysis));
 
       const searches = stub.requests.filter((r) => r.path.endsWith('/search')).map((r) => r.query.get('q'));
-      assert.deepEqual(searches, ['#wave'], 'the chart filled the cap: no broad search, one targeted one');
+      assert.deepEqual(searches, ['#wave', '#cats'], 'the chart filled the cap: no broad search, targeted ones only');
 
       const monitored = await TrendVideo.query(testDb()).whereNotNull('workflowId').whereNot('workflowId', 'like', 'seeded:%');
       assert.deepEqual(monitored.map((v) => v.platformVideoId).sort(), [chart1, chart2, wave1, wave2].sort());
