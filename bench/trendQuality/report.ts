@@ -3,6 +3,7 @@
  * tune against, and the section of docs/benchmarks.md (between its own markers, so other
  * benchmarks keep their sections in the same file). Pure.
  */
+import { sectionEnd, sectionStart, withMarkedSection } from '../docsSection';
 import { meetsTargets, TARGETS, type QualityReport, type ReportedName } from './score';
 
 export interface SeedResult {
@@ -19,8 +20,9 @@ export interface BenchDescription {
   method: string;
 }
 
-export const SECTION_START = '<!-- bench:trend-quality:start -->';
-export const SECTION_END = '<!-- bench:trend-quality:end -->';
+const SECTION = 'bench:trend-quality';
+export const SECTION_START = sectionStart(SECTION);
+export const SECTION_END = sectionEnd(SECTION);
 
 const fixed = (value: number | null, digits = 2) => (value === null ? '–' : value.toFixed(digits));
 const hours = (value: number | null) => (value === null ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)} h`);
@@ -104,9 +106,5 @@ export function docsSection(results: SeedResult[], description: BenchDescription
 
 /** The file with this benchmark's section replaced (or appended), everything else untouched. */
 export function withSection(file: string | null, section: string): string {
-  if (file === null) return `# Benchmarks\n\n${section}\n`;
-  const start = file.indexOf(SECTION_START);
-  const end = file.indexOf(SECTION_END);
-  if (start >= 0 && end > start) return file.slice(0, start) + section + file.slice(end + SECTION_END.length);
-  return `${file.trimEnd()}\n\n${section}\n`;
+  return withMarkedSection(file, SECTION, section);
 }
