@@ -6,6 +6,7 @@ import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Temporal } from '../temporal/client';
 import type { PasswordHasher } from './auth/passwords';
+import type { AccountCache } from './auth/userCache';
 
 export interface ApiDeps {
   config: Config;
@@ -18,4 +19,6 @@ export interface ApiDeps {
   clock: Clock;
   /** Password hashing (bcrypt); tests hand in a counting spy. */
   passwords?: PasswordHasher;
+  /** The accounts behind access tokens, kept a few seconds (api/auth/userCache.ts). */
+  accounts: AccountCache;
 }

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../lib/logger';
 import { createRedis } from '../lib/redis';
 import { RecoveringTemporal } from '../temporal/client';
 import { buildApp } from './app';
+import { AccountCache } from './auth/userCache';
 import type { ApiDeps } from './deps';
 import { clockFromConfig } from '../lib/clock';
 import { sharedClock } from '../db/queries/simulationClock';
@@ -21,17 +22,19 @@ export function createApiDeps(config: Config, logger: Logger = createLogger(conf
   // Commands fail at once while disconnected and after REDIS_COMMAND_TIMEOUT_MS when Redis stalls:
   // a request never hangs on Redis (see lib/redis.ts).
   const redis = overrides.redis ?? createRedis(config, logger, 'api');
+  // The app role: row-level security applies to every tenant query of the API.
+  const db = overrides.db ?? createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'api', logger });
   return {
     config,
     logger,
-    // The app role: row-level security applies to every tenant query of the API.
-    db: overrides.db ?? createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'api', logger }),
+    db,
     redis,
     // Opened on first use, and opened again after Temporal was unreachable (readiness recovers).
     temporal:
       overrides.temporal ?? new RecoveringTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }, logger),
     // A simulation's shared anchor replaces this at start-up (main below).
     clock: overrides.clock ?? clockFromConfig(config),
+    accounts: overrides.accounts ?? new AccountCache(db, config.AUTH_USER_CACHE_MS),
     ...(overrides.passwords ? { passwords: overrides.passwords } : {}),
   };
 }
@@ -45,6 +48,7 @@ export interface RunningApi {
 
 export async function startApi(deps: ApiDeps, port = deps.config.PORT, host = deps.config.HOST): Promise<RunningApi> {
   const app = buildApp(deps);
+  await deps.accounts.subscribe(deps.redis, deps.logger);
   const server = app.listen(port, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -59,7 +63,7 @@ export async function startApi(deps: ApiDeps, port = deps.config.PORT, host = de
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await Promise.allSettled([deps.db.destroy(), deps.redis.quit(), deps.temporal.close()]);
+      await Promise.allSettled([deps.accounts.close(), deps.db.destroy(), deps.redis.quit(), deps.temporal.close()]);
     },
   };
 }

@@ -127,6 +127,15 @@ const envSchema = z.object({
   JWT_ISSUER: z.string().default('blogger-analytics').describe('iss claim of access tokens'),
   JWT_AUDIENCE: z.string().default('blogger-analytics-api').describe('aud claim of access tokens'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900).describe('Access token lifetime (15 minutes)'),
+  AUTH_USER_CACHE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(5000)
+    .describe(
+      'How long an API process keeps an account (role, plan, active) between requests; changes made through the API reach every process at once, others within this (0: read it every request)',
+    ),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30).describe('Refresh token family lifetime'),
   REFRESH_REUSE_GRACE_SECONDS: z.coerce
     .number()

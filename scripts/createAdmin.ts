@@ -14,12 +14,28 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import bcrypt from 'bcrypt';
+import Redis from 'ioredis';
 import { emailSchema, passwordSchema } from '../api/auth/schema';
 import { createDb } from '../db';
 import { recordAudit } from '../db/queries/audit';
 import { RefreshToken, User } from '../db/models';
 import { getConfig } from '../lib/config';
 import { LARGEST_PLAN } from '../lib/domain/plans';
+import { USER_CHANGED_CHANNEL } from '../api/auth/userCache';
+
+/** API processes keep an account a few seconds (api/auth/userCache.ts): tell them it changed. */
+async function tellApiProcesses(redisUrl: string, userId: number): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: true });
+  try {
+    await redis.publish(USER_CHANGED_CHANNEL, String(userId));
+  } catch (err) {
+    console.warn(
+      `Redis did not take the news (${(err as Error).message}): running API processes see the change within AUTH_USER_CACHE_MS.`,
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
 
 const USAGE = 'Usage: npm run admin:create -- --email you@example.com [--password ...] [--promote]';
 
@@ -69,6 +85,7 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 1001 - (now.getTime() % 1000)));
         return revoked;
       });
+      await tellApiProcesses(config.REDIS_URL, existing.id);
       console.log(
         `Promoted ${email.data} (id ${existing.id}) to admin: its password was replaced and its sessions signed out (${signedOut} refresh token(s) revoked).`,
       );

@@ -2,6 +2,7 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { ApiDeps } from '../deps';
+import { publishUserChanged } from '../auth/userCache';
 import { existingId } from '../ids';
 import { requireAdmin } from '../middleware/auth';
 import { validate, validateParams, validateQuery } from '../middleware/validate';
@@ -13,7 +14,8 @@ import * as admin from './service';
 /** The user a validated path names (a 404 for an id too large to exist). */
 const userId = (ctx: { state: { params: { id: number | null } } }): number => existingId(ctx.state.params.id, 'User');
 
-export function adminRoutes({ db }: Pick<ApiDeps, 'db'>, protect: Middleware): Router<UserState> {
+export function adminRoutes(deps: Pick<ApiDeps, 'db' | 'redis' | 'logger'>, protect: Middleware): Router<UserState> {
+  const { db } = deps;
   const router = userRouter('/api/admin', protect, requireAdmin());
 
   router.get('/users', validateQuery(listUsersQuery), async (ctx) => {
@@ -21,11 +23,16 @@ export function adminRoutes({ db }: Pick<ApiDeps, 'db'>, protect: Middleware): R
   });
 
   router.put('/users/:id', validate({ body: updateUserBody, params: userIdParam }), async (ctx) => {
-    ctx.body = { user: await admin.updateUser(db, ctx.state.user, userId(ctx), ctx.state.body, requestMeta(ctx)) };
+    const id = userId(ctx);
+    ctx.body = { user: await admin.updateUser(db, ctx.state.user, id, ctx.state.body, requestMeta(ctx)) };
+    // Committed: every API process drops the account it keeps (a disabled user is refused at once).
+    await publishUserChanged(deps, id);
   });
 
   router.delete('/users/:id', validateParams(userIdParam), async (ctx) => {
-    await admin.deleteUser(db, ctx.state.user, userId(ctx), requestMeta(ctx));
+    const id = userId(ctx);
+    await admin.deleteUser(db, ctx.state.user, id, requestMeta(ctx));
+    await publishUserChanged(deps, id);
     ctx.status = 204;
   });
 

@@ -2,14 +2,15 @@
  * Authentication: koa-jwt verifies the access token (HS256 pinned, issuer, audience, expiry),
  * then we insist on what jsonwebtoken does not: an `exp` claim, the access kind, a token not on
  * the deny-list, and an account that still exists and is active (checked on every request, so a
- * disabled or deleted user's tokens stop working at once). Every failure is a 401 whose message
- * says what to do next.
+ * disabled or deleted user's tokens stop working at once: the account is kept a few seconds in
+ * the process and dropped on every process the moment it changes, api/auth/userCache.ts).
+ * Every failure is a 401 whose message says what to do next.
  */
 import type { KeyObject } from 'node:crypto';
 import type { DefaultState, Middleware } from 'koa';
 import compose from 'koa-compose';
 import koaJwt from 'koa-jwt';
-import { User, UserLimit, type Role } from '../../db/models';
+import type { Role, UserLimit } from '../../db/models';
 import type { Plan } from '../../lib/domain/plans';
 import { AppError, ForbiddenError, UnauthorizedError } from '../../lib/errors';
 import { isAccessTokenRevoked } from '../auth/revocation';
@@ -58,7 +59,7 @@ function isOwnFailure(err: unknown): err is Error {
   return err instanceof Error && !(err instanceof AppError) && !TOKEN_ERROR_NAMES.has(err.name) && err.message !== 'Token not found';
 }
 
-export function authenticate(deps: Pick<ApiDeps, 'config' | 'db' | 'redis'>, signingKey: KeyObject): Middleware {
+export function authenticate(deps: Pick<ApiDeps, 'config' | 'db' | 'redis' | 'accounts'>, signingKey: KeyObject): Middleware {
   const verify = koaJwt({
     secret: signingKey as unknown as string, // jsonwebtoken accepts a KeyObject
     ...accessVerifyOptions(deps.config),
@@ -99,30 +100,19 @@ export function authenticate(deps: Pick<ApiDeps, 'config' | 'db' | 'redis'>, sig
 
   const loadUser: Middleware = async (ctx, next) => {
     const claims = ctx.state.token as AccessClaims;
-    const user = await User.query(deps.db).findById(Number(claims.sub)).withGraphFetched('limits');
-    if (!user || !user.isActive) {
+    // Kept a few seconds in the process, dropped at once when the account changes (userCache.ts).
+    const account = await deps.accounts.get(Number(claims.sub));
+    if (!account || !account.isActive) {
       throw new UnauthorizedError('This account is disabled or no longer exists.', 'account_disabled');
     }
     // iat has whole seconds: a token of the revocation's second is refused (the CLI waits it out).
-    if (user.sessionsRevokedAt && claims.iat <= Math.floor(user.sessionsRevokedAt.getTime() / 1000)) {
+    if (account.sessionsRevokedAt && claims.iat <= Math.floor(account.sessionsRevokedAt.getTime() / 1000)) {
       throw new UnauthorizedError(
         "This session was signed out when an administrator reset the account's password. Log in again.",
         'token_revoked',
       );
     }
-    const limits = user.limits as UserLimit;
-    ctx.state.user = {
-      id: user.id,
-      email: user.email,
-      role: user.role,
-      plan: user.plan,
-      limits: {
-        maxBloggers: limits.maxBloggers,
-        maxVideosPerDay: limits.maxVideosPerDay,
-        trendWatchEnabled: limits.trendWatchEnabled,
-        apiRateLimit: limits.apiRateLimit,
-      },
-    };
+    ctx.state.user = account.user;
     await next();
   };
 
