@@ -137,8 +137,14 @@ describe('bloggerSync (API + worker + dev server + simulator)', function () {
     assert.ok(usage.body.usage.requestsThisMinute.used > 0);
     assert.ok(usage.body.totals.historyRows >= stored.length);
 
-    // Deleting the blogger ends its workflow and removes its data.
+    // Deleting the blogger ends its workflow and removes its data; its cached answers go with it.
     assert.equal((await api.request('DELETE', `/api/bloggers/${id}`, { token: user.accessToken })).status, 204);
+    for (const path of [`/api/bloggers/${id}/stats`, `/api/bloggers/${id}/videos?limit=5`])
+      assert.equal(
+        (await api.request('GET', path, { token: user.accessToken })).status,
+        404,
+        `${path}: no cached answer outlives its blogger`,
+      );
     const { client } = await testTemporal();
     const handle = client.workflow.getHandle(`blogger-sync:${id}`);
     const result = await handle.result();

@@ -32,6 +32,7 @@ import { ConflictError, NotFoundError, TemporalUnavailableError, TooManyRequests
 import { quotaBucketOf } from '../../platforms';
 import { QuotaLedger } from '../../platforms/quota';
 import type { AuthUser } from '../middleware/auth';
+import { retireBloggerCache } from './stats';
 import { toPage } from '../pagination';
 import type { CreateBloggerBody, ListBloggersQuery, UpdateBloggerBody } from './schema';
 
@@ -243,11 +244,13 @@ export async function updateBlogger(deps: BloggerDeps, owner: Owner, id: number,
   return updated;
 }
 
-export async function deleteBlogger(deps: BloggerDeps, owner: Owner, id: number): Promise<void> {
+export async function deleteBlogger(deps: BloggerDeps & { redis: Redis }, owner: Owner, id: number): Promise<void> {
   await withTenant(deps.db, { userId: owner.id }, async (trx) => {
     await findOwned(trx, owner, id);
     await Blogger.query(trx).deleteById(id); // its video history cascades
   });
+  // Cached answers are served to their owner without PostgreSQL: retire them (stats.ts).
+  await retireBloggerCache(deps.redis, id);
   // Already ended: nothing to stop. A sync that runs anyway finds the blogger gone and ends.
   await nudge(deps, (client) => client.workflow.getHandle(bloggerSyncWorkflowId(id)).signal(stopSync));
 }

@@ -19,18 +19,32 @@ import { toPage } from '../pagination';
 
 type Owner = Pick<AuthUser, 'id'>;
 
-async function cached<T>(redis: Redis, bloggerId: number, variant: string, compute: () => Promise<T>): Promise<T> {
+/**
+ * A cached answer about one blogger, for its owner only. The entry records the owner it was
+ * computed for (under row-level security, after the ownership check), so a hit for that owner is
+ * served without PostgreSQL (no transaction, no tenant setting: the hot path of a polling client,
+ * issue 13); anyone else, and every miss, goes through the ownership check (a 404 for another
+ * tenant's id) and computes. Deleting a blogger retires its entries (service.ts).
+ */
+async function cachedForOwner<T>(
+  { db, redis }: { db: Knex; redis: Redis },
+  owner: Owner,
+  bloggerId: number,
+  variant: string,
+  compute: (trx: Knex) => Promise<T>,
+): Promise<T> {
   let key: string | undefined;
   try {
     const version = (await redis.get(bloggerCacheVersionKey(bloggerId))) ?? '0';
     key = bloggerCacheKey(bloggerId, version, variant);
     const hit = await redis.get(key);
-    if (hit) return JSON.parse(hit) as T;
+    const entry = hit ? (JSON.parse(hit) as Partial<{ owner: number; value: T }>) : null;
+    if (entry && entry.owner === owner.id && 'value' in entry) return entry.value as T;
   } catch {
     // Redis down: compute without the cache.
   }
-  const value = await compute();
-  if (key) await redis.set(key, JSON.stringify(value), 'EX', BLOGGER_CACHE_TTL_SECONDS).catch(() => undefined);
+  const value = await forOwnBlogger(db, owner, bloggerId, compute);
+  if (key) await redis.set(key, JSON.stringify({ owner: owner.id, value }), 'EX', BLOGGER_CACHE_TTL_SECONDS).catch(() => undefined);
   return value;
 }
 
@@ -40,6 +54,11 @@ function forOwnBlogger<T>(db: Knex, owner: Owner, bloggerId: number, work: (trx:
     if (!(await ownsBlogger(trx, owner.id, bloggerId))) throw new NotFoundError('Blogger');
     return work(trx);
   });
+}
+
+/** Retires every cached answer about a blogger (its data changed, or it is gone). */
+export async function retireBloggerCache(redis: Redis, bloggerId: number): Promise<void> {
+  await redis.incr(bloggerCacheVersionKey(bloggerId)).catch(() => undefined);
 }
 
 /** The metrics of one history row as the API shows them (unknown values as null). */
@@ -55,9 +74,7 @@ function metricsOf(r: Pick<VideoHistory, 'views' | 'likes' | 'comments' | 'share
 }
 
 export function statsOf(deps: { db: Knex; redis: Redis; clock: Clock }, owner: Owner, bloggerId: number) {
-  return forOwnBlogger(deps.db, owner, bloggerId, (trx) =>
-    cached(deps.redis, bloggerId, 'stats', () => bloggerStats(trx, bloggerId, deps.clock.date())),
-  );
+  return cachedForOwner(deps, owner, bloggerId, 'stats', (trx) => bloggerStats(trx, bloggerId, deps.clock.date()));
 }
 
 export function dailySeriesCsv(deps: { db: Knex; clock: Clock }, owner: Owner, bloggerId: number): Promise<string> {
@@ -70,21 +87,19 @@ export function dailySeriesCsv(deps: { db: Knex; clock: Clock }, owner: Owner, b
 }
 
 export function videosOf(deps: { db: Knex; redis: Redis }, owner: Owner, bloggerId: number, page: number, limit: number) {
-  return forOwnBlogger(deps.db, owner, bloggerId, (trx) =>
-    cached(deps.redis, bloggerId, `videos:${page}:${limit}`, async () => {
-      const { rows, total } = await latestVideosPage(trx, bloggerId, page, limit);
-      const data = rows.map((r) => ({
-        platform: r.platform,
-        videoId: r.platformVideoId,
-        title: r.title ?? null,
-        url: r.videoUrl ?? null,
-        publishedAt: r.publishedAt ?? null,
-        ...metricsOf(r),
-        lastFetchedAt: r.fetchedAt,
-      }));
-      return toPage(data, total, page, limit);
-    }),
-  );
+  return cachedForOwner(deps, owner, bloggerId, `videos:${page}:${limit}`, async (trx) => {
+    const { rows, total } = await latestVideosPage(trx, bloggerId, page, limit);
+    const data = rows.map((r) => ({
+      platform: r.platform,
+      videoId: r.platformVideoId,
+      title: r.title ?? null,
+      url: r.videoUrl ?? null,
+      publishedAt: r.publishedAt ?? null,
+      ...metricsOf(r),
+      lastFetchedAt: r.fetchedAt,
+    }));
+    return toPage(data, total, page, limit);
+  });
 }
 
 export function historyOf(deps: { db: Knex }, owner: Owner, bloggerId: number, videoId: string) {
