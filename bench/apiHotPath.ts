@@ -22,16 +22,11 @@ import { createDb, migrateLatest } from '../db';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
 import { ensurePostgres, ensureRedis, exitWithReason, recreateDatabase } from '../scripts/services';
 import { markedSection, withMarkedSection } from './docsSection';
+import { dedicatedUrl } from './dedicated';
 
 const DOCS = path.join(PROJECT_ROOT, 'docs', 'benchmarks.md');
 const SECTION = 'bench:api';
 const READY_TIMEOUT_MS = 60_000;
-
-function withPath(urlText: string, pathname: string): string {
-  const url = new URL(urlText);
-  url.pathname = pathname;
-  return url.toString();
-}
 
 /** A port free right now (the OS picks it). */
 async function freePort(): Promise<number> {
@@ -122,8 +117,8 @@ async function main(): Promise<void> {
   });
   const opts = { duration: Number(values.duration), connections: Number(values.connections) };
   const config = getConfig();
-  const databaseUrl = withPath(config.DATABASE_URL, '/blogger_analytics_bench_api');
-  const redisUrl = withPath(config.REDIS_URL, '/12');
+  const databaseUrl = dedicatedUrl(config.DATABASE_URL, '/blogger_analytics_bench_api');
+  const redisUrl = dedicatedUrl(config.REDIS_URL, '/12');
   await ensurePostgres(databaseUrl);
   await ensureRedis(redisUrl);
   await recreateDatabase(databaseUrl);

@@ -25,14 +25,9 @@ import { ensurePostgres, ensureRedis, exitWithReason, recreateDatabase } from '.
 import { runTrendQuality, type TrendQualityProgress } from './trendQuality/driver';
 import { GROUND_TRUTH_SOURCE } from './trendQuality/groundTruth';
 import { consoleTable, docsSection, falsePositiveLines, targetsLine, withSection, type SeedResult } from './trendQuality/report';
+import { dedicatedUrl } from './dedicated';
 
 const DOCS = path.join(PROJECT_ROOT, 'docs', 'benchmarks.md');
-
-function withPath(urlText: string, pathname: string): string {
-  const url = new URL(urlText);
-  url.pathname = pathname;
-  return url.toString();
-}
 
 function parsePlatforms(text: string): PlatformName[] {
   const names = text.split(',').map((p) => p.trim());
@@ -115,8 +110,8 @@ async function main(): Promise<void> {
     wakeQuantumMs: Number(values['wake-minutes']) * 60_000,
   };
   const config = getConfig();
-  const databaseUrl = values['database-url'] ?? withPath(config.DATABASE_URL, '/blogger_analytics_bench');
-  const redisUrl = values['redis-url'] ?? withPath(config.REDIS_URL, '/11');
+  const databaseUrl = values['database-url'] ?? dedicatedUrl(config.DATABASE_URL, '/blogger_analytics_bench');
+  const redisUrl = values['redis-url'] ?? dedicatedUrl(config.REDIS_URL, '/11');
   const benchConfig = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, APP_DATABASE_URL: undefined });
   const logger = createLogger({ ...benchConfig, LOG_LEVEL: 'warn' }, 'bench:trend-quality');
   await ensurePostgres(databaseUrl);
