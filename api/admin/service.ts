@@ -11,6 +11,7 @@ import { ConflictError, NotFoundError } from '../../lib/errors';
 import type { AuthUser } from '../middleware/auth';
 import { toPage } from '../pagination';
 import type { ListLogsQuery, ListUsersQuery, UpdateUserBody } from './schema';
+import { pageWithTotal } from '../../db/queries/paging';
 
 type Actor = Pick<AuthUser, 'id' | 'email'>;
 
@@ -33,7 +34,7 @@ export async function listUsers(db: Knex, q: ListUsersQuery) {
   if (q.role) query.where('role', q.role);
   if (q.active !== undefined) query.where('isActive', q.active);
   if (q.search) query.whereILike('email', `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-  const { results, total } = await query.orderBy('id').page(q.page - 1, q.limit);
+  const { results, total } = await pageWithTotal(query.orderBy('id'), q.page, q.limit);
   return toPage(results.map(publicUser), total, q.page, q.limit);
 }
 
@@ -124,6 +125,6 @@ export async function listAuditLogs(db: Knex, q: ListLogsQuery) {
   if (q.targetId) query.where('targetId', q.targetId);
   if (q.from) query.where('createdAt', '>=', q.from);
   if (q.to) query.where('createdAt', '<', q.to);
-  const { results, total } = await query.orderBy('id', 'desc').page(q.page - 1, q.limit);
+  const { results, total } = await pageWithTotal(query.orderBy('id', 'desc'), q.page, q.limit);
   return toPage(results, total, q.page, q.limit);
 }

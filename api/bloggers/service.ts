@@ -31,6 +31,7 @@ import { budgetDay, syncCallEstimate } from '../../lib/domain/syncCadence';
 import { ConflictError, NotFoundError, TemporalUnavailableError, TooManyRequestsError, ValidationError } from '../../lib/errors';
 import { quotaBucketOf } from '../../platforms';
 import { QuotaLedger } from '../../platforms/quota';
+import { pageWithTotal } from '../../db/queries/paging';
 import type { AuthUser } from '../middleware/auth';
 import { retireBloggerCache } from './stats';
 import { toPage } from '../pagination';
@@ -188,7 +189,7 @@ export async function listBloggers(db: Knex, owner: Owner, q: ListBloggersQuery)
     if (q.active !== undefined) query.where('isActive', q.active);
     const descending = q.sort.startsWith('-');
     query.orderBy(SORTS[q.sort.replace(/^-/, '') as keyof typeof SORTS], descending ? 'desc' : 'asc').orderBy('id');
-    const { results, total } = await query.page(q.page - 1, q.limit);
+    const { results, total } = await pageWithTotal(query, q.page, q.limit);
     return toPage(results.map(publicBlogger), total, q.page, q.limit);
   });
 }
