@@ -35,9 +35,13 @@ async function cachedForOwner<T>(
 ): Promise<T> {
   let key: string | undefined;
   try {
-    const version = (await redis.get(bloggerCacheVersionKey(bloggerId))) ?? '0';
+    // The version and the entry it names in one round trip (the key's shape is cacheKeys.ts's).
+    const [keyBefore, keyAfter] = bloggerCacheKey(bloggerId, VERSION_SLOT, variant).split(VERSION_SLOT);
+    const [version, hit] = (await redis.eval(LOOKUP_SCRIPT, 1, bloggerCacheVersionKey(bloggerId), keyBefore!, keyAfter!)) as [
+      string,
+      string | null,
+    ];
     key = bloggerCacheKey(bloggerId, version, variant);
-    const hit = await redis.get(key);
     const entry = hit ? (JSON.parse(hit) as Partial<{ owner: number; value: T }>) : null;
     if (entry && entry.owner === owner.id && 'value' in entry) return entry.value as T;
   } catch {
@@ -47,6 +51,12 @@ async function cachedForOwner<T>(
   if (key) await redis.set(key, JSON.stringify({ owner: owner.id, value }), 'EX', BLOGGER_CACHE_TTL_SECONDS).catch(() => undefined);
   return value;
 }
+
+/** Where the version goes in a cache key, for the lookup script to fill in. */
+const VERSION_SLOT = '\u0000';
+/** KEYS[1]: the blogger's version key; ARGV: the entry key around its version. Returns [version, entry or nil]. */
+const LOOKUP_SCRIPT = `local version = redis.call('GET', KEYS[1]) or '0'
+return {version, redis.call('GET', ARGV[1] .. version .. ARGV[2])}`;
 
 /** Runs `work` for the owner's blogger, or 404 (another tenant's id included). */
 function forOwnBlogger<T>(db: Knex, owner: Owner, bloggerId: number, work: (trx: Knex) => Promise<T>): Promise<T> {
