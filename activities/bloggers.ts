@@ -12,9 +12,9 @@ import { tenantQuota } from '../db/queries/platformQuota';
 import { countFetchedVideos, reserveVideoBudget, videoBudgetSpent } from '../db/queries/usage';
 import { insertVideoHistory, latestHistoryPerVideo, type VideoHistoryRow } from '../db/queries/videoHistory';
 import { withTenant } from '../db/tenant';
-import { bloggerCacheVersionKey } from '../lib/domain/cacheKeys';
 import { engagementRate, viralScore } from '../lib/domain/metrics';
 import { budgetDay, isDue, syncCallEstimate } from '../lib/domain/syncCadence';
+import { retireBloggerCache } from '../lib/redis';
 import { PlatformError } from '../platforms/errors';
 import { outsideQuotaScope, withQuotaScope } from '../platforms/quota';
 import type { CreatorRef, Video } from '../platforms/types';
@@ -320,8 +320,8 @@ export async function syncBloggerVideos(
     const { granted, left } = await reserveVideoBudget(trx, req.userId, day, due.length);
     const written = await insertVideoHistory(trx, historyRows(req, syncAt, due.slice(0, granted), videos));
     await countFetchedVideos(trx, req.userId, day, written);
-    // New data retires the blogger's cached responses (a failed bump only leaves them until their TTL).
-    if (written) await redis.incr(bloggerCacheVersionKey(req.bloggerId)).catch(() => undefined);
+    // New data retires the blogger's cached responses.
+    if (written) await retireBloggerCache(redis, req.bloggerId);
 
     const exhausted = granted < due.length;
     await patchOwnedBlogger(trx, req.userId, req.bloggerId, {

@@ -10,6 +10,7 @@
  */
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Config } from './config';
+import { bloggerCacheVersionKey } from './domain/cacheKeys';
 import type { Logger } from './logger';
 
 export type RedisRole = 'api' | 'worker';
@@ -49,4 +50,12 @@ function dropConnectionOnTimeout(redis: Redis, logger?: Logger): void {
     });
     return result;
   };
+}
+
+/**
+ * Retires every cached answer about a blogger (new data, or the blogger is gone): its cache
+ * version moves on (lib/domain/cacheKeys.ts). A failed bump leaves them until their TTL.
+ */
+export async function retireBloggerCache(redis: Redis, bloggerId: number): Promise<void> {
+  await redis.incr(bloggerCacheVersionKey(bloggerId)).catch(() => undefined);
 }

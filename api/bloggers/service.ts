@@ -32,8 +32,8 @@ import { ConflictError, NotFoundError, TemporalUnavailableError, TooManyRequests
 import { quotaBucketOf } from '../../platforms';
 import { QuotaLedger } from '../../platforms/quota';
 import { pageWithTotal } from '../../db/queries/paging';
+import { retireBloggerCache } from '../../lib/redis';
 import type { AuthUser } from '../middleware/auth';
-import { retireBloggerCache } from './stats';
 import { toPage } from '../pagination';
 import type { CreateBloggerBody, ListBloggersQuery, UpdateBloggerBody } from './schema';
 

@@ -66,11 +66,6 @@ function forOwnBlogger<T>(db: Knex, owner: Owner, bloggerId: number, work: (trx:
   });
 }
 
-/** Retires every cached answer about a blogger (its data changed, or it is gone). */
-export async function retireBloggerCache(redis: Redis, bloggerId: number): Promise<void> {
-  await redis.incr(bloggerCacheVersionKey(bloggerId)).catch(() => undefined);
-}
-
 /** The metrics of one history row as the API shows them (unknown values as null). */
 function metricsOf(r: Pick<VideoHistory, 'views' | 'likes' | 'comments' | 'shares' | 'engagementRate' | 'viralScore'>) {
   return {

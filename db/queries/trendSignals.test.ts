@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { DEFAULT_BURST_SETTINGS } from '../../lib/domain/trendBurst';
 import { resetDb, testAppDb } from '../../test/harness';
 import { creators, postVideos } from '../../test/trendFixtures';
-import { followCandidates, risingSignals } from './trendSignals';
+import { followCandidates } from './trendSignals';
 
 const DAY = 86_400_000;
 const RUN_AT = Date.parse('2026-03-02T12:00:00.000Z');
 
-describe('risingSignals (real PostgreSQL)', function () {
+describe('followCandidates: rising signals and new names (real PostgreSQL)', function () {
   this.timeout(30_000);
   before(async () => {
     await resetDb();
@@ -34,7 +34,9 @@ describe('risingSignals (real PostgreSQL)', function () {
   after(() => resetDb());
 
   const signals = (limit = 10) =>
-    risingSignals(testAppDb(), { at: new Date(RUN_AT), windowMs: DAY, platform: 'youtube', limit }, DEFAULT_BURST_SETTINGS);
+    followCandidates(testAppDb(), { at: new Date(RUN_AT), windowMs: DAY, platform: 'youtube', limit }, DEFAULT_BURST_SETTINGS).then(
+      (c) => c.rising,
+    );
 
   it('when new and growing names share a week with evergreen ones, then the signals are the new and growing names, strongest first', async () => {
     const found = await signals();
@@ -70,7 +72,7 @@ describe('risingSignals (real PostgreSQL)', function () {
   });
 
   it('when signals need more creators, then a two-creator name is no longer one', async () => {
-    const found = await risingSignals(
+    const { rising: found } = await followCandidates(
       testAppDb(),
       { at: new Date(RUN_AT), windowMs: DAY, platform: 'youtube', limit: 10 },
       { ...DEFAULT_BURST_SETTINGS, signalMinCreators: 3 },

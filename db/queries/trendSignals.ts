@@ -80,12 +80,3 @@ export async function followCandidates(
     .map((e) => toSignal(e, { trend: false, newName: true }));
   return { rising, newNames };
 }
-
-/** The rising signals alone (followCandidates). */
-export async function risingSignals(
-  db: Knex,
-  query: { at: Date; windowMs: number; platform: PlatformName; limit: number },
-  tuning: BurstSettings & { baselineWindows: number },
-): Promise<RisingSignal[]> {
-  return (await followCandidates(db, query, tuning)).rising;
-}
