@@ -32,6 +32,10 @@ export const PROJECT_ROOT = (() => {
   return process.cwd();
 })();
 
+/** The local Temporal engines: the CLI dev server, or the real server on PostgreSQL (scripts/temporalServer.ts). */
+export const TEMPORAL_ENGINES = ['dev', 'server'] as const;
+export type TemporalEngine = (typeof TEMPORAL_ENGINES)[number];
+
 const envSchema = z.object({
   NODE_ENV: z
     .enum(['development', 'test', 'production'])
@@ -110,14 +114,23 @@ const envSchema = z.object({
     .min(1)
     .default('blogger-analytics')
     .describe('Task queue the worker polls and the API starts workflows on'),
+  TEMPORAL_ENGINE: z
+    .enum(TEMPORAL_ENGINES)
+    .default('dev')
+    .describe(
+      'Temporal that npm start, npm test and the benchmarks start when none answers at TEMPORAL_ADDRESS: "dev" (the CLI dev server on SQLite, with the Web UI) or "server" (the real server on PostgreSQL, as in production); `npm start -- --temporal=server` picks it for one run',
+    ),
   TEMPORAL_UI_PORT: port.default(8233).describe('Port of the dev server Web UI'),
   TEMPORAL_CLI: z.string().optional().describe('Path to a `temporal` CLI binary; else one on PATH, else a cached or freshly built one'),
   TEMPORAL_CLI_VERSION: z.string().default('v1.5.1').describe('Temporal CLI version built with `go install`'),
   CACHE_DIR: z
     .string()
     .default(path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'blogger-analytics'))
-    .describe('Where the built Temporal CLI is cached (outside the repo)'),
-  DATA_DIR: z.string().default(path.join(PROJECT_ROOT, '.data')).describe('Local data: the dev server database file, its log and pid'),
+    .describe('Where the built Temporal CLI and server are cached (outside the repo)'),
+  DATA_DIR: z
+    .string()
+    .default(path.join(PROJECT_ROOT, '.data'))
+    .describe("Local data: the dev server database file, its log and pid; the server engine's config, log and pid"),
 
   JWT_SECRET: z
     .string()

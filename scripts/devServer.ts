@@ -8,7 +8,18 @@
  *   4. a fresh `go install` into that cache (minutes on a cold machine; progress is printed).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
@@ -120,8 +131,6 @@ export function devServerFiles(dataDir: string) {
  */
 export function startDevServer(opts: DevServerOptions): number {
   const files = devServerFiles(opts.dataDir);
-  mkdirSync(files.dir, { recursive: true });
-  const out = openSync(files.log, 'a');
   const args = [
     'server',
     'start-dev',
@@ -141,14 +150,31 @@ export function startDevServer(opts: DevServerOptions): number {
     'warn',
     ...opts.namespaces.flatMap((ns) => ['--namespace', ns]),
   ];
-  const child = spawn(opts.cli, args, { detached: true, stdio: ['ignore', out, out] });
+  return startInBackground(opts.cli, args, files);
+}
+
+/** Stops the dev server this project started (by its pid file); true when one was stopped. */
+export function stopDevServer(dataDir: string): Promise<boolean> {
+  return stopInBackground(devServerFiles(dataDir).pid);
+}
+
+/**
+ * Starts a server detached from this process (it outlives `npm run services`), appending its output
+ * to a log file and writing its pid beside it for stopInBackground. Returns its pid.
+ */
+export function startInBackground(cmd: string, args: string[], files: { log: string; pid: string }): number {
+  mkdirSync(path.dirname(files.log), { recursive: true });
+  const out = openSync(files.log, 'a');
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
   child.unref();
-  if (!child.pid) throw new Error(`Could not start ${opts.cli}; see ${files.log}`);
+  if (!child.pid) throw new Error(`Could not start ${cmd}; see ${files.log}`);
   writeFileSync(files.pid, String(child.pid));
   return child.pid;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid is alive (signal 0 tests without signalling). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -157,16 +183,15 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Stops the dev server this project started (by its pid file); true when one was stopped. */
-export async function stopDevServer(dataDir: string): Promise<boolean> {
-  const files = devServerFiles(dataDir);
-  if (!existsSync(files.pid)) return false;
-  const pid = Number(readFileSync(files.pid, 'utf8'));
-  rmSync(files.pid, { force: true });
-  if (!Number.isInteger(pid) || !isAlive(pid)) return false;
+/** Stops what startInBackground started (SIGTERM, SIGKILL after 10 s); true when it was still running. */
+export async function stopInBackground(pidFile: string): Promise<boolean> {
+  if (!existsSync(pidFile)) return false;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  rmSync(pidFile, { force: true });
+  if (!Number.isInteger(pid) || !isRunning(pid)) return false;
   process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 100 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (isRunning(pid)) process.kill(pid, 'SIGKILL');
   return true;
 }
 

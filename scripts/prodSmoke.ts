@@ -3,7 +3,7 @@
  * stack runs, then a smoke test through nginx over HTTPS.
  *
  *   1. `npm run build` (as the image does), 2. the real Temporal server on PostgreSQL (built from
- *   Go modules, cached in CACHE_DIR), 3. the temporal-setup and migrate jobs and createAdmin, from
+ *   Go modules, cached in CACHE_DIR; started as `npm start -- --temporal=server` starts it), 3. the temporal-setup and migrate jobs and createAdmin, from
  *   dist/, 4. two API processes and a worker from dist/ with NODE_ENV=production, 5. Debian's
  *   nginx with deploy/nginx/nginx.conf and a throwaway self-signed certificate, 6. the smoke test,
  *   7. everything it started stopped and its databases dropped, on success, failure and Ctrl-C.
@@ -26,7 +26,7 @@ import { Client as PgClient } from 'pg';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
 import { ensureNginx, readNginxConf, renderForLocal, selfSignedCertificate } from './nginxConf';
 import { ensurePostgres, ensureRedis } from './services';
-import { resolveTemporalServer, serverConfigYaml, setUpSchema, TEMPORAL_SERVER_VERSION, type ServerPorts } from './temporalServer';
+import { resolveTemporalServer, startLocalTemporalServer, TEMPORAL_SERVER_VERSION, type ServerPorts } from './temporalServer';
 
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 const DATABASES = { temporal: 'temporal_smoke', visibility: 'temporal_smoke_visibility', app: 'blogger_analytics_smoke' };
@@ -92,6 +92,8 @@ interface Started {
   logFile: string;
 }
 const processes: Started[] = [];
+/** Logs of what runs in the background outside `processes` (the Temporal server), shown on a failure too. */
+const backgroundLogs: { name: string; logFile: string }[] = [];
 const cleanups: { name: string; run: () => Promise<void> | void }[] = [];
 
 function startProcess(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, oneShot = false): Started {
@@ -259,37 +261,32 @@ async function main(): Promise<void> {
   });
 
   const nginxBin = await step('nginx installed', async () => ensureNginx(log));
-  const bin = await step(`Temporal server ${TEMPORAL_SERVER_VERSION} (cached build)`, () => resolveTemporalServer(config.CACHE_DIR, log));
+  await step(`Temporal server ${TEMPORAL_SERVER_VERSION} (cached build)`, () => resolveTemporalServer(config.CACHE_DIR, log));
 
   const redisCleanup = { name: 'redis db 13', run: flushRedis };
   await step('databases', async () => {
     await dropDatabases(); // leftovers of an interrupted run
     cleanups.push({ name: 'drop smoke databases', run: dropDatabases });
-    await pgAdmin(async (c) => {
-      for (const db of Object.values(DATABASES)) await c.query(`CREATE DATABASE "${db}"`);
-    });
+    // Temporal's two databases are created with their schemas when the server starts.
+    await pgAdmin((c) => c.query(`CREATE DATABASE "${DATABASES.app}"`));
     await flushRedis();
     cleanups.push(redisCleanup);
-    await setUpSchema(bin, { ...PG, database: DATABASES.temporal }, 'temporal');
-    await setUpSchema(bin, { ...PG, database: DATABASES.visibility }, 'visibility');
   });
 
   const temporalAddress = `127.0.0.1:${TEMPORAL_PORTS.frontend}`;
-  await step('Temporal server (start)', async () => {
-    const root = path.join(tmp, 'temporal');
-    mkdirSync(path.join(root, 'config'), { recursive: true });
-    writeFileSync(
-      path.join(root, 'config', 'production.yaml'),
-      serverConfigYaml({ ...PG, database: DATABASES.temporal, visibilityDatabase: DATABASES.visibility }, TEMPORAL_PORTS),
-    );
-    const logFile = path.join(logs, 'temporal.log');
-    startProcess(
-      'temporal',
-      bin.server,
-      ['--root', root, '--config', 'config', '--env', 'production', '--allow-no-auth', 'start'],
-      process.env,
-      logFile,
-    );
+  await step('Temporal server (schemas, start, serving)', async () => {
+    const temporal = await startLocalTemporalServer({
+      cacheDir: config.CACHE_DIR,
+      runDir: path.join(tmp, 'temporal'),
+      postgres: PG,
+      databases: { temporal: DATABASES.temporal, visibility: DATABASES.visibility },
+      ports: TEMPORAL_PORTS,
+      namespaces: [], // the temporal-setup job registers the namespace, as in production
+      log,
+    });
+    backgroundLogs.push({ name: 'temporal', logFile: temporal.logFile });
+    // Pushed after the databases' clean-up, so it runs before it.
+    cleanups.push({ name: 'Temporal server', run: async () => void (await temporal.stop()) });
   });
 
   const baseEnv: NodeJS.ProcessEnv = {
@@ -528,7 +525,7 @@ main().then(
     if (interrupted) return;
     keepTmp = true;
     console.error(`\n[prod:smoke] FAILED: ${err instanceof Error ? err.message : String(err)}`);
-    for (const p of processes) console.error(`\n--- ${p.name}: last lines of ${p.logFile}\n${tail(p.logFile)}`);
+    for (const p of [...backgroundLogs, ...processes]) console.error(`\n--- ${p.name}: last lines of ${p.logFile}\n${tail(p.logFile)}`);
     await stopEverything();
     console.error(`[prod:smoke] FAILED after ${seconds(Date.now() - started)} (logs kept in ${workDir})`);
     process.exit(1);

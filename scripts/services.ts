@@ -1,20 +1,33 @@
 /**
- * Local services: PostgreSQL, Redis and the Temporal dev server.
+ * Local services: PostgreSQL, Redis and Temporal, one of two engines (TEMPORAL_ENGINE): the CLI's
+ * dev server on SQLite with its Web UI ("dev", the default), or the real Temporal server on
+ * PostgreSQL as production runs it ("server", scripts/temporalServer.ts).
  *
- *   npm run services          check PostgreSQL and Redis (starting local ones that are installed
- *                             but stopped), build or find the Temporal CLI, start the dev server,
- *                             register the namespaces and search attributes; idempotent
- *   npm run services:down     stop the dev server this project started
+ *   npm run services [-- --temporal=server]   check PostgreSQL and Redis (starting local ones that
+ *                             are installed but stopped), build or find the engine's binaries, start
+ *                             it, register the namespaces and search attributes; idempotent
+ *   npm run services:down     stop the Temporal this project started (either engine)
  *
- * `npm start` and `npm test` call ensureServices() themselves.
+ * `npm start`, `npm test` and the benchmarks call ensureServices() themselves.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
 import { Client as PgClient } from 'pg';
-import { ConfigError, getConfig, type Config } from '../lib/config';
-import { connectTemporal, ensureNamespace, ensureSearchAttributes, isTemporalServing } from '../temporal/client';
+import { ConfigError, getConfig, TEMPORAL_ENGINES, type Config, type TemporalEngine } from '../lib/config';
+import { connectTemporal, isTemporalServing } from '../temporal/client';
 import { cliVersion, devServerFiles, MissingToolError, resolveTemporalCli, startDevServer, stopDevServer } from './devServer';
+import {
+  localServerFiles,
+  registerNamespaces,
+  ServerStartError,
+  serverPortsFor,
+  startLocalTemporalServer,
+  stopLocalTemporalServer,
+  TEMPORAL_SERVER_VERSION,
+} from './temporalServer';
 
 const log = (line: string) => console.log(`[services] ${line}`);
 
@@ -157,57 +170,125 @@ export async function ensureRedis(urlText: string): Promise<void> {
 
 // ---------------------------------------------------------------- Temporal
 
-async function temporalReachable(address: string): Promise<boolean> {
+const ENGINE_NAMES: Record<TemporalEngine, string> = { dev: 'the Temporal dev server', server: 'the Temporal server' };
+
+/** The Temporal answering at an address, with its persistence store ("sqlite": a dev server), or undefined when none does. */
+async function runningTemporal(address: string): Promise<{ store: string } | undefined> {
   const t = await connectTemporal({ address, namespace: 'default' }).catch(() => undefined);
-  if (!t) return false;
+  if (!t) return undefined;
   try {
-    return await isTemporalServing(t.connection);
+    if (!(await isTemporalServing(t.connection))) return undefined;
+    const info = await t.connection.workflowService.getClusterInfo({});
+    return { store: info.persistenceStore ?? '' };
   } catch {
-    return false;
+    return undefined;
   } finally {
     await t.close();
   }
 }
 
-/** Starts the dev server unless one already answers; returns true when this call started it. */
-async function ensureTemporal(config: Config, namespaces: string[]): Promise<boolean> {
-  let started = false;
-  if (!(await temporalReachable(config.TEMPORAL_ADDRESS))) {
-    const [host = '127.0.0.1', portText = '7233'] = config.TEMPORAL_ADDRESS.split(/:(?=\d+$)/);
-    if (!LOCAL_HOSTS.has(host)) {
-      throw new ServiceError(
-        `Temporal is not reachable at ${config.TEMPORAL_ADDRESS}, and it is not a local address to start a dev server on.`,
-      );
-    }
-    const cli = await resolveTemporalCli({
-      explicitPath: config.TEMPORAL_CLI,
-      cacheDir: config.CACHE_DIR,
-      version: config.TEMPORAL_CLI_VERSION,
-      log,
-    });
-    log(`starting the Temporal dev server (${cliVersion(cli)}) on ${config.TEMPORAL_ADDRESS}`);
-    startDevServer({ cli, dataDir: config.DATA_DIR, host, port: Number(portText), uiPort: config.TEMPORAL_UI_PORT, namespaces });
-    started = true;
-    const logFile = devServerFiles(config.DATA_DIR).log;
-    await waitFor(`Temporal dev server (log: ${logFile})`, () => temporalReachable(config.TEMPORAL_ADDRESS), 60_000);
+/**
+ * Where the server engine keeps things: its config, log and pid in DATA_DIR/temporal-server, its
+ * data in two databases beside DATABASE_URL's, named after it (blogger_analytics_temporal and
+ * blogger_analytics_temporal_visibility), so that they are plainly this app's on a shared server.
+ */
+export function serverEngineSetup(config: Config) {
+  const url = new URL(config.DATABASE_URL);
+  const appDatabase = decodeURIComponent(url.pathname.slice(1));
+  const password = decodeURIComponent(url.password);
+  return {
+    runDir: path.join(config.DATA_DIR, 'temporal-server'),
+    postgres: {
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      user: decodeURIComponent(url.username) || 'postgres',
+      ...(password ? { password } : {}),
+    },
+    databases: { temporal: `${appDatabase}_temporal`, visibility: `${appDatabase}_temporal_visibility` },
+  };
+}
+
+/** Starts the chosen engine unless a Temporal already answers, then registers the namespaces; says whether it started one, and its store. */
+async function ensureTemporal(config: Config, namespaces: string[], engine: TemporalEngine): Promise<{ started: boolean; store: string }> {
+  const running = await runningTemporal(config.TEMPORAL_ADDRESS);
+  // Work meant for the production engine must not quietly run on a dev server someone left running.
+  if (engine === 'server' && running?.store === 'sqlite') {
+    throw new ServiceError(
+      `A Temporal dev server answers at ${config.TEMPORAL_ADDRESS}, but the server engine was asked for. Stop it ` +
+        '(npm run services:down), or set TEMPORAL_ADDRESS to a free local port (e.g. 127.0.0.1:7333).',
+    );
   }
+  const store = running ? running.store : await startEngine(config, namespaces, engine);
   const t = await connectTemporal({ address: config.TEMPORAL_ADDRESS, namespace: 'default' });
   try {
-    for (const ns of namespaces) {
-      if (await ensureNamespace(t.connection, ns)) log(`registered namespace ${ns}`);
-      const added = await ensureSearchAttributes(t.connection, ns);
-      if (added.length) log(`added search attributes to ${ns}: ${added.join(', ')}`);
-    }
+    await registerNamespaces(t.connection, namespaces, log);
   } finally {
     await t.close();
   }
-  return started;
+  return { started: !running, store };
+}
+
+/** Starts the engine on the local TEMPORAL_ADDRESS and waits until it serves; returns its persistence store. */
+async function startEngine(config: Config, namespaces: string[], engine: TemporalEngine): Promise<string> {
+  const [host = '127.0.0.1', portText = '7233'] = config.TEMPORAL_ADDRESS.split(/:(?=\d+$)/);
+  if (!LOCAL_HOSTS.has(host)) {
+    throw new ServiceError(
+      `Temporal is not reachable at ${config.TEMPORAL_ADDRESS}, and it is not a local address to start ${ENGINE_NAMES[engine]} on.`,
+    );
+  }
+  if (engine === 'server') {
+    const setup = serverEngineSetup(config);
+    log(
+      `starting the Temporal server ${TEMPORAL_SERVER_VERSION} on ${config.TEMPORAL_ADDRESS}, data in PostgreSQL ` +
+        `(${setup.databases.temporal}, ${setup.databases.visibility}), log ${localServerFiles(setup.runDir).log}`,
+    );
+    await startLocalTemporalServer({ ...setup, cacheDir: config.CACHE_DIR, ports: serverPortsFor(Number(portText)), namespaces, log });
+    return 'postgres12';
+  }
+  const cli = await resolveTemporalCli({
+    explicitPath: config.TEMPORAL_CLI,
+    cacheDir: config.CACHE_DIR,
+    version: config.TEMPORAL_CLI_VERSION,
+    log,
+  });
+  log(`starting the Temporal dev server (${cliVersion(cli)}) on ${config.TEMPORAL_ADDRESS}`);
+  startDevServer({ cli, dataDir: config.DATA_DIR, host, port: Number(portText), uiPort: config.TEMPORAL_UI_PORT, namespaces });
+  const logFile = devServerFiles(config.DATA_DIR).log;
+  await waitFor(
+    `Temporal dev server (log: ${logFile})`,
+    async () => (await runningTemporal(config.TEMPORAL_ADDRESS)) !== undefined,
+    60_000,
+  );
+  return 'sqlite';
+}
+
+/** Stops whichever engine this project started in the background; names what it stopped. */
+async function stopTemporal(config: Config): Promise<string[]> {
+  const stopped: string[] = [];
+  if (await stopDevServer(config.DATA_DIR)) stopped.push(ENGINE_NAMES.dev);
+  if (await stopLocalTemporalServer(serverEngineSetup(config).runDir)) stopped.push(ENGINE_NAMES.server);
+  return stopped;
+}
+
+/** `--temporal=dev|server` on the command line of npm start and npm run services; undefined when absent. */
+export function engineFlag(args: string[]): TemporalEngine | undefined {
+  const { values } = parseArgs({ args, options: { temporal: { type: 'string' } }, allowPositionals: true });
+  const flag = values.temporal;
+  if (flag === undefined) return undefined;
+  if (!(TEMPORAL_ENGINES as readonly string[]).includes(flag)) {
+    throw new ServiceError(`--temporal takes ${TEMPORAL_ENGINES.join(' or ')}, not "${flag}"`);
+  }
+  return flag as TemporalEngine;
 }
 
 // ---------------------------------------------------------------- all together
 
 export interface ServicesHandle {
-  /** Stops what ensureServices started (the dev server), leaving what was already running; true when it stopped something. */
+  /** The Web UI of the Temporal in use, when it carries one (the dev server does, the server engine does not). */
+  temporalWebUi: string | undefined;
+  /** What stop() stops, for its log line. */
+  temporalName: string;
+  /** Stops what ensureServices started (either engine), leaving what was already running; true when it stopped something. */
   stop(): Promise<boolean>;
 }
 
@@ -215,6 +296,8 @@ export interface EnsureOptions {
   databaseUrls: string[];
   redisUrl: string;
   namespaces: string[];
+  /** Which Temporal to start when none answers (default: TEMPORAL_ENGINE). */
+  engine?: TemporalEngine;
 }
 
 export async function ensureServices(config: Config, opts: EnsureOptions): Promise<ServicesHandle> {
@@ -222,16 +305,27 @@ export async function ensureServices(config: Config, opts: EnsureOptions): Promi
   log('PostgreSQL ready');
   await ensureRedis(opts.redisUrl);
   log('Redis ready');
-  const startedTemporal = await ensureTemporal(config, [...new Set(opts.namespaces)]);
-  log(`Temporal ready at ${config.TEMPORAL_ADDRESS} (Web UI http://localhost:${config.TEMPORAL_UI_PORT})`);
+  const engine = opts.engine ?? config.TEMPORAL_ENGINE;
+  const temporal = await ensureTemporal(config, [...new Set(opts.namespaces)], engine);
+  const isDevServer = temporal.store === 'sqlite';
+  const temporalWebUi = isDevServer ? `http://localhost:${config.TEMPORAL_UI_PORT}` : undefined;
+  log(
+    `Temporal ready at ${config.TEMPORAL_ADDRESS} ` +
+      (temporalWebUi ? `(dev server; Web UI ${temporalWebUi})` : `(persistence ${temporal.store}; no Web UI comes with it)`),
+  );
   return {
-    stop: async () => startedTemporal && (await stopDevServer(config.DATA_DIR)),
+    temporalWebUi,
+    temporalName: ENGINE_NAMES[engine],
+    stop: async () => {
+      if (!temporal.started) return false;
+      return engine === 'server' ? stopLocalTemporalServer(serverEngineSetup(config).runDir) : stopDevServer(config.DATA_DIR);
+    },
   };
 }
 
 /** Prints a one-line reason for errors a user can fix, and exits non-zero. */
 export function exitWithReason(err: unknown): never {
-  if (err instanceof ServiceError || err instanceof MissingToolError || err instanceof ConfigError) {
+  if (err instanceof ServiceError || err instanceof MissingToolError || err instanceof ConfigError || err instanceof ServerStartError) {
     console.error(`\n${err.message}\n`);
   } else {
     console.error(err);
@@ -239,19 +333,21 @@ export function exitWithReason(err: unknown): never {
   process.exit(1);
 }
 
-async function main(command: string | undefined): Promise<void> {
+async function main(command: string | undefined, args: string[]): Promise<void> {
   const config = getConfig();
   if (command === 'down') {
-    log((await stopDevServer(config.DATA_DIR)) ? 'stopped the Temporal dev server' : 'no dev server started by this project is running');
+    const stopped = await stopTemporal(config);
+    log(stopped.length ? `stopped ${stopped.join(' and ')}` : 'no Temporal started by this project is running');
     return;
   }
   await ensureServices(config, {
     databaseUrls: [config.DATABASE_URL],
     redisUrl: config.REDIS_URL,
     namespaces: [config.TEMPORAL_NAMESPACE],
+    engine: engineFlag(args),
   });
 }
 
 if (require.main === module) {
-  main(process.argv[2]).catch(exitWithReason);
+  main(process.argv[2], process.argv.slice(3)).catch(exitWithReason);
 }

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole system on one machine.
- *   1. PostgreSQL, Redis and the Temporal dev server up (see services.ts),
+ *   1. PostgreSQL, Redis and Temporal up (see services.ts): the dev server, or with
+ *      `npm start -- --temporal=server` (or TEMPORAL_ENGINE=server) the real server on PostgreSQL,
  *   2. migrations applied,
  *   3. the API and the worker as two supervised child processes, with their logs in this terminal:
  *      one that dies is restarted with backoff (see supervisor.ts) while the other keeps serving,
@@ -9,7 +10,7 @@
 import path from 'node:path';
 import { createDb, migrateLatest } from '../db';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
-import { ensureServices, exitWithReason } from './services';
+import { engineFlag, ensureServices, exitWithReason } from './services';
 import { Supervisor } from './supervisor';
 
 const log = (line: string) => console.log(`[start] ${line}`);
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     databaseUrls: [config.DATABASE_URL],
     redisUrl: config.REDIS_URL,
     namespaces: [config.TEMPORAL_NAMESPACE],
+    engine: engineFlag(process.argv.slice(2)),
   });
   const db = createDb({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'migrate' });
   try {
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
     stopping = true;
     log('stopping the API and the worker ...');
     await supervisor.stop();
-    if (await services.stop()) log('stopped the Temporal dev server');
+    if (await services.stop()) log(`stopped ${services.temporalName}`);
     log('stopped');
     process.exit(0);
   };
@@ -73,7 +75,13 @@ async function main(): Promise<void> {
   if (await waitUntilReady(`${apiUrl}/api/ready`, 60_000)) {
     log('Blogger Analytics is running:');
     log(`  API              ${apiUrl}/api  (readiness: ${apiUrl}/api/ready)`);
-    log(`  Temporal Web UI  http://localhost:${config.TEMPORAL_UI_PORT}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);
+    if (services.temporalWebUi) {
+      log(`  Temporal Web UI  ${services.temporalWebUi}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);
+    } else {
+      // The server binary has no UI (the dev server bundles one; docker compose runs temporalio/ui).
+      log(`  Temporal         ${config.TEMPORAL_ADDRESS}: no Web UI bundled with this engine; the Temporal CLI lists workflows:`);
+      log(`                   temporal workflow list --address ${config.TEMPORAL_ADDRESS} --namespace ${config.TEMPORAL_NAMESPACE}`);
+    }
     log('Press Ctrl-C to stop.');
   } else if (!stopping) {
     log(`the API did not report ready within 60 s; see ${apiUrl}/api/ready`);

@@ -1,16 +1,23 @@
 /**
- * The real Temporal server (not the dev server) for `npm run prod:smoke`: its binaries built from
- * Go modules and cached outside the repo like the CLI, the PostgreSQL schema set up with its SQL
- * tool, and a server config on ports apart from the dev server's.
+ * The real Temporal server (not the dev server): the engine of `npm start -- --temporal=server`
+ * (TEMPORAL_ENGINE=server) and of `npm run prod:smoke`. Its binaries are built from Go modules and
+ * cached outside the repo like the CLI, its two PostgreSQL databases created and their schemas set
+ * up or upgraded with its SQL tool, and it runs in the background from a config written to a run
+ * folder, with the product's namespaces and search attributes registered once it answers.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { isExecutable, MissingToolError } from './devServer';
+import type { Connection } from '@temporalio/client';
+import { PROJECT_ROOT } from '../lib/config';
+import { connectTemporal, ensureNamespace, ensureSearchAttributes, isTemporalServing } from '../temporal/client';
+import { isExecutable, isRunning, MissingToolError, startInBackground, stopInBackground } from './devServer';
 
 /** The server version the compose image pins (temporalio/server), and that the CLI v1.5.1 embeds. */
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 const SERVER_MODULE = 'go.temporal.io/server';
+/** The dynamic config docker compose mounts into its server: the local server reads the same file. */
+const DEPLOY_DYNAMIC_CONFIG = path.join(PROJECT_ROOT, 'deploy', 'temporal', 'dynamicconfig.yaml');
 
 export interface TemporalServerBinaries {
   server: string;
@@ -102,10 +109,21 @@ export interface SqlTarget {
   database: string;
 }
 
-/** setup-schema from version 0.0, then every versioned step: an empty database gets the server's current schema. */
+function sqlToolArgs(target: SqlTarget): string[] {
+  const args = ['--plugin', 'postgres12', '--ep', target.host, '-p', String(target.port), '-u', target.user, '--db', target.database];
+  if (target.password) args.push('--pw', target.password);
+  return args;
+}
+
+/**
+ * Creates the database when missing, then setup-schema from version 0.0 and every versioned step: an
+ * empty database gets the server's current schema, an existing one is upgraded. Each step may run
+ * again (v1.29's tool creates its version tables IF NOT EXISTS, keeps a version past 0.0, and
+ * update-schema applies only newer steps), so a second start needs no detection.
+ */
 export async function setUpSchema(bin: TemporalServerBinaries, target: SqlTarget, kind: 'temporal' | 'visibility'): Promise<void> {
-  const common = ['--plugin', 'postgres12', '--ep', target.host, '-p', String(target.port), '-u', target.user, '--db', target.database];
-  if (target.password) common.push('--pw', target.password);
+  const common = sqlToolArgs(target);
+  await run(bin.sqlTool, [...common, 'create-database', '--defaultdb', 'postgres']);
   await run(bin.sqlTool, [...common, 'setup-schema', '-v', '0.0']);
   await run(bin.sqlTool, [...common, 'update-schema', '-d', path.join(bin.schemaDir, kind, 'versioned')]);
 }
@@ -124,6 +142,7 @@ export interface ServerPorts {
 export function serverConfigYaml(
   db: Omit<SqlTarget, 'database'> & { database: string; visibilityDatabase: string },
   ports: ServerPorts,
+  opts: { dynamicConfigFile?: string } = {},
 ): string {
   const store = (name: string, maxConns: number) => `
     ${name === db.database ? 'postgres-default' : 'postgres-visibility'}:
@@ -174,5 +193,157 @@ clusterMetadata:
 
 dcRedirectionPolicy:
   policy: noop
-`;
+${
+  opts.dynamicConfigFile
+    ? `
+dynamicConfigClient:
+  filepath: "${opts.dynamicConfigFile}"
+  pollInterval: 60s
+`
+    : ''
+}`;
+}
+
+/** Temporal's own layout around a frontend port: 7233 gives HTTP 7243, history 7234, matching 7235, worker 7239, membership 6933-6936. */
+export function serverPortsFor(frontend: number): ServerPorts {
+  return {
+    frontend,
+    frontendHttp: frontend + 10,
+    history: frontend + 1,
+    matching: frontend + 2,
+    worker: frontend + 6,
+    membershipBase: frontend - 300,
+  };
+}
+
+/** Each namespace registered (retention 3 days unless given) with the product's custom search attributes; idempotent. */
+export async function registerNamespaces(connection: Connection, namespaces: string[], log: (line: string) => void): Promise<void> {
+  for (const ns of namespaces) {
+    if (await ensureNamespace(connection, ns)) log(`registered namespace ${ns}`);
+    const added = await ensureSearchAttributes(connection, ns);
+    if (added.length) log(`added search attributes to ${ns}: ${added.join(', ')}`);
+  }
+}
+
+export function localServerFiles(runDir: string) {
+  return {
+    dir: runDir,
+    config: path.join(runDir, 'config', 'production.yaml'),
+    log: path.join(runDir, 'server.log'),
+    pid: path.join(runDir, 'server.pid'),
+  };
+}
+
+export interface LocalServerOptions {
+  /** where the binaries are cached (built there on first use) */
+  cacheDir: string;
+  /** the server's config, log and pid file */
+  runDir: string;
+  postgres: Omit<SqlTarget, 'database'>;
+  /** created when missing; their schemas set up or upgraded on every start */
+  databases: { temporal: string; visibility: string };
+  ports: ServerPorts;
+  /** registered with the product's search attributes; none leaves that to a set-up job (prod:smoke runs temporalSetup) */
+  namespaces: string[];
+  log: (line: string) => void;
+  readyTimeoutMs?: number;
+}
+
+export interface LocalServer {
+  address: string;
+  logFile: string;
+  pid: number;
+  /** true when the server was still running */
+  stop(): Promise<boolean>;
+}
+
+export class ServerStartError extends Error {
+  override name = 'ServerStartError';
+}
+
+/**
+ * Builds (first use) and starts the real server on PostgreSQL in the background, and returns once
+ * its frontend serves and the namespaces are usable. Safe to call on databases an earlier start
+ * left: the data stays, the schemas are upgraded if the server is newer.
+ */
+export async function startLocalTemporalServer(opts: LocalServerOptions): Promise<LocalServer> {
+  const bin = await resolveTemporalServer(opts.cacheDir, opts.log);
+  await setUpSchema(bin, { ...opts.postgres, database: opts.databases.temporal }, 'temporal');
+  await setUpSchema(bin, { ...opts.postgres, database: opts.databases.visibility }, 'visibility');
+  const files = localServerFiles(opts.runDir);
+  mkdirSync(path.dirname(files.config), { recursive: true });
+  writeFileSync(
+    files.config,
+    serverConfigYaml({ ...opts.postgres, database: opts.databases.temporal, visibilityDatabase: opts.databases.visibility }, opts.ports, {
+      dynamicConfigFile: DEPLOY_DYNAMIC_CONFIG,
+    }),
+  );
+  // --config is relative to --root: <runDir>/config/production.yaml
+  const pid = startInBackground(
+    bin.server,
+    ['--root', files.dir, '--config', 'config', '--env', 'production', '--allow-no-auth', 'start'],
+    files,
+  );
+  const server: LocalServer = {
+    address: `127.0.0.1:${opts.ports.frontend}`,
+    logFile: files.log,
+    pid,
+    stop: () => stopInBackground(files.pid),
+  };
+  try {
+    await untilServing(server, opts.namespaces, opts.readyTimeoutMs ?? 90_000, opts.log);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return server;
+}
+
+/** Stops the server a startLocalTemporalServer left running in this run folder; true when one was running. */
+export function stopLocalTemporalServer(runDir: string): Promise<boolean> {
+  return stopInBackground(localServerFiles(runDir).pid);
+}
+
+/**
+ * A fresh cluster accepts connections before its services have joined the ring ("Not enough hosts
+ * to serve the request"): the health check and the namespace set-up are retried until the deadline,
+ * and a server that exits (a port taken, a bad config) fails at once with its log's tail.
+ */
+async function untilServing(server: LocalServer, namespaces: string[], timeoutMs: number, log: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (!isRunning(server.pid)) {
+      throw new ServerStartError(`The Temporal server exited while starting; last lines of ${server.logFile}:\n${logTail(server.logFile)}`);
+    }
+    const t = await connectTemporal({ address: server.address, namespace: 'default' }).catch((err: unknown) => {
+      lastError = firstLine(err);
+      return undefined;
+    });
+    if (t) {
+      try {
+        if (await isTemporalServing(t.connection)) {
+          await registerNamespaces(t.connection, namespaces, log);
+          return;
+        }
+        lastError = 'health check: not serving';
+      } catch (err) {
+        lastError = firstLine(err);
+      } finally {
+        await t.close();
+      }
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new ServerStartError(
+    `The Temporal server at ${server.address} was not ready within ${Math.round(timeoutMs / 1000)} s (last error: ${lastError}); see ${server.logFile}`,
+  );
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}
+
+function logTail(file: string, lines = 20): string {
+  return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)';
 }

@@ -1,6 +1,6 @@
 /** Real Temporal workers for tests: the real activities on a unique task queue of the test namespace. */
 import { randomInt } from 'node:crypto';
-import type { Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import { clockFromConfig } from '../lib/clock';
 import { loadConfig, type Config } from '../lib/config';
@@ -28,9 +28,16 @@ export interface TestWorker {
 /**
  * Builds a worker with config overrides (e.g. TIME_SCALE, TREND_MONITOR_DAYS) and optional
  * settings or dependency overrides. Run it with `worker.runUntil(promise)` or `worker.run()`.
+ * `connection` points it at another Temporal than the test dev server (pass `deps.temporal` too).
  */
 export async function createTestWorker(
-  opts: { config?: Record<string, string>; settings?: Partial<TrendSettings>; deps?: Partial<ActivityDeps>; taskQueue?: string } = {},
+  opts: {
+    config?: Record<string, string>;
+    settings?: Partial<TrendSettings>;
+    deps?: Partial<ActivityDeps>;
+    taskQueue?: string;
+    connection?: NativeConnection;
+  } = {},
 ): Promise<TestWorker> {
   // A fresh simulator seed per worker: its video ids (and so monitor workflow ids) are new, so
   // runs never collide with workflows an earlier test run left in the namespace.
@@ -50,7 +57,7 @@ export async function createTestWorker(
     ...opts.deps,
   };
   const worker = await createWorker({
-    connection: await testNativeConnection(),
+    connection: opts.connection ?? (await testNativeConnection()),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue,
     deps,
