@@ -1,6 +1,6 @@
 /**
- * Questions for trend analysis: each name's evidence against its own history (in SQL, one pass
- * over trend_videos by publish time), the trends known so far, and one run's word on them
+ * Questions for trend analysis: each name's evidence against its own history (in SQL, by publish
+ * time over trend_video_names and trend_videos), the trends known so far, and one run's word on them
  * written set-based (one upsert of the trends, one insert of their points).
  */
 import type { Knex } from 'knex';
@@ -60,47 +60,61 @@ interface NameWindowsRow {
   counts: PlatformWindowCount[];
 }
 
+// The window a publish time falls in (0 = recent, ending at :at). Seconds as float8 (date_part),
+// not numeric (extract): exact at microseconds for any window of whole milliseconds, and cheaper
+// over hundreds of thousands of names.
+const WINDOW_OF = (column: string) => `floor(date_part('epoch', :at::timestamptz - ${column}) * 1000 / :windowMs)::int`;
+
 // The videos published in the recent window and the trailing ones, each with its window number
 // (0 = recent). Every row counts, live or archived (archived videos are the names' history), but
 // for the full pages of dense follows (trend_videos.evidence).
 const IN_WINDOWS = `
   select platform::text as platform, platform || ':' || creator_id as creator, hashtags, topics, sound_id, format, keywords,
          coalesce(velocity, 0) as velocity, coalesce(acceleration, 0) as acceleration, published_at,
-         floor(extract(epoch from (:at::timestamptz - published_at)) * 1000 / :windowMs)::int as win
+         ${WINDOW_OF('published_at')} as win
   from trend_videos
   where published_at > :from and published_at <= :at and evidence and (:platform::text is null or platform::text = :platform)`;
 
 // Raw results are not passed through the camelCase mappers: the aliases are quoted camelCase.
-// Each video's names are unnested once; the recent window picks the names worth a look, and only
-// their rows are counted per window and platform.
+// The names videos carry come unnested already, one row per (video, name), with integer name ids
+// (trend_video_names, kept by triggers on trend_videos): the recent window picks the names worth
+// a look, and only their rows are counted per window and platform. Velocity and acceleration are
+// the videos' latest figures, read for the recent window only (they change with every snapshot).
 const NAME_WINDOWS_SQL = `
-  with v as materialized (${IN_WINDOWS}),
-  keyed as materialized (
-    select 'hashtag' as kind, unnest(hashtags) as name, platform, creator, win, velocity, acceleration, published_at from v
-    union all select 'topic', unnest(topics), platform, creator, win, velocity, acceleration, published_at from v
-    union all select 'sound', sound_id, platform, creator, win, velocity, acceleration, published_at from v where sound_id is not null
-    union all select 'format', format, platform, creator, win, velocity, acceleration, published_at from v where format is not null
-    union all select 'keyword', unnest(keywords), platform, creator, win, velocity, acceleration, published_at from v
+  with named as not materialized (
+    select id, kind, name from trend_names where kind = any(:kinds::text[])
   ),
-  wanted as (
-    select kind, name from keyed where win = 0 and kind = any(:kinds::text[])
-     group by kind, name having count(distinct creator) >= :minCreators
+  recent as materialized (
+    select video_id, name_id, creator from trend_video_names
+     where evidence and published_at > :recentFrom and published_at <= :at and (:platform::text is null or platform = :platform)
+  ),
+  wanted as materialized (
+    select r.name_id from recent r join named on named.id = r.name_id group by r.name_id having count(distinct r.creator) >= :minCreators
     union
-    select kind, name from detected_trends where :includeKnown and status <> :ended and kind = any(:kinds::text[])
+    select named.id from detected_trends d join named on named.kind = d.kind and named.name = d.name
+     where :includeKnown and d.status <> :ended
   ),
   counted as (
-    select k.kind, k.name, k.win, k.platform, count(distinct k.creator)::int as creators, count(*)::int as videos,
-           sum(k.velocity) as velocity, sum(k.acceleration) as acceleration, min(k.published_at) as first
-      from keyed k join wanted w on w.kind = k.kind and w.name = k.name
-     group by k.kind, k.name, k.win, k.platform
+    select n.name_id, ${WINDOW_OF('n.published_at')} as win, n.platform, count(distinct n.creator)::int as creators,
+           count(*)::int as videos, min(n.published_at) as first
+      from trend_video_names n join wanted w on w.name_id = n.name_id
+     where n.evidence and n.published_at > :from and n.published_at <= :at and (:platform::text is null or n.platform = :platform)
+     group by 1, 2, 3
+  ),
+  moving as (
+    select r.name_id, sum(coalesce(v.velocity, 0)) as velocity, sum(coalesce(v.acceleration, 0)) as acceleration
+      from recent r join wanted w on w.name_id = r.name_id
+      join (select id, velocity, acceleration from trend_videos where published_at > :recentFrom and published_at <= :at) v on v.id = r.video_id
+     group by r.name_id
   )
-  select kind, name,
-         coalesce(sum(videos) filter (where win = 0), 0)::int as "videoCount",
-         coalesce(sum(velocity) filter (where win = 0), 0)::float8 as "totalVelocity",
-         coalesce(sum(acceleration) filter (where win = 0), 0)::float8 as "totalAcceleration",
-         min(first) as "firstSeenAt",
-         json_agg(json_build_array(win, platform, creators)) as counts
-    from counted group by kind, name`;
+  select named.kind, named.name,
+         coalesce(sum(c.videos) filter (where c.win = 0), 0)::int as "videoCount",
+         coalesce(min(m.velocity), 0)::float8 as "totalVelocity",
+         coalesce(min(m.acceleration), 0)::float8 as "totalAcceleration",
+         min(c.first) as "firstSeenAt",
+         json_agg(json_build_array(c.win, c.platform, c.creators)) as counts
+    from counted c join named on named.id = c.name_id left join moving m on m.name_id = c.name_id
+   group by named.kind, named.name`;
 
 // The recent window's videos with every name they carry (as `kind:name` keys), for explaining away.
 const RECENT_NAMES_SQL = `
@@ -125,12 +139,17 @@ const EVIDENCE_WORK_MEM = '64MB';
 
 export const TREND_KINDS_ANALYSED: readonly TrendKind[] = ['hashtag', 'topic', 'sound', 'format', 'keyword'];
 
+/** One statement of an evidence reading and its bindings (knex named bindings). */
+export interface EvidenceStatement {
+  sql: string;
+  bindings: Record<string, unknown>;
+}
+
 /**
- * Every name used by at least `minCreators` distinct creators in the recent window (and, with
- * `includeKnown`, every live trend), with its recent figures and the burst test against its
- * trailing windows: two statements over trend_videos by publish time (index on published_at).
+ * The statements one evidence reading runs (`recentNames` only when the query needs each recent
+ * video's names): trendEvidence runs them, bench:trend-analysis explains them.
  */
-export async function trendEvidence(db: Knex, query: EvidenceQuery, settings: BurstSettings): Promise<TrendGroup[]> {
+export function evidenceStatements(query: EvidenceQuery) {
   const { at, windowMs, windows } = query;
   const bindings = {
     at,
@@ -138,26 +157,64 @@ export async function trendEvidence(db: Knex, query: EvidenceQuery, settings: Bu
     from: new Date(at.getTime() - (windows + 1) * windowMs),
     platform: query.platform ?? null,
   };
-  const [names, volumes, firstDiscovery, recent] = await db.transaction(async (trx) => {
-    // Counting distinct creators sorts every (name, window) row: in memory rather than temp files,
-    // and without JIT, whose compile time exceeded its gain on this one-off query.
-    await trx.raw(`set local work_mem = '${EVIDENCE_WORK_MEM}'`);
-    await trx.raw('set local jit = off');
-    return [
-      await trx.raw<{ rows: NameWindowsRow[] }>(NAME_WINDOWS_SQL, {
+  return {
+    nameWindows: {
+      sql: NAME_WINDOWS_SQL,
+      bindings: {
         ...bindings,
+        recentFrom: new Date(at.getTime() - windowMs),
         kinds: query.kinds ?? TREND_KINDS_ANALYSED,
         minCreators: query.minCreators,
         includeKnown: query.includeKnown ?? false,
         ended: 'ended' satisfies TrendLifecycleStatus,
-      }),
-      await trx.raw<{ rows: { platform: string; win: number; creators: number }[] }>(WINDOW_VOLUMES_SQL, bindings),
-      await trx.raw<{ rows: { platform: string; first: Date | null }[] }>(FIRST_DISCOVERY_SQL, { platforms: [...PLATFORM_NAMES] }),
-      query.explainAway || query.recentCreators
-        ? await trx.raw<{ rows: { creator: string; keys: string[] }[] }>(RECENT_NAMES_SQL, bindings)
-        : { rows: [] },
-    ] as const;
-  });
+      },
+    },
+    windowVolumes: { sql: WINDOW_VOLUMES_SQL, bindings },
+    firstDiscovery: { sql: FIRST_DISCOVERY_SQL, bindings: { platforms: [...PLATFORM_NAMES] } },
+    recentNames: query.explainAway || query.recentCreators ? { sql: RECENT_NAMES_SQL, bindings } : null,
+  } satisfies Record<string, EvidenceStatement | null>;
+}
+
+/**
+ * Counting distinct creators sorts every (name, window) row: in memory rather than temp files,
+ * and without JIT, whose compile time exceeded its gain on this one-off query. For each
+ * transaction an evidence reading runs in.
+ */
+export async function evidenceSessionSettings(trx: Knex): Promise<void> {
+  await trx.raw(`set local work_mem = '${EVIDENCE_WORK_MEM}'`);
+  await trx.raw('set local jit = off');
+}
+
+/**
+ * Every name used by at least `minCreators` distinct creators in the recent window (and, with
+ * `includeKnown`, every live trend), with its recent figures and the burst test against its
+ * trailing windows: the names' counts from trend_video_names, the windows' volumes and the recent
+ * videos' names from trend_videos, each read by publish time (indexed).
+ */
+export async function trendEvidence(db: Knex, query: EvidenceQuery, settings: BurstSettings): Promise<TrendGroup[]> {
+  const { at, windowMs, windows } = query;
+  const statements = evidenceStatements(query);
+  // The names' statement on one connection, the rest on another at the same time: each statement
+  // reads its own snapshot under READ COMMITTED either way. Inside a caller's transaction (one
+  // connection) they run one after the other.
+  const reading = <T>(read: (run: <Row>(s: EvidenceStatement) => Promise<{ rows: Row[] }>) => Promise<T>) =>
+    db.transaction(async (trx) => {
+      await evidenceSessionSettings(trx);
+      return read(<Row>(s: EvidenceStatement) => trx.raw<{ rows: Row[] }>(s.sql, s.bindings) as unknown as Promise<{ rows: Row[] }>);
+    });
+  const nameReading = () => reading((run) => run<NameWindowsRow>(statements.nameWindows));
+  const restReading = () =>
+    reading(
+      async (run) =>
+        [
+          await run<{ platform: string; win: number; creators: number }>(statements.windowVolumes),
+          await run<{ platform: string; first: Date | null }>(statements.firstDiscovery),
+          statements.recentNames ? await run<{ creator: string; keys: string[] }>(statements.recentNames) : { rows: [] },
+        ] as const,
+    );
+  const [names, [volumes, firstDiscovery, recent]] = db.isTransaction
+    ? [await nameReading(), await restReading()]
+    : await Promise.all([nameReading(), restReading()]);
   // A trailing window that began before the product first discovered on a platform was (partly)
   // only seen looking back (the fresh window's most viewed, follow pages): unknown, not a baseline.
   const firstAt = new Map(firstDiscovery.rows.map((r) => [r.platform, r.first ? new Date(r.first).getTime() : Infinity]));

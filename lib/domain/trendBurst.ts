@@ -239,14 +239,21 @@ export function explainAway(
   settings: BurstSettings,
 ): Map<string, Burst> {
   const rising = names.filter((n) => n.burst.candidate || n.burst.sustains).sort((a, b) => b.burst.burstScore - a.burst.burstScore);
-  const accepted: string[] = [];
+  // The recent videos carrying each rising name, and whether a video carries an accepted one yet:
+  // each name looks at its own videos only (a full run tests thousands of names).
+  const carriers = new Map<string, number[]>(rising.map((n) => [n.key, []]));
+  recent.forEach((video, i) => {
+    for (const key of video.keys) carriers.get(key)?.push(i);
+  });
+  const explained = new Uint8Array(recent.length);
   const out = new Map<string, Burst>();
   for (const name of rising) {
     const own = new Set<string>();
-    for (const video of recent) if (video.keys.has(name.key) && !accepted.some((key) => video.keys.has(key))) own.add(video.creator);
+    const videos = carriers.get(name.key)!;
+    for (const i of videos) if (!explained[i]) own.add(recent[i]!.creator);
     const burst = own.size >= name.input.creators ? name.burst : burstOf({ ...name.input, creators: own.size }, settings);
     out.set(name.key, burst);
-    if (burst.qualifies || burst.sustains) accepted.push(name.key);
+    if (burst.qualifies || burst.sustains) for (const i of videos) explained[i] = 1;
   }
   return out;
 }
