@@ -80,6 +80,8 @@ const IN_WINDOWS = `
 // (trend_video_names, kept by triggers on trend_videos): the recent window picks the names worth
 // a look, and only their rows are counted per window and platform. Velocity and acceleration are
 // the videos' latest figures, read for the recent window only (they change with every snapshot).
+// Counts and figures meet in one grouping, not a join: a join of two aggregates is where a
+// planner that misjudges their sizes (a table not analyzed since a bulk insert) loops for seconds.
 const NAME_WINDOWS_SQL = `
   with named as not materialized (
     select id, kind, name from trend_names where kind = any(:kinds::text[])
@@ -106,15 +108,23 @@ const NAME_WINDOWS_SQL = `
       from recent r join wanted w on w.name_id = r.name_id
       join (select id, velocity, acceleration from trend_videos where published_at > :recentFrom and published_at <= :at) v on v.id = r.video_id
      group by r.name_id
+  ),
+  figures as (
+    select name_id, win, platform, creators, videos, first, null::float8 as velocity, null::float8 as acceleration from counted
+    union all
+    select name_id, null, null, null, null, null, velocity, acceleration from moving
+  ),
+  per_name as (
+    select name_id,
+           coalesce(sum(videos) filter (where win = 0), 0)::int as "videoCount",
+           coalesce(sum(velocity), 0)::float8 as "totalVelocity",
+           coalesce(sum(acceleration), 0)::float8 as "totalAcceleration",
+           min(first) as "firstSeenAt",
+           json_agg(json_build_array(win, platform, creators)) filter (where win is not null) as counts
+      from figures group by name_id
   )
-  select named.kind, named.name,
-         coalesce(sum(c.videos) filter (where c.win = 0), 0)::int as "videoCount",
-         coalesce(min(m.velocity), 0)::float8 as "totalVelocity",
-         coalesce(min(m.acceleration), 0)::float8 as "totalAcceleration",
-         min(c.first) as "firstSeenAt",
-         json_agg(json_build_array(c.win, c.platform, c.creators)) as counts
-    from counted c join named on named.id = c.name_id left join moving m on m.name_id = c.name_id
-   group by named.kind, named.name`;
+  select t.kind, t.name, p."videoCount", p."totalVelocity", p."totalAcceleration", p."firstSeenAt", p.counts
+    from per_name p join trend_names t on t.id = p.name_id`;
 
 // The recent window's videos with every name they carry (as `kind:name` keys), for explaining away.
 const RECENT_NAMES_SQL = `
