@@ -85,7 +85,10 @@ describe('stored metric times are the platform answer times (YouTube adapter, lo
     const platforms: Platforms = {
       enabled: ['youtube'],
       client: () => client,
-      stats: () => ({ get: async (id: string): Promise<VideoStats> => held(await batcher.get(id)) }),
+      stats: () => ({
+        get: async (id: string): Promise<VideoStats> => held(await batcher.get(id)),
+        getMany: async (ids: string[]) => held(await batcher.getMany(ids)),
+      }),
       describe: () => [],
       quotaLeft: async () => null,
       quotaBucket: () => null,

@@ -17,21 +17,18 @@ import {
   markTrendingVideos,
   pruneDroppedSnapshots as pruneDropped,
   recordMonitorWorkflow,
-  recordSnapshot,
   setVideoPaused,
-  snapshotAt,
-  snapshotBefore,
   trendVideoStatus,
   videosAwaitingMonitor,
 } from '../db/queries/trendVideos';
-import { acceleration as accelerationOf, sampleAt, trendScore, velocity as velocityOf } from '../lib/domain/metrics';
+import { trendScore } from '../lib/domain/metrics';
 import { adoptionOf, nextTrendStanding } from '../lib/domain/trendLifecycle';
-import { isLiveTrendVideoStatus, type EndedTrendVideoStatus, type TrendVideoStatus } from '../lib/domain/trendVideoStatus';
-import type { PlatformName } from '../platforms/types';
+import type { EndedTrendVideoStatus, TrendVideoStatus } from '../lib/domain/trendVideoStatus';
 import { trendMonitorWorkflowId } from '../temporal/contract';
 import { startTrendMonitor, stopTrendMonitor, trendMonitorInput } from '../temporal/starters';
 import type { ActivityDeps } from './deps';
 import { platformCall } from './failures';
+import { SnapshotBatcher, type SnapshotRequest } from './snapshotBatch';
 
 /** Redis channel of live events (SSE fans them out to clients). */
 export const EVENTS_CHANNEL = 'blogger-analytics:events';
@@ -55,56 +52,15 @@ export async function startPendingMonitors(
   return { started, pending: pending.length };
 }
 
-/** One snapshot of one video through the worker's batcher; writes slot `slot` once. */
+/**
+ * One snapshot of one video, written once for slot `slot`; it joins the batch of the monitors
+ * waking with it (activities/snapshotBatch.ts): one platform call and one write for them all.
+ */
 export async function takeTrendSnapshot(
-  { db, platforms, clock }: Pick<ActivityDeps, 'db' | 'platforms' | 'clock'>,
-  {
-    trendVideoId,
-    platform,
-    platformVideoId,
-    slot,
-  }: { trendVideoId: number; platform: PlatformName; platformVideoId: string; slot: number },
+  { clock, snapshots }: Pick<ActivityDeps, 'clock'> & { snapshots: SnapshotBatcher },
+  request: SnapshotRequest,
 ) {
-  const existing = await snapshotAt(db, trendVideoId, slot);
-  if (existing)
-    return {
-      velocity: existing.velocity ?? null,
-      acceleration: existing.acceleration ?? null,
-      status: await trendVideoStatus(db, trendVideoId),
-      duplicate: true,
-    };
-  // The database has the last word: an archived, dropped or gone video costs no platform call.
-  const before = await trendVideoStatus(db, trendVideoId);
-  if (!isLiveTrendVideoStatus(before)) return notLive(before);
-
-  const stats = await platformCall(clock, () => platforms.stats(platform).get(platformVideoId));
-  // A snapshot's time is when the platform answered (the adapter's clock), however late the
-  // write: velocity and acceleration are rates between answer times.
-  const takenAt = new Date(stats.fetchedAt);
-  return db.transaction(async (trx) => {
-    // Locked, so cleanup cannot archive the row between this check and the insert.
-    const current = await trendVideoStatus(trx, trendVideoId, { lock: true });
-    if (!isLiveTrendVideoStatus(current)) return notLive(current);
-    const previous = await snapshotBefore(trx, trendVideoId, slot);
-    const views = stats.metrics.views;
-    const velocity = previous ? velocityOf(sampleAt(previous.views, previous.takenAt), sampleAt(views, takenAt)) : null;
-    const acceleration =
-      previous && velocity !== null && previous.velocity !== null && previous.velocity !== undefined
-        ? accelerationOf(sampleAt(previous.velocity, previous.takenAt), sampleAt(velocity, takenAt))
-        : null;
-    const written = await recordSnapshot(trx, {
-      videoId: trendVideoId,
-      slot,
-      takenAt,
-      views,
-      likes: stats.metrics.likes,
-      comments: stats.metrics.comments,
-      shares: stats.metrics.shares,
-      velocity,
-      acceleration,
-    });
-    return { velocity, acceleration, status: await trendVideoStatus(trx, trendVideoId), duplicate: !written };
-  });
+  return platformCall(clock, () => snapshots.take(request));
 }
 
 /**
@@ -231,9 +187,11 @@ export async function pruneDroppedSnapshots({ db }: Pick<ActivityDeps, 'db'>): P
 }
 
 export function createTrendActivities(deps: ActivityDeps) {
+  // One batcher per worker: every monitor waking on this worker joins its batches.
+  const snapshots = new SnapshotBatcher(deps, { windowMs: deps.settings.snapshotBatchWindowMs });
   return {
     startPendingMonitors: (input: Parameters<typeof startPendingMonitors>[1]) => startPendingMonitors(deps, input),
-    takeTrendSnapshot: (input: Parameters<typeof takeTrendSnapshot>[1]) => takeTrendSnapshot(deps, input),
+    takeTrendSnapshot: (input: SnapshotRequest) => takeTrendSnapshot({ ...deps, snapshots }, input),
     finishTrendMonitor: (input: Parameters<typeof finishTrendMonitor>[1]) => finishTrendMonitor(deps, input),
     recordTrendMonitorPause: (input: Parameters<typeof recordTrendMonitorPause>[1]) => recordTrendMonitorPause(deps, input),
     analyzeTrends: (input: Parameters<typeof analyzeTrends>[1]) => analyzeTrends(deps, input),
@@ -316,9 +274,4 @@ function unseenGroup(t: DetectedTrend): TrendGroup {
     historyCreators: 0,
     burst: { baseline: 0, burstScore: 0, knownWindows: 0, previousWindow: null, qualifies: false, sustains: false, candidate: false },
   };
-}
-
-/** A snapshot's answer for a video the database says has ended: nothing fetched, nothing written. */
-function notLive(status: TrendVideoStatus) {
-  return { velocity: null, acceleration: null, status, duplicate: false };
 }

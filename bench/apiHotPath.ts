@@ -12,19 +12,15 @@
  * afresh) and Redis index 12; the user is on the enterprise plan with no rate limit, as in the issue.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createDb, migrateLatest } from '../db';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
 import { ensurePostgres, ensureRedis, exitWithReason, recreateDatabase } from '../scripts/services';
-import { markedSection, withMarkedSection } from './docsSection';
+import { machineDescription, writeDocsSection } from './docsSection';
 import { dedicatedUrl } from './dedicated';
 
-const DOCS = path.join(PROJECT_ROOT, 'docs', 'benchmarks.md');
 const SECTION = 'bench:api';
 const READY_TIMEOUT_MS = 60_000;
 
@@ -160,7 +156,7 @@ async function main(): Promise<void> {
     await run('`GET /api/bloggers`', `${api.url}/api/bloggers`, auth);
     await run('`GET /api/bloggers/:id/stats` (Redis cache)', `${api.url}/api/bloggers/${blogger!.id}/stats`, auth);
 
-    const machine = `${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}`;
+    const machine = machineDescription();
     const command = `npm run bench:api -- --duration ${opts.duration} --connections ${opts.connections} --write-docs`;
     const section = [
       '## API hot path against bare Koa',
@@ -172,11 +168,7 @@ async function main(): Promise<void> {
       table(rows),
     ].join('\n');
     console.log(`\n${table(rows)}`);
-    if (values['write-docs']) {
-      const existing = await readFile(DOCS, 'utf8').catch(() => null);
-      await writeFile(DOCS, withMarkedSection(existing, SECTION, markedSection(SECTION, section)));
-      console.log(`wrote ${path.relative(PROJECT_ROOT, DOCS)}`);
-    }
+    if (values['write-docs']) console.log(`wrote ${await writeDocsSection(SECTION, section)}`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await owner.destroy();

@@ -3,6 +3,10 @@
  * `<!-- name:end -->`: each benchmark rewrites its own section and leaves the rest of the file
  * (other benchmarks, hand-written reading notes) untouched.
  */
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../lib/config';
 
 export const sectionStart = (name: string) => `<!-- ${name}:start -->`;
 export const sectionEnd = (name: string) => `<!-- ${name}:end -->`;
@@ -19,4 +23,20 @@ export function withMarkedSection(file: string | null, name: string, section: st
   const end = file.indexOf(sectionEnd(name));
   if (start >= 0 && end > start) return file.slice(0, start) + section + file.slice(end + sectionEnd(name).length);
   return `${file.trimEnd()}\n\n${section}\n`;
+}
+
+/** The benchmarks' report: docs/benchmarks.md. */
+export const BENCHMARKS_DOC = path.join(PROJECT_ROOT, 'docs', 'benchmarks.md');
+
+/** Rewrites section `name` of docs/benchmarks.md with `body`; returns the file's path relative to the project. */
+export async function writeDocsSection(name: string, body: string): Promise<string> {
+  const existing = await readFile(BENCHMARKS_DOC, 'utf8').catch(() => null);
+  await writeFile(BENCHMARKS_DOC, withMarkedSection(existing, name, markedSection(name, body)));
+  return path.relative(PROJECT_ROOT, BENCHMARKS_DOC);
+}
+
+/** What a figure was measured on: cores, CPU model, memory, Node. */
+export function machineDescription(): string {
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  return `${os.availableParallelism()} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`;
 }

@@ -1,113 +1,144 @@
 /**
- * Benchmark: N concurrent trendVideoMonitor workflows on the real dev server, one in-process
- * worker, the simulator platform behind the stats batcher. Reports how many video ids each
- * platform call carried and how many snapshots per second the worker wrote.
+ * Benchmark: N open trendVideoMonitor workflows at steady state on a Temporal engine (the dev
+ * server, or the production server with `--engine server`), one worker in this process with the
+ * product's real activities and batches over the simulator (bench/trendMonitors/run.ts says what
+ * is measured).
  *
- *   npm run bench:trends                    # 1,000 monitors, 3 snapshots each, 20 s cycle
- *   npm run bench:trends -- --monitors 500 --slots 4 --interval-ms 10000
+ *   npm run bench:trends                                        # 1,000 monitors, 2 min cycle
+ *   npm run bench:trends -- --monitors 50000 --interval-ms 7200000 --observe-s 900 --write-docs
+ *   npm run bench:trends -- --monitors 5000 --engine server --write-docs
  *
- * Uses the test database and test namespace (like `npm test`), and empties the trend tables.
+ * Runs on its own database (blogger_analytics_bench_monitors next to DATABASE_URL, made afresh),
+ * Redis index 15 and namespace bench-monitors. The simulated world grows with --monitors.
  */
 import { parseArgs } from 'node:util';
-import type { WorkflowHandle } from '@temporalio/client';
-import { TrendVideo } from '../db/models';
+import Redis from 'ioredis';
 import { createDb, migrateLatest } from '../db';
-import { getConfig } from '../lib/config';
-import { StatsBatcher } from '../platforms/batcher';
-import type { SimulatorClient } from '../platforms/simulator';
-import { ensureServices, exitWithReason } from '../scripts/services';
+import { getConfig, loadConfig, TEMPORAL_ENGINES, type TemporalEngine } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { ensureServices, exitWithReason, recreateDatabase } from '../scripts/services';
 import { installSdkLogger } from '../temporal/worker';
-import { trendMonitorWorkflowId, type TrendMonitorInput } from '../temporal/contract';
-import { startTrendMonitor } from '../temporal/starters';
-import { closeTestResources, testDb, testLogger, testTemporal } from '../test/harness';
-import { createTestWorker } from '../test/worker';
+import { dedicatedUrl } from './dedicated';
+import { machineDescription, writeDocsSection } from './docsSection';
+import { BENCH_PLATFORMS, runMonitorBench, type MonitorBenchOptions, type MonitorBenchResult } from './trendMonitors/run';
+
+export const BENCH_NAMESPACE = 'bench-monitors';
+/** Fresh videos a simulated creator has in the last 6 days, with room to spare (6.7 measured). */
+const FRESH_VIDEOS_PER_CREATOR = 5;
+
+function report(r: MonitorBenchResult): string {
+  const calls = r.calls.map((c) => `${c.platform} ${c.idsPerCall.toFixed(1)} of ${c.maxBatchSize} (${c.calls} calls)`).join(', ');
+  return [
+    `monitors open: ${r.open} of ${r.monitors} (started in ${r.startSeconds.toFixed(0)} s, ${r.startsPerSecond.toFixed(0)}/s)`,
+    `observed ${r.observeSeconds.toFixed(0)} s: ${r.wakeUps} wake-ups (${r.wakeUpsPerSecond.toFixed(2)}/s), lateness p50 ≤ ${r.latenessP50} s, p99 ≤ ${r.latenessP99} s, max ≤ ${r.latenessMax} s`,
+    `ids per platform call: ${calls}; wake-ups per snapshot batch ${r.batchFill.toFixed(1)}`,
+    `worker: rss ${r.rssMiB.toFixed(0)} MiB (${r.baselineRssMiB.toFixed(0)} before the monitors), ${r.cachedWorkflows} workflows cached (cache ${r.maxCachedWorkflows}), ` +
+      `${r.kibPerCachedWorkflow === null ? 'n/a' : r.kibPerCachedWorkflow.toFixed(0)} KiB per cached workflow, ${r.cpuMsPerWakeUp.toFixed(1)} ms CPU per wake-up`,
+    `workflow task timeouts: ${r.workflowTaskTimeouts} in ${r.historiesSampled} sampled histories; failed snapshots: ${r.snapshotErrors}`,
+  ].join('\n');
+}
+
+export function resultRow(engine: string, r: MonitorBenchResult, command: string): string {
+  const youtube = r.calls.find((c) => c.platform === 'youtube');
+  const tiktok = r.calls.find((c) => c.platform === 'tiktok');
+  return [
+    engine,
+    r.open.toLocaleString('en'),
+    `${r.startsPerSecond.toFixed(0)}/s`,
+    `${r.wakeUpsPerSecond.toFixed(1)}/s (${r.wakeUps.toLocaleString('en')} in ${r.observeSeconds.toFixed(0)} s)`,
+    `≤ ${r.latenessP50} s / ≤ ${r.latenessP99} s`,
+    `${youtube?.idsPerCall.toFixed(1) ?? '–'} / ${tiktok?.idsPerCall.toFixed(1) ?? '–'}`,
+    `${r.cachedWorkflows.toLocaleString('en')} of ${r.maxCachedWorkflows.toLocaleString('en')}`,
+    `${r.rssMiB.toFixed(0)} MiB`,
+    r.kibPerCachedWorkflow === null ? '–' : `${r.kibPerCachedWorkflow.toFixed(0)} KiB`,
+    `${r.cpuMsPerWakeUp.toFixed(1)} ms`,
+    `${r.workflowTaskTimeouts} in ${r.historiesSampled}`,
+    String(r.snapshotErrors),
+    `\`${command}\``,
+  ].join(' | ');
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       monitors: { type: 'string', default: '1000' },
-      slots: { type: 'string', default: '3' },
-      'interval-ms': { type: 'string', default: '20000' },
+      'interval-ms': { type: 'string', default: '120000' },
+      'observe-s': { type: 'string', default: '120' },
+      'grid-points': { type: 'string' },
+      'batch-ms': { type: 'string' },
+      'max-cached': { type: 'string' },
+      'start-concurrency': { type: 'string', default: '64' },
+      'history-sample': { type: 'string', default: '200' },
+      engine: { type: 'string' },
+      'write-docs': { type: 'boolean', default: false },
     },
   });
-  const monitors = Number(values.monitors);
-  const slots = Number(values.slots);
-  const intervalMs = Number(values['interval-ms']);
-
-  const config = getConfig();
-  const services = await ensureServices(config, {
-    databaseUrls: [config.TEST_DATABASE_URL],
-    redisUrl: config.TEST_REDIS_URL,
-    namespaces: [config.TEMPORAL_TEST_NAMESPACE],
+  const base = getConfig();
+  const engine = (values.engine ?? base.TEMPORAL_ENGINE) as TemporalEngine;
+  if (!TEMPORAL_ENGINES.includes(engine)) throw new Error(`--engine must be one of ${TEMPORAL_ENGINES.join(', ')}`);
+  const opts: MonitorBenchOptions = {
+    monitors: Number(values.monitors),
+    intervalMs: Number(values['interval-ms']),
+    observeMs: Number(values['observe-s']) * 1000,
+    startConcurrency: Number(values['start-concurrency']),
+    historySample: Number(values['history-sample']),
+  };
+  const perPlatform = Math.ceil(opts.monitors / BENCH_PLATFORMS.length);
+  const config = loadConfig({
+    ...process.env,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    TEMPORAL_ENGINE: engine,
+    PLATFORMS_ENABLED: BENCH_PLATFORMS.join(','),
+    // The world grows with the load: enough creators for N fresh videos.
+    SIMULATOR_CREATORS: String(Math.max(1500, Math.ceil(perPlatform / FRESH_VIDEOS_PER_CREATOR))),
+    ...(values['grid-points'] ? { TREND_GRID_POINTS: values['grid-points'] } : {}),
+    ...(values['batch-ms'] ? { TREND_SNAPSHOT_BATCH_MS: values['batch-ms'] } : {}),
+    ...(values['max-cached'] ? { WORKER_MAX_CACHED_WORKFLOWS: values['max-cached'] } : {}),
   });
-  const owner = createDb({ url: config.TEST_DATABASE_URL, poolMax: 2 });
-  await migrateLatest(owner);
-  await owner.raw('TRUNCATE trend_videos, trend_snapshots RESTART IDENTITY CASCADE');
-  await owner.destroy();
-
-  installSdkLogger(testLogger);
-  // Enough simulated creators that the world has N fresh videos.
-  const { worker, taskQueue, deps } = await createTestWorker({
-    config: { SIMULATOR_CREATORS: String(Math.min(10_000, Math.max(1500, Math.ceil(monitors / 6)))) },
-  });
+  const databaseUrl = dedicatedUrl(config.DATABASE_URL, '/blogger_analytics_bench_monitors');
+  const redisUrl = dedicatedUrl(config.REDIS_URL, '/15');
+  const services = await ensureServices(config, { databaseUrls: [databaseUrl], redisUrl, namespaces: [BENCH_NAMESPACE], engine });
+  await recreateDatabase(databaseUrl);
+  const db = createDb({ url: databaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'bench-monitors' });
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const logger = createLogger(config, 'bench');
+  installSdkLogger(logger);
+  const progress = (line: string) => console.error(`[bench:trends] ${new Date().toISOString().slice(11, 19)} ${line}`);
   try {
-    // The world's own list (discovery, like the real APIs, shows only a narrow slice of it).
-    const simulator = deps.platforms.client('youtube') as SimulatorClient;
-    const now = deps.clock.now();
-    const videos = simulator.world.freshVideos(now - 7 * 86_400_000, now).slice(0, monitors);
-    if (videos.length < monitors) throw new Error(`the simulated world has only ${videos.length} fresh videos`);
-    const rows = (await TrendVideo.query(testDb()).insert(
-      videos.map((v) => ({
-        platform: 'youtube',
-        platformVideoId: simulator.videoId(v),
-        creatorId: v.creator.username,
-        publishedAt: new Date(v.publishedAt),
-      })) as Partial<TrendVideo>[],
-    )) as unknown as TrendVideo[];
-
-    const batcher = deps.platforms.stats('youtube') as StatsBatcher;
-    const { client } = await testTemporal();
-    const started = Date.now();
-    const elapsed = await worker.runUntil(async () => {
-      const handles: WorkflowHandle[] = [];
-      // Start in waves of 50, as a discovery run does, rather than one by one.
-      for (let i = 0; i < rows.length; i += 50) {
-        handles.push(
-          ...(await Promise.all(
-            rows.slice(i, i + 50).map((row) => {
-              const input: TrendMonitorInput = {
-                trendVideoId: row.id,
-                platform: 'youtube',
-                platformVideoId: row.platformVideoId,
-                snapshotIntervalMs: intervalMs,
-                totalSlots: slots,
-              };
-              const workflowId = `${trendMonitorWorkflowId('youtube', row.platformVideoId)}-bench-${taskQueue}`;
-              return startTrendMonitor(client, { taskQueue, workflowId }, input).then((handle) => handle!); // a fresh id: never rejected
-            }),
-          )),
-        );
-      }
-      console.log(`started ${handles.length} monitors in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      await Promise.all(handles.map((h) => h.result()));
-      return (Date.now() - started) / 1000;
+    await migrateLatest(db);
+    progress(
+      `${opts.monitors} monitors on ${engine === 'server' ? 'the Temporal server (PostgreSQL)' : 'the dev server (SQLite)'}, ` +
+        `every ${opts.intervalMs / 1000} s on ${config.TREND_GRID_POINTS} grid points, batches of ${config.TREND_SNAPSHOT_BATCH_MS} ms, ` +
+        `sticky cache ${config.WORKER_MAX_CACHED_WORKFLOWS}, ${config.SIMULATOR_CREATORS} simulated creators per platform`,
+    );
+    const result = await runMonitorBench(opts, {
+      config,
+      db,
+      redis,
+      logger,
+      namespace: BENCH_NAMESPACE,
+      taskQueue: `bench-monitors-${Date.now()}`,
+      progress,
     });
-
-    const snapshots = Number((await testDb()('trend_snapshots').count('* as n').first())?.n ?? 0);
-    const activeSeconds = elapsed - ((slots - 1) * intervalMs) / 1000; // time not spent waiting for the grid
-    console.log(`monitors: ${monitors}, slots each: ${slots}, cycle: ${intervalMs} ms, wall time: ${elapsed.toFixed(1)} s`);
-    console.log(
-      `snapshots written: ${snapshots} (expected ${monitors * slots}); ${(snapshots / elapsed).toFixed(1)} snapshots/s over the wall time`,
-    );
-    console.log(
-      `platform calls: ${batcher.upstreamCalls} for ${batcher.idsRequested} ids = ${(batcher.idsRequested / batcher.upstreamCalls).toFixed(1)} ids per call`,
-    );
-    console.log(
-      `busy time estimate (wall minus grid waits): ${activeSeconds.toFixed(1)} s → ${(snapshots / Math.max(activeSeconds, 1)).toFixed(1)} snapshots/s`,
-    );
-    console.log(`memory: rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+    console.log(report(result));
+    if (values['write-docs']) {
+      const flags = [
+        `--monitors ${opts.monitors}`,
+        `--interval-ms ${opts.intervalMs}`,
+        `--observe-s ${opts.observeMs / 1000}`,
+        `--engine ${engine}`,
+        ...(values['grid-points'] ? [`--grid-points ${values['grid-points']}`] : []),
+        ...(values['batch-ms'] ? [`--batch-ms ${values['batch-ms']}`] : []),
+        ...(values['max-cached'] ? [`--max-cached ${values['max-cached']}`] : []),
+      ];
+      const command = `npm run bench:trends -- ${flags.join(' ')} --write-docs`;
+      const name = `bench:trends:${engine}:${opts.monitors}${values['max-cached'] ? `:cache${values['max-cached']}` : ''}`;
+      const body = [`Machine: ${machineDescription()}.`, '', `| ${resultRow(services.temporalName, result, command)} |`].join('\n');
+      console.log(`wrote ${await writeDocsSection(name, body)}`);
+    }
   } finally {
-    await closeTestResources();
+    redis.disconnect();
+    await db.destroy();
     await services.stop();
   }
 }

@@ -114,6 +114,18 @@ const envSchema = z.object({
     .min(1)
     .default('blogger-analytics')
     .describe('Task queue the worker polls and the API starts workflows on'),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(4000)
+    .describe('Workflows the worker keeps in memory between their tasks (sticky cache); the rest replay their history when they wake'),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(500)
+    .describe('Activities one worker runs at once (snapshot activities mostly wait on their shared batch)'),
   TEMPORAL_ENGINE: z
     .enum(TEMPORAL_ENGINES)
     .default('dev')
@@ -188,6 +200,19 @@ const envSchema = z.object({
     ),
   TREND_MONITOR_DAYS: positive.default(7).describe('How long a discovered video is monitored, in days'),
   TREND_SNAPSHOT_HOURS: positive.default(2).describe('Hours between two snapshots of a monitored video'),
+  TREND_GRID_POINTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(720)
+    .default(24)
+    .describe('Wake-up instants per snapshot cycle that monitors share (fewer: fuller platform batches, bigger bursts)'),
+  TREND_SNAPSHOT_BATCH_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1000)
+    .describe('Real ms a batch of snapshots gathers the monitors waking together before one platform call and one write'),
   TREND_DISCOVERY_HOURS: positive.default(4).describe('Hours between discovery runs (schedule)'),
   TREND_ANALYSIS_HOURS: positive.default(6).describe('Hours between trend analysis runs (schedule)'),
   TREND_CLEANUP_HOURS: positive.default(24).describe('Hours between cleanup runs (schedule)'),
@@ -357,7 +382,7 @@ const envSchema = z.object({
     .number()
     .int()
     .min(3)
-    .max(10_000)
+    .max(100_000)
     .default(1500)
     .describe('Creators per simulated platform (enough that one discovery call sees a small part of the world)'),
 });

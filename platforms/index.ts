@@ -12,7 +12,7 @@ import { instagramClientFromConfig } from './instagram';
 import { QuotaLedger, type QuotaBucket } from './quota';
 import { createSimulator } from './simulator';
 import { tikTokClientFromConfig } from './tiktok';
-import type { Capabilities, DataSource, PlatformClient, PlatformName, VideoStats } from './types';
+import type { Capabilities, DataSource, PlatformClient, PlatformName } from './types';
 import { youTubeBuckets, youTubeClientFromConfig } from './youtube';
 
 export type { PlatformClient, PlatformName } from './types';
@@ -20,8 +20,8 @@ export type { PlatformClient, PlatformName } from './types';
 export interface Platforms {
   enabled: PlatformName[];
   client(platform: PlatformName): PlatformClient;
-  /** Batched stats of one video (rejects with PlatformError 'not_found' for an unknown id). */
-  stats(platform: PlatformName): { get(id: string): Promise<VideoStats> };
+  /** Batched stats (one video rejects with PlatformError 'not_found' when unknown; several settle one by one). */
+  stats(platform: PlatformName): Pick<StatsBatcher, 'get' | 'getMany'>;
   /** Which source serves each enabled platform, with its capabilities (for the API and README). */
   describe(): { platform: PlatformName; source: DataSource; capabilities: Capabilities }[];
   /** Calls left today in the platform's main daily quota; null when it has none (simulator, Instagram). */

@@ -94,7 +94,7 @@ export async function isBloggerSyncRunning(client: Client, bloggerId: number): P
 // ---------------------------------------------------------------- Trend Watch
 
 export function trendMonitorInput(
-  settings: Pick<TrendSettings, 'snapshotIntervalMs' | 'totalSlots'>,
+  settings: Pick<TrendSettings, 'snapshotIntervalMs' | 'totalSlots' | 'gridPoints'>,
   video: { id: number; platform: PlatformName; platformVideoId: string },
 ): TrendMonitorInput {
   return {
@@ -103,6 +103,7 @@ export function trendMonitorInput(
     platformVideoId: video.platformVideoId,
     snapshotIntervalMs: settings.snapshotIntervalMs,
     totalSlots: settings.totalSlots,
+    gridPoints: settings.gridPoints,
   };
 }
 

@@ -32,13 +32,16 @@ export interface WorkerOptions {
   deps: ActivityDeps;
   /** A prebuilt bundle (tests bundle once and share it); otherwise workflowsPath is bundled. */
   workflowBundle?: { code: string } | { codePath: string };
+  /** Sticky cache and activity slots (WORKER_MAX_*); the SDK's defaults when absent. */
+  tuning?: { maxCachedWorkflows?: number; maxConcurrentActivityTaskExecutions?: number };
 }
 
-export async function createWorker({ connection, namespace, taskQueue, deps, workflowBundle }: WorkerOptions): Promise<Worker> {
+export async function createWorker({ connection, namespace, taskQueue, deps, workflowBundle, tuning }: WorkerOptions): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
+    ...tuning,
     activities: createActivities(deps),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
@@ -112,6 +115,10 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       deps: { db, logger, redis, platforms, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, settings, clock },
       ...(prebuilt ? { workflowBundle: { codePath: PREBUILT_BUNDLE } } : {}),
+      tuning: {
+        maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+        maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      },
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
     await worker.run(); // resolves after SIGINT/SIGTERM, once in-flight tasks are done

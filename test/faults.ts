@@ -57,6 +57,10 @@ export function faultyPlatforms(real: Platforms, faults: Faults): Platforms {
         guard(faults, platform, 'stats', id);
         return real.stats(platform).get(id);
       },
+      getMany: async (ids: string[]) => {
+        guard(faults, platform, 'stats', ids);
+        return real.stats(platform).getMany(ids);
+      },
     }),
   };
 }

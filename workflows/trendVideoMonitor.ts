@@ -109,7 +109,7 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
     }
   };
 
-  const offset = slotOffsetMs(input.platform, input.platformVideoId, input.snapshotIntervalMs);
+  const offset = slotOffsetMs(input.platform, input.platformVideoId, input.snapshotIntervalMs, input.gridPoints);
   // Slot 0 right away (fresh data at discovery); then the video's grid point every interval.
   const anchor = firstWakeAt(Date.now() + 1, input.snapshotIntervalMs, offset);
   const slotTime = (slot: number) => (slot === 0 ? Date.now() : anchor + (slot - 1) * input.snapshotIntervalMs);
@@ -135,6 +135,7 @@ export async function trendVideoMonitor(input: TrendMonitorInput): Promise<Trend
         platform: input.platform,
         platformVideoId: input.platformVideoId,
         slot,
+        dueAt: wakeAt, // the grid instant (real ms): how late the snapshot came is measured against it
       });
       if (statusInDb && isEndedTrendVideoStatus(result.status)) {
         endedInDb = result.status; // archived or dropped behind the monitor's back: nothing was written

@@ -309,7 +309,7 @@ export async function runTrendQuality(services: TrendQualityServices, options: T
     const pending = await videosAwaitingMonitor(services.db, 1_000_000);
     for (const video of pending) {
       await recordMonitorWorkflow(services.db, video.id, trendMonitorWorkflowId(video.platform, video.platformVideoId));
-      const offset = slotOffsetMs(video.platform, video.platformVideoId, settings.snapshotIntervalMs);
+      const offset = slotOffsetMs(video.platform, video.platformVideoId, settings.snapshotIntervalMs, settings.gridPoints);
       agenda.add(now, {
         trendVideoId: video.id,
         platform: video.platform,

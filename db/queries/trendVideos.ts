@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import {
   isLiveTrendVideoStatus,
+  LIVE_TREND_VIDEO_STATUSES,
   TrendVideoState,
   type EndedTrendVideoStatus,
   type TrendVideoStatus,
@@ -51,42 +52,114 @@ export async function trendVideoStatus(db: Knex, trendVideoId: number, { lock = 
   return (await query)?.status ?? TrendVideoState.gone;
 }
 
-export function snapshotAt(db: Knex, trendVideoId: number, slot: number): PromiseLike<TrendSnapshot | undefined> {
-  return TrendSnapshot.query(db).findOne({ videoId: trendVideoId, slot });
-}
-
-/** The video's latest snapshot before `slot`. */
-export function snapshotBefore(db: Knex, trendVideoId: number, slot: number): PromiseLike<TrendSnapshot | undefined> {
-  return TrendSnapshot.query(db).where('videoId', trendVideoId).where('slot', '<', slot).orderBy('slot', 'desc').first();
-}
-
 export type NewSnapshot = Pick<
   TrendSnapshot,
   'videoId' | 'slot' | 'takenAt' | 'views' | 'likes' | 'comments' | 'shares' | 'velocity' | 'acceleration'
 >;
 
+/** One monitor's wake-up: video and slot. */
+export interface SnapshotKey {
+  videoId: number;
+  slot: number;
+}
+
+/** What a batch of snapshots needs to know before fetching: status, the slot's row if written, the row before it. */
+export interface SnapshotState extends SnapshotKey {
+  /** `gone` when the video's row no longer exists. */
+  status: TrendVideoStatus;
+  /** The slot's snapshot when it was written already (a retry). */
+  existing: Pick<TrendSnapshot, 'velocity' | 'acceleration'> | null;
+  previous: Pick<TrendSnapshot, 'views' | 'takenAt' | 'velocity'> | null;
+}
+
+/** Everything a batch of wake-ups needs to read, in one statement (index scans on trend_snapshots (video_id, slot)). */
+export async function snapshotStates(db: Knex, keys: SnapshotKey[]): Promise<SnapshotState[]> {
+  if (keys.length === 0) return [];
+  const { rows } = (await db.raw(
+    `SELECT k.video_id, k.slot, coalesce(v.status, ?) AS status,
+            cur.id AS cur_id, cur.velocity AS cur_velocity, cur.acceleration AS cur_acceleration,
+            prev.views AS prev_views, prev.taken_at AS prev_taken_at, prev.velocity AS prev_velocity
+       FROM unnest(?::bigint[], ?::int[]) AS k(video_id, slot)
+       LEFT JOIN trend_videos v ON v.id = k.video_id
+       LEFT JOIN trend_snapshots cur ON cur.video_id = k.video_id AND cur.slot = k.slot
+       LEFT JOIN LATERAL (
+         SELECT p.views, p.taken_at, p.velocity FROM trend_snapshots p
+          WHERE p.video_id = k.video_id AND p.slot < k.slot ORDER BY p.slot DESC LIMIT 1
+       ) prev ON true`,
+    [TrendVideoState.gone, keys.map((k) => k.videoId), keys.map((k) => k.slot)],
+  )) as { rows: Record<string, unknown>[] };
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return rows.map((r) => ({
+    videoId: Number(r.video_id),
+    slot: Number(r.slot),
+    status: r.status as TrendVideoStatus,
+    existing: r.cur_id === null ? null : { velocity: num(r.cur_velocity), acceleration: num(r.cur_acceleration) },
+    previous:
+      r.prev_taken_at === null ? null : { views: num(r.prev_views), takenAt: r.prev_taken_at as Date, velocity: num(r.prev_velocity) },
+  }));
+}
+
 /**
- * Writes a snapshot once per (video, slot) and, when it is new, carries its figures to the video
- * while the video is live. Returns whether the snapshot was new.
+ * Writes a batch of snapshots in one statement: each (video, slot) once, and only while its video
+ * is live. The video's row is updated first (its newest snapshot's figures, the count), which both
+ * checks that it is live and locks it until the statement commits, so cleanup cannot archive it
+ * between the check and the insert; the snapshots of the rows updated are then inserted. Answers
+ * per snapshot whether it was written and the status its video holds.
+ *
+ * (Two attempts at one slot racing each other, a retry while its first attempt still runs, both
+ * count it; the insert keeps one row.)
  */
-export async function recordSnapshot(trx: Knex, snapshot: NewSnapshot): Promise<boolean> {
-  const inserted = await trx('trend_snapshots').insert(snapshot).onConflict(['videoId', 'slot']).ignore().returning('id');
-  if (inserted.length === 0) return false;
-  const { velocity, acceleration } = snapshot;
-  await TrendVideo.query(trx)
-    .modify('live')
-    .where('id', snapshot.videoId)
-    .patch({
-      currentViews: snapshot.views,
-      currentLikes: snapshot.likes,
-      currentComments: snapshot.comments,
-      currentShares: snapshot.shares,
-      ...(velocity !== null && velocity !== undefined ? { velocity } : {}),
-      ...(acceleration !== null && acceleration !== undefined ? { acceleration } : {}),
-      snapshotCount: trx.raw('snapshot_count + 1') as unknown as number,
-      lastSnapshotAt: snapshot.takenAt,
-    });
-  return true;
+export interface SnapshotWrite extends SnapshotKey {
+  written: boolean;
+  status: TrendVideoStatus;
+}
+
+export async function writeSnapshots(db: Knex, snapshots: NewSnapshot[]): Promise<SnapshotWrite[]> {
+  if (snapshots.length === 0) return [];
+  const column = <K extends keyof NewSnapshot>(key: K) => snapshots.map((s) => s[key] ?? null);
+  const { rows } = (await db.raw(
+    `WITH input AS (
+       SELECT * FROM unnest(?::bigint[], ?::int[], ?::timestamptz[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::float8[])
+         AS i(video_id, slot, taken_at, views, likes, comments, shares, velocity, acceleration)
+     ), fresh AS (
+       SELECT * FROM input i
+        WHERE NOT EXISTS (SELECT 1 FROM trend_snapshots s WHERE s.video_id = i.video_id AND s.slot = i.slot)
+     ), newest AS (
+       SELECT DISTINCT ON (video_id) *, count(*) OVER (PARTITION BY video_id) AS fresh_slots
+         FROM fresh ORDER BY video_id, slot DESC
+     ), carried AS (
+       UPDATE trend_videos v
+          SET current_views = n.views, current_likes = n.likes, current_comments = n.comments, current_shares = n.shares,
+              velocity = coalesce(n.velocity, v.velocity), acceleration = coalesce(n.acceleration, v.acceleration),
+              snapshot_count = v.snapshot_count + n.fresh_slots, last_snapshot_at = n.taken_at
+         FROM newest n
+        WHERE v.id = n.video_id AND v.status = ANY(?::text[])
+       RETURNING v.id
+     ), inserted AS (
+       INSERT INTO trend_snapshots (video_id, slot, taken_at, views, likes, comments, shares, velocity, acceleration)
+       SELECT f.* FROM fresh f JOIN carried c ON c.id = f.video_id
+       ON CONFLICT (video_id, slot) DO NOTHING
+       RETURNING video_id, slot
+     )
+     SELECT i.video_id, i.slot, (ins.video_id IS NOT NULL) AS written, coalesce(v.status, ?) AS status
+       FROM input i
+       LEFT JOIN inserted ins ON ins.video_id = i.video_id AND ins.slot = i.slot
+       LEFT JOIN trend_videos v ON v.id = i.video_id`,
+    [
+      column('videoId'),
+      column('slot'),
+      snapshots.map((s) => new Date(s.takenAt).toISOString()),
+      column('views'),
+      column('likes'),
+      column('comments'),
+      column('shares'),
+      column('velocity'),
+      column('acceleration'),
+      [...LIVE_TREND_VIDEO_STATUSES],
+      TrendVideoState.gone,
+    ] as unknown as Knex.RawBinding[],
+  )) as { rows: { video_id: string; slot: number; written: boolean; status: TrendVideoStatus }[] };
+  return rows.map((r) => ({ videoId: Number(r.video_id), slot: Number(r.slot), written: r.written, status: r.status }));
 }
 
 /** Ends a live video with a final status; an ended one keeps its status. Returns how many rows moved (0 or 1). */

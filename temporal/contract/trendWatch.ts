@@ -10,6 +10,8 @@ export interface TrendMonitorInput {
   platformVideoId: string;
   snapshotIntervalMs: number;
   totalSlots: number;
+  /** Wake-up instants per cycle (trendSettings.gridPoints); absent in histories recorded before: 120. */
+  gridPoints?: number;
 }
 
 /** The same words as the database column and the TrendStatus search attribute. */
