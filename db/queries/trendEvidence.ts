@@ -105,10 +105,15 @@ export interface NameInWindow {
  * each with its detected trend if any. With a status filter, the detected trends of that status
  * instead, each with the window's figures (zero when no video of the window carries it).
  */
-export async function namesInWindow(
+export function namesInWindow(
   db: Knex,
   q: { kind: TrendKind; since: Date; until: Date; status?: TrendStatusFilter; limit: number },
 ): Promise<NameInWindow[]> {
+  return namesInWindowQuery(db, q) as unknown as Promise<NameInWindow[]>;
+}
+
+/** namesInWindow's query, unrun (bench:trend-analysis explains it). */
+export function namesInWindowQuery(db: Knex, q: { kind: TrendKind; since: Date; until: Date; status?: TrendStatusFilter; limit: number }) {
   const { column, list } = NAME_COLUMNS[q.kind];
   const carried = db('trendVideos')
     .select(db.raw(list ? 'unnest(??) as name' : '?? as name', [column]), 'id', 'platform', 'creatorId', 'velocity')
