@@ -15,6 +15,8 @@ const TABLES = [
   'video_history',
   'trend_videos',
   'trend_snapshots',
+  'trend_names',
+  'trend_video_names',
   'detected_trends',
   'detected_trend_points',
   'refresh_tokens',
