@@ -211,8 +211,8 @@ const envSchema = z.object({
     .number()
     .int()
     .min(0)
-    .default(1000)
-    .describe('Real ms a batch of snapshots gathers the monitors waking together before one platform call and one write'),
+    .default(5000)
+    .describe('Real ms a batch of snapshots gathers the monitors waking on one grid point before one platform call and one write (at most a quarter of the snapshot interval)'),
   TREND_DISCOVERY_HOURS: positive.default(4).describe('Hours between discovery runs (schedule)'),
   TREND_ANALYSIS_HOURS: positive.default(6).describe('Hours between trend analysis runs (schedule)'),
   TREND_CLEANUP_HOURS: positive.default(24).describe('Hours between cleanup runs (schedule)'),

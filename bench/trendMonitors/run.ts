@@ -295,7 +295,8 @@ async function seedVideos(
   for (const [i, platform] of BENCH_PLATFORMS.entries()) {
     const want = Math.floor(monitors / BENCH_PLATFORMS.length) + (i < monitors % BENCH_PLATFORMS.length ? 1 : 0);
     const simulator = platforms.client(platform) as SimulatorClient;
-    const fresh = simulator.world.freshVideos(now - 6 * 86_400_000, now);
+    // One row per id: a wave's post can show in more than one list of the world.
+    const fresh = [...new Map(simulator.world.freshVideos(now - 6 * 86_400_000, now).map((v) => [simulator.videoId(v), v])).values()];
     if (fresh.length < want) {
       throw new Error(
         `the simulated ${platform} world has ${fresh.length} fresh videos, ${want} wanted: raise SIMULATOR_CREATORS (the bench sizes it from --monitors)`,
