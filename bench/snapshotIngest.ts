@@ -6,7 +6,8 @@
  *   npm run bench:ingest
  *   npm run bench:ingest -- --videos 20000 --slots 10 --batch-size 50 --concurrency 8 --write-docs
  *
- * Runs on its own database (blogger_analytics_bench_ingest next to DATABASE_URL, made afresh).
+ * Runs on its own database (blogger_analytics_bench_ingest next to DATABASE_URL, made afresh;
+ * `--database` names another).
  */
 import { parseArgs } from 'node:util';
 import { createDb, migrateLatest } from '../db';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
       slots: { type: 'string', default: '10' },
       'batch-size': { type: 'string', default: '50' },
       concurrency: { type: 'string', default: '8' },
+      database: { type: 'string', default: 'blogger_analytics_bench_ingest' },
       'write-docs': { type: 'boolean', default: false },
     },
   });
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
     batchSize: Number(values['batch-size']),
     concurrency: Number(values.concurrency),
   };
-  const databaseUrl = dedicatedUrl(getConfig().DATABASE_URL, '/blogger_analytics_bench_ingest');
+  const databaseUrl = dedicatedUrl(getConfig().DATABASE_URL, `/${values.database}`);
   await ensurePostgres(databaseUrl);
   await recreateDatabase(databaseUrl);
   const db = createDb({ url: databaseUrl, poolMax: opts.concurrency + 1, applicationName: 'bench-ingest' });

@@ -114,8 +114,8 @@ export async function createDatabaseIfMissing(url: URL): Promise<void> {
   }
 }
 
-/** Drops the database (closing its connections) and creates it empty: a test or benchmark run's clean slate. */
-export async function recreateDatabase(urlText: string): Promise<void> {
+/** Drops the database, closing its connections (nothing when it does not exist). */
+export async function dropDatabase(urlText: string): Promise<void> {
   const url = new URL(urlText);
   const name = decodeURIComponent(url.pathname.slice(1));
   const maintenance = new URL(url);
@@ -127,7 +127,12 @@ export async function recreateDatabase(urlText: string): Promise<void> {
   } finally {
     await client.end();
   }
-  await createDatabaseIfMissing(url);
+}
+
+/** Drops the database (closing its connections) and creates it empty: a test or benchmark run's clean slate. */
+export async function recreateDatabase(urlText: string): Promise<void> {
+  await dropDatabase(urlText);
+  await createDatabaseIfMissing(new URL(urlText));
 }
 
 // ---------------------------------------------------------------- Redis

@@ -10,6 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Knex } from 'knex';
 import { createDb } from '../db';
+import { dropDatabase } from '../scripts/services';
 import { getConfig, loadConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { connectTemporal, type Temporal } from '../temporal/client';
@@ -130,4 +131,12 @@ export async function terminateRunning(workflowType: WorkflowType): Promise<void
         .catch(() => undefined),
     ),
   );
+}
+
+/** A database beside the test database for a benchmark's tiny run (parallel test environments never share it): its name and its drop. */
+export function benchDatabaseBeside(suffix: string): { name: string; drop: () => Promise<void> } {
+  const url = new URL(testConfig.TEST_DATABASE_URL);
+  const name = `${decodeURIComponent(url.pathname.slice(1))}_${suffix}`;
+  url.pathname = `/${name}`;
+  return { name, drop: () => dropDatabase(url.toString()) };
 }

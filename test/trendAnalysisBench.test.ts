@@ -7,24 +7,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
 import { PROJECT_ROOT } from '../lib/config';
-import { testConfig } from './harness';
+import { benchDatabaseBeside, testConfig } from './harness';
 
 const run = promisify(execFile);
 
 describe('trend-analysis benchmark (tiny run, real PostgreSQL and Redis)', function () {
   this.timeout(120_000);
-  // Beside the test database, so parallel test environments never share it.
-  const database = `${decodeURIComponent(new URL(testConfig.TEST_DATABASE_URL).pathname.slice(1))}_bench_analysis`;
-
-  after(async () => {
-    const maintenance = new URL(testConfig.TEST_DATABASE_URL);
-    maintenance.pathname = '/postgres';
-    const client = new Client({ connectionString: maintenance.toString() });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).finally(() => client.end());
-  });
+  const { name: database, drop } = benchDatabaseBeside('bench_analysis');
+  after(drop);
 
   it('when it runs, then the analysis finds every planted wave, and every reading is timed and every statement explained', async () => {
     const { stdout } = await run(
