@@ -63,6 +63,16 @@ describe('snapshot batches (real PostgreSQL, simulator)', function () {
     assert.equal(rows.length, 60);
   });
 
+  it('when a batch fills before its window ends, then it goes at once; the rest wait for the window', async () => {
+    const requests = await liveVideos(51, 300);
+    const slow = new SnapshotBatcher({ db: testDb(), platforms }, { windowMs: 3000 });
+    const started = Date.now();
+    const full = Promise.all(requests.slice(0, 50).map((r) => slow.take(r))).then(() => Date.now() - started);
+    const partial = slow.take(requests[50]!).then(() => Date.now() - started);
+    assert.ok((await full) < 2000, 'the full batch did not wait for the window');
+    assert.ok((await partial) >= 2900, 'the partial batch waited for more wake-ups');
+  });
+
   it('when a monitor wakes for its next slot, then velocity is computed against its previous snapshot and carried to the video', async () => {
     const [request] = await liveVideos(1, 200);
     const shared = batcher();

@@ -97,8 +97,15 @@ function inOrder<T extends SnapshotKey>(keys: readonly SnapshotKey[], answers: T
   return keys.map((k) => byKey.get(key(k)) ?? new Error(`no answer for snapshot ${key(k)}`));
 }
 
+/** The batch a platform's wake-ups are joining: how many so far, and how to send it now. */
+interface OpenBatch {
+  size: number;
+  maxSize: number;
+  send?: () => void;
+}
+
 export class SnapshotBatcher {
-  private readonly loaders = new Map<PlatformName, DataLoader<SnapshotRequest, SnapshotAnswer, string>>();
+  private readonly loaders = new Map<PlatformName, { loader: DataLoader<SnapshotRequest, SnapshotAnswer, string>; open: OpenBatch }>();
   private readonly now: () => number;
   private readonly store: SnapshotStore;
 
@@ -111,22 +118,37 @@ export class SnapshotBatcher {
   }
 
   take(request: SnapshotRequest): Promise<SnapshotAnswer> {
-    return this.loader(request.platform).load(request);
+    const { loader, open } = this.loader(request.platform);
+    const answer = loader.load(request);
+    // A full batch goes at once; only a partial one waits out the window for more wake-ups.
+    if (++open.size >= open.maxSize) open.send?.();
+    return answer;
   }
 
-  private loader(platform: PlatformName): DataLoader<SnapshotRequest, SnapshotAnswer, string> {
-    let loader = this.loaders.get(platform);
-    if (!loader) {
-      loader = new DataLoader((requests) => this.run(platform, requests), {
+  private loader(platform: PlatformName) {
+    let entry = this.loaders.get(platform);
+    if (!entry) {
+      // One platform call per batch: as many wake-ups as the platform takes ids per call.
+      const open: OpenBatch = { size: 0, maxSize: this.deps.platforms.client(platform).capabilities.maxBatchSize };
+      const loader = new DataLoader<SnapshotRequest, SnapshotAnswer, string>((requests) => this.run(platform, requests), {
         cache: false,
         cacheKeyFn: (r) => `${r.trendVideoId}:${r.slot}`,
-        // One platform call per batch: as many wake-ups as the platform takes ids per call.
-        maxBatchSize: this.deps.platforms.client(platform).capabilities.maxBatchSize,
-        batchScheduleFn: (callback) => setTimeout(callback, this.options.windowMs),
+        maxBatchSize: open.maxSize,
+        // Called as each batch opens: it is sent when the window ends or when it fills, whichever is first.
+        batchScheduleFn: (callback) => {
+          const timer = setTimeout(() => send(), this.options.windowMs);
+          const send = () => {
+            clearTimeout(timer);
+            if (open.send === send) Object.assign(open, { size: 0, send: undefined });
+            callback();
+          };
+          Object.assign(open, { size: 0, send });
+        },
       });
-      this.loaders.set(platform, loader);
+      entry = { loader, open };
+      this.loaders.set(platform, entry);
     }
-    return loader;
+    return entry;
   }
 
   private async run(platform: PlatformName, requests: readonly SnapshotRequest[]): Promise<(SnapshotAnswer | Error)[]> {
