@@ -3,7 +3,9 @@
  *
  *   npm run api
  */
+import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import type { Server } from 'node:http';
 import { createDb } from '../db';
 import { refuseUnsafeDatabaseRole } from '../db/startupCheck';
@@ -68,9 +70,45 @@ export async function startApi(deps: ApiDeps, port = deps.config.PORT, host = de
   };
 }
 
+/**
+ * API_PROCESSES > 1: this process forks that many API processes sharing the port (node:cluster)
+ * and only watches them: one that dies is forked again (after a pause if it dies young), and a
+ * SIGTERM or SIGINT is passed on so each finishes its requests before the primary exits.
+ */
+function superviseApiProcesses(count: number, logger: Logger): void {
+  let stopping = false;
+  let alive = 0;
+  const fork = () => {
+    const since = Date.now();
+    alive++;
+    cluster.fork().once('exit', (code, signal) => {
+      alive--;
+      if (stopping) {
+        if (alive === 0) process.exit(0);
+        return;
+      }
+      const young = Date.now() - since < 5000;
+      logger.error({ code, signal }, `an API process exited; starting another${young ? ' in 1 s' : ''}`);
+      setTimeout(fork, young ? 1000 : 0);
+    });
+  };
+  for (let i = 0; i < count; i++) fork();
+  logger.info({ processes: count }, 'API processes started');
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    setTimeout(() => process.exit(1), 12_000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
 async function main(): Promise<void> {
   const config = getConfig();
   const logger = createLogger(config, 'api');
+  const processes = config.API_PROCESSES === 0 ? os.availableParallelism() : config.API_PROCESSES;
+  if (processes > 1 && cluster.isPrimary) return superviseApiProcesses(processes, logger);
   const deps = createApiDeps(config, logger);
   deps.clock = await sharedClock(deps.db, config, logger).catch((err: unknown) => {
     logger.warn({ err }, 'the shared simulated clock could not be read (PostgreSQL down?): this process runs its own from now');

@@ -108,6 +108,7 @@ async function main(): Promise<void> {
     options: {
       duration: { type: 'string', default: '8' },
       connections: { type: 'string', default: '10' },
+      processes: { type: 'string', default: '1' },
       'write-docs': { type: 'boolean', default: false },
     },
   });
@@ -120,7 +121,13 @@ async function main(): Promise<void> {
   await recreateDatabase(databaseUrl);
   const owner = createDb({ url: databaseUrl, poolMax: 1, applicationName: 'bench-api' });
   // The API as configured, but with production's JSON logs (logging is part of the hot path).
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, LOG_PRETTY: 'false' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    LOG_PRETTY: 'false',
+    API_PROCESSES: values.processes,
+  };
   delete env.APP_DATABASE_URL;
   const children: ChildProcess[] = [];
   try {
@@ -157,13 +164,13 @@ async function main(): Promise<void> {
     await run('`GET /api/bloggers/:id/stats` (Redis cache)', `${api.url}/api/bloggers/${blogger!.id}/stats`, auth);
 
     const machine = machineDescription();
-    const command = `npm run bench:api -- --duration ${opts.duration} --connections ${opts.connections} --write-docs`;
+    const command = `npm run bench:api -- --duration ${opts.duration} --connections ${opts.connections} --processes ${values.processes} --write-docs`;
     const section = [
       '## API hot path against bare Koa',
       '',
       `Machine: ${machine}. Command: \`${command}\`.`,
       '',
-      `autocannon, ${opts.connections} connections for ${opts.duration} s per request, one after the other; the bare Koa JSON handler and the API (\`npm run api\`, one process) each in their own process on the same machine, PostgreSQL and Redis local.`,
+      `autocannon, ${opts.connections} connections for ${opts.duration} s per request, one after the other; the bare Koa JSON handler and the API (\`npm run api\`, API_PROCESSES=${values.processes}) each in their own process on the same machine, PostgreSQL and Redis local.`,
       '',
       table(rows),
     ].join('\n');

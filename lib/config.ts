@@ -152,6 +152,7 @@ const envSchema = z.object({
   JWT_ISSUER: z.string().default('blogger-analytics').describe('iss claim of access tokens'),
   JWT_AUDIENCE: z.string().default('blogger-analytics-api').describe('aud claim of access tokens'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900).describe('Access token lifetime (15 minutes)'),
+  API_PROCESSES: z.coerce.number().int().min(0).max(64).default(1).describe('API processes serving one port (node:cluster): 0 = one per CPU core'),
   AUTH_USER_CACHE_MS: z.coerce
     .number()
     .int()
