@@ -5,21 +5,13 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../lib/config';
 import { testConfig } from '../test/harness';
+import { freePort } from '../scripts/ports';
 
 const exec = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The API processes the primary forked. */
 async function apiProcesses(primary: number): Promise<number[]> {

@@ -12,7 +12,6 @@
  * afresh) and Redis index 12; the user is on the enterprise plan with no rate limit, as in the issue.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createDb, migrateLatest } from '../db';
@@ -20,18 +19,10 @@ import { getConfig, PROJECT_ROOT } from '../lib/config';
 import { ensurePostgres, ensureRedis, exitWithReason, recreateDatabase } from '../scripts/services';
 import { machineDescription, writeDocsSection } from './docsSection';
 import { dedicatedUrl } from './dedicated';
+import { freePort } from '../scripts/ports';
 
 const SECTION = 'bench:api';
 const READY_TIMEOUT_MS = 60_000;
-
-/** A port free right now (the OS picks it). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Starts a script with tsx as its own process on `port`, its output dropped (the API logs every

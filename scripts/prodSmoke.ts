@@ -18,7 +18,6 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
@@ -27,6 +26,7 @@ import { getConfig, PROJECT_ROOT } from '../lib/config';
 import { ensureNginx, readNginxConf, renderForLocal, selfSignedCertificate } from './nginxConf';
 import { ensurePostgres, ensureRedis } from './services';
 import { resolveTemporalServer, startLocalTemporalServer, TEMPORAL_SERVER_VERSION, type ServerPorts } from './temporalServer';
+import { portFree } from './ports';
 
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 const DATABASES = { temporal: 'temporal_smoke', visibility: 'temporal_smoke_visibility', app: 'blogger_analytics_smoke' };
@@ -147,14 +147,6 @@ function tail(file: string, lines = 25): string {
 }
 
 // ------------------------------------------------------------------ helpers
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 async function pgAdmin<T>(fn: (client: PgClient) => Promise<T>): Promise<T> {
   const client = new PgClient({ ...PG, database: 'postgres', connectionTimeoutMillis: 3000 });

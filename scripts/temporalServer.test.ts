@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
@@ -13,14 +12,7 @@ import { createTestWorker } from '../test/worker';
 import { isExecutable } from './devServer';
 import { serverEngineSetup } from './services';
 import { serverCacheDir, serverPortsFor, startLocalTemporalServer, type LocalServer, type ServerPorts } from './temporalServer';
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
+import { portFree } from './ports';
 
 /** A frontend port whose whole layout is free, away from the dev server's and prod:smoke's (side environments run at once). */
 async function freeLayout(): Promise<ServerPorts> {
