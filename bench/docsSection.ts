@@ -35,6 +35,14 @@ export async function writeDocsSection(name: string, body: string): Promise<stri
   return path.relative(PROJECT_ROOT, BENCHMARKS_DOC);
 }
 
+/** Section `name` of docs/benchmarks.md as it stands (between its markers), or null. */
+export async function readDocsSection(name: string): Promise<string | null> {
+  const file = await readFile(BENCHMARKS_DOC, 'utf8').catch(() => null);
+  const start = file?.indexOf(sectionStart(name)) ?? -1;
+  const end = file?.indexOf(sectionEnd(name)) ?? -1;
+  return file && start >= 0 && end > start ? file.slice(start + sectionStart(name).length, end) : null;
+}
+
 /** What a figure was measured on: cores, CPU model, memory, Node. */
 export function machineDescription(): string {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';

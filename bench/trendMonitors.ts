@@ -19,7 +19,7 @@ import { createLogger } from '../lib/logger';
 import { ensureServices, exitWithReason, recreateDatabase } from '../scripts/services';
 import { installSdkLogger } from '../temporal/worker';
 import { dedicatedUrl } from './dedicated';
-import { machineDescription, writeDocsSection } from './docsSection';
+import { machineDescription, readDocsSection, writeDocsSection } from './docsSection';
 import { BENCH_PLATFORMS, runMonitorBench, type MonitorBenchOptions, type MonitorBenchResult } from './trendMonitors/run';
 
 export const BENCH_NAMESPACE = 'bench-monitors';
@@ -38,11 +38,41 @@ function report(r: MonitorBenchResult): string {
   ].join('\n');
 }
 
-export function resultRow(engine: string, r: MonitorBenchResult, command: string): string {
+const SECTION = 'bench:trends';
+const HEADER = [
+  '| run | open | starts | wake-ups | lateness p50 / p99 | ids per call (YouTube / TikTok) | cached | worker RSS | per cached workflow | CPU per wake-up | task timeouts (sampled) | failed snapshots | command |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+];
+
+/** The section: one row per run (engine, monitors, cache), so runs on both engines stand side by side. */
+function monitorsSection(rows: string[]): string {
+  return [
+    '## Trend monitors at steady state',
+    '',
+    `Machine: ${machineDescription()}.`,
+    '',
+    "N monitors started on the engine (each takes slot 0 at once), then, once every slot 0 is written, the steady state observed: every monitor open and waking on its own grid point (TREND_GRID_POINTS) every interval, one worker in the benchmark's process with the product's activities, snapshot batches and stats batcher over the simulator (bench/trendMonitors/run.ts). Lateness is grid instant to snapshot row (the worker's trend_snapshot_lateness_seconds: bucket bounds); per cached workflow is (worker RSS at steady state − before the monitors) ÷ cached workflows, an upper bound; task timeouts are WorkflowTaskTimedOut events in a sample of histories.",
+    '',
+    ...HEADER,
+    ...rows,
+  ].join('\n');
+}
+
+/** The data rows of a section's table. */
+function tableRows(section: string | null): string[] {
+  return (section ?? '').split('\n').filter((line) => line.startsWith('| ') && !HEADER.includes(line) && !line.startsWith('| run |'));
+}
+
+/** `rows` with the row labelled `label` replaced by `row` (or `row` added). */
+function withRow(rows: string[], label: string, row: string): string[] {
+  const at = rows.findIndex((r) => r.startsWith(`| ${label} |`));
+  return at >= 0 ? rows.map((r, i) => (i === at ? row : r)) : [...rows, row];
+}
+
+export function resultRow(r: MonitorBenchResult, command: string): string {
   const youtube = r.calls.find((c) => c.platform === 'youtube');
   const tiktok = r.calls.find((c) => c.platform === 'tiktok');
   return [
-    engine,
     r.open.toLocaleString('en'),
     `${r.startsPerSecond.toFixed(0)}/s`,
     `${r.wakeUpsPerSecond.toFixed(1)}/s (${r.wakeUps.toLocaleString('en')} in ${r.observeSeconds.toFixed(0)} s)`,
@@ -132,9 +162,9 @@ async function main(): Promise<void> {
         ...(values['max-cached'] ? [`--max-cached ${values['max-cached']}`] : []),
       ];
       const command = `npm run bench:trends -- ${flags.join(' ')} --write-docs`;
-      const name = `bench:trends:${engine}:${opts.monitors}${values['max-cached'] ? `:cache${values['max-cached']}` : ''}`;
-      const body = [`Machine: ${machineDescription()}.`, '', `| ${resultRow(services.temporalName, result, command)} |`].join('\n');
-      console.log(`wrote ${await writeDocsSection(name, body)}`);
+      const label = `${services.temporalName}, ${opts.monitors.toLocaleString('en')} monitors, cache ${config.WORKER_MAX_CACHED_WORKFLOWS.toLocaleString('en')}`;
+      const rows = withRow(tableRows(await readDocsSection(SECTION)), label, `| ${label} | ${resultRow(result, command)} |`);
+      console.log(`wrote ${await writeDocsSection(SECTION, monitorsSection(rows))}`);
     }
   } finally {
     redis.disconnect();

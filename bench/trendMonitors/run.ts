@@ -124,7 +124,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runMonitorBench(opts: MonitorBenchOptions, env: MonitorBenchEnv): Promise<MonitorBenchResult> {
   const { config, db, progress } = env;
-  const settings = { ...trendSettings(config), snapshotIntervalMs: opts.intervalMs };
+  const product = trendSettings(config);
+  // The interval as given, and the batch window capped by it as trendSettings caps it for a compressed cycle.
+  const settings = {
+    ...product,
+    snapshotIntervalMs: opts.intervalMs,
+    snapshotBatchWindowMs: Math.min(product.snapshotBatchWindowMs, opts.intervalMs / 4),
+  };
   // One week of real slots at this interval: no monitor ends while it is observed.
   const totalSlots = Math.max(3, Math.ceil((7 * 86_400_000) / opts.intervalMs));
   const clock = clockFromConfig(config);
