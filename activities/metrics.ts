@@ -11,7 +11,7 @@ export const snapshotLateness = new Histogram({
   name: 'trend_snapshot_lateness_seconds',
   help: "Time from a monitor slot's grid instant to its snapshot row",
   labelNames: ['platform'],
-  buckets: [0.5, 1, 2, 3, 5, 10, 15, 20, 30, 45, 60, 90, 120, 300, 900, 3600],
+  buckets: [0.5, 1, 2, 3, 5, 10, 15, 20, 30, 40, 50, 60, 90, 120, 300, 900, 3600],
   registers: [workerMetrics],
 });
 

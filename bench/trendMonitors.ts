@@ -30,7 +30,7 @@ function report(r: MonitorBenchResult): string {
   const calls = r.calls.map((c) => `${c.platform} ${c.idsPerCall.toFixed(1)} of ${c.maxBatchSize} (${c.calls} calls)`).join(', ');
   return [
     `monitors open: ${r.open} of ${r.monitors} (started in ${r.startSeconds.toFixed(0)} s, ${r.startsPerSecond.toFixed(0)}/s)`,
-    `observed ${r.observeSeconds.toFixed(0)} s: ${r.wakeUps} wake-ups (${r.wakeUpsPerSecond.toFixed(2)}/s), lateness p50 ≤ ${r.latenessP50} s, p99 ≤ ${r.latenessP99} s, max ≤ ${r.latenessMax} s`,
+    `observed ${r.observeSeconds.toFixed(0)} s: ${r.wakeUps} wake-ups (${r.wakeUpsPerSecond.toFixed(2)}/s), lateness p50 ${r.latenessP50.toFixed(1)} s, p99 ${r.latenessP99.toFixed(1)} s, max ${r.latenessMax.toFixed(1)} s (the worker's histogram: p99 ≤ ${r.latenessMetricP99} s)`,
     `ids per platform call: ${calls}; wake-ups per snapshot batch ${r.batchFill.toFixed(1)}`,
     `worker: rss ${r.rssMiB.toFixed(0)} MiB (${r.baselineRssMiB.toFixed(0)} before the monitors), ${r.cachedWorkflows} workflows cached (cache ${r.maxCachedWorkflows}), ` +
       `${r.kibPerCachedWorkflow === null ? 'n/a' : r.kibPerCachedWorkflow.toFixed(0)} KiB per cached workflow, ${r.cpuMsPerWakeUp.toFixed(1)} ms CPU per wake-up`,
@@ -51,7 +51,7 @@ function monitorsSection(rows: string[]): string {
     '',
     `Machine: ${machineDescription()}.`,
     '',
-    "N monitors started on the engine (each takes slot 0 at once), then, once every slot 0 is written, the steady state observed: every monitor open and waking on its own grid point (TREND_GRID_POINTS) every interval, one worker in the benchmark's process with the product's activities, snapshot batches and stats batcher over the simulator (bench/trendMonitors/run.ts). Lateness is grid instant to snapshot row (the worker's trend_snapshot_lateness_seconds: bucket bounds); per cached workflow is (worker RSS at steady state − before the monitors) ÷ cached workflows, an upper bound; task timeouts are WorkflowTaskTimedOut events in a sample of histories.",
+    "N monitors started on the engine (each takes slot 0 at once), then, once every slot 0 is written, the steady state observed: every monitor open and waking on its own grid point (TREND_GRID_POINTS) every interval, one worker in the benchmark's process with the product's activities, snapshot batches and stats batcher over the simulator (bench/trendMonitors/run.ts). Lateness is a slot's grid instant to its snapshot's answer time, every grid slot answered while observed; per cached workflow is (worker RSS at steady state − before the monitors) ÷ cached workflows, an upper bound; task timeouts are WorkflowTaskTimedOut events in a sample of histories.",
     '',
     ...HEADER,
     ...rows,
@@ -76,7 +76,7 @@ export function resultRow(r: MonitorBenchResult, command: string): string {
     r.open.toLocaleString('en'),
     `${r.startsPerSecond.toFixed(0)}/s`,
     `${r.wakeUpsPerSecond.toFixed(1)}/s (${r.wakeUps.toLocaleString('en')} in ${r.observeSeconds.toFixed(0)} s)`,
-    `≤ ${r.latenessP50} s / ≤ ${r.latenessP99} s`,
+    `${r.latenessP50.toFixed(1)} s / ${r.latenessP99.toFixed(1)} s`,
     `${youtube?.idsPerCall.toFixed(1) ?? '–'} / ${tiktok?.idsPerCall.toFixed(1) ?? '–'}`,
     `${r.cachedWorkflows.toLocaleString('en')} of ${r.maxCachedWorkflows.toLocaleString('en')}`,
     `${r.rssMiB.toFixed(0)} MiB`,

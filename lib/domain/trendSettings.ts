@@ -116,7 +116,9 @@ export const LEGACY_GRID_POINTS = 120;
  * snapshots share platform calls and writes; the points spread the load across the cycle. Each
  * platform call carries up to 50 ids, so a point's last call is partly empty: the average fill is
  * n / ceil(n / 50) for n monitors of one platform on a point (17,000 monitors on 120 points fill
- * 36 of 50, on 24 points 44; 50,000 on 24 points 49.6).
+ * 36 of 50, on 24 points 44; 50,000 on 24 points 49.6). Fewer points fill calls better but make
+ * each point's burst longer to drain: at 50,000 monitors on the 2-core development machine a
+ * point's 2,083 snapshots took up to about 55 s (docs/benchmarks.md).
  */
 export function slotOffsetMs(platform: string, videoId: string, intervalMs: number, gridPoints = LEGACY_GRID_POINTS): number {
   return Math.floor(((fnv1a(`${platform}:${videoId}`) % gridPoints) * intervalMs) / gridPoints);
