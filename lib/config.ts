@@ -120,6 +120,14 @@ const envSchema = z.object({
     .min(0)
     .default(4000)
     .describe('Workflows the worker keeps in memory between their tasks (sticky cache); the rest replay their history when they wake'),
+  WORKER_STICKY_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(30_000)
+    .describe(
+      "How long a cached workflow's task waits for this worker before another may take it (raised from the SDK's 10 s: a grid point's burst keeps the worker busy that long, and a dead worker's tasks move at once anyway)",
+    ),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce
     .number()
     .int()
@@ -152,7 +160,13 @@ const envSchema = z.object({
   JWT_ISSUER: z.string().default('blogger-analytics').describe('iss claim of access tokens'),
   JWT_AUDIENCE: z.string().default('blogger-analytics-api').describe('aud claim of access tokens'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900).describe('Access token lifetime (15 minutes)'),
-  API_PROCESSES: z.coerce.number().int().min(0).max(64).default(1).describe('API processes serving one port (node:cluster): 0 = one per CPU core'),
+  API_PROCESSES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .default(1)
+    .describe('API processes serving one port (node:cluster): 0 = one per CPU core'),
   AUTH_USER_CACHE_MS: z.coerce
     .number()
     .int()
@@ -213,7 +227,9 @@ const envSchema = z.object({
     .int()
     .min(0)
     .default(5000)
-    .describe('Real ms a batch of snapshots gathers the monitors waking on one grid point before one platform call and one write (at most a quarter of the snapshot interval)'),
+    .describe(
+      'Real ms a batch of snapshots gathers the monitors waking on one grid point before one platform call and one write (at most a quarter of the snapshot interval)',
+    ),
   TREND_DISCOVERY_HOURS: positive.default(4).describe('Hours between discovery runs (schedule)'),
   TREND_ANALYSIS_HOURS: positive.default(6).describe('Hours between trend analysis runs (schedule)'),
   TREND_CLEANUP_HOURS: positive.default(24).describe('Hours between cleanup runs (schedule)'),

@@ -33,7 +33,7 @@ export interface WorkerOptions {
   /** A prebuilt bundle (tests bundle once and share it); otherwise workflowsPath is bundled. */
   workflowBundle?: { code: string } | { codePath: string };
   /** Sticky cache and activity slots (WORKER_MAX_*); the SDK's defaults when absent. */
-  tuning?: { maxCachedWorkflows?: number; maxConcurrentActivityTaskExecutions?: number };
+  tuning?: { maxCachedWorkflows?: number; maxConcurrentActivityTaskExecutions?: number; stickyQueueScheduleToStartTimeout?: number };
 }
 
 export async function createWorker({ connection, namespace, taskQueue, deps, workflowBundle, tuning }: WorkerOptions): Promise<Worker> {
@@ -118,6 +118,7 @@ async function main(): Promise<void> {
       tuning: {
         maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
         maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+        stickyQueueScheduleToStartTimeout: config.WORKER_STICKY_TIMEOUT_MS,
       },
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');

@@ -152,6 +152,7 @@ export async function runMonitorBench(opts: MonitorBenchOptions, env: MonitorBen
       tuning: {
         maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
         maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+        stickyQueueScheduleToStartTimeout: config.WORKER_STICKY_TIMEOUT_MS,
       },
     });
     const running = worker.run();
