@@ -80,8 +80,9 @@ export async function snapshotStates(db: Knex, keys: SnapshotKey[]): Promise<Sna
             cur.id AS cur_id, cur.velocity AS cur_velocity, cur.acceleration AS cur_acceleration,
             prev.views AS prev_views, prev.taken_at AS prev_taken_at, prev.velocity AS prev_velocity
        FROM unnest(?::bigint[], ?::int[]) AS k(video_id, slot)
-       LEFT JOIN trend_videos v ON v.id = k.video_id
-       LEFT JOIN trend_snapshots cur ON cur.video_id = k.video_id AND cur.slot = k.slot
+       -- Lookups by key, one per row (LIMIT keeps the planner from turning them into joins that scan both tables).
+       LEFT JOIN LATERAL (SELECT status FROM trend_videos WHERE id = k.video_id LIMIT 1) v ON true
+       LEFT JOIN LATERAL (SELECT id, velocity, acceleration FROM trend_snapshots WHERE video_id = k.video_id AND slot = k.slot LIMIT 1) cur ON true
        LEFT JOIN LATERAL (
          SELECT p.views, p.taken_at, p.velocity FROM trend_snapshots p
           WHERE p.video_id = k.video_id AND p.slot < k.slot ORDER BY p.slot DESC LIMIT 1
@@ -123,7 +124,7 @@ export async function writeSnapshots(db: Knex, snapshots: NewSnapshot[]): Promis
          AS i(video_id, slot, taken_at, views, likes, comments, shares, velocity, acceleration)
      ), fresh AS (
        SELECT * FROM input i
-        WHERE NOT EXISTS (SELECT 1 FROM trend_snapshots s WHERE s.video_id = i.video_id AND s.slot = i.slot)
+        WHERE NOT EXISTS (SELECT 1 FROM trend_snapshots s WHERE s.video_id = i.video_id AND s.slot = i.slot LIMIT 1)
      ), newest AS (
        SELECT DISTINCT ON (video_id) *, count(*) OVER (PARTITION BY video_id) AS fresh_slots
          FROM fresh ORDER BY video_id, slot DESC
@@ -133,7 +134,7 @@ export async function writeSnapshots(db: Knex, snapshots: NewSnapshot[]): Promis
               velocity = coalesce(n.velocity, v.velocity), acceleration = coalesce(n.acceleration, v.acceleration),
               snapshot_count = v.snapshot_count + n.fresh_slots, last_snapshot_at = n.taken_at
          FROM newest n
-        WHERE v.id = n.video_id AND v.status = ANY(?::text[])
+        WHERE v.id = n.video_id AND v.id = ANY(?::bigint[]) AND v.status = ANY(?::text[])
        RETURNING v.id
      ), inserted AS (
        INSERT INTO trend_snapshots (video_id, slot, taken_at, views, likes, comments, shares, velocity, acceleration)
@@ -144,7 +145,7 @@ export async function writeSnapshots(db: Knex, snapshots: NewSnapshot[]): Promis
      SELECT i.video_id, i.slot, (ins.video_id IS NOT NULL) AS written, coalesce(v.status, ?) AS status
        FROM input i
        LEFT JOIN inserted ins ON ins.video_id = i.video_id AND ins.slot = i.slot
-       LEFT JOIN trend_videos v ON v.id = i.video_id`,
+       LEFT JOIN LATERAL (SELECT status FROM trend_videos WHERE id = i.video_id LIMIT 1) v ON true`,
     [
       column('videoId'),
       column('slot'),
@@ -155,6 +156,8 @@ export async function writeSnapshots(db: Knex, snapshots: NewSnapshot[]): Promis
       column('shares'),
       column('velocity'),
       column('acceleration'),
+      // The ids again for the update, so the planner need not scan the whole table for them.
+      column('videoId'),
       [...LIVE_TREND_VIDEO_STATUSES],
       TrendVideoState.gone,
     ] as unknown as Knex.RawBinding[],
