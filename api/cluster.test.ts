@@ -21,16 +21,17 @@ async function apiProcesses(primary: number): Promise<number[]> {
 
 function statusOnNewConnection(target: string): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
-    http
-      .get(target, { agent: false }, (res) => {
+    const req = http
+      .get(target, { agent: false, timeout: 5000 }, (res) => {
         res.resume();
         resolve(res.statusCode);
       })
+      .on('timeout', () => req.destroy(new Error(`no answer from ${target} within 5 s`)))
       .on('error', reject);
   });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -41,7 +42,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 describe('API processes (API_PROCESSES=2, node:cluster)', function () {
-  this.timeout(90_000);
+  this.timeout(150_000);
   let primary: ChildProcess;
   let url: string;
 
@@ -73,8 +74,12 @@ describe('API processes (API_PROCESSES=2, node:cluster)', function () {
       return pids.length === 2 ? pids : undefined;
     });
     process.kill(before[0]!, 'SIGKILL');
-    // New connections (a kept-alive one to the killed process dies with it, as it would for any client).
-    for (let i = 0; i < 10; i++) assert.equal(await statusOnNewConnection(`${url}/api/health`), 200);
+    // Served meanwhile: a connection handed to the killed process just before the primary saw it
+    // die is reset, as it would be for any client, so each request may be tried twice.
+    for (let i = 0; i < 10; i++) {
+      const status = await statusOnNewConnection(`${url}/api/health`).catch(() => statusOnNewConnection(`${url}/api/health`));
+      assert.equal(status, 200);
+    }
     const after = await until('a new API process replaced the killed one', async () => {
       const pids = await apiProcesses(primary.pid!);
       return pids.length === 2 && !pids.includes(before[0]!) ? pids : undefined;

@@ -223,6 +223,8 @@ export async function runTrendQuality(services: TrendQualityServices, options: T
     SIMULATOR_CREATORS: String(options.creators),
     PLATFORMS_ENABLED: options.platforms.join(','),
     PLATFORM_BATCH_WINDOW_MS: String(options.batchWindowMs ?? 0),
+    // Snapshots due at one instant are taken in the same tick: their batch need not wait in real time.
+    TREND_SNAPSHOT_BATCH_MS: String(options.batchWindowMs ?? 0),
   });
   const settings: TrendSettings = trendSettings(config);
   const platforms = createPlatforms(config, { redis: services.redis, clock });
