@@ -15,6 +15,7 @@ import {
 import { resetDb, testDb, testTemporal } from '../test/harness';
 import { eventually } from '../test/eventually';
 import { recordHistory } from '../test/histories';
+import type { SimulatorClient } from '../platforms/simulator';
 import { createTestWorker } from '../test/worker';
 import { trendCleanup } from './trendCleanup';
 import { trendDiscovery } from './trendDiscovery';
@@ -94,8 +95,18 @@ describe('Trend Watch workflows (real worker, dev server, simulator)', function 
   it('when a monitor runs its whole window, then every slot is written once with velocities and the video ends archived', async () => {
     const { worker, taskQueue, deps } = await createTestWorker({ config: { TIME_SCALE: '36000' } });
     // At this time scale a real minute is ten simulated hours.
-    const [video] = await deps.platforms.client('youtube').discoverFresh({ publishedAfter: new Date(Date.now() - 60_000), limit: 1 });
-    assert.ok(video, 'the simulator has fresh videos');
+    // A video the simulated world keeps for the whole window (it deletes 1 % of videos after a day).
+    const simulator = deps.platforms.client('youtube') as SimulatorClient;
+    const weekLater = deps.clock.now() + 7 * 24 * 3_600_000;
+    const kept = new Set(
+      simulator.world
+        .freshVideos(deps.clock.now() - 7 * 24 * 3_600_000, deps.clock.now())
+        .filter((v) => !simulator.world.isGone(v, weekLater))
+        .map((v) => simulator.videoId(v)),
+    );
+    const candidates = await simulator.discoverFresh({ publishedAfter: new Date(Date.now() - 60_000), limit: 20 });
+    const video = candidates.find((v) => kept.has(v.id));
+    assert.ok(video, 'the simulator has fresh videos that stay');
     const row = await TrendVideo.query(testDb()).insertAndFetch({
       platform: 'youtube',
       platformVideoId: video.id,
