@@ -8,6 +8,7 @@ import { connectTemporal, type Temporal } from '../temporal/client';
 import { CUSTOM_SEARCH_ATTRIBUTES, PLATFORM, TREND_STATUS, WORKFLOW_TYPES, type Workflows } from '../temporal/contract';
 import { eventually } from '../test/eventually';
 import { resetDb, testConfig } from '../test/harness';
+import { runTinyMonitorBench } from '../test/tinyMonitorBench';
 import { createTestWorker } from '../test/worker';
 import { isExecutable } from './devServer';
 import { serverEngineSetup } from './services';
@@ -135,5 +136,10 @@ describe('the Temporal server engine (TEMPORAL_ENGINE=server: the real server on
     for await (const w of temporal.client.workflow.list({ query: 'Platform = "youtube"' })) listed.push(w);
     assert.equal(listed.length, 1);
     assert.equal(listed[0]!.status.name, 'COMPLETED');
+  });
+  it('when the monitor benchmark runs a tiny load on it, then every monitor is open and its wake-ups are batched and written', async function () {
+    // Last: its monitors would show in the restart test's listing by Platform.
+    if (!server) this.skip();
+    await runTinyMonitorBench({ TEMPORAL_ADDRESS: server.address });
   });
 });
