@@ -48,8 +48,6 @@ export interface SnapshotAnswer {
 export interface SnapshotBatchOptions {
   /** How long a batch gathers wake-ups before it runs. */
   windowMs: number;
-  /** Real time now, for lateness (tests and benchmarks may pass their own). */
-  now?: () => number;
 }
 
 const key = (k: SnapshotKey) => `${k.videoId}:${k.slot}`;
@@ -106,14 +104,12 @@ interface OpenBatch {
 
 export class SnapshotBatcher {
   private readonly loaders = new Map<PlatformName, { loader: DataLoader<SnapshotRequest, SnapshotAnswer, string>; open: OpenBatch }>();
-  private readonly now: () => number;
   private readonly store: SnapshotStore;
 
   constructor(
     private readonly deps: { db: Knex; platforms: Platforms },
     private readonly options: SnapshotBatchOptions,
   ) {
-    this.now = options.now ?? Date.now;
     this.store = new SnapshotStore(deps.db);
   }
 
@@ -182,7 +178,7 @@ export class SnapshotBatcher {
       snapshots.set(`${r.trendVideoId}:${r.slot}`, snapshotOf(r, stats, stateOf(r).previous));
     }
     const writes = new Map((await this.store.write([...snapshots.values()])).map((w) => [key(w), w]));
-    const doneAt = this.now();
+    const doneAt = Date.now();
 
     return requests.map((r) => {
       const state = stateOf(r);
@@ -238,6 +234,6 @@ function snapshotOf(r: SnapshotRequest, stats: VideoStats, previous: SnapshotSta
 }
 
 /** A snapshot's answer for a video the database says has ended: nothing fetched, nothing written. */
-export function notLive(status: TrendVideoStatus): SnapshotAnswer {
+function notLive(status: TrendVideoStatus): SnapshotAnswer {
   return { velocity: null, acceleration: null, status, duplicate: false };
 }

@@ -162,7 +162,6 @@ export async function runMonitorBench(opts: MonitorBenchOptions, env: MonitorBen
       if (workerError) throw new Error(`the worker stopped: ${(workerError as Error).message}`, { cause: workerError });
     };
     try {
-      global.gc?.();
       const baselineRss = process.memoryUsage().rss;
 
       // 1. Start every monitor (slot 0 is taken at once, like a discovery run's).
