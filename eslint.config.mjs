@@ -34,6 +34,8 @@ const IO_FOLDERS = [
   '**/activities',
   '**/activities/**',
   '**/platforms/**',
+  '**/notifications',
+  '**/notifications/**',
   '**/scripts/**',
   '**/lib/config',
   '**/lib/logger',
@@ -68,7 +70,7 @@ const NO_PLATFORMS = {
   message: 'lib/ is the ground floor: it imports nothing from platforms/ (shared facts live in lib/).',
 };
 const NO_UPPER_LAYERS = {
-  regex: '^(\\.\\./)+(db|api|activities|temporal|scripts)(/|$)',
+  regex: '^(\\.\\./)+(db|api|activities|temporal|scripts|notifications)(/|$)',
   message: 'lib/ is the ground floor: it imports nothing from the layers above it.',
 };
 const WORKFLOW_TYPE_NAMES = [

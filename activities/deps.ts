@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../lib/clock';
 import type { TrendSettings } from '../lib/domain/trendSettings';
 import type { Logger } from '../lib/logger';
+import type { Mailer } from '../notifications/mailer';
 import type { Platforms } from '../platforms';
 
 export interface ActivityDeps {
@@ -20,4 +21,6 @@ export interface ActivityDeps {
   settings: TrendSettings;
   /** Data time (lib/clock.ts): real in production, simulated at TIME_SCALE > 1. */
   clock: Clock;
+  /** Outbound mail (SMTP_URL), e.g. alert mails; off (every send fails) without SMTP_URL. */
+  mailer: Mailer;
 }

@@ -17,6 +17,7 @@ import type { PlatformClient, VideoStats } from '../platforms/types';
 import { createYouTubeClient } from '../platforms/youtube';
 import { API_KEY, BASE_PATH, channelItem, fakeYouTube, videoItem } from '../platforms/youtube/testFixtures';
 import { realClock } from '../lib/clock';
+import { createMailer } from '../notifications/mailer';
 import { resetDb, testAppDb, testConfig, testDb, testLogger, testRedis, testTemporal } from '../test/harness';
 import { startStubServer, type StubServer } from '../test/stubServer';
 
@@ -104,6 +105,7 @@ describe('stored metric times are the platform answer times (YouTube adapter, lo
       taskQueue: 'unused',
       settings: trendSettings(testConfig),
       clock: realClock(),
+      mailer: createMailer(testConfig, testLogger),
     };
     return createActivities(deps);
   }

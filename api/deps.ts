@@ -4,8 +4,10 @@ import type { Knex } from 'knex';
 import type { Clock } from '../lib/clock';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import type { Mailer } from '../notifications/mailer';
 import type { Temporal } from '../temporal/client';
 import type { PasswordHasher } from './auth/passwords';
+import type { BackgroundTasks } from './background';
 import type { AccountCache } from './auth/userCache';
 
 export interface ApiDeps {
@@ -21,4 +23,8 @@ export interface ApiDeps {
   passwords?: PasswordHasher;
   /** The accounts behind access tokens, kept a few seconds (api/auth/userCache.ts). */
   accounts: AccountCache;
+  /** Outbound mail (SMTP_URL): account mails, alerts. */
+  mailer: Mailer;
+  /** Work done after the answer (account mail), drained on shutdown (api/background.ts). */
+  background: BackgroundTasks;
 }

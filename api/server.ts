@@ -12,9 +12,11 @@ import { refuseUnsafeDatabaseRole } from '../db/startupCheck';
 import { getConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRedis } from '../lib/redis';
+import { createMailer } from '../notifications/mailer';
 import { RecoveringTemporal } from '../temporal/client';
 import { buildApp } from './app';
 import { AccountCache } from './auth/userCache';
+import { BackgroundTasks } from './background';
 import type { ApiDeps } from './deps';
 import { clockFromConfig } from '../lib/clock';
 import { sharedClock } from '../db/queries/simulationClock';
@@ -37,6 +39,8 @@ export function createApiDeps(config: Config, logger: Logger = createLogger(conf
     // A simulation's shared anchor replaces this at start-up (main below).
     clock: overrides.clock ?? clockFromConfig(config),
     accounts: overrides.accounts ?? new AccountCache(db, config.AUTH_USER_CACHE_MS),
+    mailer: overrides.mailer ?? createMailer(config, logger),
+    background: overrides.background ?? new BackgroundTasks(logger),
     ...(overrides.passwords ? { passwords: overrides.passwords } : {}),
   };
 }
@@ -65,7 +69,9 @@ export async function startApi(deps: ApiDeps, port = deps.config.PORT, host = de
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await Promise.allSettled([deps.accounts.close(), deps.db.destroy(), deps.redis.quit(), deps.temporal.close()]);
+      // Work started after an answer (account mail) ends before the connections it uses close.
+      await deps.background.drain(5_000);
+      await Promise.allSettled([deps.accounts.close(), deps.mailer.close(), deps.db.destroy(), deps.redis.quit(), deps.temporal.close()]);
     },
   };
 }

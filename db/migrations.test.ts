@@ -20,6 +20,7 @@ const TABLES = [
   'detected_trends',
   'detected_trend_points',
   'refresh_tokens',
+  'account_tokens',
   'audit_logs',
   'usage_daily',
   'simulation_clock',

@@ -25,7 +25,7 @@ export function withTenant<T>(db: Knex, scope: TenantScope, work: (trx: Knex.Tra
 }
 
 /** Tables whose rows belong to one tenant; the RLS migrations give each a tenant_isolation policy. */
-export const TENANT_TABLES = ['bloggers', 'video_history', 'usage_daily'] as const;
+export const TENANT_TABLES = ['bloggers', 'video_history', 'usage_daily', 'account_tokens'] as const;
 
 export class UnsafeDatabaseRoleError extends Error {
   override name = 'UnsafeDatabaseRoleError';

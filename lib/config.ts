@@ -202,6 +202,60 @@ const envSchema = z.object({
     .describe('Registrations per IP per hour (each one is a bcrypt hash; an office behind one NAT address shares it)'),
   REFRESH_MAX_PER_IP: z.coerce.number().int().min(1).default(60).describe('Token refreshes per IP per minute'),
 
+  // --- mail and account self-service (notifications/mailer.ts, api/auth/selfService.ts) ---------
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'use smtp://[user:pass@]host:port or smtps://[user:pass@]host:port')
+    .optional()
+    .describe(
+      'SMTP server that sends mail (smtp://user:pass@host:587 with STARTTLS, smtps://… for TLS on connect); unset: mail is off (`npm start` then runs a local capture server and writes every mail to DATA_DIR/mail)',
+    ),
+  MAIL_FROM: z.string().min(3).default('Blogger Analytics <no-reply@localhost>').describe('Sender of every mail (From header)'),
+  MAIL_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(500)
+    .max(120_000)
+    .default(10_000)
+    .describe('Deadline for connecting to the SMTP server, its greeting and each reply'),
+  MAIL_CAPTURE_PORT: port
+    .default(1025)
+    .describe('Port of the local mail capture server that `npm start` runs when SMTP_URL is unset (0: any free port)'),
+  APP_PUBLIC_URL: z
+    .string()
+    .url()
+    .default('http://localhost:3000')
+    .describe(
+      'Public address of the application, for links in mail (…/reset-password#token=…, …/verify-email#token=…; the token rides in the fragment, which browsers never send to a server)',
+    ),
+  PASSWORD_RESET_TTL_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(30)
+    .describe('How long a password reset token works (once)'),
+  EMAIL_VERIFICATION_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(30 * 24)
+    .default(48)
+    .describe('How long an email verification token works (once)'),
+  PASSWORD_RESET_MAX_PER_IP: z.coerce.number().int().min(1).default(10).describe('Password reset requests per IP per hour'),
+  PASSWORD_RESET_MAX_PER_EMAIL: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(3)
+    .describe('Password reset requests per email address per hour, counted whether or not an account has it'),
+  ACCOUNT_TOKEN_MAX_PER_IP: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(30)
+    .describe('Attempts to use a password reset or email verification token per IP per hour'),
+  EMAIL_VERIFICATION_RESEND_MAX_PER_HOUR: z.coerce.number().int().min(1).default(3).describe('Verification mails a user may ask for per hour'),
+  ACCOUNT_EXPORT_MAX_PER_HOUR: z.coerce.number().int().min(1).default(5).describe('Data exports (GET /api/auth/me/export) per user per hour'),
+
   TIME_SCALE: positive
     .default(1)
     .describe(

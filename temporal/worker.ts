@@ -16,6 +16,7 @@ import { getConfig, PROJECT_ROOT } from '../lib/config';
 import { trendSettings } from '../lib/domain/trendSettings';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRedis } from '../lib/redis';
+import { createMailer } from '../notifications/mailer';
 import { createPlatforms, type PlatformName, type Platforms } from '../platforms';
 import { bloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
 import { reconcileBloggerSyncs } from './bloggerSyncs';
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
   const db = createDb({ url: config.appDatabaseUrl, poolMax: config.DATABASE_POOL_MAX, applicationName: 'worker', logger });
   await refuseUnsafeDatabaseRole(db, logger, 'worker');
   const redis = createRedis(config, logger, 'worker');
+  const mailer = createMailer(config, logger);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      deps: { db, logger, redis, platforms, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, settings, clock },
+      deps: { db, logger, redis, platforms, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, settings, clock, mailer },
       ...(prebuilt ? { workflowBundle: { codePath: PREBUILT_BUNDLE } } : {}),
       tuning: {
         maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await clientConnection.close();
+    await mailer.close();
     redis.disconnect();
     await db.destroy();
     logger.info('worker stopped');

@@ -5,6 +5,7 @@ import type { ActivityDeps } from '../activities';
 import { clockFromConfig } from '../lib/clock';
 import { loadConfig, type Config } from '../lib/config';
 import { trendSettings, type TrendSettings } from '../lib/domain/trendSettings';
+import { createMailer } from '../notifications/mailer';
 import { createPlatforms } from '../platforms';
 import { createWorker } from '../temporal/worker';
 import {
@@ -54,6 +55,8 @@ export async function createTestWorker(
     taskQueue,
     settings: { ...trendSettings(config), ...opts.settings },
     clock,
+    // Mail goes where the test's config says (SMTP_URL of a capture server); without it, nowhere.
+    mailer: opts.deps?.mailer ?? createMailer(config, testLogger),
     ...opts.deps,
   };
   const worker = await createWorker({

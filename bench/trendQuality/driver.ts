@@ -25,6 +25,7 @@ import { loadConfig } from '../../lib/config';
 import { firstWakeAt, slotOffsetMs, trendSettings, type TrendSettings } from '../../lib/domain/trendSettings';
 import { isEndedTrendVideoStatus, monitorEndStatus, type EndedTrendVideoStatus } from '../../lib/domain/trendVideoStatus';
 import type { Logger } from '../../lib/logger';
+import { createMailer } from '../../notifications/mailer';
 import { createPlatforms } from '../../platforms';
 import type { StatsBatcher } from '../../platforms/batcher';
 import type { PlatformName } from '../../platforms/types';
@@ -237,6 +238,8 @@ export async function runTrendQuality(services: TrendQualityServices, options: T
     taskQueue: 'trend-quality-bench',
     settings,
     clock,
+    // Mail as configured (normally off: no SMTP_URL).
+    mailer: createMailer(config, services.logger),
   };
   const activities = createActivities(deps);
   const concurrency = options.concurrency ?? 32;

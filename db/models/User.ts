@@ -18,6 +18,8 @@ export class User extends BaseModel {
   lastLogin?: Date | null;
   /** Access tokens issued at or before this instant are refused (an account that changed hands). */
   sessionsRevokedAt?: Date | null;
+  /** When the account proved it reads mail at its address (null: not yet verified). */
+  emailVerifiedAt?: Date | null;
   limits?: UserLimit;
 
   static override jsonSchema = {

@@ -1,4 +1,5 @@
 export { BaseModel } from './BaseModel';
+export { ACCOUNT_TOKEN_PURPOSES, AccountToken, type AccountTokenPurpose } from './AccountToken';
 export { AuditLog } from './AuditLog';
 export { Blogger, type PlatformLink } from './Blogger';
 export { DetectedTrend, TREND_KINDS, type TrendKind } from './DetectedTrend';
