@@ -36,7 +36,10 @@ export function buildApp(deps: ApiDeps): Koa {
   app.use(requestLogging(deps.logger));
   app.use(helmet());
   app.use(cors({ exposeHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'] }));
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.BODY_LIMIT, encoding: 'utf-8' }));
+  // DELETE too: deleting one's own account confirms it with the password in the body (DELETE /api/auth/me).
+  app.use(
+    bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.BODY_LIMIT, encoding: 'utf-8', parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] }),
+  );
 
   const signingKey = loadSigningKey(deps.config);
   const rateLimiter = new PlanRateLimiter(deps.redis);

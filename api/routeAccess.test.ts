@@ -24,6 +24,13 @@ const ROUTE_ACCESS: Record<string, Access> = {
   'POST /api/auth/refresh': 'public',
   'POST /api/auth/logout': 'user',
   'GET /api/auth/me': 'user',
+  'POST /api/auth/password-reset': 'public',
+  'POST /api/auth/password-reset/confirm': 'public',
+  'POST /api/auth/verify-email': 'public',
+  'POST /api/auth/password': 'user',
+  'POST /api/auth/verify-email/resend': 'user',
+  'DELETE /api/auth/me': 'user',
+  'GET /api/auth/me/export': 'user',
 
   'GET /api/bloggers': 'user',
   'POST /api/bloggers': 'user',

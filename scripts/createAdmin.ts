@@ -67,7 +67,10 @@ async function main(): Promise<void> {
         // Locked first: a token refresh in flight commits before, one that starts after sees the revocation.
         await User.query(trx).findById(existing.id).forUpdate();
         const now = new Date();
-        await User.query(trx).patch({ role: 'admin', isActive: true, passwordHash, sessionsRevokedAt: now }).where('id', existing.id);
+        // The operator vouches for the address, as for a new admin.
+        await User.query(trx)
+          .patch({ role: 'admin', isActive: true, passwordHash, sessionsRevokedAt: now, emailVerifiedAt: existing.emailVerifiedAt ?? now })
+          .where('id', existing.id);
         const revoked = await RefreshToken.query(trx)
           .patch({ revokedAt: now, revokedReason: 'promoted_by_cli' })
           .where('userId', existing.id)
@@ -90,7 +93,14 @@ async function main(): Promise<void> {
         `Promoted ${email.data} (id ${existing.id}) to admin: its password was replaced and its sessions signed out (${signedOut} refresh token(s) revoked).`,
       );
     } else {
-      const user = await User.query(db).insertAndFetch({ email: email.data, passwordHash, role: 'admin', plan: LARGEST_PLAN });
+      // Verified from the start: the operator who runs this vouches for the address.
+      const user = await User.query(db).insertAndFetch({
+        email: email.data,
+        passwordHash,
+        role: 'admin',
+        plan: LARGEST_PLAN,
+        emailVerifiedAt: new Date(),
+      });
       await recordAudit(db, {
         action: 'admin.create_cli',
         actorEmail: 'cli',

@@ -3,13 +3,16 @@
  *   1. PostgreSQL, Redis and Temporal up (see services.ts): the dev server, or with
  *      `npm start -- --temporal=server` (or TEMPORAL_ENGINE=server) the real server on PostgreSQL,
  *   2. migrations applied,
- *   3. the API and the worker as two supervised child processes, with their logs in this terminal:
+ *   3. without SMTP_URL, a local mail capture server (notifications/mailCapture.ts) that the API and
+ *      the worker send to: every mail is written to DATA_DIR/mail/*.eml and named in this terminal,
+ *   4. the API and the worker as two supervised child processes, with their logs in this terminal:
  *      one that dies is restarted with backoff (see supervisor.ts) while the other keeps serving,
- *   4. the URLs printed once the API is ready; Ctrl-C stops everything this command started.
+ *   5. the URLs printed once the API is ready; Ctrl-C stops everything this command started.
  */
 import path from 'node:path';
 import { createDb, migrateLatest } from '../db';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
+import { startMailCapture, type MailCapture } from '../notifications/mailCapture';
 import { engineFlag, ensureServices, exitWithReason } from './services';
 import { Supervisor } from './supervisor';
 
@@ -30,6 +33,21 @@ async function waitUntilReady(url: string, timeoutMs: number): Promise<boolean> 
 
 async function main(): Promise<void> {
   const config = getConfig();
+  // Mail in development: without an SMTP server, a capture server takes every mail and keeps it.
+  let capture: MailCapture | undefined;
+  const mailDir = path.join(config.DATA_DIR, 'mail');
+  if (!config.SMTP_URL) {
+    capture = await startMailCapture({
+      port: config.MAIL_CAPTURE_PORT,
+      dir: mailDir,
+      onMessage: (mail) => log(`mail to ${mail.to.join(', ')}: "${mail.subject}" -> ${mail.file}`),
+    }).catch((err: Error) => {
+      throw new Error(
+        `the mail capture server could not listen on 127.0.0.1:${config.MAIL_CAPTURE_PORT} (${err.message}): set MAIL_CAPTURE_PORT (0: any free port) or SMTP_URL`,
+      );
+    });
+  }
+  const childEnv = capture ? { ...process.env, SMTP_URL: capture.url } : process.env;
   const services = await ensureServices(config, {
     databaseUrls: [config.DATABASE_URL],
     redisUrl: config.REDIS_URL,
@@ -44,6 +62,7 @@ async function main(): Promise<void> {
     await db.destroy();
   }
 
+
   const supervisor = new Supervisor({ log });
   for (const [name, entry] of [
     ['api', 'api/server.ts'],
@@ -55,7 +74,7 @@ async function main(): Promise<void> {
       name,
       command: process.execPath,
       args: ['--import', 'tsx', path.join(PROJECT_ROOT, entry)],
-      options: { cwd: PROJECT_ROOT, env: process.env },
+      options: { cwd: PROJECT_ROOT, env: childEnv },
     });
   }
   let stopping = false;
@@ -64,6 +83,7 @@ async function main(): Promise<void> {
     stopping = true;
     log('stopping the API and the worker ...');
     await supervisor.stop();
+    await capture?.close();
     if (await services.stop()) log(`stopped ${services.temporalName}`);
     log('stopped');
     process.exit(0);
@@ -81,6 +101,11 @@ async function main(): Promise<void> {
       // The server binary has no UI (the dev server bundles one; docker compose runs temporalio/ui).
       log(`  Temporal         ${config.TEMPORAL_ADDRESS}: no Web UI bundled with this engine; the Temporal CLI lists workflows:`);
       log(`                   temporal workflow list --address ${config.TEMPORAL_ADDRESS} --namespace ${config.TEMPORAL_NAMESPACE}`);
+    }
+    if (capture) {
+      log(`  Mail             no SMTP_URL: captured by ${capture.url}, each mail written to ${mailDir}/*.eml and named here`);
+    } else {
+      log('  Mail             sent through SMTP_URL');
     }
     log('Press Ctrl-C to stop.');
   } else if (!stopping) {

@@ -13,15 +13,23 @@ export interface TestUser {
   refreshToken: string;
 }
 
-export async function createUser(api: TestApi, opts: { role?: Role; plan?: Plan; email?: string } = {}): Promise<TestUser> {
+/** `emailVerified: true` marks the address verified, as the emailed link would (registration leaves it unverified). */
+export async function createUser(
+  api: TestApi,
+  opts: { role?: Role; plan?: Plan; email?: string; emailVerified?: boolean } = {},
+): Promise<TestUser> {
   const email = opts.email ?? `user-${randomUUID()}@example.com`;
   const password = 'correct horse battery';
   const reg = await api.request('POST', '/api/auth/register', { body: { email, password } });
   if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${JSON.stringify(reg.body)}`);
   const id = reg.body.user.id as number;
-  if (opts.role || opts.plan) {
+  if (opts.role || opts.plan || opts.emailVerified) {
     await User.query(testDb())
-      .patch({ ...(opts.role ? { role: opts.role } : {}), ...(opts.plan ? { plan: opts.plan } : {}) })
+      .patch({
+        ...(opts.role ? { role: opts.role } : {}),
+        ...(opts.plan ? { plan: opts.plan } : {}),
+        ...(opts.emailVerified ? { emailVerifiedAt: new Date() } : {}),
+      })
       .where('id', id);
   }
   const login = await api.request('POST', '/api/auth/login', { body: { email, password } });

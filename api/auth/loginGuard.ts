@@ -51,4 +51,9 @@ export class LoginGuard {
   async refund(email: string): Promise<void> {
     await this.perEmail.reward(email, 1).catch(() => undefined);
   }
+
+  /** A completed password reset lifts the email's lock-out: its owner proved who they are by mail. */
+  async clear(email: string): Promise<void> {
+    await this.perEmail.delete(email).catch(() => undefined);
+  }
 }

@@ -25,3 +25,23 @@ export type LoginBody = z.infer<typeof loginBody>;
 
 export const refreshBody = z.object({ refreshToken: z.string().min(1, 'is required').max(512) }).strict();
 export type RefreshBody = z.infer<typeof refreshBody>;
+
+/** A token from an account mail: opaque, prefixed; anything else is refused before any lookup. */
+const accountTokenSchema = z.string().trim().min(1, 'is required').max(256);
+
+export const passwordResetRequestBody = z.object({ email: emailSchema }).strict();
+export type PasswordResetRequestBody = z.infer<typeof passwordResetRequestBody>;
+
+export const passwordResetConfirmBody = z.object({ token: accountTokenSchema, password: passwordSchema }).strict();
+export type PasswordResetConfirmBody = z.infer<typeof passwordResetConfirmBody>;
+
+export const changePasswordBody = z
+  .object({ currentPassword: z.string().min(1, 'is required').max(1024), newPassword: passwordSchema })
+  .strict();
+export type ChangePasswordBody = z.infer<typeof changePasswordBody>;
+
+export const verifyEmailBody = z.object({ token: accountTokenSchema }).strict();
+export type VerifyEmailBody = z.infer<typeof verifyEmailBody>;
+
+export const deleteAccountBody = z.object({ password: z.string().min(1, 'is required').max(1024) }).strict();
+export type DeleteAccountBody = z.infer<typeof deleteAccountBody>;

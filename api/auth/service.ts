@@ -17,6 +17,11 @@ import { isUniqueViolation } from '../../db/errors';
 import { recordAudit, type RequestMeta } from '../../db/queries/audit';
 import { RefreshToken, User, UserLimit } from '../../db/models';
 import type { Config } from '../../lib/config';
+import type { Logger } from '../../lib/logger';
+import type { Mailer } from '../../notifications/mailer';
+import type { Temporal } from '../../temporal/client';
+import type { BackgroundTasks } from '../background';
+import type { AccountCache } from './userCache';
 import { SIGNUP_PLAN } from '../../lib/domain/plans';
 import { ConflictError, UnauthorizedError } from '../../lib/errors';
 import type { LoginGuard } from './loginGuard';
@@ -24,15 +29,24 @@ import { bcryptHasher, type PasswordHasher } from './passwords';
 import type { LoginBody, RefreshBody, RegisterBody } from './schema';
 import { hashRefreshToken, newRefreshToken, signAccessToken, successorRefreshToken } from './tokens';
 import { revokeFamilyAccess, type AccessTokenRef, denyAccessToken } from './revocation';
+import { sendVerificationMail } from './selfService';
 
 export interface AuthDeps {
   db: Knex;
   redis: Redis;
   config: Config;
+  logger: Logger;
   signingKey: KeyObject;
   loginGuard: LoginGuard;
   /** bcrypt unless a test hands in a spy. */
   passwords?: PasswordHasher;
+  /** Account mail (verification, reset, notices), sent after the answer through `background`. */
+  mailer: Mailer;
+  background: BackgroundTasks;
+  /** Account deletion stops the syncs of the account's bloggers. */
+  temporal: Temporal;
+  /** The accounts this process keeps: a change drops its entry here at once (others hear of it through Redis). */
+  accounts: AccountCache;
 }
 
 export interface TokenPair {
@@ -54,8 +68,9 @@ function dummyPasswordHash(passwords: PasswordHasher, rounds: number): Promise<s
 
 export async function register(deps: AuthDeps, { email, password }: RegisterBody, meta: RequestMeta) {
   const passwordHash = await (deps.passwords ?? bcryptHasher).hash(password, deps.config.BCRYPT_ROUNDS);
+  let user: User;
   try {
-    const user = await User.query(deps.db).insertAndFetch({ email, passwordHash, role: 'user', plan: SIGNUP_PLAN });
+    user = await User.query(deps.db).insertAndFetch({ email, passwordHash, role: 'user', plan: SIGNUP_PLAN });
     await recordAudit(deps.db, {
       action: 'auth.register',
       actorId: user.id,
@@ -65,13 +80,17 @@ export async function register(deps: AuthDeps, { email, password }: RegisterBody
       ip: meta.ip,
       requestId: meta.requestId,
     });
-    return user;
   } catch (err) {
     if (isUniqueViolation(err)) {
       throw new ConflictError('An account with this email already exists. Log in instead, or use another email.');
     }
     throw err;
   }
+  // The account exists whatever becomes of the mail: a lost one is sent again on request.
+  await sendVerificationMail(deps, user).catch((err: unknown) =>
+    deps.logger.warn({ err, userId: user.id }, 'verification mail not prepared at registration; the user can ask again'),
+  );
+  return user;
 }
 
 async function issueTokens(
@@ -248,6 +267,8 @@ export async function me(deps: Pick<AuthDeps, 'db'>, userId: number) {
     role: user.role,
     plan: user.plan,
     isActive: user.isActive,
+    emailVerified: Boolean(user.emailVerifiedAt),
+    emailVerifiedAt: user.emailVerifiedAt ?? null,
     lastLogin: user.lastLogin ?? null,
     createdAt: user.createdAt,
     limits: {
@@ -255,6 +276,8 @@ export async function me(deps: Pick<AuthDeps, 'db'>, userId: number) {
       maxVideosPerDay: limits.maxVideosPerDay,
       trendWatchEnabled: limits.trendWatchEnabled,
       apiRateLimitPerMinute: limits.apiRateLimit,
+      maxAlertRules: limits.maxAlertRules,
+      maxWebhooks: limits.maxWebhooks,
     },
   };
 }

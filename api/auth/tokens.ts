@@ -21,6 +21,12 @@ export interface AccessClaims {
   fid: string;
   jti: string;
   iat: number;
+  /**
+   * Issue time in milliseconds (iat has whole seconds): a session cut-off (users.sessions_revoked_at,
+   * set by a password change or reset) refuses exactly the tokens issued before it, so a token issued
+   * a moment later, in the same second, works. Tokens without it count from the start of their second.
+   */
+  iat_ms?: number;
   exp: number;
   iss: string;
   aud: string;
@@ -52,9 +58,12 @@ export function signAccessToken(
   config: Pick<Config, 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'ACCESS_TOKEN_TTL_SECONDS'>,
   user: { id: number; role: 'user' | 'admin' },
   familyId: string,
+  /** A session cut-off this token must come after (a password change keeps the caller's session with a new token). */
+  after?: Date,
 ): IssuedAccessToken {
   const jti = randomUUID();
-  const token = jwt.sign({ kind: 'access', role: user.role, fid: familyId }, key, {
+  const issuedAtMs = Math.max(Date.now(), after ? after.getTime() + 1 : 0);
+  const token = jwt.sign({ kind: 'access', role: user.role, fid: familyId, iat_ms: issuedAtMs }, key, {
     algorithm: ACCESS_ALGORITHM,
     subject: String(user.id),
     issuer: config.JWT_ISSUER,
@@ -63,6 +72,17 @@ export function signAccessToken(
     jwtid: jti,
   });
   return { token, jti, expiresIn: config.ACCESS_TOKEN_TTL_SECONDS };
+}
+
+/**
+ * Whether a token was issued at or before the account's session cut-off (users.sessions_revoked_at:
+ * a password change or reset, or `admin:create --promote`), so it no longer works. The auth
+ * middleware asks on every request; long-lived connections (the event stream) ask again while open.
+ */
+export function issuedBeforeCutoff(claims: Pick<AccessClaims, 'iat' | 'iat_ms'>, sessionsRevokedAt: Date | null | undefined): boolean {
+  if (!sessionsRevokedAt) return false;
+  const issuedAtMs = typeof claims.iat_ms === 'number' ? claims.iat_ms : claims.iat * 1000;
+  return issuedAtMs <= sessionsRevokedAt.getTime();
 }
 
 /** Options for koa-jwt / jsonwebtoken.verify: algorithm, issuer and audience pinned. */

@@ -39,6 +39,7 @@ export async function loadAccount(db: Knex, id: number): Promise<CachedAccount |
       email: user.email,
       role: user.role,
       plan: user.plan,
+      emailVerified: Boolean(user.emailVerifiedAt),
       limits: Object.freeze({
         maxBloggers: limits.maxBloggers,
         maxVideosPerDay: limits.maxVideosPerDay,

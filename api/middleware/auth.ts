@@ -14,7 +14,7 @@ import type { Role, UserLimit } from '../../db/models';
 import type { Plan } from '../../lib/domain/plans';
 import { AppError, ForbiddenError, UnauthorizedError } from '../../lib/errors';
 import { isAccessTokenRevoked } from '../auth/revocation';
-import { accessVerifyOptions, type AccessClaims } from '../auth/tokens';
+import { accessVerifyOptions, issuedBeforeCutoff, type AccessClaims } from '../auth/tokens';
 import type { ApiDeps } from '../deps';
 
 export interface AuthUser {
@@ -22,6 +22,8 @@ export interface AuthUser {
   email: string;
   role: Role;
   plan: Plan;
+  /** Whether the account proved it reads mail at its address; unverified accounts get no product mail (alerts, digest). */
+  emailVerified: boolean;
   limits: Pick<UserLimit, 'maxBloggers' | 'maxVideosPerDay' | 'trendWatchEnabled' | 'apiRateLimit'>;
 }
 
@@ -105,10 +107,10 @@ export function authenticate(deps: Pick<ApiDeps, 'config' | 'db' | 'redis' | 'ac
     if (!account || !account.isActive) {
       throw new UnauthorizedError('This account is disabled or no longer exists.', 'account_disabled');
     }
-    // iat has whole seconds: a token of the revocation's second is refused (the CLI waits it out).
-    if (account.sessionsRevokedAt && claims.iat <= Math.floor(account.sessionsRevokedAt.getTime() / 1000)) {
+    // Tokens issued before the account's session cut-off (password changed or reset, account promoted) are refused.
+    if (issuedBeforeCutoff(claims, account.sessionsRevokedAt)) {
       throw new UnauthorizedError(
-        "This session was signed out when an administrator reset the account's password. Log in again.",
+        "This session was signed out when the account's password was changed or reset. Log in again.",
         'token_revoked',
       );
     }
