@@ -33,6 +33,7 @@ const IO_FOLDERS = [
   '**/api/**',
   '**/activities',
   '**/activities/**',
+  '**/events/**',
   '**/platforms/**',
   '**/notifications',
   '**/notifications/**',
@@ -70,8 +71,12 @@ const NO_PLATFORMS = {
   message: 'lib/ is the ground floor: it imports nothing from platforms/ (shared facts live in lib/).',
 };
 const NO_UPPER_LAYERS = {
-  regex: '^(\\.\\./)+(db|api|activities|temporal|scripts|notifications)(/|$)',
+  regex: '^(\\.\\./)+(db|api|activities|temporal|scripts|notifications|events)(/|$)',
   message: 'lib/ is the ground floor: it imports nothing from the layers above it.',
+};
+const EVENTS_BELOW = {
+  regex: '^(\\.\\./)+(db|api|activities|temporal|scripts|notifications)(/|$)',
+  message: 'events/ is the event bus: it imports nothing but lib/ (payload types live in lib/domain/events.ts).',
 };
 const WORKFLOW_TYPE_NAMES = [
   'bloggerSync',
@@ -147,6 +152,12 @@ export default tseslint.config(
     // (platform names and shapes live in lib/domain/platforms.ts; platforms/ imports them from there).
     files: ['lib/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [NO_WORKFLOWS, NO_PLATFORMS, NO_UPPER_LAYERS] }] },
+  },
+  {
+    // The event bus (publish, streams, fan-out) sits just above lib/: anything may publish through
+    // it, and it imports nothing but lib/ (the events' payloads live in lib/domain/events.ts).
+    files: ['events/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [NO_WORKFLOWS, NO_PLATFORMS, EVENTS_BELOW] }] },
   },
   {
     files: ['workflows/**/*.ts'],

@@ -18,6 +18,7 @@ import { retireBloggerCache } from '../lib/redis';
 import { PlatformError } from '../platforms/errors';
 import { outsideQuotaScope, withQuotaScope } from '../platforms/quota';
 import type { CreatorRef, Video } from '../platforms/types';
+import { withLinkEvents, withSyncEvents } from './bloggerEvents';
 import type { ActivityDeps } from './deps';
 import { toActivityFailure } from './failures';
 
@@ -362,8 +363,10 @@ export async function planNextBloggerSync(
 
 export function createBloggerActivities(deps: ActivityDeps) {
   return {
-    resolveBloggerLinks: (input: Parameters<typeof resolveBloggerLinks>[1]) => resolveBloggerLinks(deps, input),
-    syncBloggerVideos: (req: SyncRequest) => syncBloggerVideos(deps, req),
+    // Each step's live events (activities/bloggerEvents.ts) go out once its writes are committed.
+    resolveBloggerLinks: (input: Parameters<typeof resolveBloggerLinks>[1]) =>
+      withLinkEvents(deps, input, () => resolveBloggerLinks(deps, input)),
+    syncBloggerVideos: (req: SyncRequest) => withSyncEvents(deps, req, () => syncBloggerVideos(deps, req)),
     planNextBloggerSync: (input: Parameters<typeof planNextBloggerSync>[1]) => planNextBloggerSync(deps, input),
   };
 }

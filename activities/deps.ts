@@ -23,4 +23,6 @@ export interface ActivityDeps {
   clock: Clock;
   /** Outbound mail (SMTP_URL), e.g. alert mails; off (every send fails) without SMTP_URL. */
   mailer: Mailer;
+  /** Events kept per audience stream for SSE replay (SSE_REPLAY_EVENTS); events/publish.ts' default when absent. */
+  sseReplayEvents?: number;
 }

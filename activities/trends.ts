@@ -9,6 +9,7 @@
  * Statuses are the words of lib/domain/trendVideoStatus.ts and lib/domain/trendLifecycle.ts.
  */
 import type { DetectedTrend } from '../db/models';
+import { publishEvent } from '../events/publish';
 import { knownTrends, saveTrendRun, trendEvidence, trendKey, type TrendGroup, type TrendRunWrite } from '../db/queries/detectedTrends';
 import {
   archiveLiveVideosPublishedBefore,
@@ -18,9 +19,11 @@ import {
   pruneDroppedSnapshots as pruneDropped,
   recordMonitorWorkflow,
   setVideoPaused,
+  trendVideoRef,
   trendVideoStatus,
   videosAwaitingMonitor,
 } from '../db/queries/trendVideos';
+import type { ProductEventInput, TrendEventData } from '../lib/domain/events';
 import { trendScore } from '../lib/domain/metrics';
 import { adoptionOf, nextTrendStanding } from '../lib/domain/trendLifecycle';
 import type { EndedTrendVideoStatus, TrendVideoStatus } from '../lib/domain/trendVideoStatus';
@@ -29,9 +32,6 @@ import { startTrendMonitor, stopTrendMonitor, trendMonitorInput } from '../tempo
 import type { ActivityDeps } from './deps';
 import { platformCall } from './failures';
 import { SnapshotBatcher, type SnapshotRequest } from './snapshotBatch';
-
-/** Redis channel of live events (SSE fans them out to clients). */
-export const EVENTS_CHANNEL = 'blogger-analytics:events';
 
 /**
  * Starts a monitor for every live video that has none yet (including any whose start was
@@ -69,12 +69,32 @@ export async function takeTrendSnapshot(
  * is the status the database holds now, which the monitor shows as its TrendStatus.
  */
 export async function finishTrendMonitor(
-  { db, logger }: Pick<ActivityDeps, 'db' | 'logger'>,
+  deps: Pick<ActivityDeps, 'db' | 'logger' | 'redis' | 'sseReplayEvents'>,
   { trendVideoId, status, reason }: { trendVideoId: number; status: EndedTrendVideoStatus; reason: string | null },
 ) {
+  const { db, logger } = deps;
   const changed = await endLiveVideo(db, trendVideoId, status);
   if (changed) logger.info({ trendVideoId, status, reason }, 'trend monitor finished');
-  return { changed, status: await trendVideoStatus(db, trendVideoId) };
+  const video = await trendVideoRef(db, trendVideoId);
+  // A monitor that ends by itself (its window is over, the video gone) is news for the admins;
+  // one that cleanup ended already was not changed here and says nothing.
+  if (changed && video) {
+    await publishEvent(deps, {
+      type: 'admin.monitor_changed',
+      audience: { admins: true },
+      key: `admin.monitor_changed:ended:${trendVideoId}`,
+      data: {
+        workflowId: video.workflowId ?? trendMonitorWorkflowId(video.platform, video.platformVideoId),
+        platform: video.platform,
+        videoId: video.platformVideoId,
+        action: 'ended',
+        status: video.status,
+        reason,
+        by: null,
+      },
+    });
+  }
+  return { changed, status: video?.status ?? (await trendVideoStatus(db, trendVideoId)) };
 }
 
 /**
@@ -95,16 +115,17 @@ export async function recordTrendMonitorPause(
  * title keyword used in the recent window is tested against its own trailing history
  * (lib/domain/trendBurst.ts); a trend's status follows its adoption and, once it no longer
  * qualifies, fades and ends by missed runs (lib/domain/trendLifecycle.ts). Every trend's word is
- * written in one statement; then the fastest videos are marked trending and an event is
- * published per newly detected trend.
+ * written in one statement; then the fastest videos are marked trending and, once that is
+ * committed, Trend Watch's live events go out: a trend detected (a new wave), peaking or fading.
  *
  * An incremental run (after a discovery) announces new trends and refreshes qualifying ones
  * only: it never counts a miss, so only the scheduled full run fades and ends trends.
  */
 export async function analyzeTrends(
-  { db, logger, redis, settings, clock }: Pick<ActivityDeps, 'db' | 'logger' | 'redis' | 'settings' | 'clock'>,
+  deps: Pick<ActivityDeps, 'db' | 'logger' | 'redis' | 'settings' | 'clock' | 'sseReplayEvents'>,
   { runAt, incremental = false }: { runAt: string; incremental?: boolean },
 ) {
+  const { db, settings, clock } = deps;
   // The workflow fixes the run's real instant (a retry writes the same point); in data time here.
   const at = new Date(clock.at(Date.parse(runAt)));
   const since = new Date(at.getTime() - settings.analysisWindowMs);
@@ -120,32 +141,79 @@ export async function analyzeTrends(
     },
     settings,
   );
-  const outcome = await db.transaction(async (trx) => {
+  const { outcome, announcements } = await db.transaction(async (trx) => {
     const known = new Map((await knownTrends(trx)).map((t) => [trendKey(t), t]));
     const runs = groups.map((group) => ({ group, previous: known.get(trendKey(group)) }));
     // Live trends without a single video left in any window: seen by nobody, totals zero.
     const seen = new Set(groups.map(trendKey));
     if (!incremental)
       for (const [key, t] of known) if (!seen.has(key) && t.status !== 'ended') runs.push({ group: unseenGroup(t), previous: t });
-    const decided = runs.map(({ group, previous }) => trendRun(group, previous, { since, at, incremental })).filter((r) => r !== null);
-    await saveTrendRun(
+    const decided = runs
+      .map(({ group, previous }) => {
+        const run = trendRun(group, previous, { since, at, incremental });
+        return run && { ...run, previousStatus: previous?.status ?? null };
+      })
+      .filter((r) => r !== null);
+    const ids = await saveTrendRun(
       trx,
       decided.map((r) => r.write),
     );
     if (!incremental) await markTrendingVideos(trx, { since, at, percentile: settings.trendingPercentile });
     return {
-      trends: decided.filter((r) => r.qualifies).length,
-      newTrends: decided.filter((r) => r.isNew).map((r) => ({ kind: r.write.kind, name: r.write.name, score: r.write.point.score })),
-      fading: decided.filter((r) => r.write.point.status === 'fading' && !r.qualifies).length,
-      ended: decided.filter((r) => r.write.point.status === 'ended').length,
+      outcome: {
+        trends: decided.filter((r) => r.qualifies).length,
+        newTrends: decided.filter((r) => r.isNew).map((r) => ({ kind: r.write.kind, name: r.write.name, score: r.write.point.score })),
+        fading: decided.filter((r) => r.write.point.status === 'fading' && !r.qualifies).length,
+        ended: decided.filter((r) => r.write.point.status === 'ended').length,
+      },
+      announcements: trendAnnouncements(decided, ids, at),
     };
   });
-  for (const trend of outcome.newTrends) {
-    await redis
-      .publish(EVENTS_CHANNEL, JSON.stringify({ type: 'trend.detected', at: runAt, ...trend }))
-      .catch((err: Error) => logger.warn({ err: err.message }, 'event not published'));
-  }
+  // After the commit; a retried run finds its rows written and announces nothing again (and keys dedupe).
+  for (const event of announcements) await publishEvent(deps, event);
   return outcome;
+}
+
+/**
+ * Trend Watch's events of one run: a new wave is `trend.detected`; a known trend that reaches
+ * peaking or fading (from another status) is `trend.peaking` / `trend.fading`. Only a run that is
+ * the trend's latest speaks (a backfilled older run does not).
+ */
+function trendAnnouncements(
+  decided: { write: TrendRunWrite; isNew: boolean; previousStatus: DetectedTrend['status'] | null }[],
+  ids: Map<string, number>,
+  at: Date,
+): ProductEventInput[] {
+  const events: ProductEventInput[] = [];
+  for (const { write, isNew, previousStatus } of decided) {
+    const id = ids.get(trendKey(write));
+    if (!write.row || id === undefined) continue;
+    const status = write.row.status;
+    const type = isNew
+      ? 'trend.detected'
+      : status !== previousStatus && status === 'peaking'
+        ? 'trend.peaking'
+        : status !== previousStatus && status === 'fading'
+          ? 'trend.fading'
+          : null;
+    if (!type) continue;
+    const data: TrendEventData = {
+      trendId: id,
+      kind: write.kind,
+      name: write.name,
+      status,
+      previousStatus: isNew ? null : previousStatus,
+      score: write.row.score,
+      creatorCount: write.row.creatorCount,
+      videoCount: write.row.videoCount,
+      baseline: write.row.baseline ?? null,
+      burstScore: write.row.burstScore ?? null,
+      platforms: write.row.platforms,
+      detectedAt: at.toISOString(),
+    };
+    events.push({ type, audience: { trendWatch: true }, key: `${type}:${write.kind}:${write.name}:${data.detectedAt}`, data });
+  }
+  return events;
 }
 
 /**

@@ -21,6 +21,7 @@ import { errorHandler } from './middleware/errors';
 import { PlanRateLimiter, planRateLimit } from './middleware/rateLimit';
 import { requestLogging } from './middleware/requestLogging';
 import { statsRoutes } from './stats/routes';
+import { streamRoutes } from './stream/routes';
 import { trendRoutes } from './trends/routes';
 
 export function buildApp(deps: ApiDeps): Koa {
@@ -56,6 +57,7 @@ export function buildApp(deps: ApiDeps): Koa {
     trendRoutes(deps, protect),
     bloggerRoutes(deps, protect),
     statsRoutes(deps, protect, rateLimiter),
+    streamRoutes(deps, protect, rateLimiter),
   ];
   for (const router of routers) {
     // A router's typed state (UserState behind protect) is its own: Koa mounts plain middleware.

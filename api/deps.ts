@@ -9,6 +9,7 @@ import type { Temporal } from '../temporal/client';
 import type { PasswordHasher } from './auth/passwords';
 import type { BackgroundTasks } from './background';
 import type { AccountCache } from './auth/userCache';
+import type { LiveStreams } from './stream/liveStreams';
 
 export interface ApiDeps {
   config: Config;
@@ -23,6 +24,8 @@ export interface ApiDeps {
   passwords?: PasswordHasher;
   /** The accounts behind access tokens, kept a few seconds (api/auth/userCache.ts). */
   accounts: AccountCache;
+  /** The event streams open in this process (GET /api/stream); closed first on shutdown. */
+  streams: LiveStreams;
   /** Outbound mail (SMTP_URL): account mails, alerts. */
   mailer: Mailer;
   /** Work done after the answer (account mail), drained on shutdown (api/background.ts). */

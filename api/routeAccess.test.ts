@@ -9,6 +9,7 @@ import { User } from '../db/models';
 import { WORKFLOW_TYPES } from '../temporal/contract';
 import { startTestApi, type TestApi, type TestResponse } from '../test/api';
 import { terminateRunning, testDb } from '../test/harness';
+import { openSse } from '../test/sse';
 import { createUser, type TestUser } from '../test/users';
 import { buildApp } from './app';
 
@@ -45,6 +46,9 @@ const ROUTE_ACCESS: Record<string, Access> = {
   'POST /api/bloggers/:id/resume': 'user',
 
   'GET /api/stats': 'user',
+
+  'GET /api/stream': 'user',
+  'POST /api/stream/ticket': 'user',
 
   'GET /api/trends/discover': 'user',
   'POST /api/trends/discover': 'user',
@@ -158,8 +162,17 @@ describe('route access', () => {
     return res.body.accessToken as string;
   }
 
-  const call = (route: RouteUnderTest, token?: string, path = route.path) =>
-    api.request(route.method, path, { token, body: ['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined });
+  /** Routes whose answer is an endless event stream: its status is the answer, and the stream is closed at once. */
+  const STREAMING_ROUTES = new Set(['GET /api/stream']);
+
+  const call = async (route: RouteUnderTest, token?: string, path = route.path): Promise<TestResponse> => {
+    if (STREAMING_ROUTES.has(route.key) && path === route.path) {
+      const stream = await openSse(`${api.url}${path}`, { token });
+      stream.close();
+      return { status: stream.status, headers: stream.headers, body: stream.body };
+    }
+    return api.request(route.method, path, { token, body: ['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined });
+  };
 
   it('when the routers are enumerated, then each matches case-sensitively and strictly (trailing slash significant)', () => {
     assert.ok(routers.length >= 7, `only ${routers.length} routers found`);

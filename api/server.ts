@@ -16,6 +16,7 @@ import { createMailer } from '../notifications/mailer';
 import { RecoveringTemporal } from '../temporal/client';
 import { buildApp } from './app';
 import { AccountCache } from './auth/userCache';
+import { LiveStreams } from './stream/liveStreams';
 import { BackgroundTasks } from './background';
 import type { ApiDeps } from './deps';
 import { clockFromConfig } from '../lib/clock';
@@ -39,6 +40,7 @@ export function createApiDeps(config: Config, logger: Logger = createLogger(conf
     // A simulation's shared anchor replaces this at start-up (main below).
     clock: overrides.clock ?? clockFromConfig(config),
     accounts: overrides.accounts ?? new AccountCache(db, config.AUTH_USER_CACHE_MS),
+    streams: overrides.streams ?? new LiveStreams({ config, logger, db, redis }),
     mailer: overrides.mailer ?? createMailer(config, logger),
     background: overrides.background ?? new BackgroundTasks(logger),
     ...(overrides.passwords ? { passwords: overrides.passwords } : {}),
@@ -65,10 +67,13 @@ export async function startApi(deps: ApiDeps, port = deps.config.PORT, host = de
     server,
     url: `http://127.0.0.1:${boundPort}`,
     close: async () => {
-      await new Promise<void>((resolve) => {
+      const closed = new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      // Open event streams would keep the server from closing: each ends with an `end` event.
+      await deps.streams.close();
+      await closed;
       // Work started after an answer (account mail) ends before the connections it uses close.
       await deps.background.drain(5_000);
       await Promise.allSettled([deps.accounts.close(), deps.mailer.close(), deps.db.destroy(), deps.redis.quit(), deps.temporal.close()]);

@@ -390,6 +390,46 @@ const envSchema = z.object({
   SCHEDULE_CATCHUP_HOURS: positive.default(1).describe('Missed schedule runs within this window are caught up after downtime'),
   SCHEDULES_ENABLED: bool.default(true).describe('Create/update the Trend Watch schedules when the worker starts'),
 
+  // --- live events: GET /api/stream (api/stream/, events/) --------------------------------
+  SSE_HEARTBEAT_SECONDS: positive
+    .max(300)
+    .default(20)
+    .describe('A comment line on every open event stream this often, so proxies and clients see an idle stream is alive'),
+  SSE_MAX_CONNECTIONS_PER_USER: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(5)
+    .describe('Event streams one user may hold open at once, across every API process (one more is a 429)'),
+  SSE_REPLAY_EVENTS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(100_000)
+    .default(1000)
+    .describe(
+      'Events kept per audience (each user, Trend Watch, the admins) in Redis for clients that reconnect with Last-Event-ID; an older id gets a reset event',
+    ),
+  SSE_TICKET_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(300)
+    .default(30)
+    .describe('Life of a single-use stream ticket (POST /api/stream/ticket, for EventSource, which cannot send headers)'),
+  SSE_MAX_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024)
+    .describe('Bytes an event stream may have waiting for a slow client; past it the stream is dropped (the client resumes with Last-Event-ID)'),
+  SSE_RECHECK_SECONDS: positive
+    .max(60)
+    .default(5)
+    .describe('How often each API process checks its open streams for a logged-out session, a disabled account or a changed plan'),
+
   // --- platforms (a platform without credentials is served by the simulator) ---------------
   PLATFORMS_ENABLED: z
     .string()

@@ -14,7 +14,7 @@ import { migrateLatest, createDb } from '../db';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
 import { ensureServices, exitWithReason, recreateDatabase } from './services';
 
-const ALL_SUITES = '{lib,db,api,activities,workflows,temporal,platforms,notifications,scripts,test}/**/*.test.ts';
+const ALL_SUITES = '{lib,db,api,activities,workflows,temporal,platforms,events,notifications,scripts,test}/**/*.test.ts';
 
 async function main(): Promise<number> {
   const config = getConfig();

@@ -18,7 +18,7 @@ import { WORKFLOW_TYPES } from '../temporal/contract';
 import { resetDb, testDb, testRedis, testTemporal } from '../test/harness';
 import { recordHistory } from '../test/histories';
 import { createTestWorker } from '../test/worker';
-import { EVENTS_CHANNEL } from '../activities/trends';
+import { audienceStreamKey } from '../lib/domain/events';
 import { trendAnalysis } from './trendAnalysis';
 import { trendDiscovery } from './trendDiscovery';
 
@@ -47,10 +47,6 @@ describe('trendAnalysis on monitored simulator videos', function () {
       settings: { snapshotIntervalMs: 4000, targetedQueriesPerRun: 6 },
       deps: { clock },
     });
-    const events: string[] = [];
-    const subscriber = testRedis().duplicate();
-    await subscriber.subscribe(EVENTS_CHANNEL);
-    subscriber.on('message', (_channel, message) => events.push(message));
     // Five days before: discovery, following signals and the incremental analysis every 4 h; what
     // they recorded is history by now.
     const warmUp = createActivities(deps);
@@ -67,77 +63,75 @@ describe('trendAnalysis on monitored simulator videos', function () {
     const { client } = await testTemporal();
     const simulator = deps.platforms.client('youtube') as SimulatorClient;
 
-    try {
-      await worker.runUntil(async () => {
-        const startedAt = deps.clock.now();
-        await client.workflow.execute(trendDiscovery, {
-          taskQueue,
-          workflowId: `test-analysis-discovery-${taskQueue}`,
-          args: [{ platforms: ['youtube'], cap: 60 }],
-        });
-        // Wait until most monitored videos have two snapshots (so a velocity).
-        const deadline = Date.now() + 60_000;
-        for (;;) {
-          const monitored = () => TrendVideo.query(testDb()).where('status', 'monitoring');
-          const withVelocity = await monitored().whereNotNull('velocity').resultSize();
-          const all = await monitored().resultSize();
-          if (withVelocity >= all * 0.9 || Date.now() > deadline) break;
-          await new Promise((r) => setTimeout(r, 500));
-          clock.advance(10 * 60_000);
-        }
-        // Freeze the data: stop the monitors, so velocities do not move under the assertions.
-        for (const v of await TrendVideo.query(testDb()).whereNotNull('workflowId'))
-          await client.workflow
-            .getHandle(v.workflowId!)
-            .terminate('test: data frozen')
-            .catch(() => undefined);
-        const handle = await client.workflow.start(trendAnalysis, { taskQueue, workflowId: `test-analysis-${taskQueue}` });
-        const result = await handle.result();
-        await recordHistory(WORKFLOW_TYPES.trendAnalysis, handle);
-        assert.ok(result.trends + (result.fading ?? 0) > 0, `the run spoke of trends: ${JSON.stringify(result)}`);
-
-        // The world's ground truth over the discovered window: the rising wave analysis must find,
-        // and the tags one creator alone uses (their own, the solo hit's), which are never a trend.
-        // Evergreen tags are checked where the data is fixed (activities/trendDetection.test.ts):
-        // in a random world one is still reported now and then (docs/benchmarks.md, issue 12).
-        const truth = simulator.world.groundTruth(startedAt - 7 * DAY, deps.clock.now());
-        const hashtags = await DetectedTrend.query(testDb()).where('kind', 'hashtag');
-        const live = truth.filter((e) => e.kind === 'wave' && e.startAt < startedAt && e.endAt > startedAt).map((e) => e.names.hashtag);
-        const found = hashtags.find((t) => live.includes(t.name));
-        assert.ok(found, `a live wave (#${live.join(', #')}) was detected among ${hashtags.map((t) => t.name)}`);
-        // Its series: at least one run saw it qualify (3+ creators, above its baseline).
-        const points = await testDb()('detected_trend_points').where('trendId', found.id);
-        assert.ok(
-          points.some((p: { creatorCount: number; burstScore: number | null }) => p.creatorCount >= 3 && (p.burstScore ?? 0) > 0),
-          JSON.stringify(points),
-        );
-        const oneCreator = new Set([
-          ...simulator.world.creators.map(personalTag),
-          ...truth.filter((e) => e.kind === 'solo').map((e) => e.names.hashtag),
-        ]);
-        assert.deepEqual(
-          hashtags.filter((t) => oneCreator.has(t.name)).map((t) => t.name),
-          [],
-          "one creator's tag is never a trend",
-        );
-
-        const trending = await TrendVideo.query(testDb()).where('status', 'trending');
-        assert.ok(trending.length > 0, 'the fastest videos are marked trending');
-        const slowestTrending = Math.min(...trending.map((v) => v.velocity!));
-        const fasterMonitoring = await TrendVideo.query(testDb())
-          .where('status', 'monitoring')
-          .where('velocity', '>', slowestTrending)
-          .resultSize();
-        assert.equal(fasterMonitoring, 0, 'trending is by velocity percentile');
-
-        await new Promise((r) => setTimeout(r, 200));
-        assert.ok(
-          events.some((e) => JSON.parse(e).type === 'trend.detected'),
-          'an event per new trend',
-        );
+    await worker.runUntil(async () => {
+      const startedAt = deps.clock.now();
+      await client.workflow.execute(trendDiscovery, {
+        taskQueue,
+        workflowId: `test-analysis-discovery-${taskQueue}`,
+        args: [{ platforms: ['youtube'], cap: 60 }],
       });
-    } finally {
-      await subscriber.quit();
-    }
+      // Wait until most monitored videos have two snapshots (so a velocity).
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const monitored = () => TrendVideo.query(testDb()).where('status', 'monitoring');
+        const withVelocity = await monitored().whereNotNull('velocity').resultSize();
+        const all = await monitored().resultSize();
+        if (withVelocity >= all * 0.9 || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 500));
+        clock.advance(10 * 60_000);
+      }
+      // Freeze the data: stop the monitors, so velocities do not move under the assertions.
+      for (const v of await TrendVideo.query(testDb()).whereNotNull('workflowId'))
+        await client.workflow
+          .getHandle(v.workflowId!)
+          .terminate('test: data frozen')
+          .catch(() => undefined);
+      const handle = await client.workflow.start(trendAnalysis, { taskQueue, workflowId: `test-analysis-${taskQueue}` });
+      const result = await handle.result();
+      await recordHistory(WORKFLOW_TYPES.trendAnalysis, handle);
+      assert.ok(result.trends + (result.fading ?? 0) > 0, `the run spoke of trends: ${JSON.stringify(result)}`);
+
+      // The world's ground truth over the discovered window: the rising wave analysis must find,
+      // and the tags one creator alone uses (their own, the solo hit's), which are never a trend.
+      // Evergreen tags are checked where the data is fixed (activities/trendDetection.test.ts):
+      // in a random world one is still reported now and then (docs/benchmarks.md, issue 12).
+      const truth = simulator.world.groundTruth(startedAt - 7 * DAY, deps.clock.now());
+      const hashtags = await DetectedTrend.query(testDb()).where('kind', 'hashtag');
+      const live = truth.filter((e) => e.kind === 'wave' && e.startAt < startedAt && e.endAt > startedAt).map((e) => e.names.hashtag);
+      const found = hashtags.find((t) => live.includes(t.name));
+      assert.ok(found, `a live wave (#${live.join(', #')}) was detected among ${hashtags.map((t) => t.name)}`);
+      // Its series: at least one run saw it qualify (3+ creators, above its baseline).
+      const points = await testDb()('detected_trend_points').where('trendId', found.id);
+      assert.ok(
+        points.some((p: { creatorCount: number; burstScore: number | null }) => p.creatorCount >= 3 && (p.burstScore ?? 0) > 0),
+        JSON.stringify(points),
+      );
+      const oneCreator = new Set([
+        ...simulator.world.creators.map(personalTag),
+        ...truth.filter((e) => e.kind === 'solo').map((e) => e.names.hashtag),
+      ]);
+      assert.deepEqual(
+        hashtags.filter((t) => oneCreator.has(t.name)).map((t) => t.name),
+        [],
+        "one creator's tag is never a trend",
+      );
+
+      const trending = await TrendVideo.query(testDb()).where('status', 'trending');
+      assert.ok(trending.length > 0, 'the fastest videos are marked trending');
+      const slowestTrending = Math.min(...trending.map((v) => v.velocity!));
+      const fasterMonitoring = await TrendVideo.query(testDb())
+        .where('status', 'monitoring')
+        .where('velocity', '>', slowestTrending)
+        .resultSize();
+      assert.equal(fasterMonitoring, 0, 'trending is by velocity percentile');
+
+      // Trend Watch's live events (GET /api/stream) are in its stream once the activity returned.
+      const events = await testRedis().xrange(audienceStreamKey({ trendWatch: true }), '-', '+');
+      const detected = events.map(([, fields]) => JSON.parse(fields[fields.indexOf('e') + 1]!)).filter((e) => e.type === 'trend.detected');
+      assert.ok(
+        detected.some((e) => e.data.kind === 'hashtag' && e.data.name === found.name && e.data.trendId === found.id),
+        `a trend.detected event for #${found.name}: ${JSON.stringify(detected.map((e) => e.data.name))}`,
+      );
+    });
   });
 });

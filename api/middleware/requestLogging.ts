@@ -30,7 +30,8 @@ export function requestLogging(logger: Logger): Middleware {
       req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
         id: req.id,
         method: req.method,
-        url: req.url,
+        // A stream ticket (GET /api/stream?ticket=…) is a credential until used: never in the logs.
+        url: req.url.replace(/([?&]ticket=)[^&]*/g, '$1[redacted]'),
         ip: req.remoteAddress,
       }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),

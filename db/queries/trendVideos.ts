@@ -52,6 +52,14 @@ export async function trendVideoStatus(db: Knex, trendVideoId: number, { lock = 
   return (await query)?.status ?? TrendVideoState.gone;
 }
 
+/** Which video a row is and its monitor (for events naming it); null when the row is gone. */
+export async function trendVideoRef(
+  db: Knex,
+  trendVideoId: number,
+): Promise<Pick<TrendVideo, 'platform' | 'platformVideoId' | 'workflowId' | 'status'> | null> {
+  return (await TrendVideo.query(db).findById(trendVideoId).select('platform', 'platformVideoId', 'workflowId', 'status')) ?? null;
+}
+
 export type NewSnapshot = Pick<
   TrendSnapshot,
   'videoId' | 'slot' | 'takenAt' | 'views' | 'likes' | 'comments' | 'shares' | 'velocity' | 'acceleration'

@@ -24,7 +24,7 @@ import * as control from './service';
 const actor = (ctx: Context & { state: UserState }): control.Actor => ({ user: ctx.state.user, meta: requestMeta(ctx) });
 
 export function trendControlRoutes(
-  { db, config, temporal }: Pick<ApiDeps, 'db' | 'config' | 'temporal'>,
+  { db, config, temporal, redis, logger }: Pick<ApiDeps, 'db' | 'config' | 'temporal' | 'redis' | 'logger'>,
   protect: Middleware,
 ): Router<UserState> {
   // A getter: the API's Temporal client is replaced after a lost connection, so never keep one.
@@ -34,6 +34,7 @@ export function trendControlRoutes(
       return temporal.client;
     },
     namespace: config.TEMPORAL_NAMESPACE,
+    events: { redis, logger, sseReplayEvents: config.SSE_REPLAY_EVENTS },
   };
   const router = userRouter('/api/admin', protect, requireAdmin());
 

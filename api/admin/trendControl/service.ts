@@ -11,6 +11,8 @@ import { temporal as proto } from '@temporalio/proto';
 import type { Knex } from 'knex';
 import Long from 'long';
 import { recordAudit, type RequestMeta } from '../../../db/queries/audit';
+import { publishEvent, type EventDeps } from '../../../events/publish';
+import type { EventPayloads } from '../../../lib/domain/events';
 import { ConflictError, NotFoundError, ValidationError } from '../../../lib/errors';
 import {
   monitorState,
@@ -31,6 +33,8 @@ export interface TrendControlDeps {
   client: Client;
   /** The namespace the client talks to (raw workflowService calls need it). */
   namespace: string;
+  /** Admins' live events (GET /api/stream): every change made here is announced to them. */
+  events: EventDeps;
 }
 
 /** Who acted and from where: the audit entry's actor, IP and request id. */
@@ -58,6 +62,28 @@ function audit(
     ...extra,
     ip: actor.meta.ip,
     requestId: actor.meta.requestId,
+  });
+}
+
+/** Tells the admins' event streams what changed (after the change and its audit entry). */
+function announceSchedule(deps: TrendControlDeps, actor: Actor, data: Omit<EventPayloads['admin.schedule_changed'], 'by'>) {
+  return publishEvent(deps.events, {
+    type: 'admin.schedule_changed',
+    audience: { admins: true },
+    data: { ...data, by: { id: actor.user.id, email: actor.user.email } },
+  });
+}
+
+function announceMonitor(
+  deps: TrendControlDeps,
+  actor: Actor,
+  params: MonitorParams,
+  data: Pick<EventPayloads['admin.monitor_changed'], 'workflowId' | 'action' | 'reason'>,
+) {
+  return publishEvent(deps.events, {
+    type: 'admin.monitor_changed',
+    audience: { admins: true },
+    data: { ...data, platform: params.platform, videoId: params.videoId, status: null, by: { id: actor.user.id, email: actor.user.email } },
   });
 }
 
@@ -114,6 +140,13 @@ export async function setSchedulePaused(
     before: { paused: before.paused, note: before.note },
     after: after.exists ? { paused: after.paused, note: after.note } : null,
   });
+  await announceSchedule(deps, actor, {
+    schedule: name,
+    scheduleId: before.scheduleId,
+    action: paused ? 'pause' : 'unpause',
+    paused: after.exists ? after.paused : paused,
+    note: after.exists ? after.note : reason,
+  });
   return after;
 }
 
@@ -125,6 +158,7 @@ export async function triggerSchedule(deps: TrendControlDeps, actor: Actor, name
     before: { running: before.running },
     meta: { overlap: overlap ?? before.overlap },
   });
+  await announceSchedule(deps, actor, { schedule: name, scheduleId: before.scheduleId, action: 'trigger', paused: before.paused, note: null });
   return { scheduleId: before.scheduleId, overlap: overlap ?? before.overlap };
 }
 
@@ -137,6 +171,13 @@ export async function backfillSchedule(
   const { before, handle, target } = await existingSchedule(deps.client, name);
   await handle.backfill({ start, end, overlap });
   await audit(deps, actor, 'admin.schedule_backfill', target, { meta: { start, end, overlap } });
+  await announceSchedule(deps, actor, {
+    schedule: name,
+    scheduleId: before.scheduleId,
+    action: 'backfill',
+    paused: before.paused,
+    note: `${start.toISOString()} – ${end.toISOString()}`,
+  });
   return { scheduleId: before.scheduleId, start, end, overlap };
 }
 
@@ -208,6 +249,7 @@ export async function signalMonitor(
       meta: { runId: description.runId, reason: why },
     },
   );
+  await announceMonitor(deps, actor, params, { workflowId, action: signal, reason: why });
   return { workflowId, runId: description.runId, signal };
 }
 
@@ -255,5 +297,6 @@ export async function resetMonitor(deps: TrendControlDeps, actor: Actor, params:
       meta: { reason: why },
     },
   );
+  await announceMonitor(deps, actor, params, { workflowId, action: 'reset', reason: why });
   return { workflowId, previousRunId: description.runId, runId, fromEventId: target };
 }
