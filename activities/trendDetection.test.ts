@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { DetectedTrend } from '../db/models';
 import { realClock } from '../lib/clock';
+import { audienceStreamKey } from '../lib/domain/events';
 import { trendSettings, type TrendSettings } from '../lib/domain/trendSettings';
 import { resetDb, testAppDb, testConfig, testDb, testLogger, testRedis } from '../test/harness';
 import { creators, postVideos } from '../test/trendFixtures';
@@ -162,6 +163,18 @@ describe('trend detection against each name’s baseline (activity, real Postgre
         [run(2), 'peaking', 6],
         [run(3), 'fading', 2],
         [run(4), 'ended', 0],
+      ],
+    );
+    // Trend Watch's live events: the wave announced when it was detected, when it peaked and when it faded, once each.
+    const events = (await testRedis().xrange(audienceStreamKey({ trendWatch: true }), '-', '+')).map(([, fields]) =>
+      JSON.parse(fields[fields.indexOf('e') + 1]!),
+    );
+    assert.deepEqual(
+      events.filter((e) => e.data.name === 'wave').map((e) => [e.type, e.data.previousStatus, e.data.detectedAt]),
+      [
+        ['trend.detected', null, new Date(run(0)).toISOString()],
+        ['trend.peaking', 'emerging', new Date(run(2)).toISOString()],
+        ['trend.fading', 'peaking', new Date(run(3)).toISOString()],
       ],
     );
   });

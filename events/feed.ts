@@ -269,7 +269,7 @@ export class EventFeed {
       for (const [source, page] of pages) {
         if (page.entries.length === 0 && !page.done) {
           const rows = await this.deps.redis.xrange(source.key, `(${page.readTo}`, '+', 'COUNT', pageSize);
-          page.entries = rows.map(([id, fields]) => entryOf(id, fields));
+          page.entries = rows.map(([id, fields]) => rawEntry(id, fields));
           if (page.entries.length === 0) page.done = true;
           else page.readTo = page.entries.at(-1)!.id;
         }
@@ -322,7 +322,7 @@ function parseMessage(message: string): RawEntry | null {
 }
 
 /** A stream entry's fields: t (type) and e (event). */
-function entryOf(id: string, fields: string[]): RawEntry {
+function rawEntry(id: string, fields: string[]): RawEntry {
   const values = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i]!, fields[i + 1]!);
   return { id, type: values.get('t') ?? 'message', event: values.get('e') ?? '{}' };

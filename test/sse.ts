@@ -22,6 +22,8 @@ export interface SseClient {
   comments: string[];
   /** The last id seen, as EventSource would send it back in Last-Event-ID. */
   lastEventId: string | undefined;
+  /** The reconnection delay the server asked for (`retry:`). */
+  retryMs: number | undefined;
   /** Resolves when the server ends the stream (or the client closes it). */
   ended: Promise<void>;
   isEnded(): boolean;
@@ -44,6 +46,7 @@ export async function openSse(url: string, { token, headers = {} }: { token?: st
   const notify = () => waiters.forEach((w) => w());
   let ended = false;
   let lastEventId: string | undefined;
+  let retryMs: number | undefined;
 
   const isStream = (res.headers.get('content-type') ?? '').startsWith('text/event-stream');
   let body: unknown;
@@ -86,6 +89,7 @@ export async function openSse(url: string, { token, headers = {} }: { token?: st
               if (field === 'data') current.data.push(value);
               else if (field === 'event') current.event = value;
               else if (field === 'id') current.id = value;
+              else if (field === 'retry' && /^\d+$/.test(value)) retryMs = Number(value);
             }
           }
         }
@@ -131,6 +135,9 @@ export async function openSse(url: string, { token, headers = {} }: { token?: st
     comments,
     get lastEventId() {
       return lastEventId;
+    },
+    get retryMs() {
+      return retryMs;
     },
     ended: done,
     isEnded: () => ended,

@@ -20,11 +20,11 @@ import { loadSigningKey, signAccessToken } from '../auth/tokens';
 const bus = { redis: testRedis(), logger: testLogger };
 
 /** A user event whose data says which one it is (`n`), for counting exactly what arrived. */
-function numbered(userId: number, n: number): ProductEventInput {
+function numbered(userId: number, n: number, name = `n${n}`): ProductEventInput {
   return {
     type: 'blogger.synced',
     audience: { userId },
-    data: { bloggerId: n, name: `n${n}`, syncedAt: new Date(0).toISOString(), newVideos: 0, updatedVideos: 0, budgetLeft: null, deferred: {} },
+    data: { bloggerId: n, name, syncedAt: new Date(0).toISOString(), newVideos: 0, updatedVideos: 0, budgetLeft: null, deferred: {} },
   };
 }
 const trendData = (): TrendEventData => ({
@@ -83,6 +83,7 @@ describe('live events: GET /api/stream', function () {
     assert.equal(client.headers.get('content-type'), 'text/event-stream; charset=utf-8');
     assert.match(client.headers.get('cache-control') ?? '', /no-cache/);
     assert.equal(client.headers.get('x-accel-buffering'), 'no');
+    assert.equal(client.retryMs, 3000);
     const ready = client.events.find((e) => e.event === 'ready')!;
     assert.equal(ready.id, `u${user.id}:0-0`);
     assert.deepEqual(ready.json().audiences, ['user']);
@@ -157,9 +158,8 @@ describe('live events: GET /api/stream', function () {
   it('when events keep coming while a client reconnects, then replay and live meet with no gap and no duplicate', async () => {
     const user = await createUser(api);
     const first = await connect(user);
-    let published = 0;
     const publisher = (async () => {
-      for (published = 1; published <= 300; published++) await publishEvent(bus, numbered(user.id, published));
+      for (let n = 1; n <= 300; n++) await publishEvent(bus, numbered(user.id, n));
     })();
     await first.waitFor((e) => (numberOf(e) ?? 0) >= 40);
     first.close();
@@ -318,7 +318,7 @@ describe('live events: GET /api/stream', function () {
       const big = 'x'.repeat(60_000);
       const dropped = await eventually(
         async () => {
-          for (let i = 0; i < 10; i++) await publishEvent(bus, { ...numbered(user.id, i), data: { ...numbered(user.id, i).data, name: big } } as ProductEventInput);
+          for (let i = 0; i < 10; i++) await publishEvent({ ...bus, sseReplayEvents: 10 }, numbered(user.id, i, big));
           return small.deps.streams.size;
         },
         (n) => n === 0,
