@@ -11,7 +11,6 @@
  * Each seed gets a fresh dedicated database (blogger_analytics_bench next to DATABASE_URL, or
  * --database-url) and an emptied dedicated Redis database (index 11 of REDIS_URL, or --redis-url).
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,10 +23,9 @@ import type { PlatformName } from '../platforms/types';
 import { ensurePostgres, ensureRedis, exitWithReason, recreateDatabase } from '../scripts/services';
 import { runTrendQuality, type TrendQualityProgress } from './trendQuality/driver';
 import { GROUND_TRUTH_SOURCE } from './trendQuality/groundTruth';
-import { consoleTable, docsSection, falsePositiveLines, targetsLine, withSection, type SeedResult } from './trendQuality/report';
+import { consoleTable, docsSection, falsePositiveLines, targetsLine, TREND_QUALITY_SECTION, type SeedResult } from './trendQuality/report';
 import { dedicatedUrl } from './dedicated';
-
-const DOCS = path.join(PROJECT_ROOT, 'docs', 'benchmarks.md');
+import { BENCHMARKS_DOC, writeDocsSection } from './docsSection';
 
 function parsePlatforms(text: string): PlatformName[] {
   const names = text.split(',').map((p) => p.trim());
@@ -129,13 +127,9 @@ async function main(): Promise<void> {
     // Settings the run was given through the environment belong to the command that reproduces it.
     const env = config.TREND_SNAPSHOT_HOURS === 2 ? '' : `TREND_SNAPSHOT_HOURS=${config.TREND_SNAPSHOT_HOURS} `;
     const command = `${env}npm run bench:trend-quality -- --seeds ${seeds.join(',')} --days ${options.days} --warmup-hours ${options.warmupHours} --creators ${options.creators} --platforms ${options.platforms.join(',')}${wake} --write-docs`;
-    const existing = await readFile(DOCS, 'utf8').catch(() => null);
-    await writeFile(
-      DOCS,
-      withSection(
-        existing,
-        docsSection(results, { command, machine: machineLine, method: method({ ...options, snapshotHours: config.TREND_SNAPSHOT_HOURS }) }),
-      ),
+    await writeDocsSection(
+      TREND_QUALITY_SECTION,
+      docsSection(results, { command, machine: machineLine, method: method({ ...options, snapshotHours: config.TREND_SNAPSHOT_HOURS }) }),
     );
   };
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
@@ -184,7 +178,7 @@ async function main(): Promise<void> {
   }
 
   console.log(`\n${consoleTable(results)}\n\ntargets: ${targetsLine()}`);
-  if (values['write-docs']) console.log(`wrote ${path.relative(PROJECT_ROOT, DOCS)}`);
+  if (values['write-docs']) console.log(`wrote ${path.relative(PROJECT_ROOT, BENCHMARKS_DOC)}`);
 }
 
 main().catch(exitWithReason);

@@ -3,7 +3,8 @@
  * hand-made ground truth and hand-made analysis points. Times count from a fixed instant.
  */
 import assert from 'node:assert/strict';
-import { SECTION_END, SECTION_START, docsSection, falsePositiveLines, withSection } from '../bench/trendQuality/report';
+import { markedSection, sectionEnd, sectionStart, withMarkedSection } from '../bench/docsSection';
+import { TREND_QUALITY_SECTION, docsSection, falsePositiveLines } from '../bench/trendQuality/report';
 import { meetsTargets, median, scoreRun, type GroundTruthEvent, type ReportedPoint } from '../bench/trendQuality/score';
 
 const HOUR = 3_600_000;
@@ -121,7 +122,10 @@ describe('trend quality scoring', () => {
 });
 
 describe('trend quality docs section', () => {
-  const section = docsSection(
+  const SECTION_START = sectionStart(TREND_QUALITY_SECTION);
+  const SECTION_END = sectionEnd(TREND_QUALITY_SECTION);
+  const withSection = (file: string | null, marked: string) => withMarkedSection(file, TREND_QUALITY_SECTION, marked);
+  const body = docsSection(
     [{ seed: 1, report: scoreRun(truth, [point('hashtag', 'glowup', 30)], week), wallMs: 5000, snapshots: 10, videos: 3 }],
     {
       command: 'npm run bench:trend-quality',
@@ -129,6 +133,7 @@ describe('trend quality docs section', () => {
       method: 'the method',
     },
   );
+  const section = markedSection(TREND_QUALITY_SECTION, body);
 
   it('when the file does not exist, then it is created with the section', () => {
     const file = withSection(null, section);

@@ -1,9 +1,8 @@
 /**
  * How the trend quality benchmark shows its figures: the console table, the false positives to
- * tune against, and the section of docs/benchmarks.md (between its own markers, so other
- * benchmarks keep their sections in the same file). Pure.
+ * tune against, and the body of its section of docs/benchmarks.md (bench/docsSection.ts writes
+ * it between the section's markers). Pure.
  */
-import { sectionEnd, sectionStart, withMarkedSection } from '../docsSection';
 import { meetsTargets, TARGETS, type QualityReport, type ReportedName } from './score';
 
 export interface SeedResult {
@@ -20,9 +19,8 @@ export interface BenchDescription {
   method: string;
 }
 
-const SECTION = 'bench:trend-quality';
-export const SECTION_START = sectionStart(SECTION);
-export const SECTION_END = sectionEnd(SECTION);
+/** Its section's name in docs/benchmarks.md. */
+export const TREND_QUALITY_SECTION = 'bench:trend-quality';
 
 const fixed = (value: number | null, digits = 2) => (value === null ? '–' : value.toFixed(digits));
 const hours = (value: number | null) => (value === null ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)} h`);
@@ -82,7 +80,6 @@ export function targetsLine(): string {
 export function docsSection(results: SeedResult[], description: BenchDescription): string {
   const met = results.filter((r) => meetsTargets(r.report)).length;
   return [
-    SECTION_START,
     '## Trend Watch detection quality',
     '',
     `Machine: ${description.machine}`,
@@ -100,11 +97,5 @@ export function docsSection(results: SeedResult[], description: BenchDescription
     markdownTable(results),
     '',
     `Seeds meeting every target: ${met} of ${results.length}.`,
-    SECTION_END,
   ].join('\n');
-}
-
-/** The file with this benchmark's section replaced (or appended), everything else untouched. */
-export function withSection(file: string | null, section: string): string {
-  return withMarkedSection(file, SECTION, section);
 }
