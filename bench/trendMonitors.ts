@@ -51,7 +51,7 @@ function monitorsSection(rows: string[]): string {
     '',
     `Machine: ${machineDescription()}.`,
     '',
-    "N monitors started on the engine (each takes slot 0 at once), then, once every slot 0 is written, the steady state observed: every monitor open and waking on its own grid point (TREND_GRID_POINTS) every interval, one worker in the benchmark's process with the product's activities, snapshot batches and stats batcher over the simulator (bench/trendMonitors/run.ts). Lateness is a slot's grid instant to its snapshot's answer time, every grid slot answered while observed; per cached workflow is (worker RSS at steady state − before the monitors) ÷ cached workflows, an upper bound; task timeouts are WorkflowTaskTimedOut events in a sample of histories.",
+    "N monitors started on the engine (each takes slot 0 at once), then, once every slot 0 is written, the steady state observed: every monitor open and waking on its own grid point (TREND_GRID_POINTS) every interval, one worker in the benchmark's process with the product's activities, snapshot batches and stats batcher over the simulator (bench/trendMonitors/run.ts). Lateness is a slot's grid instant to its snapshot's answer time, over every grid slot that fell due and was answered while observed (slots due before, the start-up backlog's spill-over, left out); per cached workflow is (worker RSS at steady state − before the monitors) ÷ cached workflows, an upper bound; task timeouts are WorkflowTaskTimedOut events in a sample of histories.",
     '',
     ...HEADER,
     ...rows,

@@ -322,9 +322,11 @@ async function seedVideos(
 }
 
 /**
- * Lateness of every grid slot (1 and on) answered during the observation, in seconds: the row's
- * answer time against the grid instant it belongs to (the monitor's offset on the grid, as the
- * workflow computes it; a row is never a whole interval late here).
+ * Lateness of every grid slot (1 and on) that fell due and was answered during the observation, in
+ * seconds: the row's answer time against the grid instant it belongs to (the monitor's offset on
+ * the grid, as the workflow computes it; a row is never a whole interval late here). Slots due
+ * before the observation began are left out: they are the start-up backlog's spill-over (a
+ * monitor whose slot 0 drained after its first grid point wakes at once), not the steady state.
  */
 async function exactLateness(
   db: Knex,
@@ -345,8 +347,10 @@ async function exactLateness(
       const v = byId.get(Number(r.videoId))!;
       const offset = slotOffsetMs(v.platform, v.platformVideoId, interval, settings.gridPoints);
       const at = r.takenAt.getTime();
-      return (at - (Math.floor((at - offset) / interval) * interval + offset)) / 1000;
+      const dueAt = Math.floor((at - offset) / interval) * interval + offset;
+      return dueAt >= from ? (at - dueAt) / 1000 : null;
     })
+    .filter((lateness): lateness is number => lateness !== null)
     .sort((a, b) => a - b);
 }
 
