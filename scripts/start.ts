@@ -62,7 +62,6 @@ async function main(): Promise<void> {
     await db.destroy();
   }
 
-
   const supervisor = new Supervisor({ log });
   for (const [name, entry] of [
     ['api', 'api/server.ts'],

@@ -55,11 +55,7 @@ export function tokenProblem(row: AccountToken | undefined, now = Date.now()): T
 /** Marks the token used in the caller's transaction: true when this caller won it (unused and unexpired until now). */
 export async function useAccountToken(trx: Knex, row: AccountToken): Promise<boolean> {
   const now = new Date();
-  const updated = await AccountToken.query(trx)
-    .patch({ usedAt: now })
-    .where('id', row.id)
-    .whereNull('usedAt')
-    .where('expiresAt', '>', now);
+  const updated = await AccountToken.query(trx).patch({ usedAt: now }).where('id', row.id).whereNull('usedAt').where('expiresAt', '>', now);
   return updated === 1;
 }
 

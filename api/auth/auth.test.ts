@@ -101,7 +101,15 @@ describe('auth API', () => {
       const me = await api.request('GET', '/api/auth/me', { token: user.accessToken });
       assert.equal(me.status, 200);
       assert.equal(me.body.user.email, user.email);
-      assert.deepEqual(me.body.user.limits, { maxBloggers: 5, maxVideosPerDay: 100, trendWatchEnabled: false, apiRateLimitPerMinute: 100 });
+      assert.deepEqual(me.body.user.limits, {
+        maxBloggers: 5,
+        maxVideosPerDay: 100,
+        trendWatchEnabled: false,
+        apiRateLimitPerMinute: 100,
+        maxAlertRules: 3,
+        maxWebhooks: 1,
+      });
+      assert.equal(me.body.user.emailVerified, false, 'registration leaves the address to be verified');
       assert.doesNotMatch(JSON.stringify(me.body), /passwordHash|password_hash|\$2b\$/);
     });
 

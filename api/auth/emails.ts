@@ -28,7 +28,11 @@ function mail(to: string, subject: string, paragraphs: string[]): MailMessage {
   return { to, subject, text: `${paragraphs.join('\n\n')}\n`, html: `<!doctype html><html><body>\n${html}\n</body></html>\n` };
 }
 
-const when = (d: Date) => d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+const when = (d: Date) =>
+  d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 
 export function passwordResetMail(opts: { to: string; token: string; expiresAt: Date; appPublicUrl: string; ip: string }): MailMessage {
   return mail(opts.to, `Reset your ${PRODUCT} password`, [

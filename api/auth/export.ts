@@ -85,7 +85,13 @@ export const EXPORT_SECTIONS: ExportSection[] = [
   }),
 ];
 
-async function* documentChunks(db: Knex, userId: number, profile: unknown, sections: ExportSection[], logger: Logger): AsyncGenerator<string> {
+async function* documentChunks(
+  db: Knex,
+  userId: number,
+  profile: unknown,
+  sections: ExportSection[],
+  logger: Logger,
+): AsyncGenerator<string> {
   try {
     yield `{"format":${JSON.stringify(EXPORT_FORMAT)},"exportedAt":${JSON.stringify(new Date())},\n"profile":${JSON.stringify(profile)}`;
     for (const section of sections) {

@@ -46,16 +46,17 @@ describe('account self-service by email', function () {
     await capture?.close();
   });
 
-  const mailTo = (email: string, subject: RegExp, after = 0) =>
-    capture.waitFor((m) => m.to.includes(email) && subject.test(m.subject) && m.receivedAt.getTime() >= after, 10_000);
+  /** The first mail to `email` with a matching subject, not among `seen` (the mails captured before the step). */
+  const mailTo = (email: string, subject: RegExp, seen: CapturedMail[] = []) =>
+    capture.waitFor((m) => m.to.includes(email) && subject.test(m.subject) && !seen.includes(m), 10_000);
   const login = (email: string, password: string) => api.request('POST', '/api/auth/login', { body: { email, password } });
 
   /** Asks for a reset and returns the token from the mail. */
   async function resetToken(user: { email: string }): Promise<string> {
-    const since = Date.now();
+    const seen = capture.messages();
     const res = await api.request('POST', '/api/auth/password-reset', { body: { email: user.email } });
     assert.equal(res.status, 202, JSON.stringify(res.body));
-    return tokenOf(await mailTo(user.email, /Reset your/, since), 'bapr_');
+    return tokenOf(await mailTo(user.email, /Reset your/, seen), 'bapr_');
   }
 
   describe('password reset', () => {
@@ -73,7 +74,7 @@ describe('account self-service by email', function () {
       const token = tokenOf(mail, 'bapr_');
       assert.ok(mail.text.includes(`https://app.example.test/base/reset-password#token=${token}`), mail.text);
       assert.match(mail.html ?? '', /href="https:\/\/app\.example\.test\/base\/reset-password#token=/);
-      assert.equal(mail.from, 'Blogger Analytics <no-reply@localhost>');
+      assert.match(mail.from, /^"?Blogger Analytics"? <no-reply@localhost>$/);
       await api.deps.background.drain();
       assert.deepEqual(
         capture.messages().filter((m) => m.to.includes(unknown)),
@@ -84,7 +85,9 @@ describe('account self-service by email', function () {
       assert.equal(stored.length, 1);
       assert.notEqual(stored[0]!.tokenHash, token, 'only a hash is stored');
       assert.ok(!JSON.stringify(stored).includes(token.slice(5)));
-      const audits = await AuditLog.query(testDb()).where('action', 'auth.password_reset_requested').whereIn('actorEmail', [user.email, unknown]);
+      const audits = await AuditLog.query(testDb())
+        .where('action', 'auth.password_reset_requested')
+        .whereIn('actorEmail', [user.email, unknown]);
       assert.deepEqual(audits.map((a) => (a.meta as { accountFound: boolean }).accountFound).sort(), [false, true]);
     });
 
@@ -115,7 +118,7 @@ describe('account self-service by email', function () {
       const user = await createUser(api);
       const second = await login(user.email, user.password);
       const token = await resetToken(user);
-      const since = Date.now();
+      const seen = capture.messages();
 
       const confirm = await api.request('POST', '/api/auth/password-reset/confirm', { body: { token, password: NEW_PASSWORD } });
       assert.equal(confirm.status, 200, JSON.stringify(confirm.body));
@@ -142,7 +145,7 @@ describe('account self-service by email', function () {
       assert.match(again.body.error.message, /already used/);
       assert.equal((await login(user.email, NEW_PASSWORD)).status, 200, 'the failed second use changed nothing');
 
-      const notice = await mailTo(user.email, /password was reset/, since);
+      const notice = await mailTo(user.email, /password was reset/, seen);
       assert.doesNotMatch(notice.text, /bapr_/);
       const audit = await AuditLog.query(testDb()).findOne({ action: 'auth.password_reset', actorId: user.id });
       assert.ok(audit);
@@ -272,7 +275,7 @@ describe('account self-service by email', function () {
     it('when the current password is right, then the password changes, every other session is signed out, and the current one goes on with the new access token', async () => {
       const user = await createUser(api);
       const other = await login(user.email, user.password);
-      const since = Date.now();
+      const seen = capture.messages();
       const res = await api.request('POST', '/api/auth/password', {
         token: user.accessToken,
         body: { currentPassword: user.password, newPassword: NEW_PASSWORD },
@@ -296,7 +299,7 @@ describe('account self-service by email', function () {
 
       assert.equal((await login(user.email, user.password)).status, 401);
       assert.equal((await login(user.email, NEW_PASSWORD)).status, 200);
-      await mailTo(user.email, /password was changed/, since);
+      await mailTo(user.email, /password was changed/, seen);
       const audit = await AuditLog.query(testDb()).findOne({ action: 'auth.password_change', actorId: user.id });
       assert.equal((audit?.meta as { otherSessionsRevoked: number }).otherSessionsRevoked, 1);
     });
@@ -363,11 +366,11 @@ describe('account self-service by email', function () {
     it('when a new verification mail is asked for, then the earlier link stops working; once verified, asking again is 409', async () => {
       const user = await createUser(api);
       const first = tokenOf(await mailTo(user.email, /Confirm your email/), 'baev_');
-      const since = Date.now();
+      const seen = capture.messages();
       const resend = await api.request('POST', '/api/auth/verify-email/resend', { token: user.accessToken });
       assert.equal(resend.status, 202, JSON.stringify(resend.body));
       assert.ok(Date.parse(resend.body.expiresAt) > Date.now());
-      const second = tokenOf(await mailTo(user.email, /Confirm your email/, since), 'baev_');
+      const second = tokenOf(await mailTo(user.email, /Confirm your email/, seen), 'baev_');
       assert.notEqual(first, second);
 
       const old = await api.request('POST', '/api/auth/verify-email', { body: { token: first } });
@@ -440,7 +443,7 @@ describe('account self-service by email', function () {
       const kept = await seedData(other, `kept${other.id}`);
       await api.request('POST', '/api/auth/password-reset', { body: { email: user.email } });
       await mailTo(user.email, /Reset your/);
-      const since = Date.now();
+      const seen = capture.messages();
 
       const res = await api.request('DELETE', '/api/auth/me', { token: user.accessToken, body: { password: user.password } });
       assert.equal(res.status, 204, JSON.stringify(res.body));
@@ -449,7 +452,6 @@ describe('account self-service by email', function () {
       assert.equal(me.status, 401);
       assert.equal(me.body.error.code, 'account_disabled');
       assert.equal((await api.request('POST', '/api/auth/refresh', { body: { refreshToken: user.refreshToken } })).status, 401);
-      assert.equal((await login(user.email, user.password)).status, 401);
       for (const table of ['users', 'bloggers', 'video_history', 'usage_daily', 'refresh_tokens', 'account_tokens']) {
         const [row] = await testDb()(table)
           .where(table === 'users' ? 'id' : 'userId', user.id)
@@ -463,13 +465,17 @@ describe('account self-service by email', function () {
       assert.equal(record.actorId ?? null, null);
       assert.equal(record.actorEmail ?? null, null);
       assert.equal(record.ip ?? null, null);
-      const everything = JSON.stringify(await AuditLog.query(testDb()));
-      assert.ok(!everything.includes(user.email), 'the address is gone from the whole audit log');
+      const naming = (await AuditLog.query(testDb())).filter((entry) => JSON.stringify(entry).includes(user.email));
+      assert.deepEqual(naming, [], 'the address is gone from the whole audit log');
       assert.ok(
-        (await AuditLog.query(testDb()).where({ action: 'auth.register', targetId: String(user.id) }).resultSize()) === 1,
+        (await AuditLog.query(testDb())
+          .where({ action: 'auth.register', targetId: String(user.id) })
+          .resultSize()) === 1,
         'what happened stays',
       );
-      await mailTo(user.email, /was deleted/, since);
+      await mailTo(user.email, /was deleted/, seen);
+      // Last: a login attempt with the address is a new event (an unknown address's failure), recorded as such.
+      assert.equal((await login(user.email, user.password)).status, 401);
     });
 
     it('when the password is wrong, then 403 and nothing is deleted; without a body, 400', async () => {
@@ -573,7 +579,10 @@ describe('account self-service by email', function () {
       const res = await api.request('GET', '/api/auth/me/export', { token: user.accessToken });
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
-      assert.match(res.headers.get('content-disposition') ?? '', new RegExp(`^attachment; filename="blogger-analytics-export-${user.id}-\\d{4}-\\d{2}-\\d{2}\\.json"$`));
+      assert.match(
+        res.headers.get('content-disposition') ?? '',
+        new RegExp(`^attachment; filename="blogger-analytics-export-${user.id}-\\d{4}-\\d{2}-\\d{2}\\.json"$`),
+      );
       const doc = res.body;
       assert.equal(doc.format, 'blogger-analytics-export/1');
       assert.equal(doc.complete, true);

@@ -82,7 +82,8 @@ export async function verifyEmail(deps: AuthDeps, token: string, meta: RequestMe
     await User.query(trx).patch({ emailVerifiedAt: new Date() }).where('id', row.userId).whereNull('emailVerifiedAt');
     return User.query(trx).findById(row.userId);
   });
-  if (!outcome) throw tokenError('email_verification', tokenProblem(await findAccountToken(deps.db, token, 'email_verification')) ?? 'used');
+  if (!outcome)
+    throw tokenError('email_verification', tokenProblem(await findAccountToken(deps.db, token, 'email_verification')) ?? 'used');
   await accountChanged(deps, outcome.id);
   await recordAudit(deps.db, {
     action: 'auth.email_verified',
@@ -161,7 +162,9 @@ export async function confirmPasswordReset(deps: AuthDeps, { token, password }: 
   const { user, at, families } = outcome;
   await afterSessionsRevoked(deps, user.id, families);
   await deps.loginGuard.clear(user.email);
-  deps.background.run('password reset notice', () => deps.mailer.send(passwordChangedMail({ to: user.email, how: 'reset', at, ip: meta.ip })));
+  deps.background.run('password reset notice', () =>
+    deps.mailer.send(passwordChangedMail({ to: user.email, how: 'reset', at, ip: meta.ip })),
+  );
   return { message: 'Your password was changed and every session signed out. Log in with the new password.' };
 }
 
@@ -205,7 +208,9 @@ export async function changePassword(
   if (!outcome) throw new AppError(401, 'account_disabled', 'This account is disabled or no longer exists.');
   const { user, at, families } = outcome;
   await afterSessionsRevoked(deps, user.id, families);
-  deps.background.run('password change notice', () => deps.mailer.send(passwordChangedMail({ to: user.email, how: 'changed', at, ip: meta.ip })));
+  deps.background.run('password change notice', () =>
+    deps.mailer.send(passwordChangedMail({ to: user.email, how: 'changed', at, ip: meta.ip })),
+  );
   // The caller's login goes on: a new access token of the same family, issued after the cut-off.
   const access = signAccessToken(deps.signingKey, deps.config, user, claims.fid, at);
   return {
@@ -262,10 +267,7 @@ export async function deleteAccount(deps: AuthDeps, caller: Account, { password 
  * with its address before it had an account. What happened, and when, stays.
  */
 async function forgetInAuditLog(trx: Knex, user: User): Promise<void> {
-  await trx('audit_logs')
-    .where('actorId', user.id)
-    .orWhere('actorEmail', user.email)
-    .update({ actorEmail: null, ip: null });
+  await trx('audit_logs').where('actorId', user.id).orWhere('actorEmail', user.email).update({ actorEmail: null, ip: null });
   // The before/after snapshots of admin changes name the account's email: drop that key.
   const withoutEmail = (column: 'before' | 'after') =>
     trx.raw("case when jsonb_typeof(??) = 'object' then ?? - 'email' else ?? end", [column, column, column]);
@@ -288,7 +290,9 @@ async function stopBloggerSyncs(deps: AuthDeps, bloggerIds: number[]): Promise<v
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
       const bloggerId = id;
       await client.connection
-        .withDeadline(Date.now() + STOP_SYNC_DEADLINE_MS, () => client.workflow.getHandle(bloggerSyncWorkflowId(bloggerId)).signal(stopSync))
+        .withDeadline(Date.now() + STOP_SYNC_DEADLINE_MS, () =>
+          client.workflow.getHandle(bloggerSyncWorkflowId(bloggerId)).signal(stopSync),
+        )
         .catch((err: unknown) => {
           if (err instanceof WorkflowNotFoundError) return; // ended already
           if (isTemporalUnavailable(err)) return; // it ends at its next cycle, finding its blogger gone
@@ -326,7 +330,10 @@ async function checkPassword(deps: AuthDeps, caller: Account, password: string, 
       ip: meta.ip,
       requestId: meta.requestId,
     });
-    throw new ForbiddenError('The password is wrong, so nothing was changed. (Forgot it? POST /api/auth/password-reset.)', 'wrong_password');
+    throw new ForbiddenError(
+      'The password is wrong, so nothing was changed. (Forgot it? POST /api/auth/password-reset.)',
+      'wrong_password',
+    );
   }
   await deps.loginGuard.refund(caller.email);
   return user;

@@ -21,6 +21,7 @@ import type { Config } from '../../lib/config';
 import { slotOffsetMs, trendSettings } from '../../lib/domain/trendSettings';
 import { LIVE_TREND_VIDEO_STATUSES } from '../../lib/domain/trendVideoStatus';
 import type { Logger } from '../../lib/logger';
+import { createMailer } from '../../notifications/mailer';
 import { createPlatforms } from '../../platforms';
 import type { StatsBatcher } from '../../platforms/batcher';
 import type { SimulatorClient } from '../../platforms/simulator';
@@ -147,7 +148,17 @@ export async function runMonitorBench(opts: MonitorBenchOptions, env: MonitorBen
       connection,
       namespace: env.namespace,
       taskQueue: env.taskQueue,
-      deps: { db, logger: env.logger, redis: env.redis, platforms, temporal: client, taskQueue: env.taskQueue, settings, clock },
+      deps: {
+        db,
+        logger: env.logger,
+        redis: env.redis,
+        platforms,
+        temporal: client,
+        taskQueue: env.taskQueue,
+        settings,
+        clock,
+        mailer: createMailer(config, env.logger), // as configured: normally off (no SMTP_URL)
+      },
       ...(env.workflowBundle ? { workflowBundle: env.workflowBundle } : {}),
       tuning: {
         maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
