@@ -53,7 +53,8 @@ describe('blogger sync events (activities/bloggerEvents.ts)', function () {
   after(() => resetDb());
 
   it('when a link breaks and later works again, then link_broken and link_restored are told once each, however often the step runs', async () => {
-    const step = (links: Blogger['platformLinks']) => withLinkEvents(deps(), { bloggerId, userId }, async () => void (await setLinks(links)));
+    const step = (links: Blogger['platformLinks']) =>
+      withLinkEvents(deps(), { bloggerId, userId }, async () => void (await setLinks(links)));
     await step({ youtube: { state: 'ok', resolvedId: 'UCada' } });
     assert.deepEqual(await told(), [], 'a link that resolves the first time is no news');
     const broken = { youtube: { state: 'broken' as const, reason: 'youtube: quota exceeded', retryAt: '2026-12-01T08:00:00.000Z' } };
@@ -98,7 +99,10 @@ describe('blogger sync events (activities/bloggerEvents.ts)', function () {
     const run = () =>
       withSyncEvents(deps(), { bloggerId, userId, syncAt: syncAt.toISOString(), lookbackMs: 0, maxVideos: 10 }, async () => {
         if (!(await VideoHistory.query(testDb()).findOne({ platformVideoId: 'new00000001' }))) {
-          await VideoHistory.query(testDb()).insert([row('old00000001', new Date(syncAt.getTime() + 1000)), row('new00000001', new Date(syncAt.getTime() + 1000))]);
+          await VideoHistory.query(testDb()).insert([
+            row('old00000001', new Date(syncAt.getTime() + 1000)),
+            row('new00000001', new Date(syncAt.getTime() + 1000)),
+          ]);
         }
         await Blogger.query(testDb()).patch({ lastSyncedAt: syncAt }).where('id', bloggerId);
         return outcome({ fetched: 2, due: 2 });

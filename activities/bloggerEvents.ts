@@ -87,7 +87,17 @@ export async function withSyncEvents(deps: EventActivityDeps, req: SyncRequest, 
         ),
       ),
   );
-  const fresh = (written as { platform: PlatformName; platformVideoId: string; title: string | null; videoUrl: string | null; publishedAt: Date | null; views: number | null; isNew: boolean }[]).filter((r) => r.isNew);
+  const fresh = (
+    written as {
+      platform: PlatformName;
+      platformVideoId: string;
+      title: string | null;
+      videoUrl: string | null;
+      publishedAt: Date | null;
+      views: number | null;
+      isNew: boolean;
+    }[]
+  ).filter((r) => r.isNew);
   const at = syncAt.toISOString();
   await publishEvent(deps, {
     type: 'blogger.synced',
@@ -166,7 +176,10 @@ async function announceLinks(deps: EventActivityDeps, userId: number, blogger: B
   const { redis } = deps;
   const told = await redis.hgetall(linksKey(blogger.id)).catch(() => null);
   if (!told) return; // Redis down: nothing is announced, and nothing is marked told
-  for (const [platform, link] of Object.entries(blogger.platformLinks ?? {}) as [PlatformName, NonNullable<Blogger['platformLinks'][PlatformName]>][]) {
+  for (const [platform, link] of Object.entries(blogger.platformLinks ?? {}) as [
+    PlatformName,
+    NonNullable<Blogger['platformLinks'][PlatformName]>,
+  ][]) {
     if (link.state === 'pending' || told[platform] === link.state) continue;
     if (!(await claim(redis, linksKey(blogger.id), platform, told[platform], link.state))) continue;
     if (link.state === 'broken') {

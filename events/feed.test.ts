@@ -50,21 +50,36 @@ describe('event bus (events/: publish, hub, feed)', () => {
     const failures: string[] = [];
     const feed = new EventFeed(
       { redis: testRedis(), hub },
-      { deliver: (e) => void delivered.push(e), reset: () => failures.push('reset'), fail: (reason) => failures.push(reason) },
+      {
+        deliver: (e) => void delivered.push(e),
+        reset: () => void failures.push('reset'),
+        fail: (reason) => void failures.push(reason),
+      },
       { maxBufferBytes: 1 << 20 },
     );
     await feed.attach([{ userId }]);
     await feed.start(null);
     const numbers = () => delivered.map((e) => JSON.parse(e.event).data.bloggerId as number);
     for (let n = 10; n < 15; n++) await publishEvent(bus(), event(n));
-    await eventually(async () => numbers().length, (count) => count === 5);
+    await eventually(
+      async () => numbers().length,
+      (count) => count === 5,
+    );
 
     // The process's subscriber drops its connection; ioredis reconnects, the hub subscribes again and the feed resyncs.
     (hub as unknown as { subscriber: Redis }).subscriber.disconnect(true);
     for (let n = 15; n < 25; n++) await publishEvent(bus(), event(n));
-    await eventually(async () => numbers().length, (count) => count >= 10, 10_000);
+    await eventually(
+      async () => numbers().length,
+      (count) => count >= 10,
+      10_000,
+    );
     for (let n = 25; n < 30; n++) await publishEvent(bus(), event(n));
-    await eventually(async () => numbers().length, (count) => count >= 20, 10_000);
+    await eventually(
+      async () => numbers().length,
+      (count) => count >= 20,
+      10_000,
+    );
     assert.deepEqual(
       numbers(),
       Array.from({ length: 20 }, (_, i) => 10 + i),

@@ -205,8 +205,7 @@ export class EventFeed {
     const lost: Source[] = [];
     const replaying: Source[] = [];
     for (const source of sources) {
-      const position =
-        from === 'resync' ? source.lastSent : from === null || from === 'malformed' ? undefined : from.get(source.name);
+      const position = from === 'resync' ? source.lastSent : from === null || from === 'malformed' ? undefined : from.get(source.name);
       if (position !== undefined && !(await this.missedSince(source.key, position))) {
         source.lastSent = position;
         replaying.push(source);

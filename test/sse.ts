@@ -34,7 +34,10 @@ export interface SseClient {
   close(): void;
 }
 
-export async function openSse(url: string, { token, headers = {} }: { token?: string; headers?: Record<string, string> } = {}): Promise<SseClient> {
+export async function openSse(
+  url: string,
+  { token, headers = {} }: { token?: string; headers?: Record<string, string> } = {},
+): Promise<SseClient> {
   const abort = new AbortController();
   const res = await fetch(url, {
     headers: { accept: 'text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
@@ -141,8 +144,18 @@ export async function openSse(url: string, { token, headers = {} }: { token?: st
     },
     ended: done,
     isEnded: () => ended,
-    waitFor: (predicate, timeoutMs = 10_000, what = 'a matching event') => wait(() => events.find(predicate), timeoutMs, () => what),
-    waitForComment: (pattern, timeoutMs = 10_000) => wait(() => comments.find((c) => pattern.test(c)), timeoutMs, () => `a comment ${pattern}`),
+    waitFor: (predicate, timeoutMs = 10_000, what = 'a matching event') =>
+      wait(
+        () => events.find(predicate),
+        timeoutMs,
+        () => what,
+      ),
+    waitForComment: (pattern, timeoutMs = 10_000) =>
+      wait(
+        () => comments.find((c) => pattern.test(c)),
+        timeoutMs,
+        () => `a comment ${pattern}`,
+      ),
     close: () => abort.abort(),
   };
 }

@@ -40,7 +40,11 @@ describe('live events across processes (worker → Redis → a second API proces
     const env = testWorkerProcessEnv(worker.taskQueue, { PORT: String(port), HOST: '127.0.0.1', API_PROCESSES: '1', LOG_LEVEL: 'silent' });
     child = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], { cwd: PROJECT_ROOT, env, stdio: 'ignore' });
     const up = await eventually(
-      () => fetch(`${childUrl}/api/health`).then((r) => r.ok, () => false),
+      () =>
+        fetch(`${childUrl}/api/health`).then(
+          (r) => r.ok,
+          () => false,
+        ),
       (ok) => ok,
       60_000,
     );
@@ -86,7 +90,11 @@ describe('live events across processes (worker → Redis → a second API proces
     assert.equal(syncedA.json().data.bloggerId, bloggerA);
     assert.equal(syncedB.json().data.bloggerId, bloggerB);
     assert.equal(typeof syncedA.json().data.newVideos, 'number', syncedA.data);
-    assert.match(syncedA.id!, new RegExp(`^u${a.id}:\\d+-\\d+$`), 'the id is a cursor over the tenant’s own stream');
+    assert.match(
+      syncedA.id!,
+      new RegExp(`^u${a.id}:\\d+-\\d+,t:\\d+-\\d+$`),
+      'the id is a cursor over the tenant’s own stream and Trend Watch’s (a pro plan)',
+    );
     // A second sync of each: events keep coming, and every one is about the client's own blogger.
     await clientA.waitFor((e) => e.event === 'blogger.synced' && e !== syncedA, 60_000, "A's second sync");
     await clientB.waitFor((e) => e.event === 'blogger.synced' && e !== syncedB, 60_000, "B's second sync");

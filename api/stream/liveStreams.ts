@@ -45,7 +45,8 @@ const END_MESSAGES: Record<EndReason, string> = {
 };
 
 const RESET_MESSAGES: Record<ResetReason, string> = {
-  trimmed: 'Events you missed are no longer kept (you were away too long, or they were lost): reload the state you show, then go on from here.',
+  trimmed:
+    'Events you missed are no longer kept (you were away too long, or they were lost): reload the state you show, then go on from here.',
   malformed_id: 'Last-Event-ID is not an id this stream sent: reload the state you show, then go on from here.',
 };
 
@@ -139,22 +140,24 @@ export class LiveStreams {
   }): Promise<void> {
     const { config, logger } = this.deps;
     if (this.closing) throw unavailable('This API process is shutting down; connect again in a moment.');
-    let stream: Stream | undefined;
+    // Set once the connection exists; the callbacks below may run before (and then do nothing).
+    const ref: { stream?: Stream } = {};
     // The client may leave while this is still being set up: the stream then ends as soon as it exists.
     let left = false;
     params.res.once('close', () => {
       left = true;
-      if (stream) this.end(stream, null);
+      if (ref.stream) this.end(ref.stream, null);
     });
     const id = randomUUID();
     await this.admit(params.user.id, id);
     const feed = new EventFeed(
       { redis: this.deps.redis, hub: this.hub },
       {
-        deliver: (entry, catchingUp) => this.deliver(stream!, entry, catchingUp),
-        reset: (audiences, reason, cursor) => this.reset(stream!, audiences, reason, cursor),
+        deliver: (entry, catchingUp) => this.deliver(ref.stream!, entry, catchingUp),
+        reset: (audiences, reason, cursor) => this.reset(ref.stream!, audiences, reason, cursor),
         fail: (reason, err) => {
           logger.warn({ err: (err as Error | undefined)?.message, userId: params.user.id, reason }, 'event stream failed');
+          const stream = ref.stream;
           if (!stream) return;
           // Live events piling up behind a slow replay: dropped like any slow client (it resumes with Last-Event-ID).
           if (reason === OVERFLOW) stream.connection.drop(reason);
@@ -176,10 +179,11 @@ export class LiveStreams {
       { maxBufferBytes: config.SSE_MAX_BUFFER_BYTES, retryMs: RETRY_MS, drainTimeoutMs: DRAIN_TIMEOUT_MS },
       (why) => {
         logger.info({ userId: params.user.id, why }, 'event stream dropped: the client is too slow (it resumes with Last-Event-ID)');
-        if (stream) this.end(stream, null);
+        if (ref.stream) this.end(ref.stream, null);
       },
     );
-    stream = { id, user: params.user, session: params.session, connection, feed, expiry: null, done: false };
+    const stream: Stream = { id, user: params.user, session: params.session, connection, feed, expiry: null, done: false };
+    ref.stream = stream;
     this.streams.add(stream);
     if (left) {
       this.end(stream, null);
@@ -187,7 +191,7 @@ export class LiveStreams {
     }
     connection.open();
     const untilExpiry = params.session.expiresAt * 1000 - Date.now();
-    stream.expiry = setTimeout(() => this.end(stream!, 'token_expired'), Math.max(0, untilExpiry));
+    stream.expiry = setTimeout(() => this.end(stream, 'token_expired'), Math.max(0, untilExpiry));
     this.startTimers();
     void this.run(stream, params.lastEventId);
   }

@@ -32,15 +32,13 @@ export function streamRoutes(
   const router = apiRouter('/api');
 
   /** A ticket (single use) when one is given, else the bearer token; then the plan's rate limit, as for every route. */
-  const byTicket: Middleware = compose([
-    async (ctx, next) => {
-      const { user, session } = await stream.authenticateTicket(deps, String(ctx.query.ticket));
-      ctx.state.user = user;
-      ctx.state.streamSession = session;
-      await next();
-    },
-    planRateLimit(rateLimiter),
-  ]);
+  const redeemTicket: Middleware = async (ctx, next) => {
+    const { user, session } = await stream.authenticateTicket(deps, String(ctx.query.ticket));
+    ctx.state.user = user;
+    ctx.state.streamSession = session;
+    await next();
+  };
+  const byTicket = compose([redeemTicket, planRateLimit(rateLimiter)]);
   const ticketOrBearer: Middleware = (ctx, next) => (typeof ctx.query.ticket === 'string' ? byTicket(ctx, next) : protect(ctx, next));
 
   router.get('/stream', ticketOrBearer, validateQuery(streamQuery), async (ctx) => {

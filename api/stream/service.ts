@@ -26,7 +26,10 @@ export function sessionOf(claims: AccessClaims): StreamSession {
   };
 }
 
-export async function createTicket({ redis, config }: { redis: Redis; config: Pick<Config, 'SSE_TICKET_TTL_SECONDS'> }, claims: AccessClaims) {
+export async function createTicket(
+  { redis, config }: { redis: Redis; config: Pick<Config, 'SSE_TICKET_TTL_SECONDS'> },
+  claims: AccessClaims,
+) {
   const { ticket, expiresIn } = await issueTicket(redis, config.SSE_TICKET_TTL_SECONDS, sessionOf(claims));
   return { ticket, expiresIn, url: `/api/stream?ticket=${ticket}` };
 }

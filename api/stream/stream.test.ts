@@ -50,7 +50,10 @@ describe('live events: GET /api/stream', function () {
   const open: SseClient[] = [];
 
   /** Connects and waits for `ready` (replay done, live from here). */
-  async function connect(who: { accessToken: string } | null, opts: { headers?: Record<string, string>; query?: string; on?: TestApi } = {}) {
+  async function connect(
+    who: { accessToken: string } | null,
+    opts: { headers?: Record<string, string>; query?: string; on?: TestApi } = {},
+  ) {
     const target = opts.on ?? api;
     const client = await openSse(`${target.url}/api/stream${opts.query ?? ''}`, { token: who?.accessToken, headers: opts.headers });
     open.push(client);
@@ -105,7 +108,14 @@ describe('live events: GET /api/stream', function () {
     await publishEvent(bus, {
       type: 'admin.schedule_changed',
       audience: { admins: true },
-      data: { schedule: 'discovery', scheduleId: 'trend-discovery', action: 'pause', paused: true, note: null, by: { id: admin.id, email: admin.email } },
+      data: {
+        schedule: 'discovery',
+        scheduleId: 'trend-discovery',
+        action: 'pause',
+        paused: true,
+        note: null,
+        by: { id: admin.id, email: admin.email },
+      },
     });
     // A last event to everyone: once it is there, everything published before it has been delivered.
     for (const u of [a, b, pro, admin]) await publishEvent(bus, numbered(u.id, 999));
@@ -149,10 +159,7 @@ describe('live events: GET /api/stream', function () {
     const live = await connect(user, { headers: { 'Last-Event-ID': lastId } });
     await publishEvent(bus, numbered(user.id, 6));
     await live.waitFor((e) => numberOf(e) === 6);
-    assert.deepEqual(
-      productEvents(live).map(numberOf),
-      [3, 4, 5, 6],
-    );
+    assert.deepEqual(productEvents(live).map(numberOf), [3, 4, 5, 6]);
   });
 
   it('when events keep coming while a client reconnects, then replay and live meet with no gap and no duplicate', async () => {
@@ -226,7 +233,15 @@ describe('live events: GET /api/stream', function () {
       const issued = await shortLived.request('POST', '/api/stream/ticket', { token: user.accessToken });
       assert.equal(issued.body.expiresIn, 1);
       const key = `stream:ticket:${createHash('sha256').update(issued.body.ticket).digest('hex')}`;
-      assert.equal(await eventually(() => testRedis().exists(key), (n) => n === 0, 5000), 0, 'the ticket expired');
+      assert.equal(
+        await eventually(
+          () => testRedis().exists(key),
+          (n) => n === 0,
+          5000,
+        ),
+        0,
+        'the ticket expired',
+      );
       const late = await connect(null, { query: `?ticket=${issued.body.ticket}`, on: shortLived });
       assert.equal(late.status, 401);
       assert.equal(late.body.error.code, 'invalid_ticket');
@@ -271,7 +286,10 @@ describe('live events: GET /api/stream', function () {
     const admin = await createUser(api, { role: 'admin', plan: 'enterprise' });
     const upgraded = await createUser(api);
     const client = await connect(upgraded);
-    assert.equal((await api.request('PUT', `/api/admin/users/${upgraded.id}`, { token: admin.accessToken, body: { plan: 'pro' } })).status, 200);
+    assert.equal(
+      (await api.request('PUT', `/api/admin/users/${upgraded.id}`, { token: admin.accessToken, body: { plan: 'pro' } })).status,
+      200,
+    );
     // Published until one arrives: the stream adds Trend Watch when it sees the new plan.
     await eventually(
       async () => {
@@ -281,7 +299,10 @@ describe('live events: GET /api/stream', function () {
       (yes) => yes,
       10_000,
     );
-    assert.ok(client.events.some((e) => e.event === 'trend.fading'), 'a trend event after the upgrade');
+    assert.ok(
+      client.events.some((e) => e.event === 'trend.fading'),
+      'a trend event after the upgrade',
+    );
 
     assert.equal(
       (await api.request('PUT', `/api/admin/users/${upgraded.id}`, { token: admin.accessToken, body: { isActive: false } })).status,
@@ -294,7 +315,12 @@ describe('live events: GET /api/stream', function () {
   it('when the access token expires, then the stream says so with `end` (token_expired) before it closes', async () => {
     const user = await createUser(api);
     const key = loadSigningKey(api.deps.config);
-    const { token } = signAccessToken(key, { ...api.deps.config, ACCESS_TOKEN_TTL_SECONDS: 2 }, { id: user.id, role: 'user' }, 'short-family');
+    const { token } = signAccessToken(
+      key,
+      { ...api.deps.config, ACCESS_TOKEN_TTL_SECONDS: 2 },
+      { id: user.id, role: 'user' },
+      'short-family',
+    );
     const client = await connect({ accessToken: token });
     const end = await client.waitFor((e) => e.event === 'end', 6000, 'end');
     assert.equal(end.json().reason, 'token_expired');

@@ -24,7 +24,11 @@ export interface StreamSession {
 const TICKET_FORMAT = /^bast_[A-Za-z0-9_-]{43}$/;
 const ticketKey = (ticket: string) => `stream:ticket:${createHash('sha256').update(ticket, 'utf8').digest('hex')}`;
 
-export async function issueTicket(redis: Redis, ttlSeconds: number, session: StreamSession): Promise<{ ticket: string; expiresIn: number }> {
+export async function issueTicket(
+  redis: Redis,
+  ttlSeconds: number,
+  session: StreamSession,
+): Promise<{ ticket: string; expiresIn: number }> {
   const ticket = `bast_${randomBytes(32).toString('base64url')}`;
   const expiresIn = Math.max(1, Math.min(ttlSeconds, session.expiresAt - Math.floor(Date.now() / 1000)));
   await redis.set(ticketKey(ticket), JSON.stringify(session), 'EX', expiresIn);

@@ -14,7 +14,18 @@ describe('live event vocabulary (lib/domain/events.ts)', () => {
   });
 
   it('when a Last-Event-ID is not a cursor this server writes, then it is refused (null), not half read', () => {
-    for (const bad of ['', 'garbage', 'u42:1-0,', 'x:1-0', 'u42:1-0,u42:2-0', 'u:1-0', 'u42:1', 'u42:-1-0', `u1:${'9'.repeat(16)}-0`, 'u1:1-0'.repeat(50)]) {
+    for (const bad of [
+      '',
+      'garbage',
+      'u42:1-0,',
+      'x:1-0',
+      'u42:1-0,u42:2-0',
+      'u:1-0',
+      'u42:1',
+      'u42:-1-0',
+      `u1:${'9'.repeat(16)}-0`,
+      'u1:1-0'.repeat(50),
+    ]) {
       assert.equal(parseCursor(bad), null, bad);
     }
   });

@@ -158,7 +158,13 @@ export async function triggerSchedule(deps: TrendControlDeps, actor: Actor, name
     before: { running: before.running },
     meta: { overlap: overlap ?? before.overlap },
   });
-  await announceSchedule(deps, actor, { schedule: name, scheduleId: before.scheduleId, action: 'trigger', paused: before.paused, note: null });
+  await announceSchedule(deps, actor, {
+    schedule: name,
+    scheduleId: before.scheduleId,
+    action: 'trigger',
+    paused: before.paused,
+    note: null,
+  });
   return { scheduleId: before.scheduleId, overlap: overlap ?? before.overlap };
 }
 
