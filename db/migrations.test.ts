@@ -96,6 +96,22 @@ describe('migrations', () => {
     await db('users').insert({ email: 'Same@Example.com', passwordHash: 'x' });
     await assert.rejects(db('users').insert({ email: 'same@example.com', passwordHash: 'x' }), /users_email_lower_unique/);
   });
+
+  it('when account self-service is migrated onto existing accounts, then they count as verified; accounts registered later do not', async () => {
+    const name = '20261130140000_account_self_service.ts';
+    await db.migrate.down({ name });
+    await db('users').insert({ email: 'before-verification@example.com', passwordHash: 'x' });
+    await db.migrate.up({ name });
+    await db('users').insert({ email: 'after-verification@example.com', passwordHash: 'x' });
+    const rows = await db('users').whereIn('email', ['before-verification@example.com', 'after-verification@example.com']).orderBy('id');
+    assert.deepEqual(
+      rows.map((r: { email: string; emailVerifiedAt: Date | null }) => [r.email, r.emailVerifiedAt instanceof Date]),
+      [
+        ['before-verification@example.com', true],
+        ['after-verification@example.com', false],
+      ],
+    );
+  });
 });
 
 describe('migration names', () => {
