@@ -18,6 +18,16 @@ import { retireBloggerCache } from '../lib/redis';
 import { PlatformError } from '../platforms/errors';
 import { outsideQuotaScope, withQuotaScope } from '../platforms/quota';
 import type { CreatorRef, Video } from '../platforms/types';
+import {
+  dataDay,
+  dispatchFirings,
+  lookUpFollowers,
+  newlyBrokenLinks,
+  recordFirings,
+  resumePendingDeliveries,
+  syncAlertCandidates,
+  type AlertDeps,
+} from './alerts';
 import { withLinkEvents, withSyncEvents } from './bloggerEvents';
 import type { ActivityDeps } from './deps';
 import { toActivityFailure } from './failures';
@@ -191,12 +201,15 @@ async function refreshOlderVideos(
  * the platform's reason (and a retry time unless the creator is really not found).
  */
 export async function resolveBloggerLinks(
-  { db, platforms, clock }: Pick<ActivityDeps, 'db' | 'platforms' | 'clock'>,
+  deps: Pick<ActivityDeps, 'db' | 'platforms' | 'clock'> & AlertDeps,
   { bloggerId, userId }: { bloggerId: number; userId: number },
 ): Promise<{ deleted: boolean; inactive?: boolean; ok: PlatformName[] }> {
+  const { db, platforms, clock } = deps;
   const { blogger, inactive } = await loadForSync(db, bloggerId, userId);
   if (!blogger) return { deleted: true, ok: [] };
   if (inactive) return { deleted: false, inactive: true, ok: [] };
+  // Alert deliveries whose start was lost get started again (alerts: activities/alerts.ts).
+  await resumePendingDeliveries(deps, userId);
   const now = clock.date();
   const links = { ...blogger.platformLinks } as Record<PlatformName, PlatformLink & { ref?: CreatorRef }>;
   for (const [platform, link] of Object.entries(links) as [PlatformName, PlatformLink & { ref?: CreatorRef }][]) {
@@ -218,7 +231,21 @@ export async function resolveBloggerLinks(
       links[platform] = brokenLink(link, err, now);
     }
   }
-  await withTenant(db, { userId }, (trx) => patchOwnedBlogger(trx, userId, bloggerId, { platformLinks: links }));
+  // A link that breaks here fires its link_broken rules with the change (alerts: activities/alerts.ts).
+  const broken = newlyBrokenLinks(blogger.platformLinks, links, now.toISOString());
+  const fired = await withTenant(db, { userId }, async (trx) => {
+    await patchOwnedBlogger(trx, userId, bloggerId, { platformLinks: links });
+    return recordFirings(
+      trx,
+      await syncAlertCandidates(
+        trx,
+        { userId, bloggerId, bloggerName: blogger.name, observedAt: now },
+        { videos: [], broken, followers: [], platforms: [] },
+      ),
+      now,
+    );
+  });
+  await dispatchFirings(deps, fired);
   return { deleted: false, ok: (Object.keys(links) as PlatformName[]).filter((p) => links[p]!.state === 'ok') };
 }
 
@@ -282,7 +309,7 @@ function historyRows(req: SyncRequest, syncAt: Date, taken: Video[], videos: Vid
 
 /** Pulls the blogger's recent videos and writes a history row for each one that is due. */
 export async function syncBloggerVideos(
-  deps: Pick<ActivityDeps, 'db' | 'redis' | 'platforms' | 'logger' | 'clock'>,
+  deps: Pick<ActivityDeps, 'db' | 'redis' | 'platforms' | 'logger' | 'clock'> & AlertDeps,
   req: SyncRequest,
 ): Promise<SyncOutcome> {
   const { db, redis, logger, clock } = deps;
@@ -306,10 +333,19 @@ export async function syncBloggerVideos(
     };
   }
 
+  // Alert deliveries of this user whose start was lost get started again (alerts: activities/alerts.ts).
+  await resumePendingDeliveries(deps, req.userId);
   const { videos, linkErrors, brokenLinks, deferred } = await listRecentVideos(deps, req, syncAt, blogger);
   videos.push(...(await refreshOlderVideos(deps, req, syncAt, videos, blogger, deferred)));
+  const followers = await lookUpFollowers(
+    deps,
+    { userId: req.userId, bloggerId: req.bloggerId, day: dataDay(syncAt) },
+    blogger.platformLinks ?? {},
+    deferred,
+  );
 
-  return withTenant(db, { userId: req.userId }, async (trx) => {
+  let fired: Awaited<ReturnType<typeof recordFirings>> = [];
+  const outcome = await withTenant(db, { userId: req.userId }, async (trx) => {
     const last = await latestHistoryPerVideo(trx, req.bloggerId).select('platform', 'platformVideoId', 'fetchedAt');
     const lastFetch = new Map(last.map((r) => [`${r.platform}:${r.platformVideoId}`, new Date(r.fetchedAt).getTime()]));
     const due = videos.filter((v) => {
@@ -331,6 +367,22 @@ export async function syncBloggerVideos(
       ...(Object.keys(brokenLinks).length ? { platformLinks: { ...blogger.platformLinks, ...brokenLinks } } : {}),
     });
     logger.info({ bloggerId: req.bloggerId, due: due.length, written, budgetLeft: left }, 'blogger sync');
+    // The sync's facts fire their rules in the same transaction (a retry finds the firings by their dedupe keys).
+    fired = await recordFirings(
+      trx,
+      await syncAlertCandidates(
+        trx,
+        { userId: req.userId, bloggerId: req.bloggerId, bloggerName: blogger.name, observedAt: syncAt },
+        {
+          // Every video the sync saw, not only the rows it wrote: a retried sync finds its firings again.
+          videos: historyRows(req, syncAt, videos, videos).map((r) => ({ ...r, url: r.videoUrl })),
+          broken: newlyBrokenLinks(blogger.platformLinks, brokenLinks, req.syncAt),
+          followers,
+          platforms: Object.keys(blogger.platformLinks ?? {}) as PlatformName[],
+        },
+      ),
+      syncAt,
+    );
     return {
       deleted: false,
       fetched: written,
@@ -341,6 +393,8 @@ export async function syncBloggerVideos(
       deferred,
     };
   });
+  await dispatchFirings(deps, fired);
+  return outcome;
 }
 
 /** Records when the next sync is planned (shown by GET /api/bloggers/:id). */

@@ -5,7 +5,9 @@ import type { Knex } from 'knex';
 import type { Clock } from '../lib/clock';
 import type { TrendSettings } from '../lib/domain/trendSettings';
 import type { Logger } from '../lib/logger';
+import type { WebhookSettings } from '../lib/domain/webhookSettings';
 import type { Mailer } from '../notifications/mailer';
+import type { ResolveAll } from '../notifications/webhookSender';
 import type { Platforms } from '../platforms';
 
 export interface ActivityDeps {
@@ -23,6 +25,10 @@ export interface ActivityDeps {
   clock: Clock;
   /** Outbound mail (SMTP_URL), e.g. alert mails; off (every send fails) without SMTP_URL. */
   mailer: Mailer;
+  /** Webhook delivery settings (WEBHOOK_*); lib/domain/webhookSettings.ts defaults when absent. */
+  webhooks?: WebhookSettings;
+  /** Tests only: how webhook host names resolve (the sender still refuses forbidden answers). */
+  webhookResolve?: ResolveAll;
   /** Events kept per audience stream for SSE replay (SSE_REPLAY_EVENTS); events/publish.ts' default when absent. */
   sseReplayEvents?: number;
 }

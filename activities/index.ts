@@ -2,6 +2,7 @@
 import { createBloggerReconcilerActivities } from './bloggerReconciler';
 import { createBloggerActivities } from './bloggers';
 import type { ActivityDeps } from './deps';
+import { createNotificationActivities } from './notifications';
 import { createTrendDiscoveryActivities } from './trendDiscovery';
 import { createTrendActivities } from './trends';
 
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTrendActivities(deps),
     ...createBloggerActivities(deps),
     ...createBloggerReconcilerActivities(deps),
+    ...createNotificationActivities(deps),
   };
 }
 

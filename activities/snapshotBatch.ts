@@ -48,6 +48,19 @@ export interface SnapshotAnswer {
 export interface SnapshotBatchOptions {
   /** How long a batch gathers wake-ups before it runs. */
   windowMs: number;
+  /** Told of every snapshot a batch wrote (velocity alerts); not awaited, so it never slows or fails a batch. */
+  onWritten?: (written: WrittenSnapshot[]) => Promise<unknown>;
+}
+
+/** A snapshot a batch wrote, with the velocity before it. */
+export interface WrittenSnapshot {
+  trendVideoId: number;
+  platform: PlatformName;
+  platformVideoId: string;
+  previousVelocity: number | null;
+  velocity: number | null;
+  views: number | null;
+  takenAt: Date;
 }
 
 const key = (k: SnapshotKey) => `${k.videoId}:${k.slot}`;
@@ -179,6 +192,23 @@ export class SnapshotBatcher {
     }
     const writes = new Map((await this.store.write([...snapshots.values()])).map((w) => [key(w), w]));
     const doneAt = Date.now();
+    if (this.options.onWritten) {
+      const written: WrittenSnapshot[] = [];
+      for (const r of toFetch) {
+        const snapshot = snapshots.get(key({ videoId: r.trendVideoId, slot: r.slot }));
+        const write = writes.get(key({ videoId: r.trendVideoId, slot: r.slot }));
+        if (!snapshot || !write?.written) continue;
+        const previousVelocity = stateOf(r).previous?.velocity ?? null;
+        written.push({
+          ...r,
+          previousVelocity,
+          velocity: snapshot.velocity ?? null,
+          views: snapshot.views ?? null,
+          takenAt: snapshot.takenAt,
+        });
+      }
+      if (written.length) void this.options.onWritten(written).catch(() => undefined);
+    }
 
     return requests.map((r) => {
       const state = stateOf(r);

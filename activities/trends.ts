@@ -29,6 +29,7 @@ import { adoptionOf, nextTrendStanding } from '../lib/domain/trendLifecycle';
 import type { EndedTrendVideoStatus, TrendVideoStatus } from '../lib/domain/trendVideoStatus';
 import { trendMonitorWorkflowId } from '../temporal/contract';
 import { startTrendMonitor, stopTrendMonitor, trendMonitorInput } from '../temporal/starters';
+import { fireTrendMatches, VelocityAlerts } from './alerts';
 import type { ActivityDeps } from './deps';
 import { platformCall } from './failures';
 import { SnapshotBatcher, type SnapshotRequest } from './snapshotBatch';
@@ -256,13 +257,23 @@ export async function pruneDroppedSnapshots({ db }: Pick<ActivityDeps, 'db'>): P
 
 export function createTrendActivities(deps: ActivityDeps) {
   // One batcher per worker: every monitor waking on this worker joins its batches.
-  const snapshots = new SnapshotBatcher(deps, { windowMs: deps.settings.snapshotBatchWindowMs });
+  // Written snapshots go past the velocity_threshold rules (cached per minute, activities/alerts.ts).
+  const velocityAlerts = new VelocityAlerts(deps);
+  const snapshots = new SnapshotBatcher(deps, {
+    windowMs: deps.settings.snapshotBatchWindowMs,
+    onWritten: (written) => velocityAlerts.check(written),
+  });
   return {
     startPendingMonitors: (input: Parameters<typeof startPendingMonitors>[1]) => startPendingMonitors(deps, input),
     takeTrendSnapshot: (input: SnapshotRequest) => takeTrendSnapshot({ ...deps, snapshots }, input),
     finishTrendMonitor: (input: Parameters<typeof finishTrendMonitor>[1]) => finishTrendMonitor(deps, input),
     recordTrendMonitorPause: (input: Parameters<typeof recordTrendMonitorPause>[1]) => recordTrendMonitorPause(deps, input),
-    analyzeTrends: (input: Parameters<typeof analyzeTrends>[1]) => analyzeTrends(deps, input),
+    analyzeTrends: async (input: Parameters<typeof analyzeTrends>[1]) => {
+      const outcome = await analyzeTrends(deps, input);
+      // New trends fire the trend_match rules of Trend Watch users (activities/alerts.ts).
+      await fireTrendMatches(deps, outcome.newTrends, { at: input.runAt, now: new Date(deps.clock.at(Date.parse(input.runAt))) });
+      return outcome;
+    },
     archiveExpiredTrendVideos: (input: Parameters<typeof archiveExpiredTrendVideos>[1]) => archiveExpiredTrendVideos(deps, input),
     dropSlowTrendVideos: () => dropSlowTrendVideos(deps),
     stopTrendMonitors: (input: Parameters<typeof stopTrendMonitors>[1]) => stopTrendMonitors(deps, input),

@@ -9,6 +9,7 @@ import Koa from 'koa';
 import compose from 'koa-compose';
 import helmet from 'koa-helmet';
 import { adminRoutes } from './admin/routes';
+import { alertRoutes } from './alerts/routes';
 import { trendControlRoutes } from './admin/trendControl/routes';
 import { LoginGuard } from './auth/loginGuard';
 import { authRoutes } from './auth/routes';
@@ -23,6 +24,7 @@ import { requestLogging } from './middleware/requestLogging';
 import { statsRoutes } from './stats/routes';
 import { streamRoutes } from './stream/routes';
 import { trendRoutes } from './trends/routes';
+import { webhookRoutes } from './webhooks/routes';
 
 export function buildApp(deps: ApiDeps): Koa {
   // ctx.ip: the socket address, or behind TRUST_PROXY_HOPS proxies the address the outermost of
@@ -57,6 +59,8 @@ export function buildApp(deps: ApiDeps): Koa {
     trendRoutes(deps, protect),
     bloggerRoutes(deps, protect),
     statsRoutes(deps, protect, rateLimiter),
+    alertRoutes(deps, protect),
+    webhookRoutes(deps, protect),
     streamRoutes(deps, protect, rateLimiter),
   ];
   for (const router of routers) {

@@ -25,6 +25,7 @@ const ROUTE_ACCESS: Record<string, Access> = {
   'POST /api/auth/refresh': 'public',
   'POST /api/auth/logout': 'user',
   'GET /api/auth/me': 'user',
+  'PATCH /api/auth/me': 'user',
   'POST /api/auth/password-reset': 'public',
   'POST /api/auth/password-reset/confirm': 'public',
   'POST /api/auth/verify-email': 'public',
@@ -49,6 +50,23 @@ const ROUTE_ACCESS: Record<string, Access> = {
 
   'GET /api/stream': 'user',
   'POST /api/stream/ticket': 'user',
+
+  'GET /api/alerts': 'user',
+  'POST /api/alerts': 'user',
+  'GET /api/alerts/:id': 'user',
+  'PATCH /api/alerts/:id': 'user',
+  'DELETE /api/alerts/:id': 'user',
+  'GET /api/alerts/:id/firings': 'user',
+
+  'GET /api/webhooks': 'user',
+  'POST /api/webhooks': 'user',
+  'GET /api/webhooks/:id': 'user',
+  'PATCH /api/webhooks/:id': 'user',
+  'DELETE /api/webhooks/:id': 'user',
+  'POST /api/webhooks/:id/rotate-secret': 'user',
+  'POST /api/webhooks/:id/test': 'user',
+  'GET /api/webhooks/:id/deliveries': 'user',
+  'POST /api/webhooks/:id/deliveries/:deliveryId/redeliver': 'user',
 
   'GET /api/trends/discover': 'user',
   'POST /api/trends/discover': 'user',
@@ -78,7 +96,13 @@ const ROUTE_ACCESS: Record<string, Access> = {
  * Parameter values that name nothing (an unknown schedule name is a 400), so that an admin or user
  * who gets past the guard changes nothing.
  */
-const SAMPLE_PARAMS: Record<string, string> = { id: '2147483000', name: 'no-such-schedule', platform: 'youtube', videoId: 'no-such-video' };
+const SAMPLE_PARAMS: Record<string, string> = {
+  id: '2147483000',
+  name: 'no-such-schedule',
+  platform: 'youtube',
+  videoId: 'no-such-video',
+  deliveryId: '2147483000',
+};
 
 interface RouteUnderTest {
   key: string;

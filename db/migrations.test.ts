@@ -21,6 +21,12 @@ const TABLES = [
   'detected_trend_points',
   'refresh_tokens',
   'account_tokens',
+  'alert_rules',
+  'alert_firings',
+  'webhook_endpoints',
+  'webhook_deliveries',
+  'webhook_delivery_attempts',
+  'blogger_follower_counts',
   'audit_logs',
   'usage_daily',
   'simulation_clock',
@@ -80,6 +86,15 @@ describe('migrations', () => {
       { plan: 'enterprise', maxBloggers: -1, maxVideosPerDay: -1, trendWatchEnabled: true, apiRateLimit: -1 },
       { plan: 'free', maxBloggers: 5, maxVideosPerDay: 100, trendWatchEnabled: false, apiRateLimit: 100 },
       { plan: 'pro', maxBloggers: 50, maxVideosPerDay: 1000, trendWatchEnabled: true, apiRateLimit: 1000 },
+    ]);
+  });
+
+  it("when migrated, then user_limits holds each plan's alert rules and webhooks (-1 = unlimited)", async () => {
+    const plans = await db('user_limits').select('plan', 'maxAlertRules', 'maxWebhooks').orderBy('plan');
+    assert.deepEqual(plans, [
+      { plan: 'enterprise', maxAlertRules: -1, maxWebhooks: -1 },
+      { plan: 'free', maxAlertRules: 3, maxWebhooks: 1 },
+      { plan: 'pro', maxAlertRules: 50, maxWebhooks: 10 },
     ]);
   });
 

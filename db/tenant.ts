@@ -25,7 +25,18 @@ export function withTenant<T>(db: Knex, scope: TenantScope, work: (trx: Knex.Tra
 }
 
 /** Tables whose rows belong to one tenant; the RLS migrations give each a tenant_isolation policy. */
-export const TENANT_TABLES = ['bloggers', 'video_history', 'usage_daily', 'account_tokens'] as const;
+export const TENANT_TABLES = [
+  'bloggers',
+  'video_history',
+  'usage_daily',
+  'account_tokens',
+  'alert_rules',
+  'alert_firings',
+  'webhook_endpoints',
+  'webhook_deliveries',
+  'webhook_delivery_attempts',
+  'blogger_follower_counts',
+] as const;
 
 export class UnsafeDatabaseRoleError extends Error {
   override name = 'UnsafeDatabaseRoleError';

@@ -41,6 +41,16 @@ describe('config', () => {
     assert.throws(() => loadConfig({ JWT_SECRET: 'short' }), /JWT_SECRET: use at least 32/);
   });
 
+  it('when production allows local webhook targets, then start-up is refused; elsewhere it is allowed', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40) };
+    assert.throws(
+      () => loadConfig({ ...production, WEBHOOKS_ALLOW_LOCAL_TARGETS: 'true' }),
+      /WEBHOOKS_ALLOW_LOCAL_TARGETS: not allowed in production/,
+    );
+    assert.equal(loadConfig(production).WEBHOOKS_ALLOW_LOCAL_TARGETS, false);
+    assert.equal(loadConfig({ NODE_ENV: 'test', WEBHOOKS_ALLOW_LOCAL_TARGETS: 'true' }).WEBHOOKS_ALLOW_LOCAL_TARGETS, true);
+  });
+
   it('when APP_DATABASE_URL is not set, then the app connects to the same database as role blogger_app', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://owner:secret@db.internal:5432/analytics' });
     assert.equal(config.appDatabaseUrl, 'postgres://blogger_app@db.internal:5432/analytics');

@@ -256,6 +256,32 @@ const envSchema = z.object({
   EMAIL_VERIFICATION_RESEND_MAX_PER_HOUR: z.coerce.number().int().min(1).default(3).describe('Verification mails a user may ask for per hour'),
   ACCOUNT_EXPORT_MAX_PER_HOUR: z.coerce.number().int().min(1).default(5).describe('Data exports (GET /api/auth/me/export) per user per hour'),
 
+  // --- alert webhooks (notifications/webhookSender.ts, workflows/notificationDelivery.ts) ------
+  WEBHOOK_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .default(8)
+    .describe('Attempts to deliver one webhook event before it is dead-lettered (listed, and redeliverable by the user)'),
+  WEBHOOK_RETRY_INITIAL_SECONDS: positive
+    .default(30)
+    .describe(
+      'Wait before the second attempt of a webhook delivery; doubles on each attempt (at most 100x this); real time, not TIME_SCALE',
+    ),
+  WEBHOOK_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(60_000)
+    .default(10_000)
+    .describe('Deadline of one webhook request (connect, headers and body); a receiver that takes longer has failed that attempt'),
+  WEBHOOKS_ALLOW_LOCAL_TARGETS: bool
+    .default(false)
+    .describe(
+      'Test/development only (refused in production): webhook URLs may use http and loopback addresses, for a receiver on this machine',
+    ),
+
   TIME_SCALE: positive
     .default(1)
     .describe(
@@ -532,6 +558,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cfg = parsed.data;
   if (cfg.NODE_ENV === 'production' && !cfg.JWT_SECRET) {
     throw new ConfigError('Invalid configuration:\n  - JWT_SECRET: required in production (at least 32 random characters)');
+  }
+  if (cfg.NODE_ENV === 'production' && cfg.WEBHOOKS_ALLOW_LOCAL_TARGETS) {
+    throw new ConfigError(
+      'Invalid configuration:\n  - WEBHOOKS_ALLOW_LOCAL_TARGETS: not allowed in production (webhooks could reach the local network)',
+    );
   }
   return Object.freeze({
     ...cfg,

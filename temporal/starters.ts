@@ -16,12 +16,14 @@ import {
   BLOGGER_ID,
   bloggerSyncWorkflowId,
   manualTrendDiscoveryWorkflowId,
+  notificationDeliveryWorkflowId,
   stopMonitor,
   trendMonitorWorkflowId,
   USER_ID,
   WORKFLOW_TYPES,
   type BloggerSyncInput,
   type BloggerSyncWakeSignal,
+  type NotificationDeliveryInput,
   type TrendDiscoveryInput,
   type TrendMonitorInput,
   type Workflows,
@@ -158,5 +160,27 @@ export function startManualTrendDiscovery(client: Client, opts: { taskQueue: str
     workflowId: manualTrendDiscoveryWorkflowId(opts.at),
     workflowIdConflictPolicy: 'USE_EXISTING',
     args: [input],
+  });
+}
+
+// ---------------------------------------------------------------- notifications
+
+/**
+ * Starts one delivery (an alert's email, a webhook event to one endpoint). Idempotent: a running
+ * delivery is attached to; a finished one may run again (a redelivery), and its row tells the new
+ * run whether anything is left to do, so a repeated start after success sends nothing twice.
+ */
+export async function startNotificationDelivery(
+  client: Client,
+  opts: { taskQueue: string },
+  input: NotificationDeliveryInput,
+): Promise<void> {
+  await client.workflow.start<Workflows['notificationDelivery']>(WORKFLOW_TYPES.notificationDelivery, {
+    taskQueue: opts.taskQueue,
+    workflowId: notificationDeliveryWorkflowId(input),
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    args: [input],
+    typedSearchAttributes: [{ key: USER_ID, value: input.userId }],
   });
 }

@@ -14,6 +14,7 @@ import { createDb } from '../db';
 import { refuseUnsafeDatabaseRole } from '../db/startupCheck';
 import { getConfig, PROJECT_ROOT } from '../lib/config';
 import { trendSettings } from '../lib/domain/trendSettings';
+import { webhookSettings } from '../lib/domain/webhookSettings';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRedis } from '../lib/redis';
 import { createMailer } from '../notifications/mailer';
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
         settings,
         clock,
         mailer,
+        webhooks: webhookSettings(config),
         sseReplayEvents: config.SSE_REPLAY_EVENTS,
       },
       ...(prebuilt ? { workflowBundle: { codePath: PREBUILT_BUNDLE } } : {}),

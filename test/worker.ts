@@ -5,6 +5,7 @@ import type { ActivityDeps } from '../activities';
 import { clockFromConfig } from '../lib/clock';
 import { loadConfig, type Config } from '../lib/config';
 import { trendSettings, type TrendSettings } from '../lib/domain/trendSettings';
+import { webhookSettings } from '../lib/domain/webhookSettings';
 import { createMailer } from '../notifications/mailer';
 import { createPlatforms } from '../platforms';
 import { createWorker } from '../temporal/worker';
@@ -57,6 +58,7 @@ export async function createTestWorker(
     clock,
     // Mail goes where the test's config says (SMTP_URL of a capture server); without it, nowhere.
     mailer: opts.deps?.mailer ?? createMailer(config, testLogger),
+    webhooks: webhookSettings(config),
     ...opts.deps,
   };
   const worker = await createWorker({

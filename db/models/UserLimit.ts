@@ -11,6 +11,9 @@ export class UserLimit extends BaseModel {
   maxVideosPerDay!: number;
   trendWatchEnabled!: boolean;
   apiRateLimit!: number;
+  /** Alert rules (api/alerts) and webhook endpoints (api/webhooks) a user may have. */
+  maxAlertRules!: number;
+  maxWebhooks!: number;
 
   static override jsonSchema = {
     type: 'object',
@@ -21,6 +24,8 @@ export class UserLimit extends BaseModel {
       maxVideosPerDay: { type: 'integer', minimum: -1 },
       trendWatchEnabled: { type: 'boolean' },
       apiRateLimit: { type: 'integer', minimum: -1 },
+      maxAlertRules: { type: 'integer', minimum: -1 },
+      maxWebhooks: { type: 'integer', minimum: -1 },
     },
   };
 }

@@ -4,6 +4,7 @@
  * on the API's hot path, issue 13). Only a page past the end, which has no row to carry the total,
  * asks for the count alone. Not for queries with DISTINCT (the window counts before it).
  */
+import type { Knex } from 'knex';
 import { raw, type Model, type QueryBuilder } from 'objection';
 
 export async function pageWithTotal<M extends Model>(
@@ -21,4 +22,10 @@ export async function pageWithTotal<M extends Model>(
   const total = Number(rows[0]!.pageTotal);
   for (const row of rows) delete row.pageTotal;
   return { results: rows, total };
+}
+
+/** The rows a plain knex query would return, counted (for lists built on knex rather than a model). */
+export async function countOf(query: Knex.QueryBuilder): Promise<number> {
+  const row = (await query.clone().clearSelect().clearOrder().count('* as count').first()) as { count: string | number } | undefined;
+  return Number(row?.count ?? 0);
 }

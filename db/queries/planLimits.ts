@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import { AppError } from '../../lib/errors';
 
 /** Advisory-lock namespaces, one per limited resource (first key of pg_advisory_xact_lock). */
-const LOCK_NAMESPACE = { bloggers: 1001, videosPerDay: 1002 } as const;
+const LOCK_NAMESPACE = { bloggers: 1001, videosPerDay: 1002, alertRules: 1003, webhooks: 1004 } as const;
 export type LimitedResource = keyof typeof LOCK_NAMESPACE;
 
 export class PlanLimitError extends AppError {

@@ -19,3 +19,11 @@ export type TrendScheduleName = keyof typeof TREND_SCHEDULES;
 
 /** The schedule of the blogger-sync reconciler (restarts missing syncs). */
 export const BLOGGER_SYNC_RECONCILE_SCHEDULE = 'blogger-sync-reconcile';
+
+/** One delivery of an alert or webhook event (temporal/contract/notificationDelivery.ts). */
+export const notificationDeliveryWorkflowId = (
+  delivery: { channel: 'email'; firingId: number } | { channel: 'webhook'; deliveryId: number },
+) =>
+  delivery.channel === 'email'
+    ? `notification-delivery:email:${delivery.firingId}`
+    : `notification-delivery:webhook:${delivery.deliveryId}`;

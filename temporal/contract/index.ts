@@ -15,6 +15,7 @@
  * it hosts exactly these workflows with these signatures.
  */
 import type { BloggerSyncInput, BloggerSyncReconcilerInput, BloggerSyncState, ReconcileResult } from './bloggerSync';
+import type { NotificationDeliveryInput, NotificationDeliveryResult } from './notificationDelivery';
 import type {
   TrendAnalysisResult,
   TrendCleanupInput,
@@ -28,6 +29,7 @@ import type {
 export * from './bloggerSync';
 export * from './failures';
 export * from './ids';
+export * from './notificationDelivery';
 export * from './searchAttributes';
 export * from './trendWatch';
 
@@ -35,6 +37,7 @@ export * from './trendWatch';
 export interface Workflows {
   bloggerSync: (input: BloggerSyncInput) => Promise<BloggerSyncState>;
   bloggerSyncReconciler: (input: BloggerSyncReconcilerInput) => Promise<ReconcileResult>;
+  notificationDelivery: (input: NotificationDeliveryInput) => Promise<NotificationDeliveryResult>;
   trendAnalysis: () => Promise<TrendAnalysisResult>;
   trendCleanup: (input: TrendCleanupInput) => Promise<TrendCleanupResult>;
   trendDiscovery: (input: TrendDiscoveryInput) => Promise<TrendDiscoveryResult>;
@@ -45,6 +48,7 @@ export interface Workflows {
 export const WORKFLOW_TYPES = {
   bloggerSync: 'bloggerSync',
   bloggerSyncReconciler: 'bloggerSyncReconciler',
+  notificationDelivery: 'notificationDelivery',
   trendAnalysis: 'trendAnalysis',
   trendCleanup: 'trendCleanup',
   trendDiscovery: 'trendDiscovery',
