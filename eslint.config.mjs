@@ -81,6 +81,7 @@ const EVENTS_BELOW = {
 const WORKFLOW_TYPE_NAMES = [
   'bloggerSync',
   'bloggerSyncReconciler',
+  'dailyDigest',
   'notificationDelivery',
   'trendAnalysis',
   'trendCleanup',

@@ -2,6 +2,7 @@
 import { createBloggerReconcilerActivities } from './bloggerReconciler';
 import { createBloggerActivities } from './bloggers';
 import type { ActivityDeps } from './deps';
+import { createDigestActivities } from './digest';
 import { createNotificationActivities } from './notifications';
 import { createTrendDiscoveryActivities } from './trendDiscovery';
 import { createTrendActivities } from './trends';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBloggerActivities(deps),
     ...createBloggerReconcilerActivities(deps),
     ...createNotificationActivities(deps),
+    ...createDigestActivities(deps),
   };
 }
 

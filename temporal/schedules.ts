@@ -20,6 +20,7 @@ import type { PlatformName } from '../platforms/types';
 import type { BloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
 import {
   BLOGGER_SYNC_RECONCILE_SCHEDULE,
+  DAILY_DIGEST_SCHEDULE,
   TREND_SCHEDULES,
   WORKFLOW_TYPES,
   type TrendScheduleName,
@@ -31,7 +32,7 @@ import { trendDiscoveryInput } from './starters';
 /** A schedule that starts one workflow type, with that workflow's args (typed by the contract). */
 export type TrendScheduleDefinition = {
   [K in WorkflowType]: {
-    name: TrendScheduleName | 'bloggerSyncReconcile';
+    name: TrendScheduleName | 'bloggerSyncReconcile' | 'digest';
     scheduleId: string;
     workflowType: K;
     everyMs: number;
@@ -79,6 +80,24 @@ export function bloggerScheduleDefinitions(settings: BloggerSyncSettings, reconc
       everyMs: reconcileEveryMs,
       args: [{ settings }],
       memo: 'Starts a sync for every active blogger whose sync workflow is missing',
+    },
+  ];
+}
+
+/**
+ * The daily digest mail (opt-in per user): once a day, at 00:00 UTC (intervals count from the
+ * epoch), covering the last 24 hours of data. A simulation (TIME_SCALE > 1) runs it as often as a
+ * simulated day passes.
+ */
+export function digestScheduleDefinitions(timeScale: number): TrendScheduleDefinition[] {
+  return [
+    {
+      name: 'digest',
+      scheduleId: DAILY_DIGEST_SCHEDULE,
+      workflowType: WORKFLOW_TYPES.dailyDigest,
+      everyMs: Math.round(86_400_000 / timeScale),
+      args: [{ windowHours: 24 }],
+      memo: 'Mails the daily digest (their bloggers, standout videos, trends) to every user who turned it on',
     },
   ];
 }

@@ -21,7 +21,7 @@ import { createMailer } from '../notifications/mailer';
 import { createPlatforms, type PlatformName, type Platforms } from '../platforms';
 import { bloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
 import { reconcileBloggerSyncs } from './bloggerSyncs';
-import { bloggerScheduleDefinitions, ensureTrendSchedules, trendScheduleDefinitions } from './schedules';
+import { bloggerScheduleDefinitions, digestScheduleDefinitions, ensureTrendSchedules, trendScheduleDefinitions } from './schedules';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 /** Prebuilt by `npm run build`; used in production so start-up does not bundle. */
@@ -93,6 +93,7 @@ async function main(): Promise<void> {
         [
           ...trendScheduleDefinitions(settings, discoveryPlatforms(platforms)),
           ...bloggerScheduleDefinitions(syncSettings, config.BLOGGER_RECONCILE_MINUTES * 60_000),
+          ...digestScheduleDefinitions(config.TIME_SCALE),
         ],
         {
           taskQueue: config.TEMPORAL_TASK_QUEUE,

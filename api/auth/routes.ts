@@ -20,6 +20,7 @@ import {
   passwordResetRequestBody,
   refreshBody,
   registerBody,
+  updateMeBody,
   verifyEmailBody,
 } from './schema';
 import * as selfService from './selfService';
@@ -92,6 +93,10 @@ export function authRoutes(deps: auth.AuthDeps, protect: Middleware): Router {
 
   router.get('/me', protect, async (ctx) => {
     ctx.body = { user: await auth.me(deps, currentUser(ctx).id) };
+  });
+
+  router.patch('/me', protect, validateBody(updateMeBody), async (ctx) => {
+    ctx.body = { user: await auth.updateMe(deps, currentUser(ctx), ctx.state.body, requestMeta(ctx)) };
   });
 
   // The same answer whether or not the address has an account: the lookup and the mail come after it.

@@ -45,3 +45,7 @@ export type VerifyEmailBody = z.infer<typeof verifyEmailBody>;
 
 export const deleteAccountBody = z.object({ password: z.string().min(1, 'is required').max(1024) }).strict();
 export type DeleteAccountBody = z.infer<typeof deleteAccountBody>;
+
+/** The account's own settings (PATCH /api/auth/me): only these fields. */
+export const updateMeBody = z.object({ dailyDigest: z.boolean() }).partial().strict();
+export type UpdateMeBody = z.infer<typeof updateMeBody>;

@@ -26,7 +26,7 @@ import { SIGNUP_PLAN } from '../../lib/domain/plans';
 import { ConflictError, UnauthorizedError } from '../../lib/errors';
 import type { LoginGuard } from './loginGuard';
 import { bcryptHasher, type PasswordHasher } from './passwords';
-import type { LoginBody, RefreshBody, RegisterBody } from './schema';
+import type { LoginBody, RefreshBody, RegisterBody, UpdateMeBody } from './schema';
 import { hashRefreshToken, newRefreshToken, signAccessToken, successorRefreshToken } from './tokens';
 import { revokeFamilyAccess, type AccessTokenRef, denyAccessToken } from './revocation';
 import { sendVerificationMail } from './selfService';
@@ -269,6 +269,7 @@ export async function me(deps: Pick<AuthDeps, 'db'>, userId: number) {
     isActive: user.isActive,
     emailVerified: Boolean(user.emailVerifiedAt),
     emailVerifiedAt: user.emailVerifiedAt ?? null,
+    dailyDigest: Boolean(user.dailyDigest),
     lastLogin: user.lastLogin ?? null,
     createdAt: user.createdAt,
     limits: {
@@ -280,4 +281,24 @@ export async function me(deps: Pick<AuthDeps, 'db'>, userId: number) {
       maxWebhooks: limits.maxWebhooks,
     },
   };
+}
+
+/** Changes the caller's own settings (the daily digest); audited; answers the account as `me` does. */
+export async function updateMe(deps: Pick<AuthDeps, 'db'>, user: { id: number; email: string }, changes: UpdateMeBody, meta: RequestMeta) {
+  if (Object.keys(changes).length) {
+    const before = await User.query(deps.db).findById(user.id).throwIfNotFound();
+    await User.query(deps.db).patch(changes).where('id', user.id);
+    await recordAudit(deps.db, {
+      action: 'auth.settings_update',
+      actorId: user.id,
+      actorEmail: user.email,
+      targetType: 'user',
+      targetId: user.id,
+      before: { dailyDigest: Boolean(before.dailyDigest) },
+      after: changes,
+      ip: meta.ip,
+      requestId: meta.requestId,
+    });
+  }
+  return me(deps, user.id);
 }

@@ -3,6 +3,8 @@
  *   users.email_verified_at   when the account proved it reads its mail (null: not yet). Accounts
  *                             that exist before this migration are taken as verified (their owners
  *                             were never asked), from the time of the migration.
+ *   users.daily_digest        the user asked for the daily digest mail (off by default);
+ *   users.digest_sent_on      the last day it was sent (at most one a day, claimed before sending).
  *   account_tokens            single-use tokens mailed to the account: password resets and email
  *                             verifications. Only a SHA-256 hash of a token is stored; a token
  *                             works until expires_at, once (used_at).
@@ -18,7 +20,10 @@ import type { Knex } from 'knex';
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('users', (t) => {
     t.timestamp('email_verified_at', { useTz: true });
+    t.boolean('daily_digest').notNullable().defaultTo(false);
+    t.date('digest_sent_on');
   });
+  await knex.raw('CREATE INDEX users_daily_digest ON users (id) WHERE daily_digest');
   await knex('users').update({ email_verified_at: knex.fn.now() });
 
   await knex.schema.createTable('account_tokens', (t) => {
@@ -44,5 +49,5 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('account_tokens');
-  await knex.schema.alterTable('users', (t) => t.dropColumn('email_verified_at'));
+  await knex.schema.alterTable('users', (t) => t.dropColumns('email_verified_at', 'daily_digest', 'digest_sent_on'));
 }

@@ -20,6 +20,10 @@ export class User extends BaseModel {
   sessionsRevokedAt?: Date | null;
   /** When the account proved it reads mail at its address (null: not yet verified). */
   emailVerifiedAt?: Date | null;
+  /** The daily digest mail is on (workflows/dailyDigest.ts). */
+  dailyDigest?: boolean;
+  /** The last day (YYYY-MM-DD, UTC) a digest went out: at most one a day. */
+  digestSentOn?: Date | string | null;
   limits?: UserLimit;
 
   static override jsonSchema = {

@@ -15,6 +15,7 @@
  * it hosts exactly these workflows with these signatures.
  */
 import type { BloggerSyncInput, BloggerSyncReconcilerInput, BloggerSyncState, ReconcileResult } from './bloggerSync';
+import type { DailyDigestInput, DailyDigestResult } from './digest';
 import type { NotificationDeliveryInput, NotificationDeliveryResult } from './notificationDelivery';
 import type {
   TrendAnalysisResult,
@@ -27,6 +28,7 @@ import type {
 } from './trendWatch';
 
 export * from './bloggerSync';
+export * from './digest';
 export * from './failures';
 export * from './ids';
 export * from './notificationDelivery';
@@ -37,6 +39,7 @@ export * from './trendWatch';
 export interface Workflows {
   bloggerSync: (input: BloggerSyncInput) => Promise<BloggerSyncState>;
   bloggerSyncReconciler: (input: BloggerSyncReconcilerInput) => Promise<ReconcileResult>;
+  dailyDigest: (input: DailyDigestInput) => Promise<DailyDigestResult>;
   notificationDelivery: (input: NotificationDeliveryInput) => Promise<NotificationDeliveryResult>;
   trendAnalysis: () => Promise<TrendAnalysisResult>;
   trendCleanup: (input: TrendCleanupInput) => Promise<TrendCleanupResult>;
@@ -48,6 +51,7 @@ export interface Workflows {
 export const WORKFLOW_TYPES = {
   bloggerSync: 'bloggerSync',
   bloggerSyncReconciler: 'bloggerSyncReconciler',
+  dailyDigest: 'dailyDigest',
   notificationDelivery: 'notificationDelivery',
   trendAnalysis: 'trendAnalysis',
   trendCleanup: 'trendCleanup',
