@@ -41,7 +41,12 @@ export function buildApp(deps: ApiDeps): Koa {
   app.use(cors({ exposeHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'] }));
   // DELETE too: deleting one's own account confirms it with the password in the body (DELETE /api/auth/me).
   app.use(
-    bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.BODY_LIMIT, encoding: 'utf-8', parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] }),
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: deps.config.BODY_LIMIT,
+      encoding: 'utf-8',
+      parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+    }),
   );
 
   const signingKey = loadSigningKey(deps.config);

@@ -253,8 +253,18 @@ const envSchema = z.object({
     .min(1)
     .default(30)
     .describe('Attempts to use a password reset or email verification token per IP per hour'),
-  EMAIL_VERIFICATION_RESEND_MAX_PER_HOUR: z.coerce.number().int().min(1).default(3).describe('Verification mails a user may ask for per hour'),
-  ACCOUNT_EXPORT_MAX_PER_HOUR: z.coerce.number().int().min(1).default(5).describe('Data exports (GET /api/auth/me/export) per user per hour'),
+  EMAIL_VERIFICATION_RESEND_MAX_PER_HOUR: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(3)
+    .describe('Verification mails a user may ask for per hour'),
+  ACCOUNT_EXPORT_MAX_PER_HOUR: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5)
+    .describe('Data exports (GET /api/auth/me/export) per user per hour'),
 
   // --- alert webhooks (notifications/webhookSender.ts, workflows/notificationDelivery.ts) ------
   WEBHOOK_MAX_ATTEMPTS: z.coerce
