@@ -207,6 +207,18 @@ function request(
   });
 }
 
+/** An event stream (GET /api/stream) read as it comes: nginx must pass each event on at once, not buffer it. */
+function openEventStream(url: string, { ca, token }: { ca: string; token: string }): { text: () => string; close: () => void } {
+  let text = '';
+  const req = https.request(url, { headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` }, ca }, (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => (text += d));
+  });
+  req.on('error', () => undefined); // closed by us, or the failure shows as events that never come
+  req.end();
+  return { text: () => text, close: () => req.destroy() };
+}
+
 function apacheMd5Htpasswd(user: string, password: string): string {
   const res = spawnSync('openssl', ['passwd', '-apr1', password], { encoding: 'utf8' });
   if (res.status !== 0) throw new SmokeFailure(`openssl passwd failed: ${res.stderr}`);
@@ -439,6 +451,10 @@ async function smokeTest(origin: string, ca: string): Promise<void> {
     `the audit log has the address nginx saw, not the spoofed one (got ${audit.body.data[0]?.ip})`,
   );
 
+  // live events through nginx: the stream opens, and the first sync's event arrives on it as it happens
+  const stream = openEventStream(`${origin}/api/stream`, { ca, token });
+  await until('the event stream through nginx', async () => (stream.text().includes('event: ready') ? true : undefined), 15_000);
+
   // a blogger (simulator platform), its first sync, its stats
   const created = await api('/bloggers', {
     method: 'POST',
@@ -455,6 +471,12 @@ async function smokeTest(origin: string, ca: string): Promise<void> {
     },
     90_000,
   );
+  await until(
+    'blogger.synced on the event stream',
+    async () => (stream.text().includes('event: blogger.synced') ? true : undefined),
+    30_000,
+  );
+  stream.close();
   const stats = await api(`/bloggers/${id}/stats`, { token });
   ok(stats, 200, 'blogger stats');
   ok(await api('/stats', { token }), 200, 'usage stats');
