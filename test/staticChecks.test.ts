@@ -115,6 +115,21 @@ describe('structure lint rules', function () {
     assert.deepEqual(await flagged('lib/example.ts', fromPlatforms, '@typescript-eslint/no-restricted-imports'), [1]);
   });
 
+  it('when events/ imports a layer above lib/, or lib/ or workflow code imports events/, then lint flags it', async () => {
+    const rule = '@typescript-eslint/no-restricted-imports';
+    const fromEvents = [
+      "import { buildApp } from '../api/app';",
+      "import { createActivities } from '../activities';",
+      "import { audienceStreamKey } from '../lib/domain/events';",
+      'export const used: unknown[] = [buildApp, createActivities, audienceStreamKey];',
+    ];
+    assert.deepEqual(await flagged('events/example.ts', fromEvents, rule), [1, 2]);
+    const publishing = ["import { publishEvent } from '../events/publish';", 'export const p = publishEvent;'];
+    assert.deepEqual(await flagged('workflows/example.ts', publishing, rule), [1]);
+    assert.deepEqual(await flagged('lib/example.ts', publishing, rule), [1]);
+    assert.deepEqual(await flagged('activities/example.ts', publishing, rule), []);
+  });
+
   it('when a workflow, signal or query is named by a string outside temporal/contract, then lint flags it; the contract names them', async () => {
     const source = [
       "import { WORKFLOW_TYPES, type Workflows } from '../temporal/contract';",
