@@ -96,6 +96,12 @@ describe('blogger sync events (activities/bloggerEvents.ts)', function () {
       fetchedAt,
     });
     await VideoHistory.query(testDb()).insert(row('old00000001', new Date(syncAt.getTime() - 3_600_000)));
+    // The sync's follower lookup (a follower_change rule asked for it) and the day before's.
+    const day = (offset: number) => new Date(syncAt.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
+    await testDb()('blogger_follower_counts').insert([
+      { userId, bloggerId, platform: 'youtube', day: day(-1), followers: 1000, fetchedAt: new Date(syncAt.getTime() - 86_400_000) },
+      { userId, bloggerId, platform: 'youtube', day: day(0), followers: 1250, fetchedAt: new Date(syncAt.getTime() + 1000) },
+    ]);
     const run = () =>
       withSyncEvents(deps(), { bloggerId, userId, syncAt: syncAt.toISOString(), lookbackMs: 0, maxVideos: 10 }, async () => {
         if (!(await VideoHistory.query(testDb()).findOne({ platformVideoId: 'new00000001' }))) {
@@ -124,6 +130,7 @@ describe('blogger sync events (activities/bloggerEvents.ts)', function () {
     });
     assert.equal(events[1]![1].reason, 'platform_quota');
     assert.deepEqual([events[2]![1].newVideos, events[2]![1].updatedVideos, events[2]![1].name], [1, 1, 'Ada']);
+    assert.deepEqual(events[2]![1].followers, { youtube: { count: 1250, change: 250 } });
     assert.deepEqual([events[3]![1].videoId, events[3]![1].platform], ['new00000001', 'youtube']);
   });
 });

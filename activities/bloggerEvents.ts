@@ -15,7 +15,7 @@ import type { Blogger } from '../db/models';
 import { findOwnedBlogger } from '../db/queries/bloggers';
 import { withTenant } from '../db/tenant';
 import { publishEvent } from '../events/publish';
-import type { QuotaWaitReason } from '../lib/domain/events';
+import type { EventPayloads, QuotaWaitReason } from '../lib/domain/events';
 import { PLATFORM_NAMES, type PlatformName } from '../lib/domain/platforms';
 import { FAILURE_TYPES } from '../temporal/contract';
 import type { SyncOutcome, SyncRequest } from './bloggers';
@@ -99,6 +99,7 @@ export async function withSyncEvents(deps: EventActivityDeps, req: SyncRequest, 
     }[]
   ).filter((r) => r.isNew);
   const at = syncAt.toISOString();
+  const followers = await followersRead(deps, req, syncAt);
   await publishEvent(deps, {
     type: 'blogger.synced',
     audience: { userId: req.userId },
@@ -111,6 +112,7 @@ export async function withSyncEvents(deps: EventActivityDeps, req: SyncRequest, 
       updatedVideos: written.length - fresh.length,
       budgetLeft: outcome.budgetLeft,
       deferred: outcome.deferred,
+      ...(followers ? { followers } : {}),
     },
   });
   // A blogger's first sync brings its back catalogue: only videos found after it are news.
@@ -133,6 +135,33 @@ export async function withSyncEvents(deps: EventActivityDeps, req: SyncRequest, 
     });
   }
   return outcome;
+}
+
+/**
+ * The follower counts this sync read (the first lookup of a data day, made for follower_change
+ * alert rules: activities/alerts.ts), each with the change since the day before when that is known.
+ */
+async function followersRead(
+  deps: EventActivityDeps,
+  { userId, bloggerId }: { userId: number; bloggerId: number },
+  syncAt: Date,
+): Promise<EventPayloads['blogger.synced']['followers']> {
+  const today = syncAt.toISOString().slice(0, 10);
+  const yesterday = new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  const rows = (await withTenant(deps.db, { userId }, (trx) =>
+    trx('bloggerFollowerCounts')
+      .where('bloggerId', bloggerId)
+      .whereIn('day', [today, yesterday])
+      .select('platform', 'followers', 'fetchedAt', trx.raw('day::text as day')),
+  )) as { platform: PlatformName; followers: number; fetchedAt: Date; day: string }[];
+  const read = rows.filter((r) => r.day === today && new Date(r.fetchedAt).getTime() >= syncAt.getTime());
+  if (read.length === 0) return undefined;
+  return Object.fromEntries(
+    read.map((r) => {
+      const before = rows.find((p) => p.platform === r.platform && p.day === yesterday);
+      return [r.platform, { count: Number(r.followers), change: before ? Number(r.followers) - Number(before.followers) : null }];
+    }),
+  );
 }
 
 /** A step that stops at a spent platform quota starts a wait (the workflow sleeps until the reset). */
