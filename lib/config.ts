@@ -460,7 +460,9 @@ const envSchema = z.object({
     .min(4096)
     .max(64 * 1024 * 1024)
     .default(1024 * 1024)
-    .describe('Bytes an event stream may have waiting for a slow client; past it the stream is dropped (the client resumes with Last-Event-ID)'),
+    .describe(
+      'Bytes an event stream may have waiting for a slow client; past it the stream is dropped (the client resumes with Last-Event-ID)',
+    ),
   SSE_RECHECK_SECONDS: positive
     .max(60)
     .default(5)
