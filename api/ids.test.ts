@@ -15,6 +15,8 @@ import { buildApp } from './app';
 const VALID_BODIES: Record<string, unknown> = {
   'PUT /api/bloggers/:id': { name: 'renamed' },
   'PUT /api/admin/users/:id': { plan: 'pro' },
+  'PATCH /api/alerts/:id': { name: 'renamed' },
+  'PATCH /api/webhooks/:id': { description: 'renamed' },
 };
 
 const TOO_LARGE = ['2147483648', '99999999999999999999', '000002147483648'];
@@ -63,7 +65,7 @@ describe('ids out of range', () => {
 
   const call = (route: IdRoute, id: string) => {
     const token = route.pattern.startsWith('/api/admin/') ? admin.accessToken : user.accessToken;
-    const path = route.pattern.replace(':id', id).replace(':videoId', 'some-video');
+    const path = route.pattern.replace(':id', id).replace(':videoId', 'some-video').replace(':deliveryId', '1');
     const body = ['POST', 'PUT', 'PATCH'].includes(route.method) ? (VALID_BODIES[route.key] ?? {}) : undefined;
     return api.request(route.method, path, { token, body });
   };
