@@ -46,6 +46,7 @@ import { withQuotaScope } from '../platforms/quota';
 import type { PlatformLink } from '../db/models';
 import { startNotificationDelivery } from '../temporal/starters';
 import type { ActivityDeps } from './deps';
+import type { WrittenSnapshot } from './snapshotBatch';
 
 export type AlertDeps = Pick<ActivityDeps, 'db' | 'redis' | 'logger' | 'temporal' | 'taskQueue' | 'clock' | 'sseReplayEvents' | 'webhooks'>;
 
@@ -393,16 +394,6 @@ export async function fireTrendMatches(
   return fired;
 }
 
-export interface SnapshotVelocity {
-  trendVideoId: number;
-  platform: PlatformName;
-  platformVideoId: string;
-  previousVelocity: number | null;
-  velocity: number | null;
-  views: number | null;
-  takenAt: Date;
-}
-
 /** How long a process keeps the active velocity rules (one query per minute, however many snapshots). */
 const VELOCITY_RULES_TTL_MS = 60_000;
 
@@ -435,7 +426,7 @@ export class VelocityAlerts {
     return this.loading;
   }
 
-  async check(snapshots: SnapshotVelocity[]): Promise<number> {
+  async check(snapshots: WrittenSnapshot[]): Promise<number> {
     try {
       const rules = await this.activeRules();
       if (!rules.length) return 0;

@@ -26,7 +26,7 @@ import { alertParams, BLOGGER_KINDS, TREND_WATCH_KINDS, type AlertKind } from '.
 import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors';
 import type { AuthUser } from '../middleware/auth';
 import { toPage } from '../pagination';
-import { countOf } from '../../db/queries/paging';
+import { knexPageWithTotal } from '../../db/queries/paging';
 import { assertTrendWatch } from '../trends/service';
 import type { CreateAlertBody, ListAlertsQuery, ListFiringsQuery, UpdateAlertBody } from './schema';
 
@@ -158,12 +158,8 @@ export async function listRules(db: Knex, owner: Owner, q: ListAlertsQuery) {
     const query = rulesOf(trx, owner.id);
     if (q.kind) query.where('kind', q.kind);
     if (q.enabled !== undefined) query.where('enabled', q.enabled);
-    const total = await countOf(query);
-    const rows = await query
-      .orderBy('id')
-      .limit(q.limit)
-      .offset((q.page - 1) * q.limit);
-    return toPage(rows.map(publicRule), total, q.page, q.limit);
+    const { results, total } = await knexPageWithTotal<AlertRuleRow>(query.orderBy('id'), q.page, q.limit);
+    return toPage(results.map(publicRule), total, q.page, q.limit);
   });
 }
 
@@ -208,14 +204,14 @@ export async function listFirings(db: Knex, owner: Owner, ruleId: number, q: Lis
     await findOwned(trx, owner, ruleId);
     const query = firingsOf(trx, owner.id, ruleId);
     if (q.muted !== undefined) query.where('muted', q.muted);
-    const total = await countOf(query);
-    const firings = await query
-      .orderBy([
+    const { results: firings, total } = await knexPageWithTotal<AlertFiringRow>(
+      query.orderBy([
         { column: 'firedAt', order: 'desc' },
         { column: 'id', order: 'desc' },
-      ])
-      .limit(q.limit)
-      .offset((q.page - 1) * q.limit);
+      ]),
+      q.page,
+      q.limit,
+    );
     const deliveries = firings.length
       ? ((await trx('webhook_deliveries')
           .where({ userId: owner.id })

@@ -34,7 +34,7 @@ import { isTemporalUnavailable } from '../../temporal/client';
 import { startNotificationDelivery } from '../../temporal/starters';
 import type { AuthUser } from '../middleware/auth';
 import { toPage } from '../pagination';
-import { countOf } from '../../db/queries/paging';
+import { knexPageWithTotal } from '../../db/queries/paging';
 import type { CreateWebhookBody, ListDeliveriesQuery, UpdateWebhookBody } from './schema';
 
 type Owner = Pick<AuthUser, 'id' | 'plan'>;
@@ -144,12 +144,8 @@ export async function getWebhook(db: Knex, owner: Owner, id: number) {
 export async function listWebhooks(db: Knex, owner: Owner, q: { page: number; limit: number }) {
   return withTenant(db, { userId: owner.id }, async (trx) => {
     const query = endpointsOf(trx, owner.id);
-    const total = await countOf(query);
-    const rows = await query
-      .orderBy('id')
-      .limit(q.limit)
-      .offset((q.page - 1) * q.limit);
-    return toPage(rows.map(publicWebhook), total, q.page, q.limit);
+    const { results, total } = await knexPageWithTotal<WebhookEndpointRow>(query.orderBy('id'), q.page, q.limit);
+    return toPage(results.map(publicWebhook), total, q.page, q.limit);
   });
 }
 
@@ -214,11 +210,7 @@ export async function listDeliveries(db: Knex, owner: Owner, id: number, q: List
     await findOwned(trx, owner, id);
     const query = deliveriesOf(trx, owner.id, id);
     if (q.status) query.where('status', q.status);
-    const total = await countOf(query);
-    const rows = await query
-      .orderBy('id', 'desc')
-      .limit(q.limit)
-      .offset((q.page - 1) * q.limit);
+    const { results: rows, total } = await knexPageWithTotal<WebhookDeliveryRow>(query.orderBy('id', 'desc'), q.page, q.limit);
     const attempts = await attemptsOf(
       trx,
       owner.id,

@@ -24,8 +24,27 @@ export async function pageWithTotal<M extends Model>(
   return { results: rows, total };
 }
 
-/** The rows a plain knex query would return, counted (for lists built on knex rather than a model). */
-export async function countOf(query: Knex.QueryBuilder): Promise<number> {
-  const row = (await query.clone().clearSelect().clearOrder().count('* as count').first()) as { count: string | number } | undefined;
-  return Number(row?.count ?? 0);
+/**
+ * The same for a plain knex query over one table (lists built on knex rather than a model): every
+ * column of its rows, in the caller's order.
+ */
+export async function knexPageWithTotal<Row>(
+  query: Knex.QueryBuilder,
+  page: number,
+  limit: number,
+): Promise<{ results: Row[]; total: number }> {
+  const rows = (await query
+    .clone()
+    .clearSelect()
+    .select('*', query.client.raw('count(*) over () as page_total'))
+    .limit(limit)
+    .offset((page - 1) * limit)) as (Row & { pageTotal?: string | number })[];
+  if (rows.length > 0) {
+    const total = Number(rows[0]!.pageTotal);
+    for (const row of rows) delete row.pageTotal;
+    return { results: rows, total };
+  }
+  if (page === 1) return { results: [], total: 0 };
+  const counted = (await query.clone().clearSelect().clearOrder().count('* as count').first()) as { count: string | number } | undefined;
+  return { results: [], total: Number(counted?.count ?? 0) };
 }
