@@ -13,7 +13,6 @@
  *    restarts deliveries whose start was lost (resumePendingDeliveries).
  */
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { createDeliveries, pendingDeliveriesOfFiring, stalePendingDeliveries } from '../db/queries/webhooks';
 import {
@@ -40,11 +39,11 @@ import {
   type AlertParams,
 } from '../lib/domain/alertRules';
 import type { CreatorRef, PlatformName } from '../lib/domain/platforms';
-import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from '../lib/domain/webhookSettings';
+import { DEFAULT_WEBHOOK_SETTINGS } from '../lib/domain/webhookSettings';
 import { newEventId } from '../notifications/webhookSignature';
 import { withQuotaScope } from '../platforms/quota';
 import type { PlatformLink } from '../db/models';
-import { startNotificationDelivery } from '../temporal/starters';
+import { startNotificationDelivery, startWebhookDelivery } from '../temporal/starters';
 import type { ActivityDeps } from './deps';
 import type { WrittenSnapshot } from './snapshotBatch';
 
@@ -111,26 +110,6 @@ export async function startFiringDeliveries(deps: AlertDeps, firing: AlertFiring
   }
   const pending = await withTenant(deps.db, { userId }, (trx) => pendingDeliveriesOfFiring(trx, userId, Number(firing.id)));
   for (const d of pending) await startWebhookDelivery(temporal, taskQueue, settings, { id: Number(d.id), userId });
-}
-
-export function startWebhookDelivery(
-  temporal: Client,
-  taskQueue: string,
-  settings: WebhookSettings,
-  delivery: { id: number; userId: number },
-): Promise<void> {
-  return startNotificationDelivery(
-    temporal,
-    { taskQueue },
-    {
-      channel: 'webhook',
-      deliveryId: delivery.id,
-      userId: delivery.userId,
-      maxAttempts: settings.maxAttempts,
-      retryInitialMs: settings.retryInitialMs,
-      timeoutMs: settings.timeoutMs,
-    },
-  );
 }
 
 /**

@@ -11,6 +11,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { BloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
 import type { TrendSettings } from '../lib/domain/trendSettings';
+import type { WebhookSettings } from '../lib/domain/webhookSettings';
 import type { PlatformName } from '../platforms/types';
 import {
   BLOGGER_ID,
@@ -183,4 +184,25 @@ export async function startNotificationDelivery(
     args: [input],
     typedSearchAttributes: [{ key: USER_ID, value: input.userId }],
   });
+}
+
+/** Starts the delivery of one webhook event with the attempts, backoff and deadline of `settings`. */
+export function startWebhookDelivery(
+  client: Client,
+  taskQueue: string,
+  settings: WebhookSettings,
+  delivery: { id: number; userId: number },
+): Promise<void> {
+  return startNotificationDelivery(
+    client,
+    { taskQueue },
+    {
+      channel: 'webhook',
+      deliveryId: delivery.id,
+      userId: delivery.userId,
+      maxAttempts: settings.maxAttempts,
+      retryInitialMs: settings.retryInitialMs,
+      timeoutMs: settings.timeoutMs,
+    },
+  );
 }

@@ -31,7 +31,7 @@ import { ConflictError, NotFoundError, TemporalUnavailableError, ValidationError
 import { checkWebhookUrl, WebhookTargetError } from '../../notifications/webhookUrl';
 import { newEventId, newWebhookSecret } from '../../notifications/webhookSignature';
 import { isTemporalUnavailable } from '../../temporal/client';
-import { startNotificationDelivery } from '../../temporal/starters';
+import { startWebhookDelivery } from '../../temporal/starters';
 import type { AuthUser } from '../middleware/auth';
 import { toPage } from '../pagination';
 import { knexPageWithTotal } from '../../db/queries/paging';
@@ -93,18 +93,7 @@ async function startDelivery(deps: WebhookDeps, delivery: { id: number; userId: 
   const settings = webhookSettings(deps.config);
   try {
     await deps.temporal.client.connection.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, () =>
-      startNotificationDelivery(
-        deps.temporal.client,
-        { taskQueue: deps.config.TEMPORAL_TASK_QUEUE },
-        {
-          channel: 'webhook',
-          deliveryId: delivery.id,
-          userId: delivery.userId,
-          maxAttempts: settings.maxAttempts,
-          retryInitialMs: settings.retryInitialMs,
-          timeoutMs: settings.timeoutMs,
-        },
-      ),
+      startWebhookDelivery(deps.temporal.client, deps.config.TEMPORAL_TASK_QUEUE, settings, delivery),
     );
   } catch (err) {
     if (isTemporalUnavailable(err)) throw new TemporalUnavailableError();
