@@ -36,3 +36,15 @@ export async function createUser(
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
   return { id, email, password, accessToken: login.body.accessToken, refreshToken: login.body.refreshToken };
 }
+
+/** Runs `body` with `adminId` the only active admin: every other active admin is deactivated for it, then restored. */
+export async function asOnlyActiveAdmin<T>(adminId: number, body: () => Promise<T>): Promise<T> {
+  const others = await User.query(testDb()).where({ role: 'admin', isActive: true }).whereNot('id', adminId);
+  const ids = others.map((o) => o.id);
+  await User.query(testDb()).patch({ isActive: false }).whereIn('id', ids);
+  try {
+    return await body();
+  } finally {
+    await User.query(testDb()).patch({ isActive: true }).whereIn('id', ids);
+  }
+}

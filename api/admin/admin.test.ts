@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AuditLog, Blogger, RefreshToken, User } from '../../db/models';
 import { startTestApi, type TestApi } from '../../test/api';
 import { testDb } from '../../test/harness';
-import { createUser, type TestUser } from '../../test/users';
+import { asOnlyActiveAdmin, createUser, type TestUser } from '../../test/users';
 
 /** The user routes of /api/admin with a body that would be valid for an admin (api/routeAccess.test.ts walks them all). */
 const ADMIN_ROUTES: [string, string, unknown?][] = [
@@ -107,29 +107,18 @@ describe('admin API', () => {
 
   it('when the last active admin tries to demote or disable themself, then 409 and they stay admin', async () => {
     const lone = await createUser(api, { role: 'admin' });
-    // Make `lone` the only active admin for this test.
-    const others = await User.query(testDb()).where({ role: 'admin', isActive: true }).whereNot('id', lone.id);
-    await User.query(testDb())
-      .patch({ isActive: false })
-      .whereIn(
-        'id',
-        others.map((o) => o.id),
-      );
     try {
-      for (const body of [{ role: 'user' }, { isActive: false }]) {
-        const res = await api.request('PUT', `/api/admin/users/${lone.id}`, { token: lone.accessToken, body });
-        assert.equal(res.status, 409, JSON.stringify(body));
-        assert.match(res.body.error.message, /last active admin/);
-      }
-      assert.equal((await api.request('DELETE', `/api/admin/users/${lone.id}`, { token: lone.accessToken })).status, 409);
-      assert.equal((await User.query(testDb()).findById(lone.id))?.role, 'admin');
+      // `lone` is the only active admin for this test.
+      await asOnlyActiveAdmin(lone.id, async () => {
+        for (const body of [{ role: 'user' }, { isActive: false }]) {
+          const res = await api.request('PUT', `/api/admin/users/${lone.id}`, { token: lone.accessToken, body });
+          assert.equal(res.status, 409, JSON.stringify(body));
+          assert.match(res.body.error.message, /last active admin/);
+        }
+        assert.equal((await api.request('DELETE', `/api/admin/users/${lone.id}`, { token: lone.accessToken })).status, 409);
+        assert.equal((await User.query(testDb()).findById(lone.id))?.role, 'admin');
+      });
     } finally {
-      await User.query(testDb())
-        .patch({ isActive: true })
-        .whereIn(
-          'id',
-          others.map((o) => o.id),
-        );
       await User.query(testDb()).deleteById(lone.id);
     }
   });

@@ -11,7 +11,7 @@ import { WORKFLOW_TYPES, bloggerSyncWorkflowId } from '../../temporal/contract';
 import { startTestApi, type TestApi } from '../../test/api';
 import { eventually } from '../../test/eventually';
 import { terminateRunning, testDb, testLogger, testRedis, testTemporal } from '../../test/harness';
-import { createUser, type TestUser } from '../../test/users';
+import { asOnlyActiveAdmin, createUser, type TestUser } from '../../test/users';
 import { createTestWorker } from '../../test/worker';
 import { BackgroundTasks } from '../background';
 
@@ -491,14 +491,7 @@ describe('account self-service by email', function () {
 
     it('when the last active admin deletes itself, then 409; with another active admin it may', async () => {
       const admin = await createUser(api, { role: 'admin' });
-      const others = await User.query(testDb()).where({ role: 'admin', isActive: true }).whereNot('id', admin.id);
-      await User.query(testDb())
-        .patch({ isActive: false })
-        .whereIn(
-          'id',
-          others.map((o) => o.id),
-        );
-      try {
+      await asOnlyActiveAdmin(admin.id, async () => {
         const refused = await api.request('DELETE', '/api/auth/me', { token: admin.accessToken, body: { password: admin.password } });
         assert.equal(refused.status, 409);
         assert.match(refused.body.error.message, /last active admin/);
@@ -506,14 +499,7 @@ describe('account self-service by email', function () {
         await createUser(api, { role: 'admin' });
         const ok = await api.request('DELETE', '/api/auth/me', { token: admin.accessToken, body: { password: admin.password } });
         assert.equal(ok.status, 204);
-      } finally {
-        await User.query(testDb())
-          .patch({ isActive: true })
-          .whereIn(
-            'id',
-            others.map((o) => o.id),
-          );
-      }
+      });
     });
 
     it('when an account with a running blogger sync is deleted, then the sync ends at once instead of at its next cycle', async function () {
