@@ -179,6 +179,31 @@ describe('alert rules and webhooks API', function () {
     assert.deepEqual(after.body.alert.channels.webhookIds, [], 'a deleted webhook leaves its rules');
   });
 
+  it('when a name, a description, a param or a login email carries a NUL character, then a 400 naming the field, not a 500, and nothing is stored', async () => {
+    const rule = (await post(ada, '/api/alerts', { name: 'Clean', kind: 'link_broken', params: {} })).body.alert;
+    const hook = (await post(ada, '/api/webhooks', { url: 'https://hooks.example.com/nul' })).body.webhook;
+    for (const [method, path, body, field] of [
+      ['POST', '/api/alerts', { name: 'a\u0000b', kind: 'link_broken', params: {} }, 'body.name'],
+      ['PATCH', `/api/alerts/${rule.id}`, { name: 'a\u0000b' }, 'body.name'],
+      [
+        'POST',
+        '/api/alerts',
+        { name: 'x', kind: 'trend_match', params: { names: [{ kind: 'keyword', name: '\u0000' }] } },
+        'body.params.names.0.name',
+      ],
+      ['PATCH', `/api/webhooks/${hook.id}`, { description: '\u0000' }, 'body.description'],
+      ['POST', '/api/auth/login', { email: 'a\u0000@example.com', password: 'correct horse battery' }, 'body.email'],
+    ] as const) {
+      const res = await api.request(method, path, { token: ada.accessToken, body });
+      assert.equal(res.status, 400, `${method} ${path}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.code, 'validation_failed');
+      assert.equal(res.body.error.details[0].path, field, JSON.stringify(res.body));
+    }
+    assert.equal((await api.request('GET', `/api/alerts/${rule.id}`, { token: ada.accessToken })).body.alert.name, 'Clean');
+    assert.equal((await api.request('GET', `/api/webhooks/${hook.id}`, { token: ada.accessToken })).body.webhook.description, null);
+    assert.equal((await api.request('DELETE', `/api/webhooks/${hook.id}`, { token: ada.accessToken })).status, 204);
+  });
+
   it('when a free user creates more webhooks than the plan allows, then 403 plan_limit_reached', async () => {
     const free = await createUser(api, { plan: 'free' });
     const limit = Number((await testDb()('user_limits').where({ plan: 'free' }).first()).maxWebhooks);

@@ -5,6 +5,7 @@
  */
 import type { Middleware } from 'koa';
 import type { z } from 'zod';
+import { ValidationError } from '../../lib/errors';
 import { zodToValidationError } from './errors';
 
 type Parsed<S, Key extends string> = [S] extends [z.ZodType] ? { [K in Key]: z.output<S> } : unknown;
@@ -38,6 +39,7 @@ export function validate<
 
 /** A 400 listing every bad field by its path (e.g. "body.email", "params.id") when not allowed. */
 function parse<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' | 'params'): z.output<S> {
+  rejectNulCharacters(input, where);
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw zodToValidationError(parsed.error, where);
   return parsed.data;
@@ -46,3 +48,27 @@ function parse<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | '
 export const validateBody = <S extends z.ZodType>(body: S) => validate({ body });
 export const validateQuery = <S extends z.ZodType>(query: S) => validate({ query });
 export const validateParams = <S extends z.ZodType>(params: S) => validate({ params });
+
+const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';
+
+/**
+ * PostgreSQL cannot store U+0000 in text or jsonb, so a string (or key) carrying one would fail
+ * in the database as a 500: it is a 400 naming the field, before any schema or handler runs.
+ */
+function rejectNulCharacters(input: unknown, where: string): void {
+  const details: { path: string; message: string }[] = [];
+  const walk = (value: unknown, path: string, depth: number): void => {
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) details.push({ path, message: NUL_MESSAGE });
+    } else if (value !== null && typeof value === 'object' && depth < 64) {
+      for (const [key, item] of Object.entries(value)) {
+        const itemPath = `${path}.${key.replaceAll('\u0000', '\\u0000')}`;
+        if (key.includes('\u0000')) details.push({ path: itemPath, message: NUL_MESSAGE });
+        walk(item, itemPath, depth + 1);
+      }
+    }
+  };
+  walk(input, where, 0);
+  const first = details[0];
+  if (first) throw new ValidationError(`Invalid request: ${first.path}: ${first.message}`, details);
+}
