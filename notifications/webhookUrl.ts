@@ -70,6 +70,8 @@ export function checkWebhookUrl(raw: string, policy: TargetPolicy): URL {
   if (url.hash) throw new WebhookTargetError('must not have a #fragment');
   const host = url.hostname;
   if (!host) throw new WebhookTargetError('needs a host');
+  // The URL parser takes port 0, but nothing can be reached there: every attempt would fail.
+  if (url.port === '0') throw new WebhookTargetError('port 0 cannot be connected to; name the port your receiver listens on');
   const literal = ipLiteral(host);
   if (literal !== null) {
     const reason = forbiddenAddressReason(literal, policy);

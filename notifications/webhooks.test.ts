@@ -77,6 +77,8 @@ describe('webhook targets (URL rules)', () => {
     assert.throws(() => checkWebhookUrl('ftp://hooks.example.com/x', STRICT), /must use https/);
     assert.throws(() => checkWebhookUrl('https://user:pw@hooks.example.com/x', STRICT), /credentials/);
     assert.throws(() => checkWebhookUrl('not a url', STRICT), /not a valid URL/);
+    assert.throws(() => checkWebhookUrl('https://hooks.example.com:0/x', STRICT), /port 0/);
+    assert.throws(() => checkWebhookUrl('http://127.0.0.1:0/x', LOCAL), /port 0/);
   });
 
   it('when a URL is https to a public name or address, then it is accepted', () => {
