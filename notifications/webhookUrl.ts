@@ -28,6 +28,29 @@ const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
 /** Host names that never name a public receiver. */
 const LOCAL_NAMES = /(^|\.)(localhost|local|localdomain|internal|intranet|lan|home\.arpa|invalid|test)$/i;
 
+/** ipaddr.js's range names as words, with their article ("a link-local", not "a linkLocal"). */
+const RANGE_LABELS: Record<string, string> = {
+  unspecified: 'an unspecified',
+  broadcast: 'a broadcast',
+  multicast: 'a multicast',
+  linkLocal: 'a link-local',
+  loopback: 'a loopback',
+  carrierGradeNat: 'a carrier-grade NAT',
+  private: 'a private',
+  uniqueLocal: 'a unique local (private)',
+  reserved: 'a reserved',
+  benchmarking: 'a benchmarking',
+  ipv4Mapped: 'an IPv4-mapped',
+  rfc6145: 'an IPv4-translated (RFC 6145)',
+  rfc6052: 'a NAT64 (RFC 6052)',
+  '6to4': 'a 6to4',
+  teredo: 'a Teredo',
+};
+
+function rangeLabel(range: string): string {
+  return RANGE_LABELS[range] ?? `a special-purpose (${range})`;
+}
+
 /** Why an IP address may not be called, or null when it is a public unicast address. */
 export function forbiddenAddressReason(address: string, policy: TargetPolicy): string | null {
   let parsed: ReturnType<typeof ipaddr.process>;
@@ -39,7 +62,7 @@ export function forbiddenAddressReason(address: string, policy: TargetPolicy): s
   }
   const range = parsed.range();
   if (policy.allowLocal && range === 'loopback') return null;
-  if (range !== 'unicast') return `${address} is a ${range} address; webhooks go to public addresses only`;
+  if (range !== 'unicast') return `${address} is ${rangeLabel(range)} address; webhooks go to public addresses only`;
   // IPv6 beyond the special ranges: only global unicast (2000::/3), not e.g. the deprecated IPv4-compatible ::a.b.c.d.
   if (parsed.kind() === 'ipv6' && !parsed.match(GLOBAL_UNICAST_V6))
     return `${address} is not a global unicast address; webhooks go to public addresses only`;

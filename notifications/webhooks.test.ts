@@ -81,6 +81,14 @@ describe('webhook targets (URL rules)', () => {
     assert.throws(() => checkWebhookUrl('http://127.0.0.1:0/x', LOCAL), /port 0/);
   });
 
+  it('when an address is refused, then the message names its range in words', () => {
+    assert.throws(() => checkWebhookUrl('https://0.0.0.0/', STRICT), /host 0\.0\.0\.0 is an unspecified address;/);
+    assert.throws(() => checkWebhookUrl('https://169.254.169.254/', STRICT), /is a link-local address;/);
+    assert.throws(() => checkWebhookUrl('https://100.64.0.1/', STRICT), /is a carrier-grade NAT address;/);
+    assert.throws(() => checkWebhookUrl('https://[64:ff9b::a00:1]/', STRICT), /is a NAT64 \(RFC 6052\) address;/);
+    assert.throws(() => checkWebhookUrl('https://[fc00::1]/', STRICT), /is a unique local \(private\) address;/);
+  });
+
   it('when a URL is https to a public name or address, then it is accepted', () => {
     assert.equal(checkWebhookUrl('https://hooks.example.com/in?x=1', STRICT).toString(), 'https://hooks.example.com/in?x=1');
     assert.ok(checkWebhookUrl('https://93.184.216.34/hook', STRICT));
