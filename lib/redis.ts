@@ -11,6 +11,7 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Config } from './config';
 import { bloggerCacheVersionKey } from './domain/cacheKeys';
+import { audienceStreamKey } from './domain/events';
 import type { Logger } from './logger';
 
 export type RedisRole = 'api' | 'worker';
@@ -58,4 +59,13 @@ function dropConnectionOnTimeout(redis: Redis, logger?: Logger): void {
  */
 export async function retireBloggerCache(redis: Redis, bloggerId: number): Promise<void> {
   await redis.incr(bloggerCacheVersionKey(bloggerId)).catch(() => undefined);
+}
+
+/**
+ * Drops a deleted account's live-event stream (its bloggers' names, video titles, alert messages,
+ * kept for replay): deleting an account leaves none of its data behind. A failed delete leaves it
+ * until the stream's 7-day expiry.
+ */
+export async function forgetUserEvents(redis: Redis, userId: number): Promise<void> {
+  await redis.del(audienceStreamKey({ userId })).catch(() => undefined);
 }

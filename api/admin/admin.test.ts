@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { AuditLog, Blogger, RefreshToken, User } from '../../db/models';
 import { startTestApi, type TestApi } from '../../test/api';
-import { testDb } from '../../test/harness';
+import { testDb, testRedis } from '../../test/harness';
 import { asOnlyActiveAdmin, createUser, type TestUser } from '../../test/users';
 
 /** The user routes of /api/admin with a body that would be valid for an admin (api/routeAccess.test.ts walks them all). */
@@ -126,8 +126,11 @@ describe('admin API', () => {
   it('when an admin deletes a user, then their bloggers and tokens go with them, and it is audited', async () => {
     const user = await createUser(api);
     await Blogger.query(testDb()).insert({ userId: user.id, name: 'to be removed' });
+    // A live event kept for replay names the user's blogger.
+    await testRedis().xadd(`events:user:${user.id}`, '*', 't', 'blogger.synced', 'e', '{"data":{"name":"to be removed"}}');
     const res = await api.request('DELETE', `/api/admin/users/${user.id}`, { token: admin.accessToken });
     assert.equal(res.status, 204);
+    assert.equal(await testRedis().exists(`events:user:${user.id}`), 0, 'the live-event stream goes too');
     assert.equal(await User.query(testDb()).where('id', user.id).resultSize(), 0);
     assert.equal(await Blogger.query(testDb()).where('userId', user.id).resultSize(), 0);
     assert.equal(await RefreshToken.query(testDb()).where('userId', user.id).resultSize(), 0);

@@ -6,6 +6,7 @@ import { publishUserChanged } from '../auth/userCache';
 import { existingId } from '../ids';
 import { requireAdmin } from '../middleware/auth';
 import { validate, validateParams, validateQuery } from '../middleware/validate';
+import { forgetUserEvents } from '../../lib/redis';
 import { requestMeta } from '../requestMeta';
 import { listLogsQuery, listUsersQuery, updateUserBody, userIdParam } from './schema';
 import { userRouter, type UserState } from '../router';
@@ -33,6 +34,7 @@ export function adminRoutes(deps: Pick<ApiDeps, 'db' | 'redis' | 'logger'>, prot
     const id = userId(ctx);
     await admin.deleteUser(db, ctx.state.user, id, requestMeta(ctx));
     await publishUserChanged(deps, id);
+    await forgetUserEvents(deps.redis, id);
     ctx.status = 204;
   });
 

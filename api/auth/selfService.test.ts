@@ -444,9 +444,14 @@ describe('account self-service by email', function () {
       await api.request('POST', '/api/auth/password-reset', { body: { email: user.email } });
       await mailTo(user.email, /Reset your/);
       const seen = capture.messages();
+      // Live events kept for replay name the account's bloggers.
+      await testRedis().xadd(`events:user:${user.id}`, '*', 't', 'blogger.synced', 'e', `{"data":{"name":"gone${user.id} blogger"}}`);
+      await testRedis().xadd(`events:user:${other.id}`, '*', 't', 'blogger.synced', 'e', `{"data":{"name":"kept${other.id} blogger"}}`);
 
       const res = await api.request('DELETE', '/api/auth/me', { token: user.accessToken, body: { password: user.password } });
       assert.equal(res.status, 204, JSON.stringify(res.body));
+      assert.equal(await testRedis().exists(`events:user:${user.id}`), 0, 'the live-event stream goes too');
+      assert.equal(await testRedis().exists(`events:user:${other.id}`), 1, "another user's stays");
 
       const me = await api.request('GET', '/api/auth/me', { token: user.accessToken });
       assert.equal(me.status, 401);

@@ -18,7 +18,7 @@ import { recordAudit, type RequestMeta } from '../../db/queries/audit';
 import { Blogger, RefreshToken, User } from '../../db/models';
 import { withTenant } from '../../db/tenant';
 import { AppError, ConflictError, ForbiddenError } from '../../lib/errors';
-import { retireBloggerCache } from '../../lib/redis';
+import { forgetUserEvents, retireBloggerCache } from '../../lib/redis';
 import { isTemporalUnavailable } from '../../temporal/client';
 import { bloggerSyncWorkflowId, stopSync } from '../../temporal/contract';
 import { findAccountToken, issueAccountToken, tokenError, tokenProblem, useAccountToken } from './accountTokens';
@@ -257,6 +257,7 @@ export async function deleteAccount(deps: AuthDeps, caller: Account, { password 
   if (!deleted) throw new AppError(401, 'account_disabled', 'This account is disabled or no longer exists.');
   const { user, bloggerIds } = deleted;
   await accountChanged(deps, user.id);
+  await forgetUserEvents(deps.redis, user.id);
   deps.background.run('account deletion clean-up', () => stopBloggerSyncs(deps, bloggerIds));
   deps.background.run('account deletion notice', () => deps.mailer.send(accountDeletedMail({ to: user.email, at: new Date() })));
 }
