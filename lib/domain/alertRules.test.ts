@@ -32,6 +32,19 @@ describe('alert rules (pure)', () => {
     assert.equal(alertRuleSpec.safeParse({ kind: 'no_such_kind', params: {} }).success, false);
     const trend = alertRuleSpec.parse({ kind: 'trend_match', params: { names: [{ kind: 'hashtag', name: ' #CatDance ' }] } });
     assert.deepEqual(trend.params, { names: [{ kind: 'hashtag', name: 'catdance' }] }, 'hashtags are stored as analysis names them');
+    for (const name of ['#', ' ## ', '#\t']) {
+      const empty = alertRuleSpec.safeParse({
+        kind: 'trend_match',
+        params: {
+          names: [
+            { kind: 'keyword', name: 'ok' },
+            { kind: 'hashtag', name },
+          ],
+        },
+      });
+      assert.equal(empty.success, false, `${JSON.stringify(name)} names nothing`);
+      assert.deepEqual(empty.error?.issues[0]?.path, ['params', 'names', 1, 'name']);
+    }
   });
 
   it('when a video passes N x the median within H hours, then video_outlier fires; later, or below N, it does not', () => {

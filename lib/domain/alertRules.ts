@@ -58,7 +58,16 @@ export const alertParams = {
   trend_match: z
     .object({
       names: z
-        .array(z.object({ kind: z.enum(WATCHABLE_TREND_KINDS), name: z.string().trim().min(1).max(200) }).strict())
+        .array(
+          z
+            .object({ kind: z.enum(WATCHABLE_TREND_KINDS), name: z.string().trim().min(1).max(200) })
+            .strict()
+            // "#" or "# #" is no hashtag: stored as "", the rule could never match.
+            .refine((n) => normaliseTrendName(n.kind, n.name) !== '', {
+              message: "is empty once '#' and spaces are dropped: name the hashtag, sound or keyword",
+              path: ['name'],
+            }),
+        )
         .min(1)
         .max(50)
         .transform((names) => names.map((n) => ({ kind: n.kind, name: normaliseTrendName(n.kind, n.name) }))),
