@@ -209,7 +209,7 @@ export class LiveStreams {
 
   /** Replay (with a reset first where events were lost), then `ready`, then live events as they come. */
   private async run(stream: Stream, lastEventId: string | undefined): Promise<void> {
-    const from = lastEventId === undefined || lastEventId === '' ? null : (parseCursor(lastEventId) ?? 'malformed');
+    const from = lastEventId === undefined || lastEventId === '' ? null : (parseCursor(lastEventId, stream.user.id) ?? 'malformed');
     try {
       await stream.feed.start(from);
     } catch {

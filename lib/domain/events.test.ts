@@ -10,7 +10,7 @@ describe('live event vocabulary (lib/domain/events.ts)', () => {
     ]);
     const text = formatCursor(cursor);
     assert.equal(text, 'u42:1764547200000-0,t:1764547100000-3,a:0-0');
-    assert.deepEqual(parseCursor(text), cursor);
+    assert.deepEqual(parseCursor(text, 42), cursor);
   });
 
   it('when a Last-Event-ID is not a cursor this server writes, then it is refused (null), not half read', () => {
@@ -26,8 +26,29 @@ describe('live event vocabulary (lib/domain/events.ts)', () => {
       `u1:${'9'.repeat(16)}-0`,
       'u1:1-0'.repeat(50),
     ]) {
-      assert.equal(parseCursor(bad), null, bad);
+      // Each read as its own user's, so only its form refuses it.
+      assert.equal(parseCursor(bad, bad.startsWith('u1:') ? 1 : 42), null, bad);
     }
+  });
+
+  it("when a Last-Event-ID holds another user's stream, then it is refused for this user and read for its own", () => {
+    assert.equal(parseCursor('u2:1-0', 1), null);
+    assert.equal(parseCursor('u2:1-0,t:5-0', 1), null);
+    assert.deepEqual(
+      parseCursor('u2:1-0,t:5-0', 2),
+      new Map([
+        ['u2', '1-0'],
+        ['t', '5-0'],
+      ]),
+    );
+    assert.deepEqual(
+      parseCursor('t:5-0,a:0-0', 1),
+      new Map([
+        ['t', '5-0'],
+        ['a', '0-0'],
+      ]),
+      'shared streams belong to nobody',
+    );
   });
 
   it('when stream ids are compared, then the milliseconds decide first and the sequence second (not the text)', () => {

@@ -202,13 +202,17 @@ export function formatCursor(cursor: Cursor): string {
   return [...cursor.entries()].map(([name, id]) => `${name}:${id}`).join(',');
 }
 
-/** The positions of a Last-Event-ID, or null when it is not a cursor this server wrote. */
-export function parseCursor(text: string): Cursor | null {
+/**
+ * The positions of a Last-Event-ID, or null when it is not a cursor this server wrote for this
+ * user (another user's stream in it means it was never this connection's: it gets a reset too).
+ */
+export function parseCursor(text: string, userId: number): Cursor | null {
   if (text.length === 0 || text.length > MAX_CURSOR_LENGTH) return null;
   const cursor: Cursor = new Map();
   for (const part of text.split(',')) {
     const match = CURSOR_PART.exec(part);
     if (!match || cursor.has(match[1]!)) return null;
+    if (match[1]!.startsWith('u') && match[1] !== cursorName({ userId })) return null;
     cursor.set(match[1]!, match[2]!);
   }
   return cursor;
