@@ -124,9 +124,9 @@ const envSchema = z.object({
     .number()
     .int()
     .min(1000)
-    .default(30_000)
+    .default(120_000)
     .describe(
-      "How long a cached workflow's task waits for this worker before another may take it (raised from the SDK's 10 s: a grid point's burst keeps the worker busy that long, and a dead worker's tasks move at once anyway)",
+      "How long a cached workflow's task waits for this worker before another may take it (raised from the SDK's 10 s: a grid point's burst keeps the worker busy up to a minute and more at 50,000 monitors, and a dead worker's tasks move at once anyway)",
     ),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce
     .number()
