@@ -124,9 +124,9 @@ const envSchema = z.object({
     .number()
     .int()
     .min(1000)
-    .default(120_000)
+    .default(30_000)
     .describe(
-      "How long a cached workflow's task waits for this worker before another may take it (raised from the SDK's 10 s: a grid point's burst keeps the worker busy up to a minute and more at 50,000 monitors, and a dead worker's tasks move at once anyway)",
+      "How long a cached workflow's task waits for this worker before another may take it (raised from the SDK's 10 s: a grid point's burst keeps the worker busy that long). Longer avoids replays in bursts (120 s: none at 50,000 monitors' burst size) but a killed worker's cached workflows wait that long before another worker takes them",
     ),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce
     .number()
