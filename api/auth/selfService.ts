@@ -141,22 +141,8 @@ export async function confirmPasswordReset(deps: AuthDeps, { token, password }: 
     // Locked first: a login or refresh in flight commits before, one that starts after sees the change.
     const user = await User.query(trx).findById(row.userId).forUpdate();
     if (!user) return null;
-    const at = new Date();
-    await User.query(trx)
-      .patch({ passwordHash, sessionsRevokedAt: at, emailVerifiedAt: user.emailVerifiedAt ?? at })
-      .where('id', user.id);
-    const families = await revokeFamilies(trx, user.id, 'password_reset');
-    await recordAudit(trx, {
-      action: 'auth.password_reset',
-      actorId: user.id,
-      actorEmail: user.email,
-      targetType: 'user',
-      targetId: user.id,
-      meta: { sessionsRevoked: families.length },
-      ip: meta.ip,
-      requestId: meta.requestId,
-    });
-    return { user, at, families };
+    // The address counts as verified too: the reset mail reached its owner.
+    return { user, ...(await replacePassword(trx, user, { passwordHash, reason: 'password_reset', verifiesEmail: true }, meta)) };
   });
   if (!outcome) throw tokenError('password_reset', tokenProblem(await findAccountToken(deps.db, token, 'password_reset')) ?? 'used');
   const { user, at, families } = outcome;
@@ -190,20 +176,7 @@ export async function changePassword(
     if (user.passwordHash !== checked.passwordHash) {
       throw new ConflictError('The password was changed meanwhile (another session or a reset). Log in again with the new one.');
     }
-    const at = new Date();
-    await User.query(trx).patch({ passwordHash, sessionsRevokedAt: at }).where('id', user.id);
-    const families = await revokeFamilies(trx, user.id, 'password_change', claims.fid);
-    await recordAudit(trx, {
-      action: 'auth.password_change',
-      actorId: user.id,
-      actorEmail: user.email,
-      targetType: 'user',
-      targetId: user.id,
-      meta: { otherSessionsRevoked: families.length },
-      ip: meta.ip,
-      requestId: meta.requestId,
-    });
-    return { user, at, families };
+    return { user, ...(await replacePassword(trx, user, { passwordHash, reason: 'password_change', keepFamilyId: claims.fid }, meta)) };
   });
   if (!outcome) throw new AppError(401, 'account_disabled', 'This account is disabled or no longer exists.');
   const { user, at, families } = outcome;
@@ -341,6 +314,39 @@ async function checkPassword(deps: AuthDeps, caller: Account, password: string, 
 }
 
 /** Revokes the account's live refresh-token families (all, or all but one); returns their ids. */
+/**
+ * Sets the new password of a locked account row and signs its sessions out (every one, or every
+ * one but `keepFamilyId`): earlier access tokens are refused from `at` on, refresh families revoked.
+ * Audited as `auth.<reason>`.
+ */
+async function replacePassword(
+  trx: Knex,
+  user: User,
+  change: { passwordHash: string; reason: 'password_reset' | 'password_change'; keepFamilyId?: string; verifiesEmail?: boolean },
+  meta: RequestMeta,
+): Promise<{ at: Date; families: string[] }> {
+  const at = new Date();
+  await User.query(trx)
+    .patch({
+      passwordHash: change.passwordHash,
+      sessionsRevokedAt: at,
+      ...(change.verifiesEmail ? { emailVerifiedAt: user.emailVerifiedAt ?? at } : {}),
+    })
+    .where('id', user.id);
+  const families = await revokeFamilies(trx, user.id, change.reason, change.keepFamilyId);
+  await recordAudit(trx, {
+    action: `auth.${change.reason}`,
+    actorId: user.id,
+    actorEmail: user.email,
+    targetType: 'user',
+    targetId: user.id,
+    meta: change.keepFamilyId ? { otherSessionsRevoked: families.length } : { sessionsRevoked: families.length },
+    ip: meta.ip,
+    requestId: meta.requestId,
+  });
+  return { at, families };
+}
+
 async function revokeFamilies(trx: Knex, userId: number, reason: string, keepFamilyId?: string): Promise<string[]> {
   const query = RefreshToken.query(trx)
     .patch({ revokedAt: new Date(), revokedReason: reason })
