@@ -80,6 +80,25 @@ describe('alert rules and webhooks API', function () {
     assert.equal(muted.status, 200, JSON.stringify(muted.body));
     assert.equal(new Date(muted.body.alert.mutedUntil).toISOString(), until);
     assert.deepEqual(muted.body.alert.params, { viewsPerHour: 8000, platforms: ['youtube'] });
+    // Params merge: what is not named stays, a null drops back to the default.
+    const merged = await api.request('PATCH', `/api/alerts/${rule.id}`, {
+      token: ada.accessToken,
+      body: { params: { viewsPerHour: 9000 } },
+    });
+    assert.deepEqual(merged.body.alert.params, { viewsPerHour: 9000, platforms: ['youtube'] }, JSON.stringify(merged.body));
+    const dropped = await api.request('PATCH', `/api/alerts/${rule.id}`, { token: ada.accessToken, body: { params: { platforms: null } } });
+    assert.equal(dropped.status, 200, JSON.stringify(dropped.body));
+    assert.equal(dropped.body.alert.params.viewsPerHour, 9000);
+    assert.notDeepEqual(dropped.body.alert.params.platforms, ['youtube']);
+    // Channels merge too: naming the webhooks leaves the email channel as it was.
+    const hook = await post(ada, '/api/webhooks', { url: 'https://hooks.example.com/a' });
+    assert.equal(hook.status, 201, JSON.stringify(hook.body));
+    const withHook = await api.request('PATCH', `/api/alerts/${rule.id}`, {
+      token: ada.accessToken,
+      body: { channels: { webhookIds: [hook.body.webhook.id] } },
+    });
+    assert.equal(withHook.status, 200, JSON.stringify(withHook.body));
+    assert.deepEqual(withHook.body.alert.channels, { email: rule.channels.email, webhookIds: [hook.body.webhook.id] });
     const wrongParams = await api.request('PATCH', `/api/alerts/${rule.id}`, { token: ada.accessToken, body: { params: { multiple: 3 } } });
     assert.equal(wrongParams.status, 400, 'params of another kind');
     const kindChange = await api.request('PATCH', `/api/alerts/${rule.id}`, { token: ada.accessToken, body: { kind: 'link_broken' } });

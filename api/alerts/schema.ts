@@ -23,6 +23,18 @@ export const channelsBody = z
   })
   .strict();
 
+/** A PATCH of the channels: the fields given replace the rule's, the others stay. */
+const channelsPatch = z
+  .object({
+    email: z.boolean().optional(),
+    webhookIds: z
+      .array(webhookId)
+      .max(20)
+      .transform((ids) => [...new Set(ids)])
+      .optional(),
+  })
+  .strict();
+
 const fields = {
   name: z.string().trim().min(1, 'is required').max(200),
   channels: channelsBody,
@@ -59,8 +71,8 @@ export type CreateAlertBody = z.output<typeof createAlertBody>;
 export const updateAlertBody = z
   .object({
     name: fields.name.optional(),
-    params: z.unknown().optional(),
-    channels: fields.channels.optional(),
+    params: z.record(z.string(), z.unknown()).optional(),
+    channels: channelsPatch.optional(),
     debounceMinutes: fields.debounceMinutes.optional(),
     mutedUntil: fields.mutedUntil.optional(),
     enabled: fields.enabled.optional(),

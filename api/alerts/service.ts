@@ -166,25 +166,36 @@ export async function listRules(db: Knex, owner: Owner, q: ListAlertsQuery) {
 export async function updateRuleOf(db: Knex, owner: Owner, id: number, body: UpdateAlertBody) {
   return withTenant(db, { userId: owner.id }, async (trx) => {
     const rule = await findOwned(trx, owner, id);
+    // PATCH merges (RFC 7396, one level): the params and channels given replace the rule's, a
+    // null param drops back to its default, and what is not named stays as it was.
     let params: Record<string, unknown> | undefined;
     if (body.params !== undefined) {
-      const parsed = (alertParams[rule.kind] as z.ZodType).safeParse(body.params);
+      const merged: Record<string, unknown> = { ...rule.params };
+      for (const [name, value] of Object.entries(body.params)) {
+        if (value === null) delete merged[name];
+        else merged[name] = value;
+      }
+      const parsed = (alertParams[rule.kind] as z.ZodType).safeParse(merged);
       if (!parsed.success) {
         const issues = parsed.error.issues.map((i) => ({ path: ['body', 'params', ...i.path].join('.'), message: i.message }));
         throw new ValidationError(`Invalid request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
       }
       params = parsed.data as Record<string, unknown>;
     }
+    const channels = body.channels && {
+      email: body.channels.email ?? rule.channels.email,
+      webhookIds: body.channels.webhookIds ?? rule.channels.webhookIds,
+    };
     await checkReferences(trx, owner, {
       kind: rule.kind,
       params: params ?? rule.params,
-      // Only a changed channel list is checked again (an email channel kept from before stays).
-      ...(body.channels ? { channels: body.channels } : {}),
+      // Only changed channels are checked again (an email channel kept from before stays).
+      ...(channels ? { channels } : {}),
     });
     const updated = await updateRule(trx, owner.id, id, {
       ...(body.name !== undefined ? { name: body.name } : {}),
       ...(params ? { params, bloggerId: (params.bloggerId as number | null | undefined) ?? null } : {}),
-      ...(body.channels ? { channels: body.channels } : {}),
+      ...(channels ? { channels } : {}),
       ...(body.debounceMinutes !== undefined ? { debounceMinutes: body.debounceMinutes } : {}),
       ...(body.mutedUntil !== undefined ? { mutedUntil: body.mutedUntil } : {}),
       ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
