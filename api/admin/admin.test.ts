@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AuditLog, Blogger, RefreshToken, User } from '../../db/models';
 import { startTestApi, type TestApi } from '../../test/api';
 import { testDb, testRedis } from '../../test/harness';
+import { syncOutcomes, withSyncingAccount } from '../../test/syncingAccount';
 import { asOnlyActiveAdmin, createUser, type TestUser } from '../../test/users';
 
 /** The user routes of /api/admin with a body that would be valid for an admin (api/routeAccess.test.ts walks them all). */
@@ -141,6 +142,63 @@ describe('admin API', () => {
       1,
     );
     assert.equal((await api.request('DELETE', `/api/admin/users/${user.id}`, { token: admin.accessToken })).status, 404);
+  });
+
+  it('when an admin deletes a user with running blogger syncs, then every sync ends at once instead of at its next cycle', async function () {
+    this.timeout(90_000);
+    await withSyncingAccount({ bloggers: 2 }, async ({ api: tracked, user, bloggerIds }) => {
+      const res = await tracked.request('DELETE', `/api/admin/users/${user.id}`, { token: admin.accessToken });
+      assert.equal(res.status, 204, JSON.stringify(res.body));
+      assert.deepEqual(await syncOutcomes(bloggerIds), ['COMPLETED', 'COMPLETED']);
+      assert.equal((await tracked.request('GET', '/api/auth/me', { token: user.accessToken })).status, 401);
+    });
+  });
+
+  it("when an admin deletes a user, then the audit log keeps what happened and who did it, but not the user's email", async () => {
+    const user = await createUser(api);
+    // An earlier admin change: its before/after snapshots name the user's email.
+    assert.equal(
+      (await api.request('PUT', `/api/admin/users/${user.id}`, { token: admin.accessToken, body: { plan: 'pro' } })).status,
+      200,
+    );
+    assert.equal((await api.request('DELETE', `/api/admin/users/${user.id}`, { token: admin.accessToken })).status, 204);
+
+    const naming = (await AuditLog.query(testDb())).filter((entry) => JSON.stringify(entry).includes(user.email));
+    assert.deepEqual(naming, [], 'the address is gone from the whole audit log');
+    const deletion = await AuditLog.query(testDb()).findOne({ action: 'admin.user_delete', targetId: String(user.id) });
+    assert.ok(deletion);
+    assert.equal(deletion.actorId, admin.id);
+    assert.equal(deletion.actorEmail, admin.email);
+    assert.equal((deletion.before as { plan: string }).plan, 'pro');
+    for (const action of ['auth.register', 'admin.user_update']) {
+      assert.equal(
+        await AuditLog.query(testDb())
+          .where({ action, targetId: String(user.id) })
+          .resultSize(),
+        1,
+        `${action} stays`,
+      );
+    }
+  });
+
+  it('when an admin deletes their own account, then 409 while they are the last active admin; with another, 204 and the entry names no actor', async () => {
+    const self = await createUser(api, { role: 'admin' });
+    await asOnlyActiveAdmin(self.id, async () => {
+      const refused = await api.request('DELETE', `/api/admin/users/${self.id}`, { token: self.accessToken });
+      assert.equal(refused.status, 409);
+      assert.match(refused.body.error.message, /last active admin/);
+      assert.equal(await User.query(testDb()).where('id', self.id).resultSize(), 1);
+      const named = await AuditLog.query(testDb()).where({ actorId: self.id, actorEmail: self.email }).resultSize();
+      assert.ok(named > 0, 'a refused deletion forgets nothing');
+    });
+    // `admin` is active again: `self` is not the last one.
+    const res = await api.request('DELETE', `/api/admin/users/${self.id}`, { token: self.accessToken });
+    assert.equal(res.status, 204, JSON.stringify(res.body));
+    const deletion = await AuditLog.query(testDb()).findOne({ action: 'admin.user_delete', targetId: String(self.id) });
+    assert.ok(deletion);
+    assert.equal(deletion.actorId ?? null, null);
+    assert.equal(deletion.actorEmail ?? null, null);
+    assert.equal(deletion.ip ?? null, null);
   });
 
   it('when an admin asks for stats, then users by plan, active users, bloggers, videos and monitors are counted', async () => {

@@ -2,11 +2,10 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { ApiDeps } from '../deps';
-import { publishUserChanged } from '../auth/userCache';
+import { accountChanged } from '../auth/userCache';
 import { existingId } from '../ids';
 import { requireAdmin } from '../middleware/auth';
 import { validate, validateParams, validateQuery } from '../middleware/validate';
-import { forgetUserEvents } from '../../lib/redis';
 import { requestMeta } from '../requestMeta';
 import { listLogsQuery, listUsersQuery, updateUserBody, userIdParam } from './schema';
 import { userRouter, type UserState } from '../router';
@@ -15,7 +14,10 @@ import * as admin from './service';
 /** The user a validated path names (a 404 for an id too large to exist). */
 const userId = (ctx: { state: { params: { id: number | null } } }): number => existingId(ctx.state.params.id, 'User');
 
-export function adminRoutes(deps: Pick<ApiDeps, 'db' | 'redis' | 'logger'>, protect: Middleware): Router<UserState> {
+export function adminRoutes(
+  deps: Pick<ApiDeps, 'db' | 'redis' | 'logger' | 'temporal' | 'background' | 'accounts'>,
+  protect: Middleware,
+): Router<UserState> {
   const { db } = deps;
   const router = userRouter('/api/admin', protect, requireAdmin());
 
@@ -26,15 +28,13 @@ export function adminRoutes(deps: Pick<ApiDeps, 'db' | 'redis' | 'logger'>, prot
   router.put('/users/:id', validate({ body: updateUserBody, params: userIdParam }), async (ctx) => {
     const id = userId(ctx);
     ctx.body = { user: await admin.updateUser(db, ctx.state.user, id, ctx.state.body, requestMeta(ctx)) };
-    // Committed: every API process drops the account it keeps (a disabled user is refused at once).
-    await publishUserChanged(deps, id);
+    // Committed: this process and every other drop the account they keep (a disabled user is refused at once).
+    await accountChanged(deps, id);
   });
 
   router.delete('/users/:id', validateParams(userIdParam), async (ctx) => {
     const id = userId(ctx);
-    await admin.deleteUser(db, ctx.state.user, id, requestMeta(ctx));
-    await publishUserChanged(deps, id);
-    await forgetUserEvents(deps.redis, id);
+    await admin.deleteUser(deps, ctx.state.user, id, requestMeta(ctx));
     ctx.status = 204;
   });
 

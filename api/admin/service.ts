@@ -9,6 +9,7 @@ import { withTenant } from '../../db/tenant';
 import { PLANS } from '../../lib/domain/plans';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import type { AuthUser } from '../middleware/auth';
+import { removeAccount, type AccountRemovalDeps } from '../auth/accountRemoval';
 import { toPage } from '../pagination';
 import type { ListLogsQuery, ListUsersQuery, UpdateUserBody } from './schema';
 import { pageWithTotal } from '../../db/queries/paging';
@@ -69,24 +70,28 @@ export async function updateUser(db: Knex, actor: Actor, id: number, changes: Up
   });
 }
 
-export async function deleteUser(db: Knex, actor: Actor, id: number, meta: RequestMeta): Promise<void> {
-  await db.transaction(async (trx) => {
-    await trx.raw('select pg_advisory_xact_lock(hashtext(?))', ['admin-roster']);
-    const target = await User.query(trx).findById(id).forUpdate();
-    if (!target) throw new NotFoundError('User');
+/**
+ * Deletes a user and everything it owns through the same step as a self-deletion
+ * (api/auth/accountRemoval.ts): its email leaves the audit log, its sessions, event streams and
+ * blogger syncs end. The entry keeps who deleted whom; its snapshot of the user has no email.
+ * No mail goes to the address: an admin deletes for reasons the product does not know (spam
+ * sign-ups, abuse, an address never verified), and says so in their own words when it should.
+ */
+export async function deleteUser(deps: AccountRemovalDeps, actor: Actor, id: number, meta: RequestMeta): Promise<void> {
+  const removed = await removeAccount(deps, id, async (trx, target, bloggerIds) => {
     await assertAdminsRemain(trx, target, { role: 'deleted', isActive: false });
-    await User.query(trx).deleteById(id); // bloggers, history, tokens and usage cascade
-    await recordAudit(trx, {
+    const { email: _email, ...before } = publicUser(target);
+    return {
       action: 'admin.user_delete',
       actorId: actor.id,
       actorEmail: actor.email,
-      targetType: 'user',
-      targetId: id,
-      before: publicUser(target),
+      before,
+      meta: { bloggers: bloggerIds.length },
       ip: meta.ip,
       requestId: meta.requestId,
-    });
+    };
   });
+  if (!removed) throw new NotFoundError('User');
 }
 
 export async function systemStats(db: Knex) {

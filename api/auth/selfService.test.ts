@@ -7,12 +7,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { AccountToken, AuditLog, Blogger, UsageDaily, User, VideoHistory } from '../../db/models';
 import { startMailCapture, type CapturedMail, type MailCapture } from '../../notifications/mailCapture';
-import { WORKFLOW_TYPES, bloggerSyncWorkflowId } from '../../temporal/contract';
 import { startTestApi, type TestApi } from '../../test/api';
 import { eventually } from '../../test/eventually';
-import { terminateRunning, testDb, testLogger, testRedis, testTemporal } from '../../test/harness';
+import { testDb, testLogger, testRedis } from '../../test/harness';
+import { syncOutcomes, withSyncingAccount } from '../../test/syncingAccount';
 import { asOnlyActiveAdmin, createUser, type TestUser } from '../../test/users';
-import { createTestWorker } from '../../test/worker';
 import { BackgroundTasks } from '../background';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -509,41 +508,11 @@ describe('account self-service by email', function () {
 
     it('when an account with a running blogger sync is deleted, then the sync ends at once instead of at its next cycle', async function () {
       this.timeout(90_000);
-      await terminateRunning(WORKFLOW_TYPES.bloggerSync);
-      const { worker, taskQueue } = await createTestWorker();
-      const tracked = await startTestApi({ SMTP_URL: capture.url, ...ROOMY_LIMITS, TEMPORAL_TASK_QUEUE: taskQueue });
-      try {
-        await worker.runUntil(async () => {
-          const user = await createUser(tracked, { plan: 'pro' });
-          const created = await tracked.request('POST', '/api/bloggers', {
-            token: user.accessToken,
-            body: { name: 'Synced', youtube_url: `https://www.youtube.com/@synced${user.id}` },
-          });
-          assert.equal(created.status, 201, JSON.stringify(created.body));
-          const bloggerId = created.body.blogger.id as number;
-          const { client } = await testTemporal();
-          const handle = client.workflow.getHandle(bloggerSyncWorkflowId(bloggerId));
-          // Its first sync done, it sleeps for BLOGGER_SYNC_MINUTES (an hour).
-          const synced = await eventually(
-            () => Blogger.query(testDb()).findById(bloggerId),
-            (b) => Boolean(b?.lastSyncedAt),
-            30_000,
-          );
-          assert.ok(synced?.lastSyncedAt, 'the first sync ran');
-
-          const res = await tracked.request('DELETE', '/api/auth/me', { token: user.accessToken, body: { password: user.password } });
-          assert.equal(res.status, 204);
-          const ended = await eventually(
-            () => handle.describe(),
-            (d) => d.status.name !== 'RUNNING',
-            20_000,
-          );
-          assert.equal(ended.status.name, 'COMPLETED');
-        });
-      } finally {
-        await tracked.close();
-        await terminateRunning(WORKFLOW_TYPES.bloggerSync);
-      }
+      await withSyncingAccount({ config: { SMTP_URL: capture.url, ...ROOMY_LIMITS } }, async ({ api: tracked, user, bloggerIds }) => {
+        const res = await tracked.request('DELETE', '/api/auth/me', { token: user.accessToken, body: { password: user.password } });
+        assert.equal(res.status, 204);
+        assert.deepEqual(await syncOutcomes(bloggerIds), ['COMPLETED']);
+      });
     });
   });
 

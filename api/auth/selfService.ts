@@ -11,16 +11,12 @@
  * thing at the same speed whether or not the address has an account, since the lookup itself
  * happens after the answer.
  */
-import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { recordAudit, type RequestMeta } from '../../db/queries/audit';
-import { Blogger, RefreshToken, User } from '../../db/models';
+import { RefreshToken, User } from '../../db/models';
 import { withTenant } from '../../db/tenant';
 import { AppError, ConflictError, ForbiddenError } from '../../lib/errors';
-import { forgetUserEvents, retireBloggerCache } from '../../lib/redis';
-import { isTemporalUnavailable } from '../../temporal/client';
-import { bloggerSyncWorkflowId, stopSync } from '../../temporal/contract';
+import { removeAccount } from './accountRemoval';
 import { findAccountToken, issueAccountToken, tokenError, tokenProblem, useAccountToken } from './accountTokens';
 import { accountDeletedMail, passwordChangedMail, passwordResetMail, verificationMail } from './emails';
 import { bcryptHasher } from './passwords';
@@ -28,14 +24,12 @@ import { revokeFamilyAccess } from './revocation';
 import type { AuthDeps } from './service';
 import type { ChangePasswordBody, DeleteAccountBody, PasswordResetConfirmBody } from './schema';
 import { signAccessToken, type AccessClaims } from './tokens';
-import { publishUserChanged } from './userCache';
+import { accountChanged } from './userCache';
 
 type Account = { id: number; email: string };
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
-/** How long stopping one blogger's sync may take after an account is deleted (best effort: the sync ends by itself anyway). */
-const STOP_SYNC_DEADLINE_MS = 5_000;
 
 export const PASSWORD_RESET_ANSWER = {
   message:
@@ -198,83 +192,28 @@ export async function changePassword(
 // --- account deletion ----------------------------------------------------------------------
 
 /**
- * Deletes the caller's account and everything it owns (every tenant table cascades from users),
- * after the password confirms it. The last active admin cannot delete itself. Audit entries stay,
- * stripped of the account's email and addresses, and one entry without personal data records the
- * deletion. Afterwards the account's blogger syncs are told to stop (they also end by themselves
- * at their next cycle, finding their blogger gone) and its cached answers are retired.
+ * Deletes the caller's account and everything it owns (accountRemoval.ts), after the password
+ * confirms it. The last active admin cannot delete itself. Audit entries stay, stripped of the
+ * account's email and addresses, and one entry without personal data records the deletion. A
+ * notice goes to the address afterwards: had someone else deleted it with a stolen password, the
+ * owner learns of it.
  */
 export async function deleteAccount(deps: AuthDeps, caller: Account, { password }: DeleteAccountBody, meta: RequestMeta): Promise<void> {
   await checkPassword(deps, caller, password, meta, 'auth.account_delete_failed');
-  const deleted = await withTenant(deps.db, { userId: caller.id }, async (trx) => {
-    // The same lock as the admin API's user changes: two admins cannot delete themselves into none.
-    await trx.raw('select pg_advisory_xact_lock(hashtext(?))', ['admin-roster']);
-    const user = await User.query(trx).findById(caller.id).forUpdate();
-    if (!user) return null;
+  const removed = await removeAccount(deps, caller.id, async (trx, user, bloggerIds) => {
     if (user.role === 'admin' && user.isActive) {
       const others = await User.query(trx).where({ role: 'admin', isActive: true }).whereNot('id', user.id).resultSize();
       if (others === 0) throw new ConflictError('You are the last active admin: promote another admin before deleting this account.');
     }
-    const bloggerIds = (await Blogger.query(trx).select('id').where('userId', user.id)).map((b) => b.id);
-    await forgetInAuditLog(trx, user);
-    await User.query(trx).deleteById(user.id);
-    await recordAudit(trx, {
+    return {
       action: 'auth.account_delete',
-      targetType: 'user',
-      targetId: user.id,
       meta: { role: user.role, plan: user.plan, bloggers: bloggerIds.length, createdAt: user.createdAt },
       requestId: meta.requestId,
-    });
-    return { user, bloggerIds };
+    };
   });
-  if (!deleted) throw new AppError(401, 'account_disabled', 'This account is disabled or no longer exists.');
-  const { user, bloggerIds } = deleted;
-  await accountChanged(deps, user.id);
-  await forgetUserEvents(deps.redis, user.id);
-  deps.background.run('account deletion clean-up', () => stopBloggerSyncs(deps, bloggerIds));
-  deps.background.run('account deletion notice', () => deps.mailer.send(accountDeletedMail({ to: user.email, at: new Date() })));
-}
-
-/**
- * Removes the account's email and network addresses from the audit log: its own entries (logins,
- * failures, changes), entries naming it as a target (before/after snapshots), and failed logins
- * with its address before it had an account. What happened, and when, stays.
- */
-async function forgetInAuditLog(trx: Knex, user: User): Promise<void> {
-  await trx('audit_logs').where('actorId', user.id).orWhere('actorEmail', user.email).update({ actorEmail: null, ip: null });
-  // The before/after snapshots of admin changes name the account's email: drop that key.
-  const withoutEmail = (column: 'before' | 'after') =>
-    trx.raw("case when jsonb_typeof(??) = 'object' then ?? - 'email' else ?? end", [column, column, column]);
-  await trx('audit_logs')
-    .where({ targetType: 'user', targetId: String(user.id) })
-    .update({ before: withoutEmail('before'), after: withoutEmail('after') });
-}
-
-async function stopBloggerSyncs(deps: AuthDeps, bloggerIds: number[]): Promise<void> {
-  for (const id of bloggerIds) await retireBloggerCache(deps.redis, id);
-  let client: Client;
-  try {
-    client = deps.temporal.client;
-  } catch (err) {
-    deps.logger.warn({ err }, 'blogger syncs of a deleted account not signalled (Temporal unreachable); each ends at its next cycle');
-    return;
-  }
-  const queue = [...bloggerIds];
-  const stopOne = async (): Promise<void> => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      const bloggerId = id;
-      await client.connection
-        .withDeadline(Date.now() + STOP_SYNC_DEADLINE_MS, () =>
-          client.workflow.getHandle(bloggerSyncWorkflowId(bloggerId)).signal(stopSync),
-        )
-        .catch((err: unknown) => {
-          if (err instanceof WorkflowNotFoundError) return; // ended already
-          if (isTemporalUnavailable(err)) return; // it ends at its next cycle, finding its blogger gone
-          deps.logger.warn({ err, bloggerId }, 'blogger sync of a deleted account not signalled; it ends at its next cycle');
-        });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, queue.length) }, stopOne));
+  if (!removed) throw new AppError(401, 'account_disabled', 'This account is disabled or no longer exists.');
+  const { email } = removed.user;
+  deps.background.run('account deletion notice', () => deps.mailer.send(accountDeletedMail({ to: email, at: new Date() })));
 }
 
 // --- shared --------------------------------------------------------------------------------
@@ -357,12 +296,6 @@ async function revokeFamilies(trx: Knex, userId: number, reason: string, keepFam
   if (keepFamilyId) query.whereNot('familyId', keepFamilyId);
   const rows = (await query) as unknown as { familyId: string }[];
   return [...new Set(rows.map((r) => r.familyId))];
-}
-
-/** After the commit: this process and every other drop the account they keep. */
-async function accountChanged(deps: AuthDeps, userId: number): Promise<void> {
-  deps.accounts.drop(userId);
-  await publishUserChanged(deps, userId);
 }
 
 /** After the commit: every API process drops the account it keeps, and the revoked families go on the deny-list. */

@@ -57,6 +57,16 @@ export async function publishUserChanged({ redis, logger }: { redis: Redis; logg
   });
 }
 
+/**
+ * After the commit of an account change: this process drops the account at once (its next request
+ * cannot meet the old entry while the message travels) and every other process hears of it. The
+ * open event streams of the account hear it too, and end if it is disabled or gone.
+ */
+export async function accountChanged(deps: { accounts: AccountCache; redis: Redis; logger: Logger }, userId: number): Promise<void> {
+  deps.accounts.drop(userId);
+  await publishUserChanged(deps, userId);
+}
+
 export class AccountCache {
   private readonly entries = new Map<number, { account: CachedAccount | null; until: number }>();
   private readonly loading = new Map<number, Promise<CachedAccount | null>>();
