@@ -9,12 +9,11 @@
  *    per endpoint of the rule and the email marked pending;
  *  - dispatch, after the commit: the `alert.fired` event for the rule's user, and one
  *    notificationDelivery workflow per delivery (idempotent starts). A retried activity finds its
- *    firings by their dedupe keys and starts what is missing; each sync of a user's blogger also
- *    restarts deliveries whose start was lost (resumePendingDeliveries).
+ *    firings by their dedupe keys and starts what is missing; the notification sweep starts again
+ *    every delivery whose start was lost (restartLostDeliveries).
  */
-import { Context } from '@temporalio/activity';
 import type { Knex } from 'knex';
-import { createDeliveries, pendingDeliveriesOfFiring, stalePendingDeliveries } from '../db/queries/webhooks';
+import { createDeliveries, pendingDeliveriesOfFiring, unstartedWebhookDeliveries } from '../db/queries/webhooks';
 import {
   enabledRulesForBlogger,
   enabledTrendWatchRules,
@@ -22,6 +21,7 @@ import {
   hasRulesForBlogger,
   recordFiring,
   recordFollowerCount,
+  unsentAlertEmails,
   type AlertFiringRow,
   type AlertRuleRow,
   type FiringFact,
@@ -43,6 +43,7 @@ import { DEFAULT_WEBHOOK_SETTINGS } from '../lib/domain/webhookSettings';
 import { newEventId } from '../notifications/webhookSignature';
 import { withQuotaScope } from '../platforms/quota';
 import type { PlatformLink } from '../db/models';
+import { WEBHOOK_MAX_BACKOFF_FACTOR, type TrendAnalysisResult } from '../temporal/contract';
 import { startNotificationDelivery, startWebhookDelivery } from '../temporal/starters';
 import type { ActivityDeps } from './deps';
 import type { WrittenSnapshot } from './snapshotBatch';
@@ -137,44 +138,52 @@ export async function fireForUser(deps: AlertDeps, userId: number, candidates: A
   return recorded;
 }
 
-/** How long a delivery may sit pending before its start is taken for lost. */
+/** How long a delivery may wait for its first attempt before its start is taken for lost. */
 const LOST_START_MS = 60_000;
-
-/** The attempt of the running activity (1 outside an activity, e.g. a test calling it directly). */
-function activityAttempt(): number {
-  try {
-    return Context.current().info.attempt;
-  } catch {
-    return 1;
-  }
-}
+/** Deliveries restarted per page (one short admin-scope read each). */
+const SWEEP_PAGE = 200;
 
 /**
- * Restarts the user's deliveries that have waited longer than a minute (a start lost between the
- * commit and Temporal), and every waiting one when the calling activity is a retry: each start
- * attaches to a running delivery or runs a finished one that has nothing left to do. Best effort:
- * a failure here is logged, the next sync tries again.
+ * Starts again every delivery whose workflow start may have been lost: the process died between
+ * the firing's commit and the start, or Temporal could not be reached. That is a webhook delivery
+ * not attempted a minute after it was recorded, or silent for longer than its longest wait between
+ * attempts (a redelivery whose start was lost), and an email still pending a minute after. Each
+ * start attaches to a running delivery or runs a finished one that finds nothing left to do, so a
+ * false alarm costs one call. Run by the notification-sweep schedule (workflows/notificationSweep.ts).
  */
-export async function resumePendingDeliveries(deps: AlertDeps, userId: number): Promise<number> {
-  try {
-    // A retried activity may have recorded firings whose deliveries it never started: all of them now.
-    const before = new Date(Date.now() - (activityAttempt() > 1 ? 0 : LOST_START_MS));
-    const { webhooks, emails } = await withTenant(deps.db, { userId }, async (trx) => ({
-      webhooks: await stalePendingDeliveries(trx, { olderThan: before, limit: 100, userId }),
-      emails: (await trx('alert_firings')
-        .where({ userId, emailStatus: 'pending' })
-        .where('createdAt', '<', before)
-        .select('id')
-        .limit(100)) as { id: number }[],
-    }));
-    const settings = deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
-    for (const d of webhooks) await startWebhookDelivery(deps.temporal, deps.taskQueue, settings, { id: Number(d.id), userId });
-    for (const f of emails)
-      await startNotificationDelivery(deps.temporal, { taskQueue: deps.taskQueue }, { channel: 'email', firingId: Number(f.id), userId });
-    return webhooks.length + emails.length;
-  } catch (err) {
-    deps.logger.warn({ err: (err as Error).message, userId }, 'pending alert deliveries not resumed; the next sync tries again');
-    return 0;
+export async function restartLostDeliveries(deps: AlertDeps): Promise<{ webhooks: number; emails: number }> {
+  const settings = deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
+  const now = Date.now();
+  const neverTriedBefore = new Date(now - LOST_START_MS);
+  const silentSince = new Date(now - (settings.retryInitialMs * WEBHOOK_MAX_BACKOFF_FACTOR + settings.timeoutMs + LOST_START_MS));
+  const { taskQueue, temporal } = deps;
+  const webhooks = await sweepPages(
+    deps,
+    (trx, afterId) => unstartedWebhookDeliveries(trx, { neverTriedBefore, silentSince, afterId, limit: SWEEP_PAGE }),
+    (d) => startWebhookDelivery(temporal, taskQueue, settings, { id: Number(d.id), userId: d.userId }),
+  );
+  const emails = await sweepPages(
+    deps,
+    (trx, afterId) => unsentAlertEmails(trx, { olderThan: neverTriedBefore, afterId, limit: SWEEP_PAGE }),
+    (f) => startNotificationDelivery(temporal, { taskQueue }, { channel: 'email', firingId: Number(f.id), userId: f.userId }),
+  );
+  if (webhooks + emails) deps.logger.info({ webhooks, emails }, 'alert deliveries whose start was lost started again');
+  return { webhooks, emails };
+}
+
+/** Every row of a keyset-paged admin-scope read, each handed to `start`; returns how many. */
+async function sweepPages<T extends { id: number }>(
+  deps: AlertDeps,
+  page: (trx: Knex, afterId: number) => PromiseLike<T[]>,
+  start: (row: T) => Promise<unknown>,
+): Promise<number> {
+  let count = 0;
+  for (let afterId = 0; ;) {
+    const rows = await withTenant(deps.db, { admin: true }, (trx) => page(trx, afterId));
+    for (const row of rows) await start(row);
+    count += rows.length;
+    if (rows.length < SWEEP_PAGE) return count;
+    afterId = Number(rows[rows.length - 1]!.id);
   }
 }
 
@@ -331,46 +340,46 @@ export async function followerChangeCandidates(
 
 // ---------------------------------------------------------------- Trend Watch facts
 
-/** trend_match: new trends against every Trend Watch user's watched names; each user's firings in their own transaction. */
-export async function fireTrendMatches(
-  deps: AlertDeps,
-  trends: { kind: string; name: string; score?: number }[],
-  run: { at: string; now: Date },
-): Promise<number> {
-  if (!trends.length) return 0;
-  let rules: AlertRuleRow[];
-  try {
-    rules = await withTenant(deps.db, { admin: true }, (trx) => enabledTrendWatchRules(trx, 'trend_match'));
-  } catch (err) {
-    deps.logger.warn({ err: (err as Error).message }, 'trend alerts not evaluated');
-    return 0;
-  }
-  const byUser = new Map<number, AlertCandidate[]>();
-  for (const rule of rules) {
+/** A trend an analysis run found new. */
+export type NewTrend = TrendAnalysisResult['newTrends'][number];
+
+/**
+ * trend_match: new trends against every Trend Watch user's watched names, recorded in the
+ * analysis's own transaction (admin scope), so a trend and its firings commit together. A retried
+ * run finds its trends written and nothing new: the firings must not be left to it.
+ */
+export async function recordTrendMatches(trx: Knex, trends: NewTrend[], run: { at: string; now: Date }): Promise<RecordedFiring[]> {
+  if (!trends.length) return [];
+  const candidates: AlertCandidate[] = [];
+  for (const rule of await enabledTrendWatchRules(trx, 'trend_match')) {
     for (const trend of trends) {
       if (!trendMatches(rule.params as AlertParams['trend_match'], trend)) continue;
-      const list = byUser.get(rule.userId) ?? [];
-      list.push({
+      candidates.push({
         rule,
         fact: {
           dedupeKey: dedupeKeys.trendMatch(trend.kind, trend.name, run.at),
           message: `New trend: ${trend.kind} "${trend.name}" (one of your watched names).`,
-          subject: { type: 'trend', kind: trend.kind, name: trend.name, score: trend.score ?? null, detectedAt: run.at },
+          subject: { type: 'trend', kind: trend.kind, name: trend.name, score: trend.score, detectedAt: run.at },
         },
       });
-      byUser.set(rule.userId, list);
     }
   }
-  let fired = 0;
-  for (const [userId, candidates] of byUser) {
-    try {
-      fired += (await fireForUser(deps, userId, candidates, run.now)).filter((r) => r.created).length;
-    } catch (err) {
-      // The trends are saved already; one user's failed firing must not fail (and so repeat) the analysis.
-      deps.logger.warn({ err: (err as Error).message, userId }, 'trend alert not fired');
-    }
+  return recordFirings(trx, candidates, run.now);
+}
+
+/**
+ * Dispatches firings committed by a step that a retry would not repeat (a retried analysis finds
+ * nothing new): a failure is logged, not thrown, and the notification sweep starts the deliveries.
+ */
+export async function dispatchCommittedFirings(deps: AlertDeps, recorded: RecordedFiring[]): Promise<void> {
+  try {
+    await dispatchFirings(deps, recorded);
+  } catch (err) {
+    deps.logger.warn(
+      { err: (err as Error).message, firings: recorded.map((r) => Number(r.firing.id)) },
+      'alert deliveries not started; the notification sweep starts them',
+    );
   }
-  return fired;
 }
 
 /** How long a process keeps the active velocity rules (one query per minute, however many snapshots). */
@@ -379,7 +388,9 @@ const VELOCITY_RULES_TTL_MS = 60_000;
 /**
  * velocity_threshold on the snapshot hot path: the active rules are read once per process per
  * minute and tested in memory against every written snapshot; only a crossing touches the
- * database (its firing). Never throws: a snapshot is never failed by an alert.
+ * database (its firing, keyed per video, so telling of a snapshot again records nothing twice).
+ * Throws when a crossing cannot be recorded or dispatched: the snapshot activities fail and retry,
+ * and their retry tells of the same rows again, so no firing is lost to a crash or an outage.
  */
 export class VelocityAlerts {
   private rules: AlertRuleRow[] = [];
@@ -406,42 +417,39 @@ export class VelocityAlerts {
   }
 
   async check(snapshots: WrittenSnapshot[]): Promise<number> {
-    try {
-      const rules = await this.activeRules();
-      if (!rules.length) return 0;
-      const byUser = new Map<number, AlertCandidate[]>();
-      for (const s of snapshots) {
-        for (const rule of rules) {
-          const params = rule.params as AlertParams['velocity_threshold'];
-          if (!velocityCrosses(params, s)) continue;
-          const list = byUser.get(rule.userId) ?? [];
-          list.push({
-            rule,
-            fact: {
-              dedupeKey: dedupeKeys.velocity(s.trendVideoId),
-              message: `A Trend Watch ${s.platform} video reached ${fmt(s.velocity!)} views/hour (your threshold: ${fmt(params.viewsPerHour)}).`,
-              subject: {
-                type: 'trend_video',
-                trendVideoId: s.trendVideoId,
-                platform: s.platform,
-                videoId: s.platformVideoId,
-                velocity: s.velocity,
-                previousVelocity: s.previousVelocity,
-                views: s.views,
-                takenAt: s.takenAt.toISOString(),
-              },
+    const rules = await this.activeRules();
+    if (!rules.length) return 0;
+    const byUser = new Map<number, AlertCandidate[]>();
+    for (const s of snapshots) {
+      for (const rule of rules) {
+        const params = rule.params as AlertParams['velocity_threshold'];
+        if (!velocityCrosses(params, s)) continue;
+        const list = byUser.get(rule.userId) ?? [];
+        list.push({
+          rule,
+          fact: {
+            dedupeKey: dedupeKeys.velocity(s.trendVideoId),
+            message: `A Trend Watch ${s.platform} video reached ${fmt(s.velocity!)} views/hour (your threshold: ${fmt(params.viewsPerHour)}).`,
+            subject: {
+              type: 'trend_video',
+              trendVideoId: s.trendVideoId,
+              platform: s.platform,
+              videoId: s.platformVideoId,
+              velocity: s.velocity,
+              previousVelocity: s.previousVelocity,
+              views: s.views,
+              takenAt: s.takenAt.toISOString(),
             },
-          });
-          byUser.set(rule.userId, list);
-        }
+          },
+        });
+        byUser.set(rule.userId, list);
       }
-      let fired = 0;
-      for (const [userId, candidates] of byUser) fired += (await fireForUser(this.deps, userId, candidates, this.deps.clock.date())).length;
-      return fired;
-    } catch (err) {
-      this.deps.logger.warn({ err: (err as Error).message }, 'velocity alerts not evaluated for a snapshot batch');
-      return 0;
     }
+    let fired = 0;
+    for (const [userId, candidates] of byUser) {
+      fired += (await fireForUser(this.deps, userId, candidates, this.deps.clock.date())).filter((r) => r.created).length;
+    }
+    return fired;
   }
 }
 
@@ -506,4 +514,11 @@ export async function syncAlertCandidates(
     ...(await linkBrokenCandidates(trx, ctx, facts.broken)),
     ...(await followerChangeCandidates(trx, { ...ctx, day: dataDay(ctx.observedAt) }, facts.followers, facts.platforms)),
   ];
+}
+
+/** The alert engine's own activities (the rest of it runs inside the activities that see the facts). */
+export function createAlertActivities(deps: AlertDeps) {
+  return {
+    restartLostDeliveries: () => restartLostDeliveries(deps),
+  };
 }

@@ -18,16 +18,7 @@ import { retireBloggerCache } from '../lib/redis';
 import { PlatformError } from '../platforms/errors';
 import { outsideQuotaScope, withQuotaScope } from '../platforms/quota';
 import type { CreatorRef, Video } from '../platforms/types';
-import {
-  dataDay,
-  dispatchFirings,
-  lookUpFollowers,
-  newlyBrokenLinks,
-  recordFirings,
-  resumePendingDeliveries,
-  syncAlertCandidates,
-  type AlertDeps,
-} from './alerts';
+import { dataDay, dispatchFirings, lookUpFollowers, newlyBrokenLinks, recordFirings, syncAlertCandidates, type AlertDeps } from './alerts';
 import { withLinkEvents, withSyncEvents } from './bloggerEvents';
 import type { ActivityDeps } from './deps';
 import { toActivityFailure } from './failures';
@@ -208,8 +199,6 @@ export async function resolveBloggerLinks(
   const { blogger, inactive } = await loadForSync(db, bloggerId, userId);
   if (!blogger) return { deleted: true, ok: [] };
   if (inactive) return { deleted: false, inactive: true, ok: [] };
-  // Alert deliveries whose start was lost get started again (alerts: activities/alerts.ts).
-  await resumePendingDeliveries(deps, userId);
   const now = clock.date();
   const links = { ...blogger.platformLinks } as Record<PlatformName, PlatformLink & { ref?: CreatorRef }>;
   for (const [platform, link] of Object.entries(links) as [PlatformName, PlatformLink & { ref?: CreatorRef }][]) {
@@ -333,8 +322,6 @@ export async function syncBloggerVideos(
     };
   }
 
-  // Alert deliveries of this user whose start was lost get started again (alerts: activities/alerts.ts).
-  await resumePendingDeliveries(deps, req.userId);
   const { videos, linkErrors, brokenLinks, deferred } = await listRecentVideos(deps, req, syncAt, blogger);
   videos.push(...(await refreshOlderVideos(deps, req, syncAt, videos, blogger, deferred)));
   const followers = await lookUpFollowers(

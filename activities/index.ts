@@ -1,4 +1,5 @@
 /** createActivities(deps): every activity the worker registers, built once per worker. */
+import { createAlertActivities } from './alerts';
 import { createBloggerReconcilerActivities } from './bloggerReconciler';
 import { createBloggerActivities } from './bloggers';
 import type { ActivityDeps } from './deps';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBloggerActivities(deps),
     ...createBloggerReconcilerActivities(deps),
     ...createNotificationActivities(deps),
+    ...createAlertActivities(deps),
     ...createDigestActivities(deps),
   };
 }

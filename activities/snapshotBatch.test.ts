@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
-import { SnapshotBatcher, SnapshotStore, type SnapshotRequest } from './snapshotBatch';
+import { SnapshotBatcher, SnapshotStore, type SnapshotRequest, type WrittenSnapshot } from './snapshotBatch';
 import { snapshotFailures, snapshotLateness } from './metrics';
 import { TrendSnapshot, TrendVideo } from '../db/models';
 import { writeSnapshots } from '../db/queries/trendVideos';
@@ -94,6 +94,49 @@ describe('snapshot batches (real PostgreSQL, simulator)', function () {
     assert.equal(again.duplicate, true);
     assert.equal(again.velocity, first.velocity);
     assert.equal((await TrendSnapshot.query(testDb()).where('videoId', request!.trendVideoId)).length, 1);
+  });
+
+  it('when telling of written snapshots fails (a crash before the alert), then the callers fail; their retry finds the rows and tells of them again', async () => {
+    const requests = await liveVideos(2, 260);
+    const told: WrittenSnapshot[][] = [];
+    let failNext = true;
+    const telling = new SnapshotBatcher(
+      { db: testDb(), platforms },
+      {
+        windowMs: 20,
+        onSnapshots: async (snapshots) => {
+          told.push(snapshots);
+          if (failNext) throw new Error('the process died here');
+        },
+      },
+    );
+    const first = await Promise.allSettled(requests.map((r) => telling.take(r)));
+    assert.ok(
+      first.every((s) => s.status === 'rejected'),
+      'the activities fail, so Temporal retries them',
+    );
+    assert.equal(
+      (
+        await TrendSnapshot.query(testDb()).whereIn(
+          'videoId',
+          requests.map((r) => r.trendVideoId),
+        )
+      ).length,
+      2,
+      'written',
+    );
+
+    failNext = false;
+    const before = calls();
+    const retried = await Promise.all(requests.map((r) => telling.take(r)));
+    assert.equal(calls(), before, 'the retry fetches nothing');
+    assert.ok(retried.every((a) => a.duplicate));
+    assert.equal(told.length, 2);
+    assert.deepEqual(
+      told[1]!.map((s) => [s.trendVideoId, s.views, s.takenAt.getTime()]).sort(),
+      told[0]!.map((s) => [s.trendVideoId, s.views, s.takenAt.getTime()]).sort(),
+      'the retry tells of the same rows',
+    );
   });
 
   it('when a video has ended (archived by cleanup), then nothing is fetched or written and the answer carries its status', async () => {

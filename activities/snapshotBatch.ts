@@ -48,11 +48,16 @@ export interface SnapshotAnswer {
 export interface SnapshotBatchOptions {
   /** How long a batch gathers wake-ups before it runs. */
   windowMs: number;
-  /** Told of every snapshot a batch wrote (velocity alerts); not awaited, so it never slows or fails a batch. */
-  onWritten?: (written: WrittenSnapshot[]) => Promise<unknown>;
+  /**
+   * Told of every snapshot of a live video the batch wrote, or found written by an earlier attempt
+   * (velocity alerts). Awaited before the callers are answered, and a failure fails them: a process
+   * that dies between the write and the alert leaves activities that retry, find their rows, and
+   * tell of them again (the alert's firing is keyed, so a repeat records nothing twice).
+   */
+  onSnapshots?: (snapshots: WrittenSnapshot[]) => Promise<unknown>;
 }
 
-/** A snapshot a batch wrote, with the velocity before it. */
+/** A snapshot a batch wrote (or found written), with the velocity before it. */
 export interface WrittenSnapshot {
   trendVideoId: number;
   platform: PlatformName;
@@ -192,22 +197,9 @@ export class SnapshotBatcher {
     }
     const writes = new Map((await this.store.write([...snapshots.values()])).map((w) => [key(w), w]));
     const doneAt = Date.now();
-    if (this.options.onWritten) {
-      const written: WrittenSnapshot[] = [];
-      for (const r of toFetch) {
-        const snapshot = snapshots.get(key({ videoId: r.trendVideoId, slot: r.slot }));
-        const write = writes.get(key({ videoId: r.trendVideoId, slot: r.slot }));
-        if (!snapshot || !write?.written) continue;
-        const previousVelocity = stateOf(r).previous?.velocity ?? null;
-        written.push({
-          ...r,
-          previousVelocity,
-          velocity: snapshot.velocity ?? null,
-          views: snapshot.views ?? null,
-          takenAt: snapshot.takenAt,
-        });
-      }
-      if (written.length) void this.options.onWritten(written).catch(() => undefined);
+    if (this.options.onSnapshots) {
+      const told = snapshotsToTell(requests, stateOf, snapshots, writes);
+      if (told.length) await this.options.onSnapshots(told);
     }
 
     return requests.map((r) => {
@@ -261,6 +253,32 @@ function snapshotOf(r: SnapshotRequest, stats: VideoStats, previous: SnapshotSta
     velocity,
     acceleration,
   };
+}
+
+/** The snapshots of live videos a batch wrote, and those an earlier attempt wrote (a retry). */
+function snapshotsToTell(
+  requests: readonly SnapshotRequest[],
+  stateOf: (r: SnapshotRequest) => SnapshotState,
+  snapshots: Map<string, NewSnapshot>,
+  writes: Map<string, SnapshotWrite>,
+): WrittenSnapshot[] {
+  const told: WrittenSnapshot[] = [];
+  for (const r of requests) {
+    const state = stateOf(r);
+    const k = key({ videoId: r.trendVideoId, slot: r.slot });
+    const row = state.existing ?? (writes.get(k)?.written ? snapshots.get(k) : undefined);
+    if (!row || !isLiveTrendVideoStatus(writes.get(k)?.status ?? state.status)) continue;
+    told.push({
+      trendVideoId: r.trendVideoId,
+      platform: r.platform,
+      platformVideoId: r.platformVideoId,
+      previousVelocity: state.previous?.velocity ?? null,
+      velocity: row.velocity ?? null,
+      views: row.views ?? null,
+      takenAt: row.takenAt,
+    });
+  }
+  return told;
 }
 
 /** A snapshot's answer for a video the database says has ended: nothing fetched, nothing written. */

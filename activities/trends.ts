@@ -8,7 +8,10 @@
  *  - cleanup only moves rows forward (live → archived/dropped), and stopping an ended monitor is fine.
  * Statuses are the words of lib/domain/trendVideoStatus.ts and lib/domain/trendLifecycle.ts.
  */
+import type { Knex } from 'knex';
 import type { DetectedTrend } from '../db/models';
+import type { RecordedFiring } from '../db/queries/alerts';
+import { withTenant } from '../db/tenant';
 import { publishEvent } from '../events/publish';
 import { knownTrends, saveTrendRun, trendEvidence, trendKey, type TrendGroup, type TrendRunWrite } from '../db/queries/detectedTrends';
 import {
@@ -29,7 +32,7 @@ import { adoptionOf, nextTrendStanding } from '../lib/domain/trendLifecycle';
 import type { EndedTrendVideoStatus, TrendVideoStatus } from '../lib/domain/trendVideoStatus';
 import { trendMonitorWorkflowId } from '../temporal/contract';
 import { startTrendMonitor, stopTrendMonitor, trendMonitorInput } from '../temporal/starters';
-import { fireTrendMatches, VelocityAlerts } from './alerts';
+import { dispatchCommittedFirings, recordTrendMatches, VelocityAlerts, type NewTrend } from './alerts';
 import type { ActivityDeps } from './deps';
 import { platformCall } from './failures';
 import { SnapshotBatcher, type SnapshotRequest } from './snapshotBatch';
@@ -125,6 +128,7 @@ export async function recordTrendMonitorPause(
 export async function analyzeTrends(
   deps: Pick<ActivityDeps, 'db' | 'logger' | 'redis' | 'settings' | 'clock' | 'sseReplayEvents'>,
   { runAt, incremental = false }: { runAt: string; incremental?: boolean },
+  hooks: { inTransaction?: (trx: Knex.Transaction, newTrends: NewTrend[], at: Date) => Promise<void> } = {},
 ) {
   const { db, settings, clock } = deps;
   // The workflow fixes the run's real instant (a retry writes the same point); in data time here.
@@ -142,7 +146,8 @@ export async function analyzeTrends(
     },
     settings,
   );
-  const { outcome, announcements } = await db.transaction(async (trx) => {
+  // The admin scope lets the hook record tenants' alert firings in this same transaction.
+  const { outcome, announcements } = await withTenant(db, { admin: true }, async (trx) => {
     const known = new Map((await knownTrends(trx)).map((t) => [trendKey(t), t]));
     const runs = groups.map((group) => ({ group, previous: known.get(trendKey(group)) }));
     // Live trends without a single video left in any window: seen by nobody, totals zero.
@@ -160,10 +165,14 @@ export async function analyzeTrends(
       decided.map((r) => r.write),
     );
     if (!incremental) await markTrendingVideos(trx, { since, at, percentile: settings.trendingPercentile });
+    const newTrends: NewTrend[] = decided
+      .filter((r) => r.isNew)
+      .map((r) => ({ kind: r.write.kind, name: r.write.name, score: r.write.point.score }));
+    await hooks.inTransaction?.(trx, newTrends, at);
     return {
       outcome: {
         trends: decided.filter((r) => r.qualifies).length,
-        newTrends: decided.filter((r) => r.isNew).map((r) => ({ kind: r.write.kind, name: r.write.name, score: r.write.point.score })),
+        newTrends,
         fading: decided.filter((r) => r.write.point.status === 'fading' && !r.qualifies).length,
         ended: decided.filter((r) => r.write.point.status === 'ended').length,
       },
@@ -257,11 +266,12 @@ export async function pruneDroppedSnapshots({ db }: Pick<ActivityDeps, 'db'>): P
 
 export function createTrendActivities(deps: ActivityDeps) {
   // One batcher per worker: every monitor waking on this worker joins its batches.
-  // Written snapshots go past the velocity_threshold rules (cached per minute, activities/alerts.ts).
+  // Written snapshots go past the velocity_threshold rules (cached per minute, activities/alerts.ts)
+  // before their activities answer: a firing is never lost between a snapshot and its answer.
   const velocityAlerts = new VelocityAlerts(deps);
   const snapshots = new SnapshotBatcher(deps, {
     windowMs: deps.settings.snapshotBatchWindowMs,
-    onWritten: (written) => velocityAlerts.check(written),
+    onSnapshots: (snapshots) => velocityAlerts.check(snapshots),
   });
   return {
     startPendingMonitors: (input: Parameters<typeof startPendingMonitors>[1]) => startPendingMonitors(deps, input),
@@ -269,9 +279,15 @@ export function createTrendActivities(deps: ActivityDeps) {
     finishTrendMonitor: (input: Parameters<typeof finishTrendMonitor>[1]) => finishTrendMonitor(deps, input),
     recordTrendMonitorPause: (input: Parameters<typeof recordTrendMonitorPause>[1]) => recordTrendMonitorPause(deps, input),
     analyzeTrends: async (input: Parameters<typeof analyzeTrends>[1]) => {
-      const outcome = await analyzeTrends(deps, input);
-      // New trends fire the trend_match rules of Trend Watch users (activities/alerts.ts).
-      await fireTrendMatches(deps, outcome.newTrends, { at: input.runAt, now: new Date(deps.clock.at(Date.parse(input.runAt))) });
+      let firings: RecordedFiring[] = [];
+      const outcome = await analyzeTrends(deps, input, {
+        // New trends fire the trend_match rules in the analysis's own transaction: a trend and its
+        // firings commit together (a retried run finds nothing new, so nothing may be left to it).
+        inTransaction: async (trx, newTrends, at) => {
+          firings = await recordTrendMatches(trx, newTrends, { at: input.runAt, now: at });
+        },
+      });
+      await dispatchCommittedFirings(deps, firings);
       return outcome;
     },
     archiveExpiredTrendVideos: (input: Parameters<typeof archiveExpiredTrendVideos>[1]) => archiveExpiredTrendVideos(deps, input),

@@ -286,6 +286,11 @@ const envSchema = z.object({
     .max(60_000)
     .default(10_000)
     .describe('Deadline of one webhook request (connect, headers and body); a receiver that takes longer has failed that attempt'),
+  NOTIFICATION_SWEEP_MINUTES: positive
+    .default(5)
+    .describe(
+      'Minutes between two runs of the sweep that starts again every alert delivery (email or webhook) whose start was lost to a crash or an outage (not scaled by TIME_SCALE)',
+    ),
   WEBHOOKS_ALLOW_LOCAL_TARGETS: bool
     .default(false)
     .describe(

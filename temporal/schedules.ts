@@ -21,6 +21,7 @@ import type { BloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
 import {
   BLOGGER_SYNC_RECONCILE_SCHEDULE,
   DAILY_DIGEST_SCHEDULE,
+  NOTIFICATION_SWEEP_SCHEDULE,
   TREND_SCHEDULES,
   WORKFLOW_TYPES,
   type TrendScheduleName,
@@ -32,7 +33,7 @@ import { trendDiscoveryInput } from './starters';
 /** A schedule that starts one workflow type, with that workflow's args (typed by the contract). */
 export type TrendScheduleDefinition = {
   [K in WorkflowType]: {
-    name: TrendScheduleName | 'bloggerSyncReconcile' | 'digest';
+    name: TrendScheduleName | 'bloggerSyncReconcile' | 'digest' | 'notificationSweep';
     scheduleId: string;
     workflowType: K;
     everyMs: number;
@@ -98,6 +99,20 @@ export function digestScheduleDefinitions(timeScale: number): TrendScheduleDefin
       everyMs: Math.round(86_400_000 / timeScale),
       args: [{ windowHours: 24 }],
       memo: 'Mails the daily digest (their bloggers, standout videos, trends) to every user who turned it on',
+    },
+  ];
+}
+
+/** The notification sweep: alert deliveries whose start was lost (a crash, an outage) are started again. */
+export function notificationScheduleDefinitions(sweepEveryMs: number): TrendScheduleDefinition[] {
+  return [
+    {
+      name: 'notificationSweep',
+      scheduleId: NOTIFICATION_SWEEP_SCHEDULE,
+      workflowType: WORKFLOW_TYPES.notificationSweep,
+      everyMs: sweepEveryMs,
+      args: [],
+      memo: 'Starts again every alert delivery (email, webhook) whose start was lost to a crash or an outage',
     },
   ];
 }

@@ -21,7 +21,13 @@ import { createMailer } from '../notifications/mailer';
 import { createPlatforms, type PlatformName, type Platforms } from '../platforms';
 import { bloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
 import { reconcileBloggerSyncs } from './bloggerSyncs';
-import { bloggerScheduleDefinitions, digestScheduleDefinitions, ensureTrendSchedules, trendScheduleDefinitions } from './schedules';
+import {
+  bloggerScheduleDefinitions,
+  digestScheduleDefinitions,
+  ensureTrendSchedules,
+  notificationScheduleDefinitions,
+  trendScheduleDefinitions,
+} from './schedules';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 /** Prebuilt by `npm run build`; used in production so start-up does not bundle. */
@@ -94,6 +100,7 @@ async function main(): Promise<void> {
           ...trendScheduleDefinitions(settings, discoveryPlatforms(platforms)),
           ...bloggerScheduleDefinitions(syncSettings, config.BLOGGER_RECONCILE_MINUTES * 60_000),
           ...digestScheduleDefinitions(config.TIME_SCALE),
+          ...notificationScheduleDefinitions(config.NOTIFICATION_SWEEP_MINUTES * 60_000),
         ],
         {
           taskQueue: config.TEMPORAL_TASK_QUEUE,

@@ -4,6 +4,7 @@ import { bloggerSync } from './bloggerSync';
 import { bloggerSyncReconciler } from './bloggerSyncReconciler';
 import { dailyDigest } from './dailyDigest';
 import { notificationDelivery } from './notificationDelivery';
+import { notificationSweep } from './notificationSweep';
 import { trendAnalysis } from './trendAnalysis';
 import { trendCleanup } from './trendCleanup';
 import { trendDiscovery } from './trendDiscovery';
@@ -14,6 +15,7 @@ export {
   bloggerSyncReconciler,
   dailyDigest,
   notificationDelivery,
+  notificationSweep,
   trendAnalysis,
   trendCleanup,
   trendDiscovery,
@@ -26,6 +28,7 @@ const _hostsTheContract: Workflows = {
   bloggerSyncReconciler,
   dailyDigest,
   notificationDelivery,
+  notificationSweep,
   trendAnalysis,
   trendCleanup,
   trendDiscovery,

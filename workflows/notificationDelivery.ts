@@ -19,6 +19,7 @@ import {
   type NotificationDeliveryInput,
   type NotificationDeliveryResult,
   type WebhookDeliveryInput,
+  WEBHOOK_MAX_BACKOFF_FACTOR,
 } from '../temporal/contract';
 
 /** Bookkeeping (dead letter, failed mark): quick database writes, retried through outages. */
@@ -50,7 +51,7 @@ async function deliverWebhook(input: WebhookDeliveryInput): Promise<Notification
     retry: {
       initialInterval: input.retryInitialMs,
       backoffCoefficient: 2,
-      maximumInterval: input.retryInitialMs * 100,
+      maximumInterval: input.retryInitialMs * WEBHOOK_MAX_BACKOFF_FACTOR,
       maximumAttempts: input.maxAttempts,
     },
   });

@@ -237,3 +237,17 @@ export async function recordFollowerCount(
 ): Promise<void> {
   await trx('blogger_follower_counts').insert(row).onConflict(['bloggerId', 'platform', 'day']).ignore();
 }
+
+/** Firings whose email is still pending since before `olderThan` (admin scope, keyset pages by id): their start may have been lost. */
+export function unsentAlertEmails(
+  trx: Knex,
+  { olderThan, afterId, limit }: { olderThan: Date; afterId: number; limit: number },
+): PromiseLike<{ id: number; userId: number }[]> {
+  return trx('alert_firings')
+    .where('emailStatus', 'pending')
+    .where('createdAt', '<', olderThan)
+    .where('id', '>', afterId)
+    .select('id', 'userId')
+    .orderBy('id')
+    .limit(limit);
+}

@@ -76,7 +76,7 @@ export interface SnapshotState extends SnapshotKey {
   /** `gone` when the video's row no longer exists. */
   status: TrendVideoStatus;
   /** The slot's snapshot when it was written already (a retry). */
-  existing: Pick<TrendSnapshot, 'velocity' | 'acceleration'> | null;
+  existing: Pick<TrendSnapshot, 'velocity' | 'acceleration' | 'views' | 'takenAt'> | null;
   previous: Pick<TrendSnapshot, 'views' | 'takenAt' | 'velocity'> | null;
 }
 
@@ -85,12 +85,12 @@ export async function snapshotStates(db: Knex, keys: SnapshotKey[]): Promise<Sna
   if (keys.length === 0) return [];
   const { rows } = (await db.raw(
     `SELECT k.video_id, k.slot, coalesce(v.status, ?) AS status,
-            cur.id AS cur_id, cur.velocity AS cur_velocity, cur.acceleration AS cur_acceleration,
+            cur.id AS cur_id, cur.velocity AS cur_velocity, cur.acceleration AS cur_acceleration, cur.views AS cur_views, cur.taken_at AS cur_taken_at,
             prev.views AS prev_views, prev.taken_at AS prev_taken_at, prev.velocity AS prev_velocity
        FROM unnest(?::bigint[], ?::int[]) AS k(video_id, slot)
        -- Lookups by key, one per row (LIMIT keeps the planner from turning them into joins that scan both tables).
        LEFT JOIN LATERAL (SELECT status FROM trend_videos WHERE id = k.video_id LIMIT 1) v ON true
-       LEFT JOIN LATERAL (SELECT id, velocity, acceleration FROM trend_snapshots WHERE video_id = k.video_id AND slot = k.slot LIMIT 1) cur ON true
+       LEFT JOIN LATERAL (SELECT id, velocity, acceleration, views, taken_at FROM trend_snapshots WHERE video_id = k.video_id AND slot = k.slot LIMIT 1) cur ON true
        LEFT JOIN LATERAL (
          SELECT p.views, p.taken_at, p.velocity FROM trend_snapshots p
           WHERE p.video_id = k.video_id AND p.slot < k.slot ORDER BY p.slot DESC LIMIT 1
@@ -102,7 +102,15 @@ export async function snapshotStates(db: Knex, keys: SnapshotKey[]): Promise<Sna
     videoId: Number(r.video_id),
     slot: Number(r.slot),
     status: r.status as TrendVideoStatus,
-    existing: r.cur_id === null ? null : { velocity: num(r.cur_velocity), acceleration: num(r.cur_acceleration) },
+    existing:
+      r.cur_id === null
+        ? null
+        : {
+            velocity: num(r.cur_velocity),
+            acceleration: num(r.cur_acceleration),
+            views: num(r.cur_views),
+            takenAt: r.cur_taken_at as Date,
+          },
     previous:
       r.prev_taken_at === null ? null : { views: num(r.prev_views), takenAt: r.prev_taken_at as Date, velocity: num(r.prev_velocity) },
   }));

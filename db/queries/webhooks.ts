@@ -221,12 +221,20 @@ export async function reopenDead(trx: Knex, userId: number, deliveryId: number):
   return row as WebhookDeliveryRow | undefined;
 }
 
-/** Deliveries waiting longer than `olderThan` (their workflow start may have been lost), to start again. */
-export async function stalePendingDeliveries(
+/**
+ * Pending webhook deliveries whose workflow may never have started (admin scope, keyset pages by
+ * id): never attempted and recorded before `neverTriedBefore`, or silent since `silentSince`
+ * (longer than the longest wait between two attempts: a redelivery whose start was lost).
+ */
+export function unstartedWebhookDeliveries(
   trx: Knex,
-  { olderThan, limit, userId }: { olderThan: Date; limit: number; userId?: number },
-): Promise<{ id: number; userId: number }[]> {
-  const query = trx('webhook_deliveries').where('status', 'pending').where('updatedAt', '<', olderThan);
-  if (userId !== undefined) query.where('userId', userId);
-  return query.select('id', 'userId').orderBy('id').limit(limit);
+  { neverTriedBefore, silentSince, afterId, limit }: { neverTriedBefore: Date; silentSince: Date; afterId: number; limit: number },
+): PromiseLike<{ id: number; userId: number }[]> {
+  return trx('webhook_deliveries')
+    .where('status', 'pending')
+    .where('id', '>', afterId)
+    .where((q) => q.where((n) => n.where('attempts', 0).where('createdAt', '<', neverTriedBefore)).orWhere('updatedAt', '<', silentSince))
+    .select('id', 'userId')
+    .orderBy('id')
+    .limit(limit);
 }

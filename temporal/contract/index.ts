@@ -16,7 +16,7 @@
  */
 import type { BloggerSyncInput, BloggerSyncReconcilerInput, BloggerSyncState, ReconcileResult } from './bloggerSync';
 import type { DailyDigestInput, DailyDigestResult } from './digest';
-import type { NotificationDeliveryInput, NotificationDeliveryResult } from './notificationDelivery';
+import type { NotificationDeliveryInput, NotificationDeliveryResult, NotificationSweepResult } from './notificationDelivery';
 import type {
   TrendAnalysisResult,
   TrendCleanupInput,
@@ -41,6 +41,7 @@ export interface Workflows {
   bloggerSyncReconciler: (input: BloggerSyncReconcilerInput) => Promise<ReconcileResult>;
   dailyDigest: (input: DailyDigestInput) => Promise<DailyDigestResult>;
   notificationDelivery: (input: NotificationDeliveryInput) => Promise<NotificationDeliveryResult>;
+  notificationSweep: () => Promise<NotificationSweepResult>;
   trendAnalysis: () => Promise<TrendAnalysisResult>;
   trendCleanup: (input: TrendCleanupInput) => Promise<TrendCleanupResult>;
   trendDiscovery: (input: TrendDiscoveryInput) => Promise<TrendDiscoveryResult>;
@@ -53,6 +54,7 @@ export const WORKFLOW_TYPES = {
   bloggerSyncReconciler: 'bloggerSyncReconciler',
   dailyDigest: 'dailyDigest',
   notificationDelivery: 'notificationDelivery',
+  notificationSweep: 'notificationSweep',
   trendAnalysis: 'trendAnalysis',
   trendCleanup: 'trendCleanup',
   trendDiscovery: 'trendDiscovery',

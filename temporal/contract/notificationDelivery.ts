@@ -36,3 +36,16 @@ export const WEBHOOK_FAILURES = {
   /** The target is refused (a forbidden address after DNS, a disabled endpoint): not retried. */
   refused: 'WebhookTargetRefused',
 } as const;
+
+/** The longest wait between two webhook attempts, as a multiple of the first (the backoff doubles up to it). */
+export const WEBHOOK_MAX_BACKOFF_FACTOR = 100;
+
+/** The schedule of the notificationSweep workflow: alert deliveries whose start was lost are started again. */
+export const NOTIFICATION_SWEEP_SCHEDULE = 'notification-sweep';
+
+export interface NotificationSweepResult {
+  /** Webhook deliveries started again. */
+  webhooks: number;
+  /** Alert emails started again. */
+  emails: number;
+}
