@@ -252,7 +252,6 @@ async function checkPassword(deps: AuthDeps, caller: Account, password: string, 
   return user;
 }
 
-/** Revokes the account's live refresh-token families (all, or all but one); returns their ids. */
 /**
  * Sets the new password of a locked account row and signs its sessions out (every one, or every
  * one but `keepFamilyId`): earlier access tokens are refused from `at` on, refresh families revoked.
@@ -286,6 +285,7 @@ async function replacePassword(
   return { at, families };
 }
 
+/** Revokes the account's live refresh-token families (all, or all but one); returns their ids. */
 async function revokeFamilies(trx: Knex, userId: number, reason: string, keepFamilyId?: string): Promise<string[]> {
   const query = RefreshToken.query(trx)
     .patch({ revokedAt: new Date(), revokedReason: reason })
