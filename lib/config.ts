@@ -128,12 +128,20 @@ const envSchema = z.object({
     .describe(
       "How long a cached workflow's task waits for this worker before another may take it (raised from the SDK's 10 s: a grid point's burst keeps the worker busy that long). Longer avoids replays in bursts (120 s: none at 50,000 monitors' burst size) but a killed worker's cached workflows wait that long before another worker takes them",
     ),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .default(200)
+    .describe(
+      "Workflow tasks one worker runs at once (the SDK's default is 40): a monitor's snapshot is a local activity inside its workflow task, so this bounds how many wake-ups can share a platform call",
+    ),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce
     .number()
     .int()
     .min(1)
     .default(500)
-    .describe('Activities one worker runs at once (snapshot activities mostly wait on their shared batch)'),
+    .describe('Activities one worker runs at once, and as many local activities (snapshots mostly wait on their shared batch)'),
   TEMPORAL_ENGINE: z
     .enum(TEMPORAL_ENGINES)
     .default('dev')

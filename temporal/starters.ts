@@ -13,12 +13,15 @@ import type { BloggerSyncSettings } from '../lib/domain/bloggerSyncSettings';
 import type { TrendSettings } from '../lib/domain/trendSettings';
 import type { WebhookSettings } from '../lib/domain/webhookSettings';
 import type { PlatformName } from '../platforms/types';
+import { TrendVideoState } from '../lib/domain/trendVideoStatus';
 import {
   BLOGGER_ID,
   bloggerSyncWorkflowId,
   manualTrendDiscoveryWorkflowId,
   notificationDeliveryWorkflowId,
+  PLATFORM,
   stopMonitor,
+  TREND_STATUS,
   trendMonitorWorkflowId,
   USER_ID,
   WORKFLOW_TYPES,
@@ -127,6 +130,11 @@ export async function startTrendMonitor(
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // Filterable in the Web UI from the start, not only once the first snapshot's task completes.
+      typedSearchAttributes: [
+        { key: PLATFORM, value: input.platform },
+        { key: TREND_STATUS, value: TrendVideoState.monitoring },
+      ],
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return null;

@@ -12,7 +12,7 @@ import { createActivities, type ActivityDeps } from '../activities';
 import { sharedClock } from '../db/queries/simulationClock';
 import { createDb } from '../db';
 import { refuseUnsafeDatabaseRole } from '../db/startupCheck';
-import { getConfig, PROJECT_ROOT } from '../lib/config';
+import { getConfig, PROJECT_ROOT, type Config } from '../lib/config';
 import { trendSettings } from '../lib/domain/trendSettings';
 import { webhookSettings } from '../lib/domain/webhookSettings';
 import { createLogger, type Logger } from '../lib/logger';
@@ -40,8 +40,36 @@ export interface WorkerOptions {
   deps: ActivityDeps;
   /** A prebuilt bundle (tests bundle once and share it); otherwise workflowsPath is bundled. */
   workflowBundle?: { code: string } | { codePath: string };
-  /** Sticky cache and activity slots (WORKER_MAX_*); the SDK's defaults when absent. */
-  tuning?: { maxCachedWorkflows?: number; maxConcurrentActivityTaskExecutions?: number; stickyQueueScheduleToStartTimeout?: number };
+  /** Sticky cache and task slots (WORKER_*: workerTuning); the SDK's defaults when absent. */
+  tuning?: WorkerTuning;
+}
+
+export interface WorkerTuning {
+  maxCachedWorkflows?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentLocalActivityExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  stickyQueueScheduleToStartTimeout?: number;
+}
+
+/**
+ * The worker's slots from configuration. A monitor's snapshot is a local activity held inside its
+ * workflow task, so workflow task slots bound how many wake-ups can share a batch: at the SDK's 40,
+ * a 50-id batch could never fill.
+ */
+export function workerTuning(
+  config: Pick<
+    Config,
+    'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKER_MAX_CONCURRENT_ACTIVITIES' | 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS' | 'WORKER_STICKY_TIMEOUT_MS'
+  >,
+): WorkerTuning {
+  return {
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    stickyQueueScheduleToStartTimeout: config.WORKER_STICKY_TIMEOUT_MS,
+  };
 }
 
 export async function createWorker({ connection, namespace, taskQueue, deps, workflowBundle, tuning }: WorkerOptions): Promise<Worker> {
@@ -138,11 +166,7 @@ async function main(): Promise<void> {
         sseReplayEvents: config.SSE_REPLAY_EVENTS,
       },
       ...(prebuilt ? { workflowBundle: { codePath: PREBUILT_BUNDLE } } : {}),
-      tuning: {
-        maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-        maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
-        stickyQueueScheduleToStartTimeout: config.WORKER_STICKY_TIMEOUT_MS,
-      },
+      tuning: workerTuning(config),
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
     await worker.run(); // resolves after SIGINT/SIGTERM, once in-flight tasks are done

@@ -8,7 +8,7 @@ import { trendSettings, type TrendSettings } from '../lib/domain/trendSettings';
 import { webhookSettings } from '../lib/domain/webhookSettings';
 import { createMailer } from '../notifications/mailer';
 import { createPlatforms } from '../platforms';
-import { createWorker } from '../temporal/worker';
+import { createWorker, workerTuning } from '../temporal/worker';
 import {
   testAppDb,
   testConfig,
@@ -67,6 +67,7 @@ export async function createTestWorker(
     taskQueue,
     deps,
     workflowBundle: await testWorkflowBundle(),
+    tuning: workerTuning(config), // the product's slots: snapshots share batches as they do in production
   });
   return { worker, taskQueue, deps, config };
 }

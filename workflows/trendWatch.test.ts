@@ -128,7 +128,19 @@ describe('Trend Watch workflows (real worker, dev server, simulator)', function 
       args: [input],
     });
     const result = await worker.runUntil(handle.result());
-    await recordHistory(WORKFLOW_TYPES.trendVideoMonitor, handle);
+    // trendVideoMonitor.json holds a monitor from before LOCAL_SNAPSHOT_PATCH (activity tasks); it stays for replay.
+    await recordHistory(`${WORKFLOW_TYPES.trendVideoMonitor}-local-snapshots`, handle);
+    // Each snapshot ran as a local activity inside its wake-up's workflow task: no activity task on the server.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduled = events
+      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .map((e) => e.activityTaskScheduledEventAttributes!.activityType?.name);
+    assert.deepEqual(scheduled, ['finishTrendMonitor'], 'only the ending is an activity task');
+    assert.equal(
+      events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+      5,
+      'one local snapshot per slot',
+    );
 
     assert.equal(result.status, 'archived');
     assert.equal(result.snapshotsTaken, 5);

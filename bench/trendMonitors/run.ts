@@ -28,7 +28,7 @@ import type { SimulatorClient } from '../../platforms/simulator';
 import type { PlatformName } from '../../platforms/types';
 import { trendMonitorWorkflowId, type TrendMonitorInput } from '../../temporal/contract';
 import { startTrendMonitor, trendMonitorInput } from '../../temporal/starters';
-import { createWorker } from '../../temporal/worker';
+import { createWorker, workerTuning } from '../../temporal/worker';
 
 export const BENCH_PLATFORMS: PlatformName[] = ['youtube', 'tiktok'];
 
@@ -160,11 +160,7 @@ export async function runMonitorBench(opts: MonitorBenchOptions, env: MonitorBen
         mailer: createMailer(config, env.logger), // as configured: normally off (no SMTP_URL)
       },
       ...(env.workflowBundle ? { workflowBundle: env.workflowBundle } : {}),
-      tuning: {
-        maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-        maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
-        stickyQueueScheduleToStartTimeout: config.WORKER_STICKY_TIMEOUT_MS,
-      },
+      tuning: workerTuning(config),
     });
     const running = worker.run();
     let workerError: unknown;

@@ -19,8 +19,12 @@ export function quotaFailureDetails(resetAt: string | undefined): [string | null
   return [resetAt ?? null];
 }
 
-/** The ApplicationFailure behind an activity's failure, if that is what it is. */
+/**
+ * The ApplicationFailure behind an activity's failure, if that is what it is: an activity's comes
+ * wrapped in an ActivityFailure, a local activity's (SDK 1.24) as the ApplicationFailure itself.
+ */
 function applicationCause(err: unknown): ApplicationFailure | undefined {
+  if (err instanceof ApplicationFailure) return err;
   return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
 }
 

@@ -208,9 +208,10 @@ describe('admin control of Trend Watch', function () {
               { trendVideoId: row.id, platform: 'youtube', platformVideoId: video!.id, snapshotIntervalMs: 3_600_000, totalSlots: 84 },
             ],
           });
+          // The query answers from the worker as the snapshot lands; the search attribute follows with the task's completion.
           const started = await eventually(
             () => get(path),
-            (r) => r.body.state?.snapshotsTaken === 1,
+            (r) => r.body.state?.snapshotsTaken === 1 && r.body.searchAttributes.Platform !== undefined,
           );
           assert.deepEqual(
             [started.body.status, started.body.runId, started.body.searchAttributes.Platform],
