@@ -34,7 +34,7 @@ function report(r: MonitorBenchResult): string {
     `ids per platform call: ${calls}; wake-ups per snapshot batch ${r.batchFill.toFixed(1)}`,
     `worker: rss ${r.rssMiB.toFixed(0)} MiB (${r.baselineRssMiB.toFixed(0)} before the monitors), ${r.cachedWorkflows} workflows cached (cache ${r.maxCachedWorkflows}), ` +
       `${r.kibPerCachedWorkflow === null ? 'n/a' : r.kibPerCachedWorkflow.toFixed(0)} KiB per cached workflow, ${r.cpuMsPerWakeUp.toFixed(1)} ms CPU per wake-up`,
-    `workflow task timeouts: ${r.workflowTaskTimeouts} in ${r.historiesSampled} sampled histories; failed snapshots: ${r.snapshotErrors}`,
+    `workflow task timeouts: ${r.workflowTaskTimeouts} while observed in ${r.historiesSampled} sampled histories (${r.startupTaskTimeouts} before, during the start-up); failed snapshots: ${r.snapshotErrors}`,
   ].join('\n');
 }
 
@@ -51,7 +51,7 @@ function monitorsSection(rows: string[]): string {
     '',
     `Machine: ${machineDescription()}.`,
     '',
-    "N monitors started on the engine (each takes slot 0 at once), then, once every slot 0 is written, the steady state observed: every monitor open and waking on its own grid point (TREND_GRID_POINTS) every interval, one worker in the benchmark's process with the product's activities, snapshot batches and stats batcher over the simulator (bench/trendMonitors/run.ts). Lateness is a slot's grid instant to its snapshot's answer time, over every grid slot that fell due and was answered while observed (slots due before, the start-up backlog's spill-over, left out); per cached workflow is (worker RSS at steady state − before the monitors) ÷ cached workflows, an upper bound; task timeouts are WorkflowTaskTimedOut events in a sample of histories.",
+    "N monitors started on the engine (each takes slot 0 at once), then, once every slot 0 is written, the steady state observed: every monitor open and waking on its own grid point (TREND_GRID_POINTS) every interval, one worker in the benchmark's process with the product's activities, snapshot batches and stats batcher over the simulator (bench/trendMonitors/run.ts). Lateness is a slot's grid instant to its snapshot's answer time, over every grid slot that fell due and was answered while observed (slots due before, the start-up backlog's spill-over, left out); per cached workflow is (worker RSS at steady state − before the monitors) ÷ cached workflows, an upper bound; task timeouts are WorkflowTaskTimedOut events in a sample of histories while observed (those of the start-up, before the observation, in brackets).",
     '',
     ...HEADER,
     ...rows,
@@ -82,7 +82,7 @@ export function resultRow(r: MonitorBenchResult, command: string): string {
     `${r.rssMiB.toFixed(0)} MiB`,
     r.kibPerCachedWorkflow === null ? '–' : `${r.kibPerCachedWorkflow.toFixed(0)} KiB`,
     `${r.cpuMsPerWakeUp.toFixed(1)} ms`,
-    `${r.workflowTaskTimeouts} in ${r.historiesSampled}`,
+    `${r.workflowTaskTimeouts} in ${r.historiesSampled} (start-up: ${r.startupTaskTimeouts})`,
     String(r.snapshotErrors),
     `\`${command}\``,
   ].join(' | ');

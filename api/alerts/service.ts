@@ -124,7 +124,7 @@ export async function createRule(db: Knex, owner: Owner, body: CreateAlertBody) 
       plan: owner.plan,
       resource: 'alertRules',
       limit,
-      noun: 'alert rules',
+      noun: ['alert rule', 'alert rules'],
       count: (t) => countRules(t, owner.id),
       create: (t) =>
         insertRule(t, {

@@ -150,7 +150,7 @@ export async function createBlogger(deps: BloggerDeps, owner: Owner, body: Creat
         plan: owner.plan,
         resource: 'bloggers',
         limit: owner.limits.maxBloggers,
-        noun: 'bloggers',
+        noun: ['blogger', 'bloggers'],
         count: (t) => countBloggers(t, owner.id),
         create: (t) =>
           Blogger.query(t).insertAndFetch({ ...columns, userId: owner.id, name: body.name, platformLinks: links, syncStatus: 'pending' }),

@@ -110,7 +110,7 @@ export async function createWebhook(deps: WebhookDeps, owner: Owner, body: Creat
       plan: owner.plan,
       resource: 'webhooks',
       limit,
-      noun: 'webhooks',
+      noun: ['webhook', 'webhooks'],
       count: (t) => countEndpoints(t, owner.id),
       create: (t) =>
         insertEndpoint(t, { userId: owner.id, url, description: body.description, secret: newWebhookSecret(), enabled: body.enabled }),

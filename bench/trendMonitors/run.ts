@@ -10,6 +10,7 @@
  * instant to snapshot row, the worker's trend_snapshot_lateness_seconds), ids per platform call,
  * the worker's memory against the workflows it caches, and CPU per wake-up.
  */
+import { tsToMs } from '@temporalio/common/lib/time';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Knex } from 'knex';
@@ -90,8 +91,10 @@ export interface MonitorBenchResult {
   /** (RSS at steady state − RSS before any monitor) ÷ cached workflows: an upper bound (it includes everything else that grew). */
   kibPerCachedWorkflow: number | null;
   cpuMsPerWakeUp: number;
-  /** Workflow task timeouts seen in the sampled histories, and how many were sampled. */
+  /** Workflow task timeouts seen in the sampled histories while observed (the steady state), and how many were sampled. */
   workflowTaskTimeouts: number;
+  /** ... and before the observation (the start-up of N monitors at once). */
+  startupTaskTimeouts: number;
   historiesSampled: number;
   /** Snapshot activities that failed (recorded by the monitors as gaps). */
   snapshotErrors: number;
@@ -261,7 +264,7 @@ export async function runMonitorBench(opts: MonitorBenchOptions, env: MonitorBen
       });
       const status = worker.getStatus();
       const open = await client.workflow.count(`TaskQueue = "${env.taskQueue}" AND ExecutionStatus = "Running"`);
-      const sampled = await sampleTimeouts(client, handles, opts.historySample);
+      const sampled = await sampleTimeouts(client, handles, opts.historySample, observeStart);
       const rss = Math.max(peakRss, process.memoryUsage().rss);
       return {
         monitors: videos.length,
@@ -284,6 +287,7 @@ export async function runMonitorBench(opts: MonitorBenchOptions, env: MonitorBen
         kibPerCachedWorkflow: status.numCachedWorkflows > 0 ? (rss - baselineRss) / 1024 / status.numCachedWorkflows : null,
         cpuMsPerWakeUp: p99.count ? (cpu.user + cpu.system) / 1000 / p99.count : 0,
         workflowTaskTimeouts: sampled.timeouts,
+        startupTaskTimeouts: sampled.startupTimeouts,
         historiesSampled: sampled.sampled,
         snapshotErrors: (await countFailures()) - failuresBefore,
       };
@@ -384,17 +388,31 @@ async function countFailures(): Promise<number> {
   return values.reduce((sum, v) => sum + v.value, 0);
 }
 
-/** Workflow task timeouts in a sample of the monitors' histories (a timeout is an event of its own). */
-async function sampleTimeouts(client: Client, handles: WorkflowHandle[], sample: number): Promise<{ timeouts: number; sampled: number }> {
+/**
+ * Workflow task timeouts in a sample of the monitors' histories (a timeout is an event of its own),
+ * split at the observation's start: those before belong to the start-up (N monitors started at
+ * once, their first grid point landing in the slot-0 backlog), not to the steady state.
+ */
+async function sampleTimeouts(
+  client: Client,
+  handles: WorkflowHandle[],
+  sample: number,
+  observeStart: number,
+): Promise<{ timeouts: number; startupTimeouts: number; sampled: number }> {
   const step = Math.max(1, Math.floor(handles.length / Math.max(1, sample)));
   let timeouts = 0;
+  let startupTimeouts = 0;
   let sampled = 0;
   for (let i = 0; i < handles.length && sampled < sample; i += step) {
     const history = await client.workflow.getHandle(handles[i]!.workflowId).fetchHistory();
-    timeouts += (history.events ?? []).filter((e) => e.workflowTaskTimedOutEventAttributes).length;
+    for (const e of history.events ?? []) {
+      if (!e.workflowTaskTimedOutEventAttributes) continue;
+      if (tsToMs(e.eventTime) >= observeStart) timeouts++;
+      else startupTimeouts++;
+    }
     sampled++;
   }
-  return { timeouts, sampled };
+  return { timeouts, startupTimeouts, sampled };
 }
 
 /** Ends the bench's monitors with one server-side batch job instead of a call each. */

@@ -21,7 +21,7 @@ describe('plan limit helper', () => {
         plan: 'free',
         resource: 'bloggers',
         limit,
-        noun: 'bloggers',
+        noun: ['blogger', 'bloggers'],
         count: (t) => Blogger.query(t).where('userId', user.id).resultSize(),
         create: (t) => Blogger.query(t).insert({ userId: user.id, name }),
       }),
@@ -44,5 +44,19 @@ describe('plan limit helper', () => {
   it('when the limit is -1 (unlimited), then creates are never refused', async () => {
     await createBlogger('beyond', -1);
     assert.equal(await Blogger.query(testDb()).where('userId', user.id).resultSize(), 6);
+  });
+
+  it('when the limit is one or none, then the refusal counts in plain words', async () => {
+    const refusal = async (limit: number) => {
+      const err = await createBlogger('one too many', limit).then(
+        () => assert.fail('created beyond the limit'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof PlanLimitError, String(err));
+      return err.message;
+    };
+    assert.match(await refusal(1), /free plan allows 1 blogger and you have 6\. Remove one, or move to a larger plan\./);
+    await Blogger.query(testDb()).where('userId', user.id).delete();
+    assert.equal(await refusal(0), 'Your free plan allows no bloggers and you have 0. Move to a larger plan.');
   });
 });

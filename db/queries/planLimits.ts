@@ -27,8 +27,8 @@ export interface PlanLimitCheck<T> {
   count: (trx: Knex.Transaction) => PromiseLike<number>;
   /** Creates the new item (runs under the lock, in the transaction). */
   create: (trx: Knex.Transaction) => PromiseLike<T>;
-  /** Human name for messages, e.g. "bloggers". */
-  noun: string;
+  /** Human name for messages, singular and plural, e.g. ["blogger", "bloggers"]. */
+  noun: readonly [one: string, many: string];
 }
 
 /** Runs `create` only when the user is under the limit; the caller's transaction holds the lock until it ends. */
@@ -38,10 +38,15 @@ export async function createWithinPlanLimit<T>(trx: Knex.Transaction, check: Pla
     const used = await check.count(trx);
     if (used >= check.limit) {
       throw new PlanLimitError(
-        `Your ${check.plan} plan allows ${check.limit} ${check.noun} and you have ${used}. Remove one, or move to a larger plan.`,
+        `Your ${check.plan} plan allows ${counted(check.limit, check.noun)} and you have ${used}. ${used > 0 ? 'Remove one, or move' : 'Move'} to a larger plan.`,
         { resource: check.resource, limit: check.limit, used, plan: check.plan },
       );
     }
   }
   return check.create(trx);
+}
+
+/** "no webhooks", "1 webhook", "5 webhooks". */
+function counted(n: number, [one, many]: readonly [string, string]): string {
+  return n === 0 ? `no ${many}` : `${n} ${n === 1 ? one : many}`;
 }
