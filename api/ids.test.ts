@@ -28,11 +28,12 @@ interface IdRoute {
   pattern: string;
 }
 
-function idRoutes(api: TestApi): IdRoute[] {
+/** The app's routes whose path passes `wanted` (every router, so a new route is covered without being listed). */
+function appRoutes(api: TestApi, wanted: (path: string, methods: string[]) => boolean): IdRoute[] {
   const routers = buildApp(api.deps).middleware.flatMap((mw) => (mw as unknown as { router?: Router }).router ?? []);
   return routers.flatMap((router) =>
     router.stack.flatMap((layer) =>
-      String(layer.path).includes(':id')
+      wanted(String(layer.path), layer.methods)
         ? layer.methods
             .filter((m) => m !== 'HEAD')
             .map((method) => ({ key: `${method} ${String(layer.path)}`, method, pattern: String(layer.path) }))
@@ -40,6 +41,8 @@ function idRoutes(api: TestApi): IdRoute[] {
     ),
   );
 }
+
+const idRoutes = (api: TestApi) => appRoutes(api, (path) => path.includes(':id'));
 
 describe('ids out of range', () => {
   let api: TestApi;
@@ -88,6 +91,21 @@ describe('ids out of range', () => {
           );
         }
       }
+    }
+    assert.deepEqual(failures, []);
+  });
+
+  it('when any update route (PUT, PATCH) gets an empty body, then 400 naming the fields it takes, never a 200 that changed nothing', async () => {
+    const updates = appRoutes(api, (_path, methods) => methods.some((m) => m === 'PUT' || m === 'PATCH')).filter(
+      (r) => r.method === 'PUT' || r.method === 'PATCH',
+    );
+    assert.ok(updates.some((r) => r.key === 'PATCH /api/auth/me'));
+    const failures: string[] = [];
+    for (const route of updates) {
+      const token = route.pattern.startsWith('/api/admin/') ? admin.accessToken : user.accessToken;
+      const res = await api.request(route.method, route.pattern.replace(':id', String(user.id)), { token, body: {} });
+      if (res.status !== 400 || !/^give at least one of \w+/.test(res.body?.error?.details?.[0]?.message ?? ''))
+        failures.push(`${route.key}: ${res.status} ${JSON.stringify(res.body)}`);
     }
     assert.deepEqual(failures, []);
   });

@@ -1,5 +1,6 @@
 /** Request shapes of /api/admin. */
 import { z } from 'zod';
+import { patchBody } from '../patchBody';
 import { ROLES } from '../../db/models';
 import { PLANS } from '../../lib/domain/plans';
 import { rowId } from '../ids';
@@ -17,11 +18,7 @@ export const listUsersQuery = z.object({
 export type ListUsersQuery = z.infer<typeof listUsersQuery>;
 
 /** Only these fields may change; anything else is refused (no mass assignment). */
-export const updateUserBody = z
-  .object({ role: z.enum(ROLES), plan: z.enum(PLANS), isActive: z.boolean() })
-  .partial()
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give at least one of role, plan, isActive');
+export const updateUserBody = patchBody(z.object({ role: z.enum(ROLES), plan: z.enum(PLANS), isActive: z.boolean() }).partial());
 export type UpdateUserBody = z.infer<typeof updateUserBody>;
 
 export const userIdParam = z.object({ id: rowId });

@@ -3,6 +3,7 @@
  * kind, lib/domain/alertRules.ts); errors name the field, e.g. "body.params.multiple".
  */
 import { z } from 'zod';
+import { patchBody } from '../patchBody';
 import { ALERT_KINDS, alertRuleSpec } from '../../lib/domain/alertRules';
 import { rowId } from '../ids';
 import { pageQuery } from '../pagination';
@@ -68,17 +69,16 @@ export const createAlertBody = z
 export type CreateAlertBody = z.output<typeof createAlertBody>;
 
 /** The kind cannot change (delete and create instead); params are checked against the rule's kind. */
-export const updateAlertBody = z
-  .object({
+export const updateAlertBody = patchBody(
+  z.object({
     name: fields.name.optional(),
     params: z.record(z.string(), z.unknown()).optional(),
     channels: channelsPatch.optional(),
     debounceMinutes: fields.debounceMinutes.optional(),
     mutedUntil: fields.mutedUntil.optional(),
     enabled: fields.enabled.optional(),
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change');
+  }),
+);
 export type UpdateAlertBody = z.output<typeof updateAlertBody>;
 
 export const listAlertsQuery = z.object({

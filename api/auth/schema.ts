@@ -1,5 +1,6 @@
 /** Request shapes of /api/auth. `.strict()` refuses unknown fields (no mass assignment). */
 import { z } from 'zod';
+import { patchBody } from '../patchBody';
 
 /** bcrypt reads at most 72 bytes: a longer password would be silently truncated, so refuse it. */
 export const passwordSchema = z
@@ -47,5 +48,5 @@ export const deleteAccountBody = z.object({ password: z.string().min(1, 'is requ
 export type DeleteAccountBody = z.infer<typeof deleteAccountBody>;
 
 /** The account's own settings (PATCH /api/auth/me): only these fields. */
-export const updateMeBody = z.object({ dailyDigest: z.boolean() }).partial().strict();
+export const updateMeBody = patchBody(z.object({ dailyDigest: z.boolean() }).partial());
 export type UpdateMeBody = z.infer<typeof updateMeBody>;

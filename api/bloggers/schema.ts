@@ -4,6 +4,7 @@
  * camelCase aliases are accepted too.
  */
 import { z } from 'zod';
+import { patchBody } from '../patchBody';
 import { PLATFORM_NAMES, PLATFORM_URL_FIELDS, PLATFORMS, type PlatformUrlField } from '../../lib/domain/platforms';
 import { rowId } from '../ids';
 import { pageQuery } from '../pagination';
@@ -44,10 +45,7 @@ export type CreateBloggerBody = z.infer<typeof createBloggerBody>;
 /** Only these fields may change; a changed URL is parsed again and its link re-resolved. */
 export const updateBloggerBody = z.preprocess(
   withUrlAliases,
-  z
-    .object({ ...fields, name: fields.name.optional(), isActive: z.boolean().optional() })
-    .strict()
-    .refine((b) => Object.keys(b).length > 0, 'give at least one field to change'),
+  patchBody(z.object({ ...fields, name: fields.name.optional(), isActive: z.boolean().optional() })),
 );
 export type UpdateBloggerBody = z.infer<typeof updateBloggerBody>;
 

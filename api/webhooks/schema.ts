@@ -1,5 +1,6 @@
 /** Request shapes of /api/webhooks. The URL's rules (https, public addresses) are checked by the service. */
 import { z } from 'zod';
+import { patchBody } from '../patchBody';
 import { rowId } from '../ids';
 import { pageQuery } from '../pagination';
 
@@ -9,10 +10,9 @@ const description = z.string().trim().max(500).nullable();
 export const createWebhookBody = z.object({ url, description: description.default(null), enabled: z.boolean().default(true) }).strict();
 export type CreateWebhookBody = z.output<typeof createWebhookBody>;
 
-export const updateWebhookBody = z
-  .object({ url: url.optional(), description: description.optional(), enabled: z.boolean().optional() })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change');
+export const updateWebhookBody = patchBody(
+  z.object({ url: url.optional(), description: description.optional(), enabled: z.boolean().optional() }),
+);
 export type UpdateWebhookBody = z.output<typeof updateWebhookBody>;
 
 export const listWebhooksQuery = z.object(pageQuery);
