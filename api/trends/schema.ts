@@ -6,6 +6,7 @@ import { TREND_STATUSES } from '../../lib/domain/trendLifecycle';
 import { TREND_VIDEO_STATUSES } from '../../lib/domain/trendVideoStatus';
 import { rowId } from '../ids';
 import { pageQuery } from '../pagination';
+import { normaliseHashtag } from '../../lib/domain/hashtags';
 
 /**
  * A trend status, or `live` (every trend that has not ended: the default) or `all`. Live trends
@@ -35,13 +36,7 @@ export const videosQuery = z.object({
   platform: z.enum(PLATFORM_NAMES).optional(),
   status: z.enum(TREND_VIDEO_STATUSES).optional(),
   /** "#Glow" and "glow" are the same hashtag (stored lower case, without the #). */
-  hashtag: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .transform((h) => h.replace(/^#/, ''))
-    .pipe(z.string().min(1).max(100))
-    .optional(),
+  hashtag: z.string().transform(normaliseHashtag).pipe(z.string().min(1, 'is empty without its # and spaces').max(100)).optional(),
   /** The default is fastest first. */
   sort: videoSort('-velocity'),
   include: z.enum(['snapshots']).optional(),

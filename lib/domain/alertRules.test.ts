@@ -32,7 +32,7 @@ describe('alert rules (pure)', () => {
     assert.equal(alertRuleSpec.safeParse({ kind: 'no_such_kind', params: {} }).success, false);
     const trend = alertRuleSpec.parse({ kind: 'trend_match', params: { names: [{ kind: 'hashtag', name: ' #CatDance ' }] } });
     assert.deepEqual(trend.params, { names: [{ kind: 'hashtag', name: 'catdance' }] }, 'hashtags are stored as analysis names them');
-    for (const name of ['#', ' ## ', '#\t']) {
+    for (const name of ['#', ' ## ', '#\t', '# #']) {
       const empty = alertRuleSpec.safeParse({
         kind: 'trend_match',
         params: {

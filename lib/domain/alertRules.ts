@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { PLATFORM_NAMES, type PlatformName } from './platforms';
+import { normaliseHashtag } from './hashtags';
 
 export const ALERT_KINDS = ['video_outlier', 'follower_change', 'trend_match', 'velocity_threshold', 'link_broken'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -26,8 +27,7 @@ const platforms = z.array(z.enum(PLATFORM_NAMES)).min(1).optional().describe('on
 
 /** A watched name as analysis stores it: hashtags and keywords lower-case without '#', a sound id as given. */
 export function normaliseTrendName(kind: WatchableTrendKind, name: string): string {
-  const trimmed = name.normalize('NFKC').trim();
-  return kind === 'sound' ? trimmed : trimmed.replace(/^#+/, '').replace(/\s+/g, '').toLowerCase();
+  return kind === 'sound' ? name.normalize('NFKC').trim() : normaliseHashtag(name);
 }
 
 export const alertParams = {

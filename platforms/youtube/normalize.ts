@@ -5,6 +5,7 @@
 import type { Creator, Video, VideoFormat, VideoStats } from '../types';
 import { parseIsoDuration } from './duration';
 import type { ChannelItem, VideoItem } from './schemas';
+import { normaliseHashtag } from '../../lib/domain/hashtags';
 
 export const YOUTUBE_SOURCE = 'youtube-data-api-v3';
 
@@ -65,7 +66,7 @@ export function toVideo(item: VideoItem, fetchedAt: string): Video {
 export function hashtagsOf(tags: string[], text: string): string[] {
   // A hashtag starts a word and has at least one letter ("#1" is not one), as on YouTube.
   const inText = [...text.matchAll(/(?<![\p{L}\p{N}_/&])#([\p{L}\p{N}_]+)/gu)].map((m) => m[1]!).filter((word) => /\p{L}/u.test(word));
-  const normalised = [...tags, ...inText].map((tag) => tag.replace(/^#/, '').replace(/\s+/g, '').toLowerCase()).filter(Boolean);
+  const normalised = [...tags, ...inText].map(normaliseHashtag).filter(Boolean);
   return [...new Set(normalised)].slice(0, MAX_HASHTAGS);
 }
 
