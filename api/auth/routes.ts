@@ -91,8 +91,10 @@ export function authRoutes(deps: auth.AuthDeps, protect: Middleware): Router {
     ctx.status = 204;
   });
 
+  // From the account authentication has just read (kept a few seconds, dropped at once on every change).
   router.get('/me', protect, async (ctx) => {
-    ctx.body = { user: await auth.me(deps, currentUser(ctx).id) };
+    const account = await deps.accounts.get(currentUser(ctx).id);
+    ctx.body = { user: account?.profile ?? (await auth.me(deps, currentUser(ctx).id)) };
   });
 
   router.patch('/me', protect, validateBody(updateMeBody), async (ctx) => {

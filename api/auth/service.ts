@@ -15,13 +15,13 @@ import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { isUniqueViolation } from '../../db/errors';
 import { recordAudit, type RequestMeta } from '../../db/queries/audit';
-import { RefreshToken, User, UserLimit } from '../../db/models';
+import { RefreshToken, User } from '../../db/models';
 import type { Config } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
 import type { Mailer } from '../../notifications/mailer';
 import type { Temporal } from '../../temporal/client';
 import type { BackgroundTasks } from '../background';
-import type { AccountCache } from './userCache';
+import { accountChanged, accountProfile, type AccountCache } from './userCache';
 import { SIGNUP_PLAN } from '../../lib/domain/plans';
 import { ConflictError, UnauthorizedError } from '../../lib/errors';
 import type { LoginGuard } from './loginGuard';
@@ -174,6 +174,7 @@ export async function login(deps: AuthDeps, { email, password }: LoginBody, meta
   });
   if (!issued) throw new UnauthorizedError(INVALID_CREDENTIALS, 'invalid_credentials');
   const { pair } = issued;
+  await accountChanged(deps, found.id); // its lastLogin moved: GET /me answers from the cached account
   await recordAudit(deps.db, { action: 'auth.login', actorId: found.id, actorEmail: found.email, ip: meta.ip, requestId: meta.requestId });
   return { ...pair, user: await me(deps, found.id) };
 }
@@ -258,33 +259,19 @@ export async function logout(deps: AuthDeps, user: { id: number; email: string }
 }
 
 /** The caller's account with its plan limits (never a hash). */
+/** The caller's account as the API shows it (the same view the account cache keeps, userCache.ts). */
 export async function me(deps: Pick<AuthDeps, 'db'>, userId: number) {
   const user = await User.query(deps.db).findById(userId).withGraphFetched('limits').throwIfNotFound();
-  const limits = user.limits as UserLimit;
-  return {
-    id: user.id,
-    email: user.email,
-    role: user.role,
-    plan: user.plan,
-    isActive: user.isActive,
-    emailVerified: Boolean(user.emailVerifiedAt),
-    emailVerifiedAt: user.emailVerifiedAt ?? null,
-    dailyDigest: Boolean(user.dailyDigest),
-    lastLogin: user.lastLogin ?? null,
-    createdAt: user.createdAt,
-    limits: {
-      maxBloggers: limits.maxBloggers,
-      maxVideosPerDay: limits.maxVideosPerDay,
-      trendWatchEnabled: limits.trendWatchEnabled,
-      apiRateLimitPerMinute: limits.apiRateLimit,
-      maxAlertRules: limits.maxAlertRules,
-      maxWebhooks: limits.maxWebhooks,
-    },
-  };
+  return accountProfile(user);
 }
 
 /** Changes the caller's own settings (the daily digest); audited; answers the account as `me` does. */
-export async function updateMe(deps: Pick<AuthDeps, 'db'>, user: { id: number; email: string }, changes: UpdateMeBody, meta: RequestMeta) {
+export async function updateMe(
+  deps: Pick<AuthDeps, 'db' | 'accounts' | 'redis' | 'logger'>,
+  user: { id: number; email: string },
+  changes: UpdateMeBody,
+  meta: RequestMeta,
+) {
   if (Object.keys(changes).length) {
     const before = await User.query(deps.db).findById(user.id).throwIfNotFound();
     await User.query(deps.db).patch(changes).where('id', user.id);
@@ -299,6 +286,7 @@ export async function updateMe(deps: Pick<AuthDeps, 'db'>, user: { id: number; e
       ip: meta.ip,
       requestId: meta.requestId,
     });
+    await accountChanged(deps, user.id); // GET /me answers from the cached account
   }
   return me(deps, user.id);
 }

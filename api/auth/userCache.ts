@@ -19,11 +19,38 @@ import type { AuthUser } from '../middleware/auth';
 export const USER_CHANGED_CHANNEL = 'auth:user-changed';
 const SUBSCRIBE_WAIT_MS = 2_000;
 
-/** What authentication needs to know of an account. */
+/** The account as GET /api/auth/me shows it. */
+export function accountProfile(user: User) {
+  const limits = user.limits as UserLimit;
+  return {
+    id: user.id,
+    email: user.email,
+    role: user.role,
+    plan: user.plan,
+    isActive: user.isActive,
+    emailVerified: Boolean(user.emailVerifiedAt),
+    emailVerifiedAt: user.emailVerifiedAt ?? null,
+    dailyDigest: Boolean(user.dailyDigest),
+    lastLogin: user.lastLogin ?? null,
+    createdAt: user.createdAt,
+    limits: {
+      maxBloggers: limits.maxBloggers,
+      maxVideosPerDay: limits.maxVideosPerDay,
+      trendWatchEnabled: limits.trendWatchEnabled,
+      apiRateLimitPerMinute: limits.apiRateLimit,
+      maxAlertRules: limits.maxAlertRules,
+      maxWebhooks: limits.maxWebhooks,
+    },
+  };
+}
+export type AccountProfile = ReturnType<typeof accountProfile>;
+
+/** What authentication needs to know of an account, and the account as GET /me shows it. */
 export interface CachedAccount {
   user: AuthUser;
   isActive: boolean;
   sessionsRevokedAt: Date | null;
+  profile: Readonly<AccountProfile>;
 }
 
 export async function loadAccount(db: Knex, id: number): Promise<CachedAccount | null> {
@@ -34,6 +61,7 @@ export async function loadAccount(db: Knex, id: number): Promise<CachedAccount |
   return {
     isActive: user.isActive,
     sessionsRevokedAt: user.sessionsRevokedAt ?? null,
+    profile: Object.freeze(accountProfile(user)),
     user: Object.freeze({
       id: user.id,
       email: user.email,
