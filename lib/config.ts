@@ -124,15 +124,15 @@ const envSchema = z.object({
     .number()
     .int()
     .min(1000)
-    .default(30_000)
+    .default(60_000)
     .describe(
-      "How long a cached workflow's task waits for this worker before another may take it (raised from the SDK's 10 s: a grid point's burst keeps the worker busy that long). Longer avoids replays in bursts (120 s: none at 50,000 monitors' burst size) but a killed worker's cached workflows wait that long before another worker takes them",
+      "How long a cached workflow's task waits for this worker before another may take it (the SDK's default is 10 s). As long as a wake-up may be late (the lateness target): a grid point's burst (about 40 s for 50,000 monitors on 2 cores) then costs no replays; a killed worker's cached workflows wait this long before another worker takes them",
     ),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce
     .number()
     .int()
     .min(2)
-    .default(200)
+    .default(500)
     .describe(
       "Workflow tasks one worker runs at once (the SDK's default is 40): a monitor's snapshot is a local activity inside its workflow task, so this bounds how many wake-ups can share a platform call",
     ),
