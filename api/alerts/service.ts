@@ -79,12 +79,6 @@ function publicFiring(f: AlertFiringRow, deliveries: FiringDelivery[]) {
   };
 }
 
-/** The plan's limit of alert rules (user_limits.max_alert_rules; -1 = unlimited). */
-async function ruleLimit(trx: Knex, plan: string): Promise<number> {
-  const row = await trx('user_limits').where({ plan }).select('maxAlertRules').first();
-  return Number(row?.maxAlertRules ?? 0);
-}
-
 /** A 400 naming the field, in the validation middleware's shape. */
 function invalid(path: string, message: string): ValidationError {
   return new ValidationError(`Invalid request: ${path}: ${message}`, [{ path, message }]);
@@ -118,12 +112,11 @@ export async function createRule(db: Knex, owner: Owner, body: CreateAlertBody) 
   const params = body.params as Record<string, unknown>;
   return withTenant(db, { userId: owner.id }, async (trx) => {
     await checkReferences(trx, owner, { kind: body.kind, params, channels: body.channels });
-    const limit = await ruleLimit(trx, owner.plan);
     const rule = await createWithinPlanLimit(trx, {
       userId: owner.id,
       plan: owner.plan,
       resource: 'alertRules',
-      limit,
+      limit: owner.limits.maxAlertRules,
       noun: ['alert rule', 'alert rules'],
       count: (t) => countRules(t, owner.id),
       create: (t) =>

@@ -6,7 +6,7 @@ import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { TooManyRequestsError } from '../../lib/errors';
-import { currentUser } from '../middleware/auth';
+import { currentAccount, currentUser } from '../middleware/auth';
 import { limitPerIp, limitPerUser, redisLimiter } from '../middleware/rateLimit';
 import { validateBody } from '../middleware/validate';
 import { requestMeta } from '../requestMeta';
@@ -91,10 +91,9 @@ export function authRoutes(deps: auth.AuthDeps, protect: Middleware): Router {
     ctx.status = 204;
   });
 
-  // From the account authentication has just read (kept a few seconds, dropped at once on every change).
-  router.get('/me', protect, async (ctx) => {
-    const account = await deps.accounts.get(currentUser(ctx).id);
-    ctx.body = { user: account?.profile ?? (await auth.me(deps, currentUser(ctx).id)) };
+  // The account authentication has just read (kept a few seconds, dropped at once on every change).
+  router.get('/me', protect, (ctx) => {
+    ctx.body = { user: currentAccount(ctx).profile };
   });
 
   router.patch('/me', protect, validateBody(updateMeBody), async (ctx) => {

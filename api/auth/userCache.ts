@@ -73,6 +73,8 @@ export async function loadAccount(db: Knex, id: number): Promise<CachedAccount |
         maxVideosPerDay: limits.maxVideosPerDay,
         trendWatchEnabled: limits.trendWatchEnabled,
         apiRateLimit: limits.apiRateLimit,
+        maxAlertRules: limits.maxAlertRules,
+        maxWebhooks: limits.maxWebhooks,
       }),
     }),
   };

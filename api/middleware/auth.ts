@@ -15,6 +15,7 @@ import type { Plan } from '../../lib/domain/plans';
 import { AppError, ForbiddenError, UnauthorizedError } from '../../lib/errors';
 import { isAccessTokenRevoked } from '../auth/revocation';
 import { accessVerifyOptions, issuedBeforeCutoff, type AccessClaims } from '../auth/tokens';
+import type { CachedAccount } from '../auth/userCache';
 import type { ApiDeps } from '../deps';
 
 export interface AuthUser {
@@ -24,12 +25,14 @@ export interface AuthUser {
   plan: Plan;
   /** Whether the account proved it reads mail at its address; unverified accounts get no product mail (alerts, digest). */
   emailVerified: boolean;
-  limits: Pick<UserLimit, 'maxBloggers' | 'maxVideosPerDay' | 'trendWatchEnabled' | 'apiRateLimit'>;
+  limits: Pick<UserLimit, 'maxBloggers' | 'maxVideosPerDay' | 'trendWatchEnabled' | 'apiRateLimit' | 'maxAlertRules' | 'maxWebhooks'>;
 }
 
 declare module 'koa' {
   interface DefaultState {
     user?: AuthUser;
+    /** The whole account authentication read (its profile answers GET /api/auth/me). */
+    account?: CachedAccount;
     token?: AccessClaims;
   }
 }
@@ -115,6 +118,7 @@ export function authenticate(deps: Pick<ApiDeps, 'config' | 'db' | 'redis' | 'ac
       );
     }
     ctx.state.user = account.user;
+    ctx.state.account = account;
     await next();
   };
 
@@ -130,6 +134,12 @@ export function authenticate(deps: Pick<ApiDeps, 'config' | 'db' | 'redis' | 'ac
 export function currentUser(ctx: { state: DefaultState }): AuthUser {
   if (!ctx.state.user) throw new UnauthorizedError();
   return ctx.state.user;
+}
+
+/** The whole account behind that user, as authentication read it. */
+export function currentAccount(ctx: { state: DefaultState }): CachedAccount {
+  if (!ctx.state.account) throw new UnauthorizedError();
+  return ctx.state.account;
 }
 
 export function requireAdmin(): Middleware {

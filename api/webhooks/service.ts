@@ -37,7 +37,7 @@ import { toPage } from '../pagination';
 import { knexPageWithTotal } from '../../db/queries/paging';
 import type { CreateWebhookBody, ListDeliveriesQuery, UpdateWebhookBody } from './schema';
 
-type Owner = Pick<AuthUser, 'id' | 'plan'>;
+type Owner = Pick<AuthUser, 'id' | 'plan' | 'limits'>;
 
 export interface WebhookDeps {
   db: Knex;
@@ -104,12 +104,11 @@ async function startDelivery(deps: WebhookDeps, delivery: { id: number; userId: 
 export async function createWebhook(deps: WebhookDeps, owner: Owner, body: CreateWebhookBody) {
   const url = checkedUrl(deps.config, body.url);
   return withTenant(deps.db, { userId: owner.id }, async (trx) => {
-    const limit = Number((await trx('user_limits').where({ plan: owner.plan }).select('maxWebhooks').first())?.maxWebhooks ?? 0);
     const endpoint = await createWithinPlanLimit(trx, {
       userId: owner.id,
       plan: owner.plan,
       resource: 'webhooks',
-      limit,
+      limit: owner.limits.maxWebhooks,
       noun: ['webhook', 'webhooks'],
       count: (t) => countEndpoints(t, owner.id),
       create: (t) =>
