@@ -266,4 +266,23 @@ describe('snapshot writes (real PostgreSQL)', function () {
     }
     assert.equal(statements.filter((s) => s.includes('INSERT INTO trend_snapshots')).length, 1);
   });
+
+  it('when more batches write at once than one statement takes, then they are split over several statements and every row is written', async () => {
+    const ids = await videos(250);
+    const db = testDb();
+    const statements: string[] = [];
+    const listen = (q: { sql: string }) => statements.push(q.sql);
+    (db as Knex).on('query', listen);
+    try {
+      const store = new SnapshotStore(db);
+      const answers = await Promise.all(
+        [0, 1, 2, 3, 4].map((b) => store.write(ids.slice(b * 50, b * 50 + 50).map((id) => snapshot(id, 0, 5)))),
+      );
+      assert.equal(answers.flat().filter((w) => w.written).length, 250);
+    } finally {
+      (db as Knex).off('query', listen);
+    }
+    assert.equal(statements.filter((s) => s.includes('INSERT INTO trend_snapshots')).length, 2);
+    assert.equal(await TrendSnapshot.query(testDb()).whereIn('videoId', ids).resultSize(), 250);
+  });
 });

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
         '',
         `Machine: ${machineDescription()}. Command: \`${command}\`.`,
         '',
-        `The same ${r.rows.toLocaleString('en')} snapshot rows (${opts.videos.toLocaleString('en')} live videos × ${opts.slots} slots, slot by slot) written into trend_snapshots by a raw COPY, then (table emptied) by the product's path: ${opts.concurrency} snapshot batches of ${opts.batchSize} in flight (a grid point's burst), each reading its state and writing through the worker's SnapshotStore, which merges the reads and the writes that reach it together into one statement each (writeSnapshots: the video's row updated while live, which locks it, then each (video, slot) inserted once).`,
+        `The same ${r.rows.toLocaleString('en')} snapshot rows (${opts.videos.toLocaleString('en')} live videos × ${opts.slots} slots, slot by slot) written into trend_snapshots by a raw COPY, then (table emptied) by the product's path: ${opts.concurrency} snapshot batches of ${opts.batchSize} in flight (a grid point's burst), each reading its state and writing through the worker's SnapshotStore, which merges the reads and the writes that reach it in the same turn of the event loop into statements of up to 200 rows (writeSnapshots: the video's row updated while live, which locks it, then each (video, slot) inserted once).`,
         '',
         ...lines,
       ].join('\n');

@@ -5,7 +5,7 @@
  *  - by the product's path: `concurrency` snapshot batches of `batchSize` at a time (a grid
  *    point's burst: platform calls finishing together), each reading its state and writing its
  *    rows through the worker's SnapshotStore (activities/snapshotBatch.ts), which merges the reads
- *    and the writes that reach it together into one statement each (snapshotStates, writeSnapshots).
+ *    and the writes that reach it together into statements of up to 200 rows (snapshotStates, writeSnapshots).
  * The table is emptied between the two, and the product's rows are checked after its run.
  */
 import { pipeline } from 'node:stream/promises';
