@@ -109,6 +109,21 @@ const STRING_NAMES = [
   },
 ];
 
+const SHARED_MODULE =
+  'Workflow modules are preloaded once and shared by every workflow (temporal/worker.ts WORKFLOW_BUNDLE_OPTIONS): keep state in the workflow function, not at module level.';
+/** What would leak from one workflow to the next through a shared module: module-level variables and collections. */
+const MODULE_STATE = [
+  {
+    selector: "Program > VariableDeclaration[kind!='const'], Program > ExportNamedDeclaration > VariableDeclaration[kind!='const']",
+    message: SHARED_MODULE,
+  },
+  {
+    selector:
+      'Program > VariableDeclaration > VariableDeclarator > NewExpression[callee.name=/^(Map|Set|WeakMap|WeakSet|Array)$/], Program > ExportNamedDeclaration > VariableDeclaration > VariableDeclarator > NewExpression[callee.name=/^(Map|Set|WeakMap|WeakSet|Array)$/]',
+    message: SHARED_MODULE,
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.data/', 'test/fixtures/'] },
   js.configs.recommended,
@@ -164,13 +179,17 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     ignores: ['workflows/**/*.test.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', SANDBOX_IMPORTS] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', SANDBOX_IMPORTS],
+      'no-restricted-syntax': ['error', ...STRING_NAMES, ...MODULE_STATE],
+    },
   },
   {
     // The contract is imported by workflows, so it obeys their sandbox; it never imports them.
     files: ['temporal/contract/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { ...SANDBOX_IMPORTS, patterns: [...SANDBOX_IMPORTS.patterns, NO_WORKFLOWS] }],
+      'no-restricted-syntax': ['error', ...MODULE_STATE],
     },
   },
 );

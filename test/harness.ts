@@ -15,7 +15,7 @@ import { getConfig, loadConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { connectTemporal, type Temporal } from '../temporal/client';
 import { workflowsOfType, type WorkflowType } from '../temporal/contract';
-import { WORKFLOWS_PATH } from '../temporal/worker';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../temporal/worker';
 
 const base = getConfig();
 
@@ -78,7 +78,10 @@ export const testNativeConnection = memo<Promise<NativeConnection>>(
 /** Workflows bundled once per run (several seconds) and shared by every test worker. */
 export const testWorkflowBundle = memo<Promise<{ code: string }>>(
   () =>
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } }),
+    bundleWorkflowCode({
+      ...WORKFLOW_BUNDLE_OPTIONS,
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+    }),
   async () => undefined,
 );
 
