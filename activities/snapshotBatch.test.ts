@@ -251,24 +251,9 @@ describe('snapshot writes (real PostgreSQL)', function () {
     assert.equal((await TrendVideo.query(testDb()).findById(id!))!.snapshotCount, 0);
   });
 
-  it('when batches write at the same moment, then the store merges them into one statement', async () => {
-    const ids = await videos(30);
-    const db = testDb();
-    const statements: string[] = [];
-    const listen = (q: { sql: string }) => statements.push(q.sql);
-    (db as Knex).on('query', listen);
-    try {
-      const store = new SnapshotStore(db);
-      const answers = await Promise.all([0, 1, 2].map((b) => store.write(ids.slice(b * 10, b * 10 + 10).map((id) => snapshot(id, 0, 5)))));
-      assert.equal(answers.flat().filter((w) => w.written).length, 30);
-    } finally {
-      (db as Knex).off('query', listen);
-    }
-    assert.equal(statements.filter((s) => s.includes('INSERT INTO trend_snapshots')).length, 1);
-  });
-
-  it('when more batches write at once than one statement takes, then they are split over several statements and every row is written', async () => {
-    const ids = await videos(250);
+  /** `batches` batches of `size` new snapshots written through one store at once: how many were written, in how many inserts. */
+  async function writeAtOnce(batches: number, size: number) {
+    const ids = await videos(batches * size);
     const db = testDb();
     const statements: string[] = [];
     const listen = (q: { sql: string }) => statements.push(q.sql);
@@ -276,13 +261,23 @@ describe('snapshot writes (real PostgreSQL)', function () {
     try {
       const store = new SnapshotStore(db);
       const answers = await Promise.all(
-        [0, 1, 2, 3, 4].map((b) => store.write(ids.slice(b * 50, b * 50 + 50).map((id) => snapshot(id, 0, 5)))),
+        Array.from({ length: batches }, (_, b) => store.write(ids.slice(b * size, (b + 1) * size).map((id) => snapshot(id, 0, 5)))),
       );
-      assert.equal(answers.flat().filter((w) => w.written).length, 250);
+      return {
+        written: answers.flat().filter((w) => w.written).length,
+        inserts: statements.filter((s) => s.includes('INSERT INTO trend_snapshots')).length,
+        rows: await TrendSnapshot.query(testDb()).whereIn('videoId', ids).resultSize(),
+      };
     } finally {
       (db as Knex).off('query', listen);
     }
-    assert.equal(statements.filter((s) => s.includes('INSERT INTO trend_snapshots')).length, 2);
-    assert.equal(await TrendSnapshot.query(testDb()).whereIn('videoId', ids).resultSize(), 250);
+  }
+
+  it('when batches write at the same moment, then the store merges them into one statement', async () => {
+    assert.deepEqual(await writeAtOnce(3, 10), { written: 30, inserts: 1, rows: 30 });
+  });
+
+  it('when more batches write at once than one statement takes, then they are split over several statements and every row is written', async () => {
+    assert.deepEqual(await writeAtOnce(5, 50), { written: 250, inserts: 2, rows: 250 });
   });
 });
