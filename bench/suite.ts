@@ -57,6 +57,13 @@ export const SCENARIOS: Scenario[] = [
     quick: ['--monitors', '200', '--interval-ms', '20000', '--observe-s', '20'],
   },
   {
+    name: 'workflow-memory',
+    script: 'bench:workflow-memory',
+    measures: "the SDK's own memory per cached workflow (the floor under the ≤ 150 KB target)",
+    full: ['--workflows', '2000'],
+    quick: ['--workflows', '20'],
+  },
+  {
     name: 'monitors-server',
     script: 'bench:trends',
     measures: 'the same on the production Temporal server (PostgreSQL), side by side with the dev server',
