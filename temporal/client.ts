@@ -225,5 +225,31 @@ export async function ensureSearchAttributes(
     namespace,
     searchAttributes: Object.fromEntries(missing.map((k) => [k.name, proto.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${k.type}`]])),
   });
+  await untilSearchable(connection, namespace, missing);
   return missing.map((k) => k.name);
+}
+
+/** A value of each search attribute type, for a query that only has to be valid. */
+const PROBE_VALUES: Record<string, string> = { INT: '0', DOUBLE: '0', BOOL: 'false', DATETIME: '"1970-01-01T00:00:00Z"' };
+
+/**
+ * Waits until the namespace accepts the attributes just added. The real server (SQL visibility)
+ * maps them through its namespace cache, which refreshes every few seconds: until then, a
+ * workflow started with them fails with "no mapping defined for search attribute". A list query
+ * naming every one of them goes through the same mapping, so when it is accepted, starts are too.
+ */
+async function untilSearchable(connection: Connection, namespace: string, keys: ReturnType<typeof defineSearchAttributeKey>[]) {
+  const query = keys.map((k) => `${k.name} = ${PROBE_VALUES[k.type] ?? '"probe"'}`).join(' OR ');
+  for (let i = 0; i < 60; i++) {
+    try {
+      await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1, query });
+      return;
+    } catch (err) {
+      if (grpcCode(err) !== GrpcStatus.INVALID_ARGUMENT) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new Error(
+    `Temporal namespace "${namespace}" did not accept its new search attributes within 30 s (${keys.map((k) => k.name).join(', ')})`,
+  );
 }
