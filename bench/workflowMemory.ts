@@ -65,7 +65,8 @@ async function measure(mode: Mode, workflows: number): Promise<ModeResult> {
   const ids: string[] = [];
   const start = async (n: number) => {
     for (let i = 0; i < n; i += 50) {
-      const batch = Array.from({ length: Math.min(50, n - i) }, () => `${taskQueue}-${ids.push(randomUUID())}`);
+      const batch = Array.from({ length: Math.min(50, n - i) }, () => `${taskQueue}-${randomUUID()}`);
+      ids.push(...batch);
       await Promise.all(batch.map((workflowId) => client.workflow.start('idle', { taskQueue, workflowId })));
     }
   };
@@ -91,7 +92,7 @@ async function measure(mode: Mode, workflows: number): Promise<ModeResult> {
       };
     });
   } finally {
-    await Promise.allSettled(ids.map((n) => client.workflow.getHandle(`${taskQueue}-${n}`).terminate('benchmark over')));
+    await Promise.allSettled(ids.map((workflowId) => client.workflow.getHandle(workflowId).terminate('benchmark over')));
     await clientConnection.close();
     await connection.close();
   }
